@@ -1,0 +1,1 @@
+"""datapark_eventing."""

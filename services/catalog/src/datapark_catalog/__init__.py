@@ -1,0 +1,1 @@
+"""datapark catalog service."""

@@ -1,0 +1,1 @@
+"""datapark rental service."""
