@@ -1,0 +1,653 @@
+"""Payloads published by catalog on ``catalog.listings.v1``.
+
+Everything trading and rental need to know about what is on offer in the park reaches them as
+these events; they never call catalog for it. Every payload carries a complete *snapshot* of
+its aggregate after the fact (not a diff), so a consumer builds its own view by upserting the
+snapshot it receives, keyed by the aggregate id, and ignoring anything older than the
+``aggseq`` it already holds.
+
+Aggregates and their Kafka keys (the key is always the aggregate id):
+
+- ``data_product`` (key ``product.product_id``): a data product through registration (登记),
+  compliance review (合规评估) and listing (挂牌) on one or more venues. Venue listings belong
+  to the product's aggregate so that all of a product's events stay in order on one partition.
+- ``robot_model`` (key ``model.model_id``), ``robot_unit`` (key ``unit.unit_id``; maintenance
+  windows belong to the unit), ``robot_kit`` (key ``kit.kit_id``, a "robot container"),
+  ``rental_offering`` (key ``offering.offering_id``).
+
+Money on the wire is an object ``{"amount": "12.00", "currency": "CNY"}`` with exactly two
+decimal places; rates are decimal strings; periods are half-open ``[start, end)``; durations are
+whole minutes.
+
+A data product may be traded when ``product.state == "listed"`` and the venue listing's
+``state == "listed"``; any other combination takes no new orders.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+TOPIC = "catalog.listings.v1"
+SOURCE = "/datapark/catalog"
+
+_CENT = Decimal("0.01")
+
+
+def _two_places(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("amount must be a finite number")
+    if value < 0:
+        raise ValueError("amount must not be negative")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(_CENT):
+        raise ValueError("amount must have at most two decimal places")
+    return value.quantize(_CENT)
+
+
+def _rate(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0 or value > 1:
+        raise ValueError("rate must be between 0 and 1")
+    return value
+
+
+Amount = Annotated[
+    Decimal,
+    AfterValidator(_two_places),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$"}),
+]
+"""A non-negative money amount with exactly two decimal places ("12.00") on the wire."""
+
+Rate = Annotated[
+    Decimal,
+    AfterValidator(_rate),
+    PlainSerializer(lambda d: str(d), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d+)?|1(\.0+)?)$"}),
+]
+"""A fraction between 0 and 1 as a decimal string ("0.0300" = 3 %)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Money(_Frozen):
+    """An amount of money in a currency (CNY in the park)."""
+
+    amount: Amount
+    currency: Literal["CNY"] = "CNY"
+
+
+# --------------------------------------------------------------------------------------------
+# Data products
+# --------------------------------------------------------------------------------------------
+
+
+class DataDomain(StrEnum):
+    """The park's key fields (the twelve of the 数据要素× action plan)."""
+
+    INDUSTRIAL_MANUFACTURING = "industrial_manufacturing"
+    MODERN_AGRICULTURE = "modern_agriculture"
+    COMMERCE_AND_TRADE = "commerce_and_trade"
+    TRANSPORTATION = "transportation"
+    FINANCIAL_SERVICES = "financial_services"
+    SCIENCE_AND_TECHNOLOGY = "science_and_technology"
+    CULTURE_AND_TOURISM = "culture_and_tourism"
+    HEALTHCARE = "healthcare"
+    EMERGENCY_MANAGEMENT = "emergency_management"
+    METEOROLOGY = "meteorology"
+    URBAN_GOVERNANCE = "urban_governance"
+    GREEN_AND_LOW_CARBON = "green_and_low_carbon"
+
+
+class ProductForm(StrEnum):
+    DATASET = "dataset"
+    API_SERVICE = "api_service"
+    REPORT = "report"
+    MODEL_OUTPUT = "model_output"
+
+
+class DataClassification(StrEnum):
+    """一般数据 general / 重要数据 important / 核心数据 core (core is never listed)."""
+
+    GENERAL = "general"
+    IMPORTANT = "important"
+    CORE = "core"
+
+
+class Provenance(StrEnum):
+    """How the owner obtained the data."""
+
+    COLLECTED = "collected"
+    GENERATED = "generated"
+    PURCHASED = "purchased"
+    LICENSED = "licensed"
+
+
+class DataProductState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    LISTED = "listed"
+    SUSPENDED = "suspended"
+    DELISTED = "delisted"
+    RETIRED = "retired"
+
+
+class VenueListingState(StrEnum):
+    LISTED = "listed"
+    SUSPENDED = "suspended"
+    DELISTED = "delisted"
+
+
+class SubscriptionPeriod(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class MeteredUnit(StrEnum):
+    CALL = "call"
+    RECORD = "record"
+    MB = "mb"
+
+
+class FixedPrice(_Frozen):
+    """A one-off price for the product."""
+
+    kind: Literal["fixed"] = "fixed"
+    price: Money
+
+
+class SubscriptionPrice(_Frozen):
+    """A price per period of access."""
+
+    kind: Literal["subscription"] = "subscription"
+    price_per_period: Money
+    period: SubscriptionPeriod
+
+
+class MeteredPrice(_Frozen):
+    """A price per call, per record or per MB, optionally capped per calendar month."""
+
+    kind: Literal["metered"] = "metered"
+    unit: MeteredUnit
+    unit_price: Money
+    monthly_maximum: Money | None = None
+
+
+class NegotiablePrice(_Frozen):
+    """Request for quote; an indicative price may be shown."""
+
+    kind: Literal["negotiable"] = "negotiable"
+    indicative_price: Money | None = None
+
+
+PriceTerms = Annotated[
+    FixedPrice | SubscriptionPrice | MeteredPrice | NegotiablePrice,
+    Field(discriminator="kind"),
+]
+
+
+class RegistrationCertificate(_Frozen):
+    """The certificate issued on registration (登记证书)."""
+
+    number: str
+    owner_participant_id: UUID
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """sha256 (hex) of the canonical JSON (RFC 8785) of the metadata and the sample's hash."""
+    issued_at: AwareDatetime
+
+
+class ComplianceReview(_Frozen):
+    """An operator's compliance review (合规评估) with its evidence."""
+
+    reviewer_id: UUID
+    decision: Literal["approved", "rejected"]
+    reasons: tuple[str, ...]
+    document_hashes: tuple[str, ...]
+    reviewed_at: AwareDatetime
+
+
+class VenueListing(_Frozen):
+    """A product's listing on one venue (exchange), with its own state and price terms."""
+
+    listing_id: UUID
+    venue_code: str
+    venue_name: str
+    venue_fee_rate: Rate
+    """The venue's fee on each trade, a fraction of the price."""
+    reference: str
+    """The venue's own reference number (挂牌编号) for this listing."""
+    state: VenueListingState
+    price_terms: PriceTerms
+    listed_at: AwareDatetime
+
+
+class DataProduct(_Frozen):
+    """A snapshot of a data product after the fact the event reports."""
+
+    product_id: UUID
+    owner_participant_id: UUID
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    domain: DataDomain
+    product_form: ProductForm
+    classification: DataClassification
+    personal_information: bool
+    legal_basis: str | None
+    provenance: Provenance
+    update_frequency: str
+    format: str
+    license: str
+    temporal_coverage_start: date | None = None
+    temporal_coverage_end: date | None = None
+    spatial_coverage: str | None = None
+    state: DataProductState
+    certificate: RegistrationCertificate | None = None
+    listings: tuple[VenueListing, ...] = ()
+
+
+class CatalogListingEvent(_Frozen):
+    """Base of every payload on ``catalog.listings.v1``."""
+
+    event_type: ClassVar[str]
+    aggregate_type: ClassVar[str]
+
+    occurred_at: AwareDatetime
+
+    def aggregate_id(self) -> UUID:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+class _DataProductEvent(CatalogListingEvent):
+    aggregate_type: ClassVar[str] = "data_product"
+    product: DataProduct
+
+    def aggregate_id(self) -> UUID:
+        return self.product.product_id
+
+
+class DataProductDrafted(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.drafted.v1"
+
+
+class DataProductRevised(_DataProductEvent):
+    """A draft's metadata changed, or a rejected product went back to draft."""
+
+    event_type: ClassVar[str] = "datapark.catalog.data_product.revised.v1"
+
+
+class DataProductSubmitted(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.submitted.v1"
+
+
+class DataProductReviewStarted(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.review_started.v1"
+    reviewer_id: UUID
+
+
+class DataProductRegistered(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.registered.v1"
+    review: ComplianceReview
+
+
+class DataProductRejected(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.rejected.v1"
+    review: ComplianceReview
+
+
+class _VenueEvent(_DataProductEvent):
+    venue_code: str
+    """The venue whose listing the fact concerns; find it in ``product.listings``."""
+
+
+class DataProductListed(_VenueEvent):
+    """Listed on a venue (the first listing moves the product to ``listed``)."""
+
+    event_type: ClassVar[str] = "datapark.catalog.data_product.listed.v1"
+
+
+class DataProductListingTermsChanged(_VenueEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_terms_changed.v1"
+
+
+class DataProductListingSuspended(_VenueEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_suspended.v1"
+    reason: str
+
+
+class DataProductListingResumed(_VenueEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_resumed.v1"
+
+
+class DataProductListingDelisted(_VenueEvent):
+    """Delisted from one venue (the last venue delisted moves the product to ``delisted``)."""
+
+    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_delisted.v1"
+    reason: str
+
+
+class DataProductSuspended(_DataProductEvent):
+    """Suspended everywhere: no venue takes new orders until reinstated."""
+
+    event_type: ClassVar[str] = "datapark.catalog.data_product.suspended.v1"
+    reason: str
+
+
+class DataProductReinstated(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.reinstated.v1"
+
+
+class DataProductDelisted(_DataProductEvent):
+    """Delisted from every venue; running agreements follow their own terms."""
+
+    event_type: ClassVar[str] = "datapark.catalog.data_product.delisted.v1"
+    reason: str
+
+
+class DataProductRetired(_DataProductEvent):
+    event_type: ClassVar[str] = "datapark.catalog.data_product.retired.v1"
+
+
+# --------------------------------------------------------------------------------------------
+# Robot fleet
+# --------------------------------------------------------------------------------------------
+
+
+class RobotCategory(StrEnum):
+    INDUSTRIAL_ARM = "industrial_arm"
+    COLLABORATIVE_ARM = "collaborative_arm"
+    AMR = "amr"
+    HUMANOID = "humanoid"
+    SURGICAL = "surgical"
+    INSPECTION_DRONE = "inspection_drone"
+    SERVICE = "service"
+    OTHER = "other"
+
+
+class RobotUnitStatus(StrEnum):
+    AVAILABLE = "available"
+    IN_MAINTENANCE = "in_maintenance"
+    OUT_OF_SERVICE = "out_of_service"
+    RETIRED = "retired"
+
+
+SpecValue = str | int | float | bool
+
+
+class RobotModel(_Frozen):
+    model_id: UUID
+    maker: str
+    name: str
+    category: RobotCategory
+    specs: dict[str, SpecValue]
+
+
+class RobotUnit(_Frozen):
+    """A physical unit owned by a lessor, with its straight-line appraisal as of the event."""
+
+    unit_id: UUID
+    model_id: UUID
+    category: RobotCategory
+    maker: str
+    model_name: str
+    serial_number: str
+    lessor_participant_id: UUID
+    acquisition_cost: Money
+    acquired_on: date
+    salvage_value: Money
+    useful_life_months: int = Field(gt=0)
+    appraised_value: Money
+    appraised_on: date
+    location: str
+    status: RobotUnitStatus
+
+
+class RobotKit(_Frozen):
+    """A robot container (机器人集装箱): a named set of one lessor's units rented as one line."""
+
+    kit_id: UUID
+    lessor_participant_id: UUID
+    name: str
+    description: str
+    unit_ids: tuple[UUID, ...] = Field(min_length=1)
+
+
+class MaintenanceWindow(_Frozen):
+    """A half-open period ``[start, end)`` during which a unit cannot be booked."""
+
+    window_id: UUID
+    unit_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str
+
+
+class _RobotModelEvent(CatalogListingEvent):
+    aggregate_type: ClassVar[str] = "robot_model"
+    model: RobotModel
+
+    def aggregate_id(self) -> UUID:
+        return self.model.model_id
+
+
+class RobotModelRegistered(_RobotModelEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_model.registered.v1"
+
+
+class RobotModelChanged(_RobotModelEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_model.changed.v1"
+
+
+class _RobotUnitEvent(CatalogListingEvent):
+    aggregate_type: ClassVar[str] = "robot_unit"
+    unit: RobotUnit
+
+    def aggregate_id(self) -> UUID:
+        return self.unit.unit_id
+
+
+class RobotUnitRegistered(_RobotUnitEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_unit.registered.v1"
+
+
+class RobotUnitChanged(_RobotUnitEvent):
+    """Location, status or appraisal changed; ``changed_fields`` names what moved."""
+
+    event_type: ClassVar[str] = "datapark.catalog.robot_unit.changed.v1"
+    changed_fields: tuple[str, ...]
+
+
+class MaintenanceWindowScheduled(_RobotUnitEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_unit.maintenance_scheduled.v1"
+    window: MaintenanceWindow
+
+
+class MaintenanceWindowCancelled(_RobotUnitEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_unit.maintenance_cancelled.v1"
+    window: MaintenanceWindow
+
+
+class _RobotKitEvent(CatalogListingEvent):
+    aggregate_type: ClassVar[str] = "robot_kit"
+    kit: RobotKit
+
+    def aggregate_id(self) -> UUID:
+        return self.kit.kit_id
+
+
+class RobotKitRegistered(_RobotKitEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_kit.registered.v1"
+
+
+class RobotKitChanged(_RobotKitEvent):
+    event_type: ClassVar[str] = "datapark.catalog.robot_kit.changed.v1"
+
+
+# --------------------------------------------------------------------------------------------
+# Rental offerings
+# --------------------------------------------------------------------------------------------
+
+
+class RentalMode(StrEnum):
+    SHORT_TERM = "short_term"
+    LONG_TERM = "long_term"
+    FINANCING_LEASE = "financing_lease"
+    SERVICE_LEASE = "service_lease"
+    ROBOT_CONTAINER = "robot_container"
+
+
+class OfferingTargetKind(StrEnum):
+    UNIT = "unit"
+    KIT = "kit"
+
+
+class RentalOfferingState(StrEnum):
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class UsageUnit(StrEnum):
+    PROCEDURE = "procedure"
+    HOUR = "hour"
+    TASK = "task"
+
+
+class RateCard(_Frozen):
+    """Prices per hour, day, week and month; at least one is set."""
+
+    hour: Money | None = None
+    day: Money | None = None
+    week: Money | None = None
+    month: Money | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RateCard:
+        if self.hour is None and self.day is None and self.week is None and self.month is None:
+            raise ValueError("a rate card needs at least one rate")
+        return self
+
+
+class ServiceTerms(_Frozen):
+    """A service lease (服务租赁): a price per use with a monthly minimum."""
+
+    usage_unit: UsageUnit
+    price_per_use: Money
+    monthly_minimum: Money
+
+
+class CancellationTier(_Frozen):
+    """Cancelling with at least ``notice_minutes`` before the start costs ``fee_rate`` of the
+    booking's price; tiers are sorted by notice descending, and a cancellation with less notice
+    than every tier pays the last tier's rate."""
+
+    notice_minutes: int = Field(ge=0)
+    fee_rate: Rate
+
+
+class RentalOffering(_Frozen):
+    """What a lessor offers for one unit or one kit."""
+
+    offering_id: UUID
+    lessor_participant_id: UUID
+    title: str
+    target_kind: OfferingTargetKind
+    unit_id: UUID | None
+    kit_id: UUID | None
+    unit_ids: tuple[UUID, ...] = Field(min_length=1)
+    """Every unit a booking of this offering holds (the unit itself, or all units of the kit)."""
+    category: RobotCategory
+    modes: tuple[RentalMode, ...] = Field(min_length=1)
+    rate_card: RateCard
+    deposit: Money
+    min_duration_minutes: int = Field(gt=0)
+    max_duration_minutes: int | None = Field(default=None, gt=0)
+    turnaround_before_minutes: int = Field(ge=0)
+    turnaround_after_minutes: int = Field(ge=0)
+    service_terms: ServiceTerms | None = None
+    cancellation_policy: tuple[CancellationTier, ...] = ()
+    late_fee_per_hour: Money | None = None
+    location: str
+    state: RentalOfferingState
+
+
+class _RentalOfferingEvent(CatalogListingEvent):
+    aggregate_type: ClassVar[str] = "rental_offering"
+    offering: RentalOffering
+
+    def aggregate_id(self) -> UUID:
+        return self.offering.offering_id
+
+
+class RentalOfferingPublished(_RentalOfferingEvent):
+    event_type: ClassVar[str] = "datapark.catalog.rental_offering.published.v1"
+
+
+class RentalOfferingChanged(_RentalOfferingEvent):
+    event_type: ClassVar[str] = "datapark.catalog.rental_offering.changed.v1"
+
+
+class RentalOfferingWithdrawn(_RentalOfferingEvent):
+    event_type: ClassVar[str] = "datapark.catalog.rental_offering.withdrawn.v1"
+    reason: str
+
+
+EVENTS: tuple[type[CatalogListingEvent], ...] = (
+    DataProductDrafted,
+    DataProductRevised,
+    DataProductSubmitted,
+    DataProductReviewStarted,
+    DataProductRegistered,
+    DataProductRejected,
+    DataProductListed,
+    DataProductListingTermsChanged,
+    DataProductListingSuspended,
+    DataProductListingResumed,
+    DataProductListingDelisted,
+    DataProductSuspended,
+    DataProductReinstated,
+    DataProductDelisted,
+    DataProductRetired,
+    RobotModelRegistered,
+    RobotModelChanged,
+    RobotUnitRegistered,
+    RobotUnitChanged,
+    MaintenanceWindowScheduled,
+    MaintenanceWindowCancelled,
+    RobotKitRegistered,
+    RobotKitChanged,
+    RentalOfferingPublished,
+    RentalOfferingChanged,
+    RentalOfferingWithdrawn,
+)
+"""Every payload on the topic, in a stable order."""
+
+EVENTS_BY_TYPE: dict[str, type[CatalogListingEvent]] = {e.event_type: e for e in EVENTS}
+
+
+def parse(event_type: str, data: bytes | str | dict[str, Any]) -> CatalogListingEvent:
+    """Parse a record of ``catalog.listings.v1`` by its ``ce_type``; unknown types raise
+    ``KeyError`` so a consumer can dead-letter or skip them deliberately."""
+    model = EVENTS_BY_TYPE[event_type]
+    if isinstance(data, dict):
+        return model.model_validate(data)
+    return model.model_validate_json(data)
