@@ -586,6 +586,9 @@ class RentalOffering(_Frozen):
     service_terms: ServiceTerms | None = None
     cancellation_policy: tuple[CancellationTier, ...] = ()
     late_fee_per_hour: Money | None = None
+    available_from: AwareDatetime
+    available_until: AwareDatetime | None = None
+    """The offering's validity ``[available_from, available_until)``; open-ended when None."""
     location: str
     state: RentalOfferingState
 
