@@ -1,0 +1,573 @@
+"""What each policy entitles a company to, with the computation spelled out step by step.
+
+Pure functions of the facts (a lease, a lessee's region, an application) and the dated
+parameters; no I/O. Every figure is rounded half-up to the fen at the step that produces it, and
+every result carries an :class:`Explanation` naming the parameters, the dated values it read and
+the version of the policy files, so the same inputs always recompute the same figure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from datapark_kit.errors import Unprocessable
+
+from datapark_subsidy.policies.catalog import (
+    LEASE_POLICIES,
+    POLICIES,
+    Policy,
+    PolicyCode,
+    PolicyKind,
+    region_of,
+)
+from datapark_subsidy.policies.parameters import ParameterSet, Reading
+
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal) -> Decimal:
+    """Round to the fen, half-up (四舍五入)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ReasonCode(StrEnum):
+    """Why a claim is not granted (machine-readable; also the reviewer's rejection codes)."""
+
+    REGION_NOT_COVERED = "region_not_covered"
+    LEASE_MODE_NOT_COVERED = "lease_mode_not_covered"
+    EQUIPMENT_NOT_COVERED = "equipment_not_covered"
+    POLICY_NOT_IN_FORCE = "policy_not_in_force"
+    NOTHING_FINANCED = "nothing_financed"
+    NO_PAYMENTS_DUE = "no_payments_due"
+    LEASE_ALREADY_SUBSIDISED = "lease_already_subsidised"
+    CAP_EXHAUSTED = "cap_exhausted"
+    NOT_DESIGNATED = "not_designated"
+    DOCUMENTS_INCOMPLETE = "documents_incomplete"
+    UNKNOWN_PARTICIPANT = "unknown_participant"
+    OTHER = "other"
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One scheduled lease payment (down payment, rent or installment) and its due date."""
+
+    due_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseFacts:
+    """What the subsidy rules need to know of a lease, as learnt from rental's events."""
+
+    lease_id: str
+    participant_id: str
+    mode: str
+    """``financing_lease``, ``service_lease``, ``long_term_rental``, ``short_term_rental``, …"""
+    equipment_category: str
+    cost: Decimal
+    down_payment: Decimal
+    activated_on: date
+    payments: tuple[Payment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lessee:
+    participant_id: str
+    region_code: str
+    """Registered region: the 6-digit division code."""
+    operating_region_code: str | None = None
+
+
+# --------------------------------------------------------------------------- results
+
+
+def cite(reading: Reading) -> str:
+    """``name = value (in force from date)``: how a step names the parameter it used."""
+    return (
+        f"{reading.parameter} = {reading.render()} "
+        f"(in force from {reading.effective_from.isoformat()})"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The computation of one figure, step by step, with the parameter values it read."""
+
+    policy: PolicyCode
+    policy_version: str
+    steps: tuple[str, ...]
+    readings: tuple[Reading, ...]
+
+    def then(self, steps: Iterable[str], readings: Iterable[Reading] = ()) -> Explanation:
+        """This explanation with more steps (and the readings they used) appended."""
+        known = {(r.parameter, r.effective_from) for r in self.readings}
+        extra = tuple(r for r in readings if (r.parameter, r.effective_from) not in known)
+        return replace(self, steps=(*self.steps, *steps), readings=(*self.readings, *extra))
+
+    def lines(self) -> tuple[str, ...]:
+        numbered = tuple(f"{i}. {step}" for i, step in enumerate(self.steps, start=1))
+        return (*numbered, f"policy files version {self.policy_version}")
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """An amount a company is entitled to under one policy for one budget period."""
+
+    policy: PolicyCode
+    participant_id: str
+    lease_id: str | None
+    period: str
+    """Budget period: the calendar year (``"2025"``) or ``designation:<id>``."""
+    earned_on: date
+    amount: Decimal
+    explanation: Explanation
+
+
+@dataclass(frozen=True, slots=True)
+class Ineligible:
+    policy: PolicyCode
+    reason: ReasonCode
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseAssessment:
+    """Every lease policy's verdict on one lease, after the stacking rule."""
+
+    entitlements: tuple[Entitlement, ...] = ()
+    ineligible: tuple[Ineligible, ...] = field(default_factory=tuple)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.amount for e in self.entitlements), Decimal("0.00"))
+
+
+# --------------------------------------------------------------------------- lease policies
+
+
+def _start(policy: Policy, params: ParameterSet) -> Explanation:
+    return Explanation(policy.code, params.version, (), ())
+
+
+def _lessee_region_step(
+    policy: Policy, lessee: Lessee, params: ParameterSet, on: date
+) -> tuple[str, Reading] | Ineligible:
+    region, reading = region_of(lessee.region_code, params, on)
+    if region is not policy.region or reading is None:
+        return Ineligible(
+            policy.code,
+            ReasonCode.REGION_NOT_COVERED,
+            f"lessee's registered region {lessee.region_code} is not in "
+            f"{policy.region.value} (regions.{policy.region.value})",
+        )
+    return (
+        f"lessee {lessee.participant_id} is registered in {lessee.region_code}, "
+        f"in {region.value}: {cite(reading)}"
+    ), reading
+
+
+def _listed_step(
+    policy: Policy,
+    leaf: str,
+    what: str,
+    item: str,
+    params: ParameterSet,
+    on: date,
+    reason: ReasonCode,
+) -> tuple[str, Reading] | Ineligible:
+    listed, reading = params.codes(policy.parameter(leaf), on)
+    if item not in listed:
+        return Ineligible(
+            policy.code,
+            reason,
+            f"{what} '{item}' is not in {policy.parameter(leaf)} ({reading.render()})",
+        )
+    return f"{what} {item} qualifies: {cite(reading)}", reading
+
+
+def beijing_financing_lease(
+    lease: LeaseFacts, lessee: Lessee, params: ParameterSet
+) -> Entitlement | Ineligible:
+    """5 % (a dated rate) of the financed principal, earned when the lease becomes active."""
+    policy = POLICIES[PolicyCode.BEIJING_FINANCING_LEASE]
+    on = lease.activated_on
+    rate_reading = params.read_optional(policy.parameter("rate"), on)
+    if rate_reading is None:
+        return Ineligible(
+            policy.code,
+            ReasonCode.POLICY_NOT_IN_FORCE,
+            f"{policy.parameter('rate')} has no value on {on.isoformat()}",
+        )
+    checks = (
+        _lessee_region_step(policy, lessee, params, on),
+        _listed_step(
+            policy,
+            "qualifying_lease_modes",
+            "lease mode",
+            lease.mode,
+            params,
+            on,
+            ReasonCode.LEASE_MODE_NOT_COVERED,
+        ),
+        _listed_step(
+            policy,
+            "qualifying_equipment_categories",
+            "equipment category",
+            lease.equipment_category,
+            params,
+            on,
+            ReasonCode.EQUIPMENT_NOT_COVERED,
+        ),
+    )
+    explanation = _start(policy, params)
+    for check in checks:
+        if isinstance(check, Ineligible):
+            return check
+        explanation = explanation.then([check[0]], [check[1]])
+    principal = money(lease.cost - lease.down_payment)
+    if principal <= 0:
+        return Ineligible(
+            policy.code,
+            ReasonCode.NOTHING_FINANCED,
+            f"financed principal {principal} is not positive",
+        )
+    rate, _ = params.decimal(policy.parameter("rate"), on)
+    amount = money(principal * rate)
+    explanation = explanation.then(
+        [
+            f"lease {lease.lease_id} became active on {on.isoformat()}",
+            f"financed principal = cost {money(lease.cost)} - down payment "
+            f"{money(lease.down_payment)} = {principal}",
+            f"amount = {principal} x rate {rate} = {amount} "
+            f"[{cite(rate_reading)}], rounded half-up to the fen",
+        ],
+        [rate_reading],
+    )
+    return Entitlement(
+        policy.code, lease.participant_id, lease.lease_id, str(on.year), on, amount, explanation
+    )
+
+
+def xiongan_robot_leasing(
+    lease: LeaseFacts, lessee: Lessee, params: ParameterSet
+) -> tuple[Entitlement, ...] | Ineligible:
+    """10 % (a dated rate) of the payments falling due in each calendar year, one per year.
+
+    A lease straddling 31 December splits by due date: each year's entitlement counts only the
+    payments due in that year, at the rate in force on each payment's due date.
+    """
+    policy = POLICIES[PolicyCode.XIONGAN_ROBOT_LEASING]
+    on = lease.activated_on
+    if params.read_optional(policy.parameter("rate"), on) is None and not any(
+        params.read_optional(policy.parameter("rate"), p.due_on) for p in lease.payments
+    ):
+        return Ineligible(
+            policy.code,
+            ReasonCode.POLICY_NOT_IN_FORCE,
+            f"{policy.parameter('rate')} is in force neither on {on.isoformat()} "
+            "nor on any payment's due date",
+        )
+    base = _start(policy, params)
+    for check in (
+        _lessee_region_step(policy, lessee, params, on),
+        _listed_step(
+            policy,
+            "qualifying_lease_modes",
+            "lease mode",
+            lease.mode,
+            params,
+            on,
+            ReasonCode.LEASE_MODE_NOT_COVERED,
+        ),
+    ):
+        if isinstance(check, Ineligible):
+            return check
+        base = base.then([check[0]], [check[1]])
+    base = base.then([f"lease {lease.lease_id} became active on {on.isoformat()}"])
+
+    by_year: dict[int, list[Payment]] = defaultdict(list)
+    for payment in sorted(lease.payments, key=lambda p: p.due_on):
+        by_year[payment.due_on.year].append(payment)
+    entitlements: list[Entitlement] = []
+    for year in sorted(by_year):
+        explanation, amount, earned_on = _xiongan_year(policy, params, base, year, by_year[year])
+        if earned_on is not None and amount > 0:
+            entitlements.append(
+                Entitlement(
+                    policy.code,
+                    lease.participant_id,
+                    lease.lease_id,
+                    str(year),
+                    earned_on,
+                    amount,
+                    explanation,
+                )
+            )
+    if not entitlements:
+        return Ineligible(
+            policy.code,
+            ReasonCode.NO_PAYMENTS_DUE,
+            "no payment falls due while the rate is in force",
+        )
+    return tuple(entitlements)
+
+
+def _xiongan_year(
+    policy: Policy,
+    params: ParameterSet,
+    base: Explanation,
+    year: int,
+    payments: Sequence[Payment],
+) -> tuple[Explanation, Decimal, date | None]:
+    due = money(sum((p.amount for p in payments), Decimal(0)))
+    steps = [
+        f"payments falling due in {year}: {len(payments)} totalling {due} "
+        f"({payments[0].due_on.isoformat()} .. {payments[-1].due_on.isoformat()})"
+    ]
+    groups: dict[Reading, list[Payment]] = {}
+    unrated: list[Payment] = []
+    for payment in payments:
+        reading = params.read_optional(policy.parameter("rate"), payment.due_on)
+        if reading is None:
+            unrated.append(payment)
+        else:
+            groups.setdefault(reading, []).append(payment)
+    if unrated:
+        steps.append(
+            f"{len(unrated)} payment(s) fall due when {policy.parameter('rate')} "
+            "is not in force and earn nothing"
+        )
+    amount = Decimal("0.00")
+    for reading, group in groups.items():
+        subtotal = money(sum((p.amount for p in group), Decimal(0)))
+        rate = Decimal(reading.value)  # type: ignore[arg-type]  # a "/1" value is a Decimal
+        part = money(subtotal * rate)
+        amount += part
+        steps.append(
+            f"payments due {group[0].due_on.isoformat()} .. "
+            f"{group[-1].due_on.isoformat()}: {subtotal} x rate {rate} = {part} "
+            f"[{cite(reading)}]"
+        )
+    if len(groups) > 1:
+        steps.append(f"amount for {year} = {amount}")
+    earned = min((p.due_on for g in groups.values() for p in g), default=None)
+    return base.then(steps, groups), amount, earned
+
+
+LEASE_RULES = {
+    PolicyCode.BEIJING_FINANCING_LEASE: beijing_financing_lease,
+    PolicyCode.XIONGAN_ROBOT_LEASING: xiongan_robot_leasing,
+}
+
+
+def assess_lease(
+    lease: LeaseFacts,
+    lessee: Lessee,
+    params: ParameterSet,
+    already_drawn: Iterable[PolicyCode] = (),
+) -> LeaseAssessment:
+    """Run every lease policy on a lease, then apply the stacking rule.
+
+    One lease draws at most one regional lease subsidy unless a policy stacks
+    (``<policy>.stacks``). ``already_drawn`` names policies the lease already has claims
+    under; a non-stacking policy is refused if the lease drew another non-stacking one, and of
+    several new non-stacking candidates only the largest is kept.
+    """
+    found: dict[PolicyCode, tuple[Entitlement, ...]] = {}
+    ineligible: list[Ineligible] = []
+    for policy in LEASE_POLICIES:
+        verdict = LEASE_RULES[policy.code](lease, lessee, params)
+        if isinstance(verdict, Ineligible):
+            ineligible.append(verdict)
+        else:
+            found[policy.code] = verdict if isinstance(verdict, tuple) else (verdict,)
+    return _apply_stacking(lease, params, found, ineligible, frozenset(already_drawn))
+
+
+def _stacks(code: PolicyCode, params: ParameterSet, on: date) -> tuple[bool, Reading | None]:
+    reading = params.read_optional(POLICIES[code].parameter("stacks"), on)
+    if reading is None:
+        return False, None
+    return bool(reading.value), reading
+
+
+def _apply_stacking(
+    lease: LeaseFacts,
+    params: ParameterSet,
+    found: dict[PolicyCode, tuple[Entitlement, ...]],
+    ineligible: list[Ineligible],
+    already_drawn: frozenset[PolicyCode],
+) -> LeaseAssessment:
+    on = lease.activated_on
+    drawn_exclusive = sorted(c for c in already_drawn if not _stacks(c, params, on)[0])
+    exclusive = [c for c in found if not _stacks(c, params, on)[0]]
+    keep: set[PolicyCode] = {c for c in found if c not in exclusive}
+    if drawn_exclusive:
+        keep |= {c for c in exclusive if c in drawn_exclusive}
+        losers = [c for c in exclusive if c not in drawn_exclusive]
+        why = f"the lease already draws {', '.join(drawn_exclusive)}"
+    elif exclusive:
+
+        def total(code: PolicyCode) -> Decimal:
+            return sum((e.amount for e in found[code]), Decimal(0))
+
+        winner = max(exclusive, key=lambda c: (total(c), c.value))
+        keep.add(winner)
+        losers = [c for c in exclusive if c != winner]
+        why = f"the lease draws {winner.value}, the larger regional lease subsidy"
+    else:
+        losers, why = [], ""
+    for code in losers:
+        ineligible.append(
+            Ineligible(
+                code,
+                ReasonCode.LEASE_ALREADY_SUBSIDISED,
+                f"one lease draws one regional lease subsidy: {why}",
+            )
+        )
+    entitlements: list[Entitlement] = []
+    for code in (c for c in found if c in keep):
+        stacks, reading = _stacks(code, params, on)
+        step = (f"stacking: {cite(reading)}; " if reading else "stacking: ") + (
+            "this subsidy may be drawn beside others"
+            if stacks
+            else "the lease draws no other regional lease subsidy"
+        )
+        entitlements.extend(
+            replace(e, explanation=e.explanation.then([step], [reading] if reading else []))
+            for e in found[code]
+        )
+    return LeaseAssessment(tuple(entitlements), tuple(ineligible))
+
+
+# --------------------------------------------------------------------------- caps and clawback
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def period_cap(
+    policy: Policy, period: str, on: date, params: ParameterSet
+) -> tuple[Decimal, Reading]:
+    """The cap of one budget row.
+
+    A calendar-year cap is the value in force on 1 January (or, for a policy that starts during
+    the year, its first value that year); a designation's cap is the value in force on ``on``,
+    the day the application was made.
+    """
+    if period.isdigit():
+        start, end = year_bounds(int(period))
+        reading = params.get(policy.cap_parameter).first_on_or_after(start, end)
+        if reading is None:
+            raise Unprocessable(
+                f"{policy.cap_parameter} is not in force in {period}",
+                field=policy.cap_parameter,
+                code="parameter_not_in_force",
+            )
+        return Decimal(reading.value), reading  # type: ignore[arg-type]  # a currency value
+    return params.decimal(policy.cap_parameter, on)
+
+
+@dataclass(frozen=True, slots=True)
+class ClawbackDecision:
+    applies: bool
+    steps: tuple[str, ...]
+    reading: Reading
+
+
+def clawback(
+    policy_code: PolicyCode,
+    lease_id: str,
+    activated_on: date,
+    terminated_on: date,
+    params: ParameterSet,
+) -> ClawbackDecision:
+    """Whether an early termination gives back what the lease drew under ``policy_code``.
+
+    The period is the policy's ``clawback_period_days`` in force when the lease became active;
+    it is half-open: a termination on its last day is inside, on the day after it is not.
+    """
+    policy = POLICIES[policy_code]
+    days, reading = params.days(policy.parameter("clawback_period_days"), activated_on)
+    period_end = activated_on + timedelta(days=days)
+    applies = activated_on <= terminated_on < period_end
+    step = (
+        f"lease {lease_id} active {activated_on.isoformat()}, terminated "
+        f"{terminated_on.isoformat()}; clawback period [{activated_on.isoformat()}, "
+        f"{period_end.isoformat()}) [{cite(reading)}]: "
+        + ("inside, what it drew is clawed back" if applies else "outside, nothing clawed back")
+    )
+    return ClawbackDecision(applies, (step,), reading)
+
+
+# --------------------------------------------------------------------------- applications
+
+
+def application_entitlement(
+    policy_code: PolicyCode,
+    applicant: Lessee,
+    designation_id: str,
+    applied_on: date,
+    amount: Decimal,
+    params: ParameterSet,
+) -> Entitlement:
+    """The reviewer's amount for a Fujian application, checked against the maximum.
+
+    The operator must be registered (or declare it operates) in Fujian; the amount must be
+    positive, in fen, and within ``<policy>.max_per_designation`` in force on ``applied_on``.
+    """
+    policy = POLICIES[policy_code]
+    if policy.kind is not PolicyKind.APPLICATION:
+        raise Unprocessable(f"{policy_code.value} is not granted by application", field="policy")
+    steps: list[str] = []
+    readings: list[Reading] = []
+    for code in (applicant.region_code, applicant.operating_region_code):
+        if code is None:
+            continue
+        region, reading = region_of(code, params, applied_on)
+        if region is policy.region and reading is not None:
+            steps.append(
+                f"applicant {applicant.participant_id} is in {code}, in "
+                f"{region.value}: {cite(reading)}"
+            )
+            readings.append(reading)
+            break
+    else:
+        raise Unprocessable(
+            f"applicant is neither registered nor operating in {policy.region.value}",
+            field="participant_id",
+            code=ReasonCode.REGION_NOT_COVERED.value,
+        )
+    maximum, max_reading = params.decimal(policy.cap_parameter, applied_on)
+    if amount != money(amount) or amount <= 0:
+        raise Unprocessable("amount must be a positive sum in fen", field="amount")
+    if amount > maximum:
+        raise Unprocessable(
+            f"amount {amount} exceeds the maximum {maximum} per designation "
+            f"({policy.cap_parameter})",
+            field="amount",
+            code="above_maximum",
+        )
+    steps += [
+        f"designation {designation_id}, applied on {applied_on.isoformat()}",
+        f"reviewer set {money(amount)}, within the maximum {money(maximum)} [{cite(max_reading)}]",
+    ]
+    explanation = Explanation(policy.code, params.version, tuple(steps), (*readings, max_reading))
+    return Entitlement(
+        policy.code,
+        applicant.participant_id,
+        None,
+        f"designation:{designation_id}",
+        applied_on,
+        money(amount),
+        explanation,
+    )
