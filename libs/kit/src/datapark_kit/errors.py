@@ -66,8 +66,9 @@ class Unprocessable(ProblemError):
     title = "Unprocessable content"
     default_code = "unprocessable"
 
-    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, code: str | None = None, **extra: Any
+    ) -> None:
         if field is not None:
             extra["errors"] = [{"field": field, "message": detail}]
         super().__init__(detail, code=code, **extra)

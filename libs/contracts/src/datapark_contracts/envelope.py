@@ -1,0 +1,179 @@
+"""The CloudEvents 1.0 envelope in Kafka binary content mode, with the tamper-evident chain.
+
+A record's value is the JSON ``data``; every attribute travels in a ``ce_*`` header; the key
+is the aggregate id (also the CloudEvents ``subject``) so one aggregate stays on one partition.
+Extension attributes ``aggseq``, ``prevhash`` and ``eventhash`` chain each aggregate's events.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from datapark_contracts.canonical import chain_hash
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+SCHEMA_BASE = "https://datapark.example/schemas/"
+
+_REQUIRED_HEADERS = (
+    "ce_id",
+    "ce_source",
+    "ce_type",
+    "ce_specversion",
+    "ce_time",
+    "ce_subject",
+    "ce_aggseq",
+    "ce_prevhash",
+    "ce_eventhash",
+)
+
+
+class MalformedEvent(ValueError):
+    """A record that is not a valid datapark CloudEvent (missing headers, bad JSON, bad hash)."""
+
+
+def format_time(value: datetime) -> str:
+    """RFC 3339 in UTC with microseconds and a ``Z``: the one textual form we hash and send."""
+    if value.tzinfo is None:
+        raise ValueError("event time must be timezone-aware")
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("event time carries no offset")
+    return parsed.astimezone(UTC)
+
+
+def dataschema_for(event_type: str) -> str:
+    return f"{SCHEMA_BASE}{event_type}.json"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event as it travels: CloudEvents attributes, chain extensions and the JSON data."""
+
+    id: uuid.UUID
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    data: dict[str, Any]
+    aggseq: int
+    prevhash: str
+    eventhash: str = ""
+    dataschema: str = ""
+    traceparent: str | None = None
+    tracestate: str | None = None
+    extra_headers: tuple[tuple[str, bytes], ...] = field(default=(), compare=False)
+
+    def hashed_attributes(self) -> dict[str, Any]:
+        """Every attribute that the chain hash covers (all of them but ``eventhash``)."""
+        return {
+            "specversion": SPECVERSION,
+            "id": str(self.id),
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": format_time(self.time),
+            "datacontenttype": CONTENT_TYPE,
+            "dataschema": self.dataschema,
+            "aggseq": self.aggseq,
+            "prevhash": self.prevhash,
+        }
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.prevhash, self.hashed_attributes(), self.data)
+
+    def sealed(self) -> Envelope:
+        """This envelope with ``eventhash`` (and a default ``dataschema``) filled in."""
+        schema = self.dataschema or dataschema_for(self.type)
+        draft = replace(self, dataschema=schema)
+        return replace(draft, eventhash=draft.compute_hash())
+
+    def hash_is_valid(self) -> bool:
+        return self.eventhash == self.compute_hash()
+
+    @property
+    def key(self) -> bytes:
+        return self.subject.encode()
+
+    def value(self) -> bytes:
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        attrs = self.hashed_attributes()
+        headers = [
+            ("ce_specversion", SPECVERSION.encode()),
+            ("ce_id", attrs["id"].encode()),
+            ("ce_source", self.source.encode()),
+            ("ce_type", self.type.encode()),
+            ("ce_subject", self.subject.encode()),
+            ("ce_time", attrs["time"].encode()),
+            ("ce_dataschema", self.dataschema.encode()),
+            ("ce_aggseq", str(self.aggseq).encode()),
+            ("ce_prevhash", self.prevhash.encode()),
+            ("ce_eventhash", self.eventhash.encode()),
+            ("content-type", CONTENT_TYPE.encode()),
+        ]
+        if self.traceparent:
+            headers.append(("traceparent", self.traceparent.encode()))
+        if self.tracestate:
+            headers.append(("tracestate", self.tracestate.encode()))
+        headers.extend(self.extra_headers)
+        return headers
+
+    @classmethod
+    def from_kafka(
+        cls,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...],
+    ) -> Envelope:
+        """Parse a record; raise :class:`MalformedEvent` when anything is missing or wrong."""
+        found: dict[str, str] = {}
+        try:
+            for name, raw in headers:
+                found[name] = raw.decode() if raw is not None else ""
+        except UnicodeDecodeError as exc:
+            raise MalformedEvent("a header is not UTF-8") from exc
+        missing = [h for h in _REQUIRED_HEADERS if not found.get(h)]
+        if missing:
+            raise MalformedEvent(f"missing CloudEvents headers: {', '.join(missing)}")
+        if found["ce_specversion"] != SPECVERSION:
+            raise MalformedEvent(f"unsupported specversion {found['ce_specversion']!r}")
+        if value is None:
+            raise MalformedEvent("record has no value")
+        try:
+            data = json.loads(value)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MalformedEvent(f"value is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise MalformedEvent("event data must be a JSON object")
+        try:
+            envelope = cls(
+                id=uuid.UUID(found["ce_id"]),
+                source=found["ce_source"],
+                type=found["ce_type"],
+                subject=found["ce_subject"],
+                time=parse_time(found["ce_time"]),
+                data=data,
+                aggseq=int(found["ce_aggseq"]),
+                prevhash=found["ce_prevhash"],
+                eventhash=found["ce_eventhash"],
+                dataschema=found.get("ce_dataschema", ""),
+                traceparent=found.get("traceparent"),
+                tracestate=found.get("tracestate"),
+            )
+        except ValueError as exc:
+            raise MalformedEvent(f"bad attribute: {exc}") from exc
+        if key is not None and key.decode(errors="replace") != envelope.subject:
+            raise MalformedEvent("record key differs from the event subject")
+        if not envelope.hash_is_valid():
+            raise MalformedEvent("eventhash does not match the event's content")
+        return envelope

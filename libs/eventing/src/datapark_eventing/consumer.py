@@ -1,0 +1,281 @@
+"""The idempotent consumer: each record's effect and its inbox row commit together.
+
+Per record: parse the CloudEvent (malformed or unknown type -> dead letter), validate the
+payload against its contract (invalid -> dead letter), then in one transaction insert
+``(consumer, event id)`` into the inbox and run the handler; a duplicate is skipped. Offsets
+are committed manually, after the database commit, so a crash in between redelivers a record
+that the inbox then recognises. Transient failures (database or network) retry with backoff
+for as long as they last; other failures retry a few times and then go to the DLQ with error
+headers, and processing carries on. Records are handled sequentially in the task that polls,
+so a rebalance never interrupts a half-done record and committed offsets are always safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from datapark_contracts.envelope import Envelope, MalformedEvent
+from datapark_contracts.payloads import EventPayload, UnknownEventType, payload_model
+from datapark_kit.db import Database
+from datapark_kit.metrics import CONSUMER_LAG, MESSAGES
+from datapark_kit.telemetry import context_from
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_eventing.kafka import make_producer
+
+log = logging.getLogger("datapark.consumer")
+tracer = trace.get_tracer("datapark.consumer")
+
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure worth retrying indefinitely (a dependency is down)."""
+
+
+class PoisonMessage(Exception):
+    """A record that can never be handled; it goes to the dead-letter topic."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, TransientError | OSError | TimeoutError | ConnectionError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        # serialization failure, deadlock, connection exceptions, admin shutdown
+        return bool(code) and (code in ("40001", "40P01") or str(code).startswith(("08", "57")))
+    return isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a consumer does with one event type."""
+
+    event_type: str
+    handler: Handler
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: tuple[str, ...],
+        bootstrap: str,
+        database: Database,
+        inbox: Any,
+        handlers: Mapping[str, Handler],
+        dlq_topic: str | None = None,
+        poison_attempts: int = 3,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = topics
+        self.bootstrap = bootstrap
+        self.database = database
+        self.inbox = inbox
+        self.handlers = dict(handlers)
+        self.dlq_topic = dlq_topic or f"{group_id}.dlq"
+        self.poison_attempts = poison_attempts
+        self.max_backoff = max_backoff
+        self.assigned: set[TopicPartition] = set()
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            consumer = AIOKafkaConsumer(
+                *self.topics,
+                bootstrap_servers=self.bootstrap,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                client_id=f"{self.group_id}-consumer",
+                isolation_level="read_committed",
+            )
+            producer = make_producer(self.bootstrap, client_id=f"{self.group_id}-dlq")
+            try:
+                await consumer.start()
+                await producer.start()
+                backoff = 0.2
+                await self._poll_forever(consumer, producer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "consumer %s interrupted: %s; retrying in %.1fs",
+                    self.group_id,
+                    type(exc).__name__,
+                    backoff,
+                )
+            finally:
+                await consumer.stop()
+                await producer.stop()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+
+    async def _poll_forever(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            for tp, records in batches.items():
+                for record in records:
+                    await self.process(record, producer)
+                await consumer.commit({tp: records[-1].offset + 1})
+            self.assigned = set(consumer.assignment())
+            for tp in self.assigned:
+                high = consumer.highwater(tp)
+                position = await consumer.position(tp)
+                if high is not None:
+                    CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                        max(high - position, 0)
+                    )
+
+    async def process(
+        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
+    ) -> None:
+        try:
+            envelope, payload = self._parse(record)
+        except PoisonMessage as poison:
+            await self._dead_letter(record, producer, poison.reason, poison.detail)
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            MESSAGES.labels(self.group_id, "skipped").inc()
+            return
+        parent = context_from({"traceparent": envelope.traceparent} if envelope.traceparent else {})
+        with tracer.start_as_current_span(
+            f"process {envelope.type}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.message.id": str(envelope.id),
+            },
+        ):
+            await self._handle_with_retries(record, producer, envelope, payload, handler)
+
+    def _parse(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventPayload]:
+        try:
+            envelope = Envelope.from_kafka(record.key, record.value, list(record.headers))
+        except MalformedEvent as exc:
+            raise PoisonMessage("malformed", str(exc)) from exc
+        try:
+            model = payload_model(envelope.type)
+        except UnknownEventType:
+            raise PoisonMessage("unknown_type", f"no contract for {envelope.type}") from None
+        try:
+            return envelope, model.model_validate(envelope.data)
+        except ValidationError as exc:
+            raise PoisonMessage("invalid_payload", str(exc)) from exc
+
+    async def _handle_with_retries(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        producer: AIOKafkaProducer,
+        envelope: Envelope,
+        payload: EventPayload,
+        handler: Handler,
+    ) -> None:
+        attempt, backoff = 0, 0.1
+        while True:
+            attempt += 1
+            try:
+                handled = await self._handle_once(record, envelope, payload, handler)
+                MESSAGES.labels(self.group_id, "handled" if handled else "duplicate").inc()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_transient(exc) and attempt >= self.poison_attempts:
+                    detail = "".join(traceback.format_exception_only(exc)).strip()
+                    await self._dead_letter(record, producer, "handler_failed", detail)
+                    return
+                MESSAGES.labels(self.group_id, "retried").inc()
+                log.warning(
+                    "consumer %s: %s on %s (attempt %d); retrying",
+                    self.group_id,
+                    type(exc).__name__,
+                    envelope.type,
+                    attempt,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+
+    async def _handle_once(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope,
+        payload: EventPayload,
+        handler: Handler,
+    ) -> bool:
+        async with self.database.unit_of_work() as session:
+            inserted = await session.execute(
+                insert(self.inbox)
+                .values(
+                    consumer=self.group_id,
+                    event_id=envelope.id,
+                    event_type=envelope.type,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                )
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            if inserted.first() is None:
+                return False
+            await handler(session, envelope, payload)
+            return True
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        producer: AIOKafkaProducer,
+        reason: str,
+        detail: str,
+    ) -> None:
+        headers = [
+            *list(record.headers or ()),
+            ("dlq_reason", reason.encode()),
+            ("dlq_error", detail[:4000].encode()),
+            ("dlq_consumer_group", self.group_id.encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+        ]
+        try:
+            await producer.send_and_wait(
+                self.dlq_topic, value=record.value, key=record.key, headers=headers
+            )
+        except KafkaError:
+            log.error("consumer %s: cannot write dead letter to %s", self.group_id, self.dlq_topic)
+            raise
+        MESSAGES.labels(self.group_id, "dead_lettered").inc()
+        log.error(
+            "consumer %s: dead-lettered %s/%d@%d (%s): %s",
+            self.group_id,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+            detail[:300],
+        )

@@ -1,0 +1,213 @@
+"""The outbox relay: publishes a service's outbox rows to Kafka in order, then marks them sent.
+
+One relay per service is active: it holds a Postgres advisory lock on its own connection;
+standbys poll for the lock. The active relay wakes on LISTEN/NOTIFY and polls as a fallback.
+While the broker is down it backs off and keeps the rows; once sends are acknowledged
+(``acks=all``, idempotent producer) it marks them sent. A crash between the two resends
+rows, which consumers' inboxes absorb. Each row's stored trace context is restored so the
+publish span continues the trace of the request that wrote it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from datapark_contracts.envelope import Envelope
+from datapark_kit.db import asyncpg_dsn
+from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
+from datapark_kit.telemetry import context_from, current_traceparent
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from datapark_eventing.kafka import make_producer
+from datapark_eventing.outbox import notify_channel
+
+log = logging.getLogger("datapark.relay")
+tracer = trace.get_tracer("datapark.relay")
+
+
+def advisory_lock_key(schema: str) -> int:
+    digest = hashlib.sha256(f"datapark.relay.{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        schema: str,
+        database_url: str,
+        bootstrap: str,
+        poll_seconds: float = 1.0,
+        batch_size: int = 200,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.service = service
+        self.schema = schema
+        self.dsn = asyncpg_dsn(database_url)
+        self.bootstrap = bootstrap
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self.lock_key = advisory_lock_key(schema)
+        self.channel = notify_channel(schema)
+        self.is_leader = False
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Run until cancelled, surviving database and broker outages."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "relay %s interrupted: %s; retrying in %.1fs",
+                    self.service,
+                    type(exc).__name__,
+                    backoff,
+                )
+                self.is_leader = False
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+
+    async def _lead(self) -> None:
+        conn: asyncpg.Connection = await asyncpg.connect(self.dsn)
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
+                await asyncio.sleep(self.poll_seconds)
+            self.is_leader = True
+            log.info("relay %s is the active relay", self.service)
+            await conn.add_listener(self.channel, self._on_notify)
+            await self._publish_forever(conn)
+        finally:
+            self.is_leader = False
+            await conn.close()
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _publish_forever(self, conn: asyncpg.Connection) -> None:
+        backoff = 0.2
+        while True:
+            producer = make_producer(self.bootstrap, client_id=f"{self.service}-relay")
+            try:
+                await producer.start()
+                backoff = 0.2
+                while True:
+                    sent = await self.publish_batch(conn, producer)
+                    await self._update_backlog(conn)
+                    if sent < self.batch_size:
+                        self._wake.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+                if conn.is_closed():
+                    raise
+                log.warning(
+                    "relay %s: broker unavailable (%s); rows wait in the outbox",
+                    self.service,
+                    type(exc).__name__,
+                )
+            except Exception as exc:
+                if conn.is_closed():
+                    raise
+                log.warning(
+                    "relay %s: publishing failed (%s); rows wait in the outbox",
+                    self.service,
+                    type(exc).__name__,
+                )
+            finally:
+                await producer.stop()
+            await self._update_backlog(conn)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+
+    async def publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        """Send the oldest unsent rows in outbox order; mark those acknowledged as sent."""
+        rows = await conn.fetch(
+            f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
+                       prevhash, eventhash, dataschema, traceparent, tracestate
+                FROM "{self.schema}".outbox WHERE sent_at IS NULL
+                ORDER BY position LIMIT $1""",  # noqa: S608 - schema is ours, not user input
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        pending = []
+        for row in rows:
+            envelope = _envelope_of(row)
+            parent = context_from({"traceparent": row["traceparent"]} if row["traceparent"] else {})
+            with tracer.start_as_current_span(
+                f"publish {row['topic']}",
+                context=parent,
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": row["topic"],
+                    "messaging.message.id": str(row["id"]),
+                    "cloudevents.event_type": row["event_type"],
+                },
+            ):
+                ctx = current_traceparent()
+                traced = replace(
+                    envelope, traceparent=ctx.get("traceparent"), tracestate=ctx.get("tracestate")
+                )
+                future = await producer.send(
+                    row["topic"], value=traced.value(), key=traced.key, headers=traced.headers()
+                )
+            pending.append((row, future))
+        acknowledged: list[Any] = []
+        try:
+            for row, future in pending:
+                await future
+                acknowledged.append(row["id"])
+                OUTBOX_SENT.labels(self.service, row["topic"]).inc()
+        finally:
+            if acknowledged:
+                await conn.execute(
+                    f'UPDATE "{self.schema}".outbox SET sent_at = now() '  # noqa: S608
+                    "WHERE id = ANY($1::uuid[])",
+                    acknowledged,
+                )
+        return len(acknowledged)
+
+    async def _update_backlog(self, conn: asyncpg.Connection) -> None:
+        row = await conn.fetchrow(
+            f'SELECT count(*) AS n, min(created_at) AS oldest FROM "{self.schema}".outbox '  # noqa: S608
+            "WHERE sent_at IS NULL"
+        )
+        OUTBOX_BACKLOG.labels(self.service).set(row["n"])
+        age = (datetime.now(UTC) - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+        OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+
+def _envelope_of(row: Any) -> Envelope:
+    return Envelope(
+        id=row["id"],
+        source=row["source"],
+        type=row["event_type"],
+        subject=row["subject"],
+        time=row["event_time"],
+        data=json.loads(row["payload"]),
+        aggseq=row["aggseq"],
+        prevhash=row["prevhash"],
+        eventhash=row["eventhash"],
+        dataschema=row["dataschema"],
+        traceparent=row["traceparent"],
+        tracestate=row["tracestate"],
+    )

@@ -1,0 +1,79 @@
+"""A service's background workers (outbox relay, consumer) started in its app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from datapark_contracts.topics import consumer_group
+from datapark_kit.settings import ServiceSettings
+from fastapi import FastAPI
+
+from datapark_eventing.consumer import EventConsumer, Handler
+from datapark_eventing.kafka import broker_reachable
+from datapark_eventing.relay import OutboxRelay
+from datapark_eventing.tables import EventingTables
+
+
+def build_workers(
+    settings: ServiceSettings,
+    tables: EventingTables,
+    handlers: Mapping[str, Handler] | None,
+    app: FastAPI,
+) -> tuple[OutboxRelay, EventConsumer | None]:
+    relay = OutboxRelay(
+        service=settings.service_name,
+        schema=tables.schema,
+        database_url=settings.database_url.get_secret_value(),
+        bootstrap=settings.kafka_bootstrap,
+        poll_seconds=settings.relay_poll_seconds,
+        batch_size=settings.relay_batch_size,
+    )
+    consumer = None
+    if handlers:
+        group = consumer_group(settings.service_name)
+        consumer = EventConsumer(
+            group_id=group.group_id,
+            topics=group.topics,
+            bootstrap=settings.kafka_bootstrap,
+            database=app.state.database,
+            inbox=tables.inbox,
+            handlers=handlers,
+            dlq_topic=group.dlq,
+        )
+    return relay, consumer
+
+
+def service_workers(
+    settings: ServiceSettings,
+    tables: EventingTables,
+    handlers: Mapping[str, Handler] | None = None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def workers(app: FastAPI) -> AsyncIterator[None]:
+        relay, consumer = build_workers(settings, tables, handlers, app)
+        app.state.relay, app.state.consumer = relay, consumer
+        tasks = [asyncio.create_task(relay.run(), name=f"{settings.service_name}-relay")]
+        if consumer is not None:
+            tasks.append(
+                asyncio.create_task(consumer.run(), name=f"{settings.service_name}-consumer")
+            )
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return workers
+
+
+def kafka_readiness(settings: ServiceSettings) -> Callable[[FastAPI], Awaitable[None]]:
+    async def kafka_ready(app: FastAPI) -> None:
+        await broker_reachable(settings.kafka_bootstrap)
+
+    return kafka_ready

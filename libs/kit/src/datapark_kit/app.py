@@ -1,0 +1,173 @@
+"""The service application factory: every datapark service is built the same way.
+
+It wires problem errors, authentication, the HTTP unit of work, request ids, metrics,
+structured logs and tracing, the health endpoints, and the service's background workers
+(outbox relay and consumers) into a FastAPI app whose lifespan owns every resource.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Table, text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from datapark_kit.auth import TokenVerifier
+from datapark_kit.db import Database
+from datapark_kit.idempotency import IdempotencyStore
+from datapark_kit.logs import configure_logging, principal_var, request_id_var
+from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from datapark_kit.problems import install_problem_handlers
+from datapark_kit.settings import ServiceSettings
+from datapark_kit.telemetry import setup_tracing
+
+ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
+Workers = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+log = logging.getLogger("datapark.app")
+
+
+class RequestContextMiddleware:
+    """Request id in and out, the caller in the log context, request metrics by route."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode(errors="ignore")[:100]
+        request_id = incoming or uuid.uuid4().hex
+        rid_token = request_id_var.set(request_id)
+        who_token = principal_var.set(None)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            label = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            labels = (self.service, scope.get("method", ""), label, str(status))
+            HTTP_REQUESTS.labels(*labels).inc()
+            HTTP_LATENCY.labels(*labels).observe(elapsed)
+            request_id_var.reset(rid_token)
+            principal_var.reset(who_token)
+
+
+async def database_ready(app: FastAPI) -> None:
+    database: Database = app.state.database
+    async with database.engine.connect() as conn:
+        await conn.execute(text("select 1"))
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    idempotency_table: Table | None = None,
+    readiness: Sequence[ReadinessCheck] = (),
+    workers: Workers | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """Build a service app. Resources are created in the lifespan, never at import time."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(
+            settings.service_name, level=settings.log_level, json_format=settings.log_json
+        )
+        setup_tracing(settings.service_name, settings.otlp_endpoint)
+        database = Database(
+            settings.database_url.get_secret_value(), pool_size=settings.database_pool_size
+        )
+        SQLAlchemyInstrumentor().instrument(engine=database.engine.sync_engine)
+        app.state.settings = settings
+        app.state.database = database
+        app.state.verifier = TokenVerifier(
+            settings.jwt_public_jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+        if settings.jwks_url:
+            await _load_remote_jwks(app.state.verifier, settings.jwks_url)
+        if idempotency_table is not None:
+            app.state.idempotency = IdempotencyStore(idempotency_table)
+        if on_startup is not None:
+            await on_startup(app)
+        try:
+            if workers is not None and settings.run_workers:
+                async with workers(app):
+                    log.info(
+                        "%s started on %s:%s", settings.service_name, settings.host, settings.port
+                    )
+                    yield
+            else:
+                yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    checks: list[ReadinessCheck] = [database_ready, *readiness]
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", tags=["health"], summary="Database and Kafka are reachable")
+    async def readyz() -> JSONResponse:
+        results: dict[str, Any] = {}
+        for check in checks:
+            name = check.__name__.removesuffix("_ready")
+            try:
+                await asyncio.wait_for(check(app), timeout=3)
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"failed: {type(exc).__name__}"
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics")
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    return app
+
+
+async def _load_remote_jwks(verifier: TokenVerifier, url: str) -> None:
+    from datapark_kit.httpclient import make_client
+
+    async with make_client(timeout=5) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        verifier.load_jwks(response.text)

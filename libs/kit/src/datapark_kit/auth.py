@@ -1,0 +1,151 @@
+"""Identity: EdDSA JWTs issued by catalog and verified offline by every service.
+
+``CurrentPrincipal`` gives an endpoint its caller; ``require_roles`` checks the role;
+``Principal.ensure_tenant`` hides another tenant's objects behind a 404.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt import PyJWK
+
+from datapark_kit.errors import Forbidden, NotFound, Unauthorized
+
+Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
+ROLES: tuple[Role, ...] = ("operator", "partner", "participant", "customer", "reviewer", "auditor")
+# Roles that see every tenant's objects (auditors read-only: they get no write endpoints).
+ALL_TENANTS: frozenset[str] = frozenset({"operator", "auditor"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: its participant, roles and credential."""
+
+    participant_id: uuid.UUID
+    roles: frozenset[str]
+    client_id: str
+    token_id: str
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_all_tenants(self) -> bool:
+        return bool(self.roles & ALL_TENANTS)
+
+    def may_access(self, owner_id: uuid.UUID | None) -> bool:
+        return self.sees_all_tenants or (owner_id is not None and owner_id == self.participant_id)
+
+    def ensure_tenant(self, owner_id: uuid.UUID | None, what: str = "resource") -> None:
+        """404 rather than 403 for another tenant's object: its existence is not revealed."""
+        if not self.may_access(owner_id):
+            raise NotFound(f"{what} not found")
+
+
+class TokenVerifier:
+    """Verifies tokens against the published keys; no network on the request path."""
+
+    def __init__(self, jwks_json: str, *, issuer: str, audience: str, leeway: int = 5) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self._keys: dict[str, Any] = {}
+        self.load_jwks(jwks_json)
+
+    def load_jwks(self, jwks_json: str) -> None:
+        keys = json.loads(jwks_json)["keys"]
+        self._keys = {k["kid"]: PyJWK(k).key for k in keys}
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._keys.get(header.get("kid", ""))
+            if key is None:
+                raise Unauthorized("token signed by an unknown key", code="invalid_token")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "jti"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired", code="token_expired") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("token invalid", code="invalid_token") from None
+        try:
+            return Principal(
+                participant_id=uuid.UUID(claims["pid"]),
+                roles=frozenset(r for r in claims.get("roles", []) if r in ROLES),
+                client_id=str(claims["sub"]),
+                token_id=str(claims["jti"]),
+            )
+        except (KeyError, ValueError, TypeError):
+            raise Unauthorized("token claims invalid", code="invalid_token") from None
+
+
+class TokenSigner:
+    """Signs access tokens (catalog only)."""
+
+    def __init__(
+        self, private_key_pem: str, *, key_id: str, issuer: str, audience: str, ttl_seconds: int
+    ) -> None:
+        self._key = private_key_pem
+        self.key_id = key_id
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, *, client_id: str, participant_id: uuid.UUID, roles: list[str]) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": client_id,
+            "pid": str(participant_id),
+            "roles": sorted(roles),
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.key_id})
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("a bearer token is required", code="missing_token")
+    verifier: TokenVerifier = request.app.state.verifier
+    principal = verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency that lets through only callers holding one of ``roles`` (else 403)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has(*roles):
+            raise Forbidden(f"requires one of the roles: {', '.join(roles)}", code="role_required")
+        return principal
+
+    return Depends(check)

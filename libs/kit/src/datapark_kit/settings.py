@@ -1,0 +1,81 @@
+"""Settings shared by every service; each service subclasses with its own env prefix.
+
+A service refuses to start outside development when a secret still has its built-in
+development value: those values are public (they are in this repository).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM, DEV_JWT_PUBLIC_JWKS
+
+DEV_DATABASE_PASSWORD = "datapark"
+DEV_DATABASE_URL = f"postgresql+asyncpg://datapark:{DEV_DATABASE_PASSWORD}@127.0.0.1:54329/datapark"
+
+
+class InsecureSettings(ValueError):
+    """Raised at start-up when a production-like environment keeps a development secret."""
+
+
+class ServiceSettings(BaseSettings):
+    """What every datapark service needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="DATAPARK_", env_file=None, extra="ignore")
+
+    service_name: str = "datapark"
+    environment: Literal["development", "test", "staging", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: SecretStr = SecretStr(DEV_DATABASE_URL)
+    database_pool_size: int = 10
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    jwt_issuer: str = "datapark-catalog"
+    jwt_audience: str = "datapark"
+    jwt_public_jwks: str = DEV_JWT_PUBLIC_JWKS
+    jwks_url: str | None = None
+    otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    run_workers: bool = True
+    relay_poll_seconds: float = 1.0
+    relay_batch_size: int = 200
+
+    def development_secrets(self) -> dict[str, bool]:
+        """Which secrets still hold the public development value (subclasses add theirs)."""
+        return {
+            "database_url": DEV_DATABASE_PASSWORD in self.database_url.get_secret_value(),
+            "jwt_public_jwks": self.jwt_public_jwks == DEV_JWT_PUBLIC_JWKS and not self.jwks_url,
+        }
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> ServiceSettings:
+        if self.environment in ("development", "test"):
+            return self
+        kept = sorted(name for name, is_dev in self.development_secrets().items() if is_dev)
+        if kept:
+            raise InsecureSettings(
+                f"environment '{self.environment}' keeps development defaults for: "
+                f"{', '.join(kept)}; set them (env prefix {self.model_config.get('env_prefix')})"
+            )
+        return self
+
+
+class IssuerSettings(ServiceSettings):
+    """Settings of the token issuer (catalog): it also holds the signing key."""
+
+    jwt_private_key_pem: SecretStr = SecretStr(DEV_JWT_PRIVATE_KEY_PEM)
+    jwt_key_id: str = "datapark-dev-1"
+    token_ttl_seconds: int = 900
+    token_max_failures: int = 5
+    token_lockout_seconds: int = 300
+
+    def development_secrets(self) -> dict[str, bool]:
+        found = super().development_secrets()
+        found["jwt_private_key_pem"] = (
+            self.jwt_private_key_pem.get_secret_value() == DEV_JWT_PRIVATE_KEY_PEM
+        )
+        return found
