@@ -1,0 +1,1 @@
+"""Agreements (contracts) with their usage policy."""

@@ -1,0 +1,1 @@
+"""Contract negotiation following the Dataspace Protocol."""

@@ -1,0 +1,1 @@
+"""Orders: buying a listed data product at its listed price terms."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks to exchange partners: signed, retried, logged."""
