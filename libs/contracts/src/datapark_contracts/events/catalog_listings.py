@@ -8,27 +8,28 @@ snapshot it receives, keyed by the aggregate id, and ignoring anything older tha
 
 Aggregates and their Kafka keys (the key is always the aggregate id):
 
-- ``data_product`` (key ``product.product_id``): a data product through registration (登记),
+- ``data_product`` (key ``product_id``): a data product through registration (登记),
   compliance review (合规评估) and listing (挂牌) on one or more venues. Venue listings belong
   to the product's aggregate so that all of a product's events stay in order on one partition.
-- ``robot_model`` (key ``model.model_id``), ``robot_unit`` (key ``unit.unit_id``; maintenance
-  windows belong to the unit), ``robot_kit`` (key ``kit.kit_id``, a "robot container"),
-  ``rental_offering`` (key ``offering.offering_id``).
+- ``robot_model`` (key ``model_id``), ``robot_unit`` (key ``unit_id``; maintenance windows
+  belong to the unit), ``robot_kit`` (key ``kit_id``, a "robot container"),
+  ``rental_offering`` (key ``offering_id``).
 
 Money on the wire is an object ``{"amount": "12.00", "currency": "CNY"}`` with exactly two
 decimal places; rates are decimal strings; periods are half-open ``[start, end)``; durations are
 whole minutes.
 
-A data product may be traded when ``product.state == "listed"`` and the venue listing's
-``state == "listed"``; any other combination takes no new orders.
+A data product may be traded on a venue when the product's ``state == "listed"`` and that
+venue listing's ``state == "listed"``; any other combination takes no new orders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -42,8 +43,8 @@ from pydantic import (
     model_validator,
 )
 
-TOPIC = "catalog.listings.v1"
-SOURCE = "/datapark/catalog"
+from datapark_contracts.payloads import EventPayload, P, all_event_types, event
+from datapark_contracts.topics import CATALOG_LISTINGS
 
 _CENT = Decimal("0.01")
 
@@ -241,8 +242,8 @@ class VenueListing(_Frozen):
     listed_at: AwareDatetime
 
 
-class DataProduct(_Frozen):
-    """A snapshot of a data product after the fact the event reports."""
+class DataProductSnapshot(EventPayload):
+    """The whole data product as it stands after the fact, with all its venue listings."""
 
     product_id: UUID
     owner_participant_id: UUID
@@ -264,108 +265,108 @@ class DataProduct(_Frozen):
     state: DataProductState
     certificate: RegistrationCertificate | None = None
     listings: tuple[VenueListing, ...] = ()
-
-
-class CatalogListingEvent(_Frozen):
-    """Base of every payload on ``catalog.listings.v1``."""
-
-    event_type: ClassVar[str]
-    aggregate_type: ClassVar[str]
-
     occurred_at: AwareDatetime
 
-    def aggregate_id(self) -> UUID:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    def aggregate_id(self) -> str:
+        return str(self.product_id)
 
 
-class _DataProductEvent(CatalogListingEvent):
-    aggregate_type: ClassVar[str] = "data_product"
-    product: DataProduct
-
-    def aggregate_id(self) -> UUID:
-        return self.product.product_id
+def _product(event_type: str) -> Callable[[P], P]:
+    return event(event_type, topic=CATALOG_LISTINGS, aggregate="data_product")
 
 
-class DataProductDrafted(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.drafted.v1"
+@_product("datapark.catalog.data_product.drafted.v1")
+class DataProductDrafted(DataProductSnapshot):
+    """An owner described a new data product (not yet submitted)."""
 
 
-class DataProductRevised(_DataProductEvent):
+@_product("datapark.catalog.data_product.revised.v1")
+class DataProductRevised(DataProductSnapshot):
     """A draft's metadata changed, or a rejected product went back to draft."""
 
-    event_type: ClassVar[str] = "datapark.catalog.data_product.revised.v1"
+
+@_product("datapark.catalog.data_product.submitted.v1")
+class DataProductSubmitted(DataProductSnapshot):
+    """The owner submitted the product for registration (登记)."""
 
 
-class DataProductSubmitted(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.submitted.v1"
+@_product("datapark.catalog.data_product.review_started.v1")
+class DataProductReviewStarted(DataProductSnapshot):
+    """An operator took up the compliance review (合规评估)."""
 
-
-class DataProductReviewStarted(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.review_started.v1"
     reviewer_id: UUID
 
 
-class DataProductRegistered(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.registered.v1"
+@_product("datapark.catalog.data_product.registered.v1")
+class DataProductRegistered(DataProductSnapshot):
+    """Approved in review; ``certificate`` holds the registration certificate."""
+
     review: ComplianceReview
 
 
-class DataProductRejected(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.rejected.v1"
+@_product("datapark.catalog.data_product.rejected.v1")
+class DataProductRejected(DataProductSnapshot):
+    """Rejected in review, with the reasons and evidence."""
+
     review: ComplianceReview
 
 
-class _VenueEvent(_DataProductEvent):
+class _VenueFact(DataProductSnapshot):
     venue_code: str
-    """The venue whose listing the fact concerns; find it in ``product.listings``."""
+    """The venue whose listing the fact concerns; find it in ``listings``."""
 
 
-class DataProductListed(_VenueEvent):
+@_product("datapark.catalog.data_product.listed.v1")
+class DataProductListed(_VenueFact):
     """Listed on a venue (the first listing moves the product to ``listed``)."""
 
-    event_type: ClassVar[str] = "datapark.catalog.data_product.listed.v1"
+
+@_product("datapark.catalog.data_product.listing_terms_changed.v1")
+class DataProductListingTermsChanged(_VenueFact):
+    """A venue listing's price terms changed (running agreements keep theirs)."""
 
 
-class DataProductListingTermsChanged(_VenueEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_terms_changed.v1"
+@_product("datapark.catalog.data_product.listing_suspended.v1")
+class DataProductListingSuspended(_VenueFact):
+    """One venue listing suspended: that venue takes no new orders."""
 
-
-class DataProductListingSuspended(_VenueEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_suspended.v1"
     reason: str
 
 
-class DataProductListingResumed(_VenueEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_resumed.v1"
+@_product("datapark.catalog.data_product.listing_resumed.v1")
+class DataProductListingResumed(_VenueFact):
+    """A suspended venue listing is live again."""
 
 
-class DataProductListingDelisted(_VenueEvent):
+@_product("datapark.catalog.data_product.listing_delisted.v1")
+class DataProductListingDelisted(_VenueFact):
     """Delisted from one venue (the last venue delisted moves the product to ``delisted``)."""
 
-    event_type: ClassVar[str] = "datapark.catalog.data_product.listing_delisted.v1"
     reason: str
 
 
-class DataProductSuspended(_DataProductEvent):
+@_product("datapark.catalog.data_product.suspended.v1")
+class DataProductSuspended(DataProductSnapshot):
     """Suspended everywhere: no venue takes new orders until reinstated."""
 
-    event_type: ClassVar[str] = "datapark.catalog.data_product.suspended.v1"
     reason: str
 
 
-class DataProductReinstated(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.reinstated.v1"
+@_product("datapark.catalog.data_product.reinstated.v1")
+class DataProductReinstated(DataProductSnapshot):
+    """A suspended product is listed again (on its venues that are themselves listed)."""
 
 
-class DataProductDelisted(_DataProductEvent):
+@_product("datapark.catalog.data_product.delisted.v1")
+class DataProductDelisted(DataProductSnapshot):
     """Delisted from every venue; running agreements follow their own terms."""
 
-    event_type: ClassVar[str] = "datapark.catalog.data_product.delisted.v1"
     reason: str
 
 
-class DataProductRetired(_DataProductEvent):
-    event_type: ClassVar[str] = "datapark.catalog.data_product.retired.v1"
+@_product("datapark.catalog.data_product.retired.v1")
+class DataProductRetired(DataProductSnapshot):
+    """The product is withdrawn for good."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -394,15 +395,35 @@ class RobotUnitStatus(StrEnum):
 SpecValue = str | int | float | bool
 
 
-class RobotModel(_Frozen):
+def _fleet(event_type: str, aggregate: str) -> Callable[[P], P]:
+    return event(event_type, topic=CATALOG_LISTINGS, aggregate=aggregate)
+
+
+class RobotModelSnapshot(EventPayload):
+    """A robot model (maker, category, specs) as it stands after the fact."""
+
     model_id: UUID
     maker: str
     name: str
     category: RobotCategory
     specs: dict[str, SpecValue]
+    occurred_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.model_id)
 
 
-class RobotUnit(_Frozen):
+@_fleet("datapark.catalog.robot_model.registered.v1", "robot_model")
+class RobotModelRegistered(RobotModelSnapshot):
+    """A robot model became known to the park."""
+
+
+@_fleet("datapark.catalog.robot_model.changed.v1", "robot_model")
+class RobotModelChanged(RobotModelSnapshot):
+    """A model's description or specs changed."""
+
+
+class RobotUnitSnapshot(EventPayload):
     """A physical unit owned by a lessor, with its straight-line appraisal as of the event."""
 
     unit_id: UUID
@@ -420,9 +441,48 @@ class RobotUnit(_Frozen):
     appraised_on: date
     location: str
     status: RobotUnitStatus
+    occurred_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.unit_id)
 
 
-class RobotKit(_Frozen):
+@_fleet("datapark.catalog.robot_unit.registered.v1", "robot_unit")
+class RobotUnitRegistered(RobotUnitSnapshot):
+    """A lessor registered a unit."""
+
+
+@_fleet("datapark.catalog.robot_unit.changed.v1", "robot_unit")
+class RobotUnitChanged(RobotUnitSnapshot):
+    """Location, status or appraisal changed; ``changed_fields`` names what moved."""
+
+    changed_fields: tuple[str, ...]
+
+
+class _MaintenanceFact(EventPayload):
+    window_id: UUID
+    unit_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    """A half-open period ``[start, end)`` during which the unit cannot be booked."""
+    reason: str
+    occurred_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.unit_id)
+
+
+@_fleet("datapark.catalog.robot_unit.maintenance_scheduled.v1", "robot_unit")
+class MaintenanceWindowScheduled(_MaintenanceFact):
+    """A maintenance window blocks the unit like a booking."""
+
+
+@_fleet("datapark.catalog.robot_unit.maintenance_cancelled.v1", "robot_unit")
+class MaintenanceWindowCancelled(_MaintenanceFact):
+    """A maintenance window no longer blocks the unit."""
+
+
+class RobotKitSnapshot(EventPayload):
     """A robot container (机器人集装箱): a named set of one lessor's units rented as one line."""
 
     kit_id: UUID
@@ -430,77 +490,20 @@ class RobotKit(_Frozen):
     name: str
     description: str
     unit_ids: tuple[UUID, ...] = Field(min_length=1)
+    occurred_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.kit_id)
 
 
-class MaintenanceWindow(_Frozen):
-    """A half-open period ``[start, end)`` during which a unit cannot be booked."""
-
-    window_id: UUID
-    unit_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
-    reason: str
+@_fleet("datapark.catalog.robot_kit.registered.v1", "robot_kit")
+class RobotKitRegistered(RobotKitSnapshot):
+    """A lessor assembled a kit."""
 
 
-class _RobotModelEvent(CatalogListingEvent):
-    aggregate_type: ClassVar[str] = "robot_model"
-    model: RobotModel
-
-    def aggregate_id(self) -> UUID:
-        return self.model.model_id
-
-
-class RobotModelRegistered(_RobotModelEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_model.registered.v1"
-
-
-class RobotModelChanged(_RobotModelEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_model.changed.v1"
-
-
-class _RobotUnitEvent(CatalogListingEvent):
-    aggregate_type: ClassVar[str] = "robot_unit"
-    unit: RobotUnit
-
-    def aggregate_id(self) -> UUID:
-        return self.unit.unit_id
-
-
-class RobotUnitRegistered(_RobotUnitEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_unit.registered.v1"
-
-
-class RobotUnitChanged(_RobotUnitEvent):
-    """Location, status or appraisal changed; ``changed_fields`` names what moved."""
-
-    event_type: ClassVar[str] = "datapark.catalog.robot_unit.changed.v1"
-    changed_fields: tuple[str, ...]
-
-
-class MaintenanceWindowScheduled(_RobotUnitEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_unit.maintenance_scheduled.v1"
-    window: MaintenanceWindow
-
-
-class MaintenanceWindowCancelled(_RobotUnitEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_unit.maintenance_cancelled.v1"
-    window: MaintenanceWindow
-
-
-class _RobotKitEvent(CatalogListingEvent):
-    aggregate_type: ClassVar[str] = "robot_kit"
-    kit: RobotKit
-
-    def aggregate_id(self) -> UUID:
-        return self.kit.kit_id
-
-
-class RobotKitRegistered(_RobotKitEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_kit.registered.v1"
-
-
-class RobotKitChanged(_RobotKitEvent):
-    event_type: ClassVar[str] = "datapark.catalog.robot_kit.changed.v1"
+@_fleet("datapark.catalog.robot_kit.changed.v1", "robot_kit")
+class RobotKitChanged(RobotKitSnapshot):
+    """A kit's name, description or units changed."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,8 +567,8 @@ class CancellationTier(_Frozen):
     fee_rate: Rate
 
 
-class RentalOffering(_Frozen):
-    """What a lessor offers for one unit or one kit."""
+class RentalOfferingSnapshot(EventPayload):
+    """What a lessor offers for one unit or one kit, as it stands after the fact."""
 
     offering_id: UUID
     lessor_participant_id: UUID
@@ -591,66 +594,31 @@ class RentalOffering(_Frozen):
     """The offering's validity ``[available_from, available_until)``; open-ended when None."""
     location: str
     state: RentalOfferingState
+    occurred_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.offering_id)
 
 
-class _RentalOfferingEvent(CatalogListingEvent):
-    aggregate_type: ClassVar[str] = "rental_offering"
-    offering: RentalOffering
-
-    def aggregate_id(self) -> UUID:
-        return self.offering.offering_id
+@_fleet("datapark.catalog.rental_offering.published.v1", "rental_offering")
+class RentalOfferingPublished(RentalOfferingSnapshot):
+    """An offering is open for bookings and lease applications."""
 
 
-class RentalOfferingPublished(_RentalOfferingEvent):
-    event_type: ClassVar[str] = "datapark.catalog.rental_offering.published.v1"
+@_fleet("datapark.catalog.rental_offering.changed.v1", "rental_offering")
+class RentalOfferingChanged(RentalOfferingSnapshot):
+    """An offering's terms changed (existing bookings keep theirs)."""
 
 
-class RentalOfferingChanged(_RentalOfferingEvent):
-    event_type: ClassVar[str] = "datapark.catalog.rental_offering.changed.v1"
+@_fleet("datapark.catalog.rental_offering.withdrawn.v1", "rental_offering")
+class RentalOfferingWithdrawn(RentalOfferingSnapshot):
+    """An offering takes no new bookings."""
 
-
-class RentalOfferingWithdrawn(_RentalOfferingEvent):
-    event_type: ClassVar[str] = "datapark.catalog.rental_offering.withdrawn.v1"
     reason: str
 
 
-EVENTS: tuple[type[CatalogListingEvent], ...] = (
-    DataProductDrafted,
-    DataProductRevised,
-    DataProductSubmitted,
-    DataProductReviewStarted,
-    DataProductRegistered,
-    DataProductRejected,
-    DataProductListed,
-    DataProductListingTermsChanged,
-    DataProductListingSuspended,
-    DataProductListingResumed,
-    DataProductListingDelisted,
-    DataProductSuspended,
-    DataProductReinstated,
-    DataProductDelisted,
-    DataProductRetired,
-    RobotModelRegistered,
-    RobotModelChanged,
-    RobotUnitRegistered,
-    RobotUnitChanged,
-    MaintenanceWindowScheduled,
-    MaintenanceWindowCancelled,
-    RobotKitRegistered,
-    RobotKitChanged,
-    RentalOfferingPublished,
-    RentalOfferingChanged,
-    RentalOfferingWithdrawn,
-)
-"""Every payload on the topic, in a stable order."""
-
-EVENTS_BY_TYPE: dict[str, type[CatalogListingEvent]] = {e.event_type: e for e in EVENTS}
-
-
-def parse(event_type: str, data: bytes | str | dict[str, Any]) -> CatalogListingEvent:
-    """Parse a record of ``catalog.listings.v1`` by its ``ce_type``; unknown types raise
-    ``KeyError`` so a consumer can dead-letter or skip them deliberately."""
-    model = EVENTS_BY_TYPE[event_type]
-    if isinstance(data, dict):
-        return model.model_validate(data)
-    return model.model_validate_json(data)
+def catalog_listing_events() -> dict[str, type[EventPayload]]:
+    """Every payload on ``catalog.listings.v1``, by CloudEvents type."""
+    return {
+        name: model for name, model in all_event_types().items() if model.topic == CATALOG_LISTINGS
+    }
