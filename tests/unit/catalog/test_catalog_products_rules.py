@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
+
 from datapark_catalog.products.rules import (
     TRANSITIONS,
     ComplianceReview,
@@ -120,8 +121,16 @@ def test_forbidden_steps_include_the_ones_that_matter() -> None:
 
 def test_a_full_journey_to_retirement() -> None:
     state = S.DRAFT
-    for action in (A.SUBMIT, A.START_REVIEW, A.APPROVE, A.LIST, A.SUSPEND, A.REINSTATE,
-                   A.DELIST, A.RETIRE):  # fmt: skip
+    for action in (
+        A.SUBMIT,
+        A.START_REVIEW,
+        A.APPROVE,
+        A.LIST,
+        A.SUSPEND,
+        A.REINSTATE,
+        A.DELIST,
+        A.RETIRE,
+    ):
         state = transition(state, action)
     assert state is S.RETIRED
 
@@ -204,8 +213,7 @@ def test_issue_certificate() -> None:
 
 def test_certificate_needs_aware_time_and_positive_sequence() -> None:
     with pytest.raises(ValueError, match="aware"):
-        issue_certificate(uuid4(), uuid4(), metadata(), issued_at=datetime(2026, 1, 1),
-                          sequence=1)  # fmt: skip
+        issue_certificate(uuid4(), uuid4(), metadata(), issued_at=datetime(2026, 1, 1), sequence=1)
     with pytest.raises(ValueError, match="start at 1"):
         certificate_number(NOW, 0)
 

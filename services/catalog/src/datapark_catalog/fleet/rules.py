@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from datapark_catalog.valuations.depreciation import straight_line_value
+from datapark_catalog.valuations.money import parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
     RentalMode,
@@ -21,9 +23,6 @@ from datapark_contracts.events.catalog_listings import (
     UsageUnit,
 )
 from datapark_kit.errors import Conflict, Unprocessable
-
-from datapark_catalog.valuations.depreciation import straight_line_value
-from datapark_catalog.valuations.money import parse_money, parse_rate
 
 MAX_USEFUL_LIFE_MONTHS = 600
 MINUTES_PER_DAY = 24 * 60

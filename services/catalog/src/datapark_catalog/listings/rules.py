@@ -16,6 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from datapark_catalog.products.rules import ProductAction, ensure_listable, transition
+from datapark_catalog.valuations.money import parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
     DataProductState,
@@ -24,9 +26,6 @@ from datapark_contracts.events.catalog_listings import (
     VenueListingState,
 )
 from datapark_kit.errors import Conflict, InvalidState, Unprocessable
-
-from datapark_catalog.products.rules import ProductAction, ensure_listable, transition
-from datapark_catalog.valuations.money import parse_money, parse_rate
 
 ENTITY = "venue listing"
 

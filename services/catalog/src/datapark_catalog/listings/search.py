@@ -16,10 +16,9 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from datapark_catalog.valuations.money import parse_money
 from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory
 from datapark_kit.errors import Unprocessable
-
-from datapark_catalog.valuations.money import parse_money
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-import rfc8785
+from datapark_contracts.canonical import canonical_json
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
     DataDomain,
@@ -201,7 +201,7 @@ def content_hash(m: ProductMetadata) -> str:
     Key order, whitespace and unicode escaping cannot change it; any metadata change does.
     """
     document = {"metadata": metadata_document(m), "sample_sha256": m.sample_sha256}
-    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return hashlib.sha256(canonical_json(document)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from datapark_kit.errors import Unprocessable
-
 from datapark_catalog.valuations.depreciation import straight_line_value
 from datapark_catalog.valuations.methods import Valuation
 from datapark_catalog.valuations.money import ZERO, parse_money, round_money
+from datapark_kit.errors import Unprocessable
 
 
 class CostLineKind(StrEnum):

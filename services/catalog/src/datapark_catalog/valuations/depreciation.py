@@ -10,9 +10,8 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
-from datapark_kit.errors import Unprocessable
-
 from datapark_catalog.valuations.money import round_money
+from datapark_kit.errors import Unprocessable
 
 
 def months_elapsed(start: date, as_of: date) -> int:

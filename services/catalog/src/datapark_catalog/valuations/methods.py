@@ -16,9 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from datapark_kit.errors import Unprocessable
-
 from datapark_catalog.valuations.money import parse_money, parse_rate, round_money
+from datapark_kit.errors import Unprocessable
 
 MAX_INCOME_PERIODS = 50
 MAX_ADJUSTMENT_FACTOR = Decimal(10)
@@ -174,18 +173,30 @@ def appraise(
         raise Unprocessable("the appraiser must be named", field="appraiser_name")
     if isinstance(inputs, CostApproachInputs):
         return Valuation(
-            ValuationMethod.COST, inputs, base_date, appraiser_id, appraiser_name,
+            ValuationMethod.COST,
+            inputs,
+            base_date,
+            appraiser_id,
+            appraiser_name,
             value_by_cost(inputs),
-        )  # fmt: skip
+        )
     if isinstance(inputs, IncomeApproachInputs):
         return Valuation(
-            ValuationMethod.INCOME, inputs, base_date, appraiser_id, appraiser_name,
+            ValuationMethod.INCOME,
+            inputs,
+            base_date,
+            appraiser_id,
+            appraiser_name,
             value_by_income(inputs),
-        )  # fmt: skip
+        )
     return Valuation(
-        ValuationMethod.MARKET, inputs, base_date, appraiser_id, appraiser_name,
+        ValuationMethod.MARKET,
+        inputs,
+        base_date,
+        appraiser_id,
+        appraiser_name,
         value_by_market(inputs),
-    )  # fmt: skip
+    )
 
 
 def latest(valuations: Sequence[Valuation]) -> Valuation | None:
