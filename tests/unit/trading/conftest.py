@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
+
 from datapark_trading.agreements.agreement import Agreement, Origin, Terms, conclude
 from datapark_trading.agreements.policy import DelistingClause, UsagePolicy
 from datapark_trading.money import Money

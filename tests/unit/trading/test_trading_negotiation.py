@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
 from datapark_trading.agreements.agreement import Terms
 from datapark_trading.negotiations import states as ns
