@@ -21,11 +21,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
-from datapark_contracts.envelope import Envelope, MalformedEvent
-from datapark_contracts.payloads import EventPayload, UnknownEventType, payload_model
-from datapark_kit.db import Database
-from datapark_kit.metrics import CONSUMER_LAG, MESSAGES
-from datapark_kit.telemetry import context_from
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
@@ -33,7 +28,12 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_contracts.envelope import Envelope, MalformedEvent
+from datapark_contracts.payloads import EventPayload, UnknownEventType, payload_model
 from datapark_eventing.kafka import make_producer
+from datapark_kit.db import Database
+from datapark_kit.metrics import CONSUMER_LAG, MESSAGES
+from datapark_kit.telemetry import context_from
 
 log = logging.getLogger("datapark.consumer")
 tracer = trace.get_tracer("datapark.consumer")

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from datapark_contracts.canonical import GENESIS_HASH
-from datapark_contracts.envelope import Envelope
-from datapark_contracts.ids import uuid7
-from datapark_contracts.payloads import EventPayload
-from datapark_kit.telemetry import current_traceparent
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_contracts.canonical import GENESIS_HASH
+from datapark_contracts.envelope import Envelope
+from datapark_contracts.ids import uuid7
+from datapark_contracts.payloads import EventPayload
 from datapark_eventing.tables import EventingTables
+from datapark_kit.telemetry import current_traceparent
 
 
 def notify_channel(schema: str) -> str:

@@ -21,15 +21,15 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from datapark_contracts.envelope import Envelope
-from datapark_kit.db import asyncpg_dsn
-from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
-from datapark_kit.telemetry import context_from, current_traceparent
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from datapark_contracts.envelope import Envelope
 from datapark_eventing.kafka import make_producer
 from datapark_eventing.outbox import notify_channel
+from datapark_kit.db import asyncpg_dsn
+from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
+from datapark_kit.telemetry import context_from, current_traceparent
 
 log = logging.getLogger("datapark.relay")
 tracer = trace.get_tracer("datapark.relay")
@@ -86,7 +86,10 @@ class OutboxRelay:
     async def _lead(self) -> None:
         conn: asyncpg.Connection = await asyncpg.connect(self.dsn)
         try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
+            # A standby polls for the lock; nothing can signal it when the leader's session ends.
+            while not await conn.fetchval(  # noqa: ASYNC110
+                "SELECT pg_try_advisory_lock($1)", self.lock_key
+            ):
                 await asyncio.sleep(self.poll_seconds)
             self.is_leader = True
             log.info("relay %s is the active relay", self.service)

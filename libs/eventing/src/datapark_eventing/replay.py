@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from datapark_contracts.envelope import Envelope, MalformedEvent
 
 

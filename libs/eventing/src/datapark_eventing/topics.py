@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from datapark_contracts.topics import Topic, all_topics
 
 log = logging.getLogger("datapark.topics")

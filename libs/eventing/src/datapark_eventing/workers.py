@@ -7,14 +7,14 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from datapark_contracts.topics import consumer_group
-from datapark_kit.settings import ServiceSettings
 from fastapi import FastAPI
 
+from datapark_contracts.topics import consumer_group
 from datapark_eventing.consumer import EventConsumer, Handler
 from datapark_eventing.kafka import broker_reachable
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.tables import EventingTables
+from datapark_kit.settings import ServiceSettings
 
 
 def build_workers(
@@ -35,7 +35,7 @@ def build_workers(
     if handlers:
         group = consumer_group(settings.service_name)
         consumer = EventConsumer(
-            group_id=group.group_id,
+            group_id=settings.consumer_group_prefix + group.group_id,
             topics=group.topics,
             bootstrap=settings.kafka_bootstrap,
             database=app.state.database,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -149,3 +150,34 @@ def require_roles(*roles: Role) -> Any:
         return principal
 
     return Depends(check)
+
+
+def jwks_from_private_key(private_key_pem: str, key_id: str) -> str:
+    """The JWKS document publishing the public half of an Ed25519 signing key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_private_key,
+    )
+
+    key = load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the signing key must be an Ed25519 private key")
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return json.dumps(
+        {
+            "keys": [
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": x,
+                    "kid": key_id,
+                    "alg": "EdDSA",
+                    "use": "sig",
+                }
+            ]
+        },
+        separators=(",", ":"),
+    )

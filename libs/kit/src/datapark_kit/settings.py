@@ -41,6 +41,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     run_workers: bool = True
+    consumer_group_prefix: str = ""
     relay_poll_seconds: float = 1.0
     relay_batch_size: int = 200
 

@@ -1,0 +1,1 @@
+"""Credentials and tokens: catalog is the platform's token issuer."""

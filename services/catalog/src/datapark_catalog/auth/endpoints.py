@@ -1,0 +1,89 @@
+"""Credentials, the token endpoint and the published keys."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, status
+
+from datapark_catalog.auth.schemas import (
+    CredentialCreate,
+    CredentialOut,
+    IssuedCredential,
+    TokenResponse,
+)
+from datapark_catalog.auth.service import CredentialService, TokenService
+from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.errors import Unprocessable
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+
+router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute)
+public = APIRouter(tags=["auth"])
+
+
+def _issued(credential: Any, secret: str) -> IssuedCredential:
+    return IssuedCredential(
+        **CredentialOut.model_validate(credential).model_dump(), client_secret=secret
+    )
+
+
+@router.post(
+    "/v1/participants/{participant_id}/credentials",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IssuedCredential,
+    dependencies=[require_roles("operator")],
+)
+async def create_credential(
+    participant_id: uuid.UUID, body: CredentialCreate, session: SessionDep
+) -> IssuedCredential:
+    """Issue a client id and secret for a participant. The secret is shown only here."""
+    credential, secret = await CredentialService(session).create(participant_id, body)
+    return _issued(credential, secret)
+
+
+@router.post("/v1/credentials/{client_id}/rotate", response_model=IssuedCredential)
+async def rotate_credential(
+    client_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> IssuedCredential:
+    """Replace the secret (owner or operator); the old secret stops working at once."""
+    credential, secret = await CredentialService(session).rotate(principal, client_id)
+    return _issued(credential, secret)
+
+
+@router.post("/v1/credentials/{client_id}/revoke", response_model=CredentialOut)
+async def revoke_credential(
+    client_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> CredentialOut:
+    """Revoke the credential (owner or operator): no new tokens are issued for it."""
+    return CredentialOut.model_validate(
+        await CredentialService(session).revoke(principal, client_id)
+    )
+
+
+@public.post("/v1/auth/token", response_model=TokenResponse)
+async def issue_token(
+    request: Request,
+    grant_type: Annotated[str, Form()],
+    client_id: Annotated[str, Form(max_length=200)],
+    client_secret: Annotated[str, Form(max_length=500)],
+) -> TokenResponse:
+    """OAuth2 client-credentials grant: a short-lived EdDSA JWT with participant id and roles.
+
+    Repeated failures for one client id lock it for a while (429 with ``retry_after``)."""
+    if grant_type != "client_credentials":
+        raise Unprocessable(
+            "only grant_type=client_credentials is supported",
+            field="grant_type",
+            code="unsupported_grant_type",
+        )
+    service: TokenService = request.app.state.token_service
+    return await service.exchange(client_id, client_secret)
+
+
+@public.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> dict[str, Any]:
+    """The public keys that verify every datapark token."""
+    document: dict[str, Any] = json.loads(request.app.state.settings.jwt_public_jwks)
+    return document

@@ -1,0 +1,1 @@
+"""Participants: companies and persons known to the park."""

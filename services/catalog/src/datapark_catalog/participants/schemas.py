@@ -1,0 +1,87 @@
+"""Request and response bodies of the participant endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from datapark_catalog.participants.uscc import InvalidUSCC, validate_uscc
+
+Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
+
+
+class ParticipantCreate(BaseModel):
+    """A company (with its USCC) or a person registering with the park."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["company", "person"] = "company"
+    uscc: str | None = Field(default=None, description="Unified Social Credit Code (companies)")
+    region_code: str = Field(pattern=r"^[0-9]{6}$", description="6-digit division code")
+    operating_region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    roles: list[Role] = Field(default=["participant"], min_length=1)
+    park_member: bool = False
+    group_id: str | None = Field(default=None, max_length=100)
+    contact_email: str | None = Field(
+        default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return validate_uscc(value)
+        except InvalidUSCC as exc:
+            raise ValueError(f"invalid USCC: {exc}") from exc
+
+    @model_validator(mode="after")
+    def _company_has_uscc(self) -> ParticipantCreate:
+        if self.kind == "company" and self.uscc is None:
+            raise ValueError("a company needs its uscc")
+        return self
+
+
+class ParticipantUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    operating_region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    park_member: bool | None = None
+    group_id: str | None = Field(default=None, max_length=100)
+    contact_email: str | None = Field(
+        default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
+
+
+class SuspendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ParticipantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    uscc: str | None
+    region_code: str
+    operating_region_code: str | None
+    roles: list[str]
+    park_member: bool
+    group_id: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ParticipantPage(BaseModel):
+    items: list[ParticipantOut]
+    next_cursor: str | None

@@ -1,0 +1,11 @@
+"""What rental does with the events it consumes: event type -> handler."""
+
+from datapark_rental.tables import PARTICIPANTS
+from datapark_eventing.consumer import Handler
+from datapark_eventing.projections import participant_handlers
+
+
+def event_handlers() -> dict[str, Handler]:
+    handlers: dict[str, Handler] = {}
+    handlers.update(participant_handlers(PARTICIPANTS))
+    return handlers

@@ -1,0 +1,11 @@
+"""What subsidy does with the events it consumes: event type -> handler."""
+
+from datapark_eventing.consumer import Handler
+from datapark_eventing.projections import participant_handlers
+from datapark_subsidy.tables import PARTICIPANTS
+
+
+def event_handlers() -> dict[str, Handler]:
+    handlers: dict[str, Handler] = {}
+    handlers.update(participant_handlers(PARTICIPANTS))
+    return handlers

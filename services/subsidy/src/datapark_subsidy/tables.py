@@ -1,0 +1,21 @@
+"""subsidy's declarative base and the shared tables in its ``subsidy`` schema."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from datapark_eventing.outbox import Outbox
+from datapark_eventing.projections import participant_projection_table
+from datapark_eventing.tables import eventing_tables
+from datapark_kit.db import service_metadata
+from datapark_kit.idempotency import idempotency_table
+
+SCHEMA = "subsidy"
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata(SCHEMA)
+
+
+EVENTING = eventing_tables(Base.metadata)
+IDEMPOTENCY = idempotency_table(Base.metadata)
+PARTICIPANTS = participant_projection_table(Base.metadata)
+OUTBOX = Outbox(EVENTING, "subsidy")
