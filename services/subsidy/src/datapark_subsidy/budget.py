@@ -14,8 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from datapark_kit.errors import Conflict, Unprocessable
-
-from datapark_subsidy.rules import ReasonCode, money
+from datapark_subsidy.facts import ReasonCode, money
 
 ZERO = Decimal("0.00")
 

@@ -13,9 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from datapark_kit.errors import InvalidState, Unprocessable
-
 from datapark_subsidy.budget import Budget, GrantOutcome, LedgerOp
-from datapark_subsidy.rules import ReasonCode, money
+from datapark_subsidy.facts import ReasonCode, money
 
 
 class ClaimStatus(StrEnum):

@@ -1,154 +1,40 @@
-"""What each policy entitles a company to, with the computation spelled out step by step.
+"""What each lease policy entitles a company to, with the computation spelled out step by step.
 
-Pure functions of the facts (a lease, a lessee's region, an application) and the dated
-parameters; no I/O. Every figure is rounded half-up to the fen at the step that produces it, and
-every result carries an :class:`Explanation` naming the parameters, the dated values it read and
-the version of the policy files, so the same inputs always recompute the same figure.
+Pure functions of the facts (a lease, the lessee's region) and the dated parameters; no I/O.
+Every figure is rounded half-up to the fen at the step that produces it, and every result
+carries an :class:`~datapark_subsidy.facts.Explanation` naming the parameters, the dated values
+it read and the version of the policy files, so the same inputs always recompute the same figure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
-
+from datapark_subsidy.facts import (
+    Entitlement,
+    Explanation,
+    Ineligible,
+    LeaseAssessment,
+    LeaseFacts,
+    Lessee,
+    Payment,
+    ReasonCode,
+    cite,
+    money,
+)
 from datapark_subsidy.policies.catalog import (
     LEASE_POLICIES,
     POLICIES,
     Policy,
     PolicyCode,
-    PolicyKind,
     region_of,
 )
 from datapark_subsidy.policies.parameters import ParameterSet, Reading
-
-CENT = Decimal("0.01")
-
-
-def money(amount: Decimal) -> Decimal:
-    """Round to the fen, half-up (四舍五入)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-class ReasonCode(StrEnum):
-    """Why a claim is not granted (machine-readable; also the reviewer's rejection codes)."""
-
-    REGION_NOT_COVERED = "region_not_covered"
-    LEASE_MODE_NOT_COVERED = "lease_mode_not_covered"
-    EQUIPMENT_NOT_COVERED = "equipment_not_covered"
-    POLICY_NOT_IN_FORCE = "policy_not_in_force"
-    NOTHING_FINANCED = "nothing_financed"
-    NO_PAYMENTS_DUE = "no_payments_due"
-    LEASE_ALREADY_SUBSIDISED = "lease_already_subsidised"
-    CAP_EXHAUSTED = "cap_exhausted"
-    NOT_DESIGNATED = "not_designated"
-    DOCUMENTS_INCOMPLETE = "documents_incomplete"
-    UNKNOWN_PARTICIPANT = "unknown_participant"
-    OTHER = "other"
-
-
-# --------------------------------------------------------------------------- facts
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """One scheduled lease payment (down payment, rent or installment) and its due date."""
-
-    due_on: date
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseFacts:
-    """What the subsidy rules need to know of a lease, as learnt from rental's events."""
-
-    lease_id: str
-    participant_id: str
-    mode: str
-    """``financing_lease``, ``service_lease``, ``long_term_rental``, ``short_term_rental``, …"""
-    equipment_category: str
-    cost: Decimal
-    down_payment: Decimal
-    activated_on: date
-    payments: tuple[Payment, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Lessee:
-    participant_id: str
-    region_code: str
-    """Registered region: the 6-digit division code."""
-    operating_region_code: str | None = None
-
-
-# --------------------------------------------------------------------------- results
-
-
-def cite(reading: Reading) -> str:
-    """``name = value (in force from date)``: how a step names the parameter it used."""
-    return (
-        f"{reading.parameter} = {reading.render()} "
-        f"(in force from {reading.effective_from.isoformat()})"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """The computation of one figure, step by step, with the parameter values it read."""
-
-    policy: PolicyCode
-    policy_version: str
-    steps: tuple[str, ...]
-    readings: tuple[Reading, ...]
-
-    def then(self, steps: Iterable[str], readings: Iterable[Reading] = ()) -> Explanation:
-        """This explanation with more steps (and the readings they used) appended."""
-        known = {(r.parameter, r.effective_from) for r in self.readings}
-        extra = tuple(r for r in readings if (r.parameter, r.effective_from) not in known)
-        return replace(self, steps=(*self.steps, *steps), readings=(*self.readings, *extra))
-
-    def lines(self) -> tuple[str, ...]:
-        numbered = tuple(f"{i}. {step}" for i, step in enumerate(self.steps, start=1))
-        return (*numbered, f"policy files version {self.policy_version}")
-
-
-@dataclass(frozen=True, slots=True)
-class Entitlement:
-    """An amount a company is entitled to under one policy for one budget period."""
-
-    policy: PolicyCode
-    participant_id: str
-    lease_id: str | None
-    period: str
-    """Budget period: the calendar year (``"2025"``) or ``designation:<id>``."""
-    earned_on: date
-    amount: Decimal
-    explanation: Explanation
-
-
-@dataclass(frozen=True, slots=True)
-class Ineligible:
-    policy: PolicyCode
-    reason: ReasonCode
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseAssessment:
-    """Every lease policy's verdict on one lease, after the stacking rule."""
-
-    entitlements: tuple[Entitlement, ...] = ()
-    ineligible: tuple[Ineligible, ...] = field(default_factory=tuple)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((e.amount for e in self.entitlements), Decimal("0.00"))
-
 
 # --------------------------------------------------------------------------- lease policies
 
@@ -507,67 +393,3 @@ def clawback(
         + ("inside, what it drew is clawed back" if applies else "outside, nothing clawed back")
     )
     return ClawbackDecision(applies, (step,), reading)
-
-
-# --------------------------------------------------------------------------- applications
-
-
-def application_entitlement(
-    policy_code: PolicyCode,
-    applicant: Lessee,
-    designation_id: str,
-    applied_on: date,
-    amount: Decimal,
-    params: ParameterSet,
-) -> Entitlement:
-    """The reviewer's amount for a Fujian application, checked against the maximum.
-
-    The operator must be registered (or declare it operates) in Fujian; the amount must be
-    positive, in fen, and within ``<policy>.max_per_designation`` in force on ``applied_on``.
-    """
-    policy = POLICIES[policy_code]
-    if policy.kind is not PolicyKind.APPLICATION:
-        raise Unprocessable(f"{policy_code.value} is not granted by application", field="policy")
-    steps: list[str] = []
-    readings: list[Reading] = []
-    for code in (applicant.region_code, applicant.operating_region_code):
-        if code is None:
-            continue
-        region, reading = region_of(code, params, applied_on)
-        if region is policy.region and reading is not None:
-            steps.append(
-                f"applicant {applicant.participant_id} is in {code}, in "
-                f"{region.value}: {cite(reading)}"
-            )
-            readings.append(reading)
-            break
-    else:
-        raise Unprocessable(
-            f"applicant is neither registered nor operating in {policy.region.value}",
-            field="participant_id",
-            code=ReasonCode.REGION_NOT_COVERED.value,
-        )
-    maximum, max_reading = params.decimal(policy.cap_parameter, applied_on)
-    if amount != money(amount) or amount <= 0:
-        raise Unprocessable("amount must be a positive sum in fen", field="amount")
-    if amount > maximum:
-        raise Unprocessable(
-            f"amount {amount} exceeds the maximum {maximum} per designation "
-            f"({policy.cap_parameter})",
-            field="amount",
-            code="above_maximum",
-        )
-    steps += [
-        f"designation {designation_id}, applied on {applied_on.isoformat()}",
-        f"reviewer set {money(amount)}, within the maximum {money(maximum)} [{cite(max_reading)}]",
-    ]
-    explanation = Explanation(policy.code, params.version, tuple(steps), (*readings, max_reading))
-    return Entitlement(
-        policy.code,
-        applicant.participant_id,
-        None,
-        f"designation:{designation_id}",
-        applied_on,
-        money(amount),
-        explanation,
-    )

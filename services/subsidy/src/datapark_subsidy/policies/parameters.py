@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from datapark_kit.errors import Unprocessable
 
 PACKAGED_PARAMETERS = "datapark_subsidy.policies"
@@ -250,6 +251,8 @@ def parse_parameter(name: str, text: str) -> Parameter:
         document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ParameterError(name, f"not valid YAML ({exc})") from None
+    except ValueError as exc:  # PyYAML's date constructor: "month must be in 1..12"
+        raise ParameterError(name, f"a date is not a date ({exc})") from None
     if not isinstance(document, dict):
         raise ParameterError(name, "expected a mapping with description, reference, unit, values")
     unknown = set(document) - _ALLOWED_KEYS

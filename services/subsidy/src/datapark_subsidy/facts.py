@@ -1,0 +1,138 @@
+"""The facts the subsidy rules read and the results they return, with their explanations.
+
+Money is rounded half-up to the fen (``money``) at every rule step; an :class:`Explanation`
+carries the steps, the dated parameter values they read and the policy files' version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from datapark_subsidy.policies.catalog import PolicyCode
+from datapark_subsidy.policies.parameters import Reading
+
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal) -> Decimal:
+    """Round to the fen, half-up (四舍五入)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ReasonCode(StrEnum):
+    """Why a claim is not granted (machine-readable; also the reviewer's rejection codes)."""
+
+    REGION_NOT_COVERED = "region_not_covered"
+    LEASE_MODE_NOT_COVERED = "lease_mode_not_covered"
+    EQUIPMENT_NOT_COVERED = "equipment_not_covered"
+    POLICY_NOT_IN_FORCE = "policy_not_in_force"
+    NOTHING_FINANCED = "nothing_financed"
+    NO_PAYMENTS_DUE = "no_payments_due"
+    LEASE_ALREADY_SUBSIDISED = "lease_already_subsidised"
+    CAP_EXHAUSTED = "cap_exhausted"
+    NOT_DESIGNATED = "not_designated"
+    DOCUMENTS_INCOMPLETE = "documents_incomplete"
+    UNKNOWN_PARTICIPANT = "unknown_participant"
+    OTHER = "other"
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One scheduled lease payment (down payment, rent or installment) and its due date."""
+
+    due_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseFacts:
+    """What the subsidy rules need to know of a lease, as learnt from rental's events."""
+
+    lease_id: str
+    participant_id: str
+    mode: str
+    """``financing_lease``, ``service_lease``, ``long_term_rental``, ``short_term_rental``, …"""
+    equipment_category: str
+    cost: Decimal
+    down_payment: Decimal
+    activated_on: date
+    payments: tuple[Payment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lessee:
+    participant_id: str
+    region_code: str
+    """Registered region: the 6-digit division code."""
+    operating_region_code: str | None = None
+
+
+# --------------------------------------------------------------------------- results
+
+
+def cite(reading: Reading) -> str:
+    """``name = value (in force from date)``: how a step names the parameter it used."""
+    return (
+        f"{reading.parameter} = {reading.render()} "
+        f"(in force from {reading.effective_from.isoformat()})"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The computation of one figure, step by step, with the parameter values it read."""
+
+    policy: PolicyCode
+    policy_version: str
+    steps: tuple[str, ...]
+    readings: tuple[Reading, ...]
+
+    def then(self, steps: Iterable[str], readings: Iterable[Reading] = ()) -> Explanation:
+        """This explanation with more steps (and the readings they used) appended."""
+        known = {(r.parameter, r.effective_from) for r in self.readings}
+        extra = tuple(r for r in readings if (r.parameter, r.effective_from) not in known)
+        return replace(self, steps=(*self.steps, *steps), readings=(*self.readings, *extra))
+
+    def lines(self) -> tuple[str, ...]:
+        numbered = tuple(f"{i}. {step}" for i, step in enumerate(self.steps, start=1))
+        return (*numbered, f"policy files version {self.policy_version}")
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """An amount a company is entitled to under one policy for one budget period."""
+
+    policy: PolicyCode
+    participant_id: str
+    lease_id: str | None
+    period: str
+    """Budget period: the calendar year (``"2025"``) or ``designation:<id>``."""
+    earned_on: date
+    amount: Decimal
+    explanation: Explanation
+
+
+@dataclass(frozen=True, slots=True)
+class Ineligible:
+    policy: PolicyCode
+    reason: ReasonCode
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseAssessment:
+    """Every lease policy's verdict on one lease, after the stacking rule."""
+
+    entitlements: tuple[Entitlement, ...] = ()
+    ineligible: tuple[Ineligible, ...] = field(default_factory=tuple)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.amount for e in self.entitlements), Decimal("0.00"))
