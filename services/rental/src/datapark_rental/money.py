@@ -1,0 +1,38 @@
+"""Money helpers shared by the rental rules: fen quantization and input checks.
+
+Every amount is a :class:`~decimal.Decimal` in CNY; a rule that produces money rounds it to
+the fen (0.01) half-up (四舍五入) at the step the rule names, never earlier, never later.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from datapark_kit.errors import Unprocessable
+
+CURRENCY = "CNY"
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_fen(amount: Decimal) -> Decimal:
+    """Round to the fen, half-up."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def require_money(amount: Decimal, field: str, *, positive: bool = False) -> Decimal:
+    """Accept a finite amount with at most two decimal places, non-negative (or positive)."""
+    if not amount.is_finite():
+        raise Unprocessable(f"{field} must be a finite amount", field=field)
+    if amount != amount.quantize(FEN):
+        raise Unprocessable(f"{field} must have at most two decimal places", field=field)
+    if amount < 0 or (positive and amount == 0):
+        bound = "greater than 0" if positive else "0 or more"
+        raise Unprocessable(f"{field} must be {bound}", field=field)
+    return amount.quantize(FEN)
+
+
+def require_currency(currency: str, field: str = "currency") -> None:
+    """Only CNY is accepted; another currency is refused, never converted."""
+    if currency != CURRENCY:
+        raise Unprocessable(f"{field} must be {CURRENCY}, got {currency!r}", field=field)
