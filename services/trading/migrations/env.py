@@ -2,9 +2,9 @@
 
 from alembic import context
 
+from datapark_kit.migrations import run_migrations
 from datapark_trading.models import Base
 from datapark_trading.settings import TradingSettings
-from datapark_kit.migrations import run_migrations
 
 run_migrations(
     context,

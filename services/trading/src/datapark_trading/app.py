@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from datapark_eventing.workers import kafka_readiness, service_workers
+from datapark_kit.app import create_app
 from datapark_trading.handlers import event_handlers
 from datapark_trading.settings import TradingSettings
 from datapark_trading.tables import EVENTING, IDEMPOTENCY
-from datapark_eventing.workers import kafka_readiness, service_workers
-from datapark_kit.app import create_app
 
 ROUTERS: list[APIRouter] = []
 

@@ -1,8 +1,8 @@
 """What trading does with the events it consumes: event type -> handler."""
 
-from datapark_trading.tables import PARTICIPANTS
 from datapark_eventing.consumer import Handler
 from datapark_eventing.projections import participant_handlers
+from datapark_trading.tables import PARTICIPANTS
 
 
 def event_handlers() -> dict[str, Handler]:

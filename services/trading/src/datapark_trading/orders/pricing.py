@@ -14,7 +14,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from datapark_kit.errors import Unprocessable
-
 from datapark_trading.money import Money, quantize
 
 

@@ -34,7 +34,6 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import Conflict, InvalidState, ProblemError, Unprocessable
-
 from datapark_trading.money import ZERO, Money, quantize, require_currency
 
 VENUE = "venue"

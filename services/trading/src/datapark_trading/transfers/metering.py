@@ -15,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
-
 from datapark_trading.agreements.policy import UsagePolicy
 from datapark_trading.money import ZERO
 from datapark_trading.orders.pricing import Metered, MeterUnit, Pricing, month_start

@@ -15,7 +15,6 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-
 from datapark_trading.agreements.agreement import Agreement
 from datapark_trading.parties import Party, Termination
 
