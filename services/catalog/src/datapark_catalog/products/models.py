@@ -1,0 +1,119 @@
+"""Data products as stored: metadata, lifecycle state, certificate and compliance reviews."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from datapark_catalog.tables import Base
+
+CERTIFICATE_SEQUENCE = Sequence("registration_certificate_seq", metadata=Base.metadata)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+PRODUCT_STATES = (
+    "draft",
+    "submitted",
+    "under_review",
+    "registered",
+    "rejected",
+    "listed",
+    "suspended",
+    "delisted",
+    "retired",
+)
+
+
+class DataProduct(Base):
+    __tablename__ = "data_products"
+    __table_args__ = (
+        CheckConstraint(_in("state", PRODUCT_STATES), name="state"),
+        CheckConstraint(_in("classification", ("general", "important", "core")), name="class"),
+        CheckConstraint(
+            "NOT personal_information OR coalesce(btrim(legal_basis), '') <> ''",
+            name="personal_information_legal_basis",
+        ),
+        CheckConstraint(
+            "classification <> 'core' OR state NOT IN ('listed', 'suspended')",
+            name="core_never_listed",
+        ),
+        Index("ix_data_products_owner", "owner_participant_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    owner_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    domain: Mapped[str] = mapped_column(String(50))
+    product_form: Mapped[str] = mapped_column(String(30))
+    classification: Mapped[str] = mapped_column(String(20))
+    personal_information: Mapped[bool] = mapped_column(Boolean)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    provenance: Mapped[str] = mapped_column(String(20))
+    provenance_detail: Mapped[str] = mapped_column(Text)
+    update_frequency: Mapped[str] = mapped_column(String(100))
+    format: Mapped[str] = mapped_column(String(100))
+    license: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200))
+    temporal_coverage_start: Mapped[date | None] = mapped_column(Date)
+    temporal_coverage_end: Mapped[date | None] = mapped_column(Date)
+    spatial_coverage: Mapped[str | None] = mapped_column(String(200))
+    sample_sha256: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RegistrationCertificate(Base):
+    """登记证书: one per registered product."""
+
+    __tablename__ = "registration_certificates"
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("data_products.id"), unique=True
+    )
+    owner_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ComplianceReview(Base):
+    """合规评估: every review decision with its evidence, kept forever."""
+
+    __tablename__ = "compliance_reviews"
+    __table_args__ = (
+        CheckConstraint(_in("decision", ("approved", "rejected")), name="decision"),
+        CheckConstraint("cardinality(document_hashes) > 0", name="evidence"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("data_products.id"), index=True
+    )
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    decision: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    document_hashes: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
