@@ -1,4 +1,4 @@
-"""subsidy service application."""
+"""subsidy service application: regional subsidy policies, claims, budgets and what-if."""
 
 from __future__ import annotations
 
@@ -6,15 +6,26 @@ from fastapi import APIRouter, FastAPI
 
 from datapark_eventing.workers import kafka_readiness, service_workers
 from datapark_kit.app import create_app
+from datapark_subsidy.budgets.endpoints import router as budgets_router
+from datapark_subsidy.claims.endpoints import router as claims_router
 from datapark_subsidy.handlers import event_handlers
+from datapark_subsidy.policies import ParameterSet, load_parameters
+from datapark_subsidy.policies.endpoints import router as policies_router
 from datapark_subsidy.settings import SubsidySettings
+from datapark_subsidy.simulations.endpoints import router as simulations_router
 from datapark_subsidy.tables import EVENTING, IDEMPOTENCY
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [policies_router, claims_router, budgets_router, simulations_router]
 
 
 def build_app(settings: SubsidySettings | None = None) -> FastAPI:
     settings = settings or SubsidySettings()
+    # The policy files are validated here, so a bad file stops the service at start.
+    params: ParameterSet = load_parameters()
+
+    async def keep_parameters(app: FastAPI) -> None:
+        app.state.parameters = params
+
     return create_app(
         settings,
         title="datapark subsidy",
@@ -22,5 +33,6 @@ def build_app(settings: SubsidySettings | None = None) -> FastAPI:
         routers=ROUTERS,
         idempotency_table=IDEMPOTENCY,
         readiness=[kafka_readiness(settings)],
-        workers=service_workers(settings, EVENTING, event_handlers()),
+        workers=service_workers(settings, EVENTING, event_handlers(params)),
+        on_startup=keep_parameters,
     )

@@ -1,0 +1,123 @@
+"""All SQL about budget rows and ledger entries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_contracts.ids import uuid7
+from datapark_subsidy.budgets.models import BudgetEntry, BudgetRow
+
+
+class BudgetRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def locked_row(
+        self,
+        *,
+        policy: str,
+        participant_id: uuid.UUID,
+        period: str,
+        cap: Decimal,
+        cap_parameter: str,
+        cap_effective_from: str,
+        policy_version: str,
+    ) -> BudgetRow:
+        """The budget row, created on first use, locked for the rest of the transaction."""
+        now = datetime.now(UTC)
+        await self.session.execute(
+            insert(BudgetRow)
+            .values(
+                id=uuid7(),
+                policy=policy,
+                participant_id=participant_id,
+                period=period,
+                cap=cap,
+                reserved=Decimal(0),
+                committed=Decimal(0),
+                cap_parameter=cap_parameter,
+                cap_effective_from=cap_effective_from,
+                policy_version=policy_version,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(constraint="uq_budgets_policy_company")
+        )
+        query = (
+            select(BudgetRow)
+            .where(
+                BudgetRow.policy == policy,
+                BudgetRow.participant_id == participant_id,
+                BudgetRow.period == period,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(query)).scalar_one()
+
+    async def get_locked(
+        self, policy: str, participant_id: uuid.UUID, period: str
+    ) -> BudgetRow | None:
+        query = (
+            select(BudgetRow)
+            .where(
+                BudgetRow.policy == policy,
+                BudgetRow.participant_id == participant_id,
+                BudgetRow.period == period,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add_entry(
+        self, budget_id: uuid.UUID, claim_id: uuid.UUID, op: str, amount: Decimal, key: str
+    ) -> uuid.UUID | None:
+        """Insert a ledger entry; ``None`` if its idempotency key was already used."""
+        inserted = await self.session.execute(
+            insert(BudgetEntry)
+            .values(
+                id=uuid7(),
+                budget_id=budget_id,
+                claim_id=claim_id,
+                op=op,
+                amount=amount,
+                idempotency_key=key,
+                created_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(constraint="uq_budget_entries_idempotency_key")
+            .returning(BudgetEntry.id)
+        )
+        return inserted.scalar_one_or_none()
+
+    async def move(self, row: BudgetRow, *, reserved: Decimal, committed: Decimal) -> bool:
+        """Set the row's figures, conditionally: only if they still fit the cap.
+
+        The row is locked already; the WHERE clause (and the table's CHECK) make overspending
+        impossible even if a caller forgot the lock.
+        """
+        result = await self.session.execute(
+            update(BudgetRow)
+            .where(BudgetRow.id == row.id, BudgetRow.cap >= reserved + committed)
+            .values(reserved=reserved, committed=committed, updated_at=datetime.now(UTC))
+            .returning(BudgetRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        if result.scalar_one_or_none() is None:
+            return False
+        row.reserved, row.committed = reserved, committed
+        return True
+
+    async def for_participant(
+        self, participant_id: uuid.UUID, period: str | None
+    ) -> list[BudgetRow]:
+        query = select(BudgetRow).where(BudgetRow.participant_id == participant_id)
+        if period is not None:
+            query = query.where(BudgetRow.period == period)
+        return list((await self.session.execute(query.order_by(BudgetRow.policy))).scalars())

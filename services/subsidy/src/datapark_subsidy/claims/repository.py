@@ -1,0 +1,59 @@
+"""All SQL about claims."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_subsidy.claims.models import Claim
+
+
+class ClaimRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, claim: Claim) -> None:
+        self.session.add(claim)
+        await self.session.flush()
+
+    async def add_for_lease(self, values: dict[str, object]) -> bool:
+        """Insert a lease's claim unless that (lease, policy, period) already has one."""
+        inserted = await self.session.execute(
+            insert(Claim)
+            .values(**values)
+            .on_conflict_do_nothing(constraint="uq_claims_lease_policy_period")
+            .returning(Claim.id)
+        )
+        return inserted.scalar_one_or_none() is not None
+
+    async def get(self, claim_id: uuid.UUID, *, for_update: bool = False) -> Claim | None:
+        query = select(Claim).where(Claim.id == claim_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def for_lease(self, lease_id: uuid.UUID, *, for_update: bool = False) -> list[Claim]:
+        query = select(Claim).where(Claim.lease_id == lease_id).order_by(Claim.id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return list((await self.session.execute(query)).scalars())
+
+    async def page(
+        self,
+        *,
+        participant_id: uuid.UUID | None,
+        status: str | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> list[Claim]:
+        query = select(Claim).order_by(Claim.id).limit(limit)
+        if participant_id is not None:
+            query = query.where(Claim.participant_id == participant_id)
+        if status is not None:
+            query = query.where(Claim.status == status)
+        if after is not None:
+            query = query.where(Claim.id > after)
+        return list((await self.session.execute(query)).scalars())

@@ -1,0 +1,123 @@
+"""Request and response bodies of the claim and application endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from datapark_subsidy.claims.models import Claim
+from datapark_subsidy.facts import ReasonCode
+from datapark_subsidy.lifecycle import ClaimStatus, ReviewDecision, ReviewVerdict
+from datapark_subsidy.wire import ExplanationOut, Money
+
+ApplicationPolicy = Literal["fujian_data_cluster", "fujian_data_park"]
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex sha256 of the document")
+
+
+class ApplicationIn(BaseModel):
+    """An application for Fujian cluster or park support, with its documents' hashes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: ApplicationPolicy
+    participant_id: uuid.UUID | None = Field(
+        default=None, description="the operator applying; defaults to the caller's participant"
+    )
+    designation_id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="the provincial designation of the cluster or park",
+    )
+    applied_on: date | None = Field(default=None, description="defaults to today (UTC)")
+    amount: Decimal = Field(
+        gt=0, max_digits=16, decimal_places=2, description="amount requested, CNY"
+    )
+    documents: list[Document] = Field(min_length=1, max_length=50)
+    submit: bool = Field(default=True, description="submit at once, or keep as a draft")
+
+
+class ReviewIn(BaseModel):
+    """A reviewer's decision: approve, approve a lower amount, or reject with a reason code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ReviewVerdict
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
+    reason_code: ReasonCode | None = None
+
+    def as_decision(self) -> ReviewDecision:
+        return ReviewDecision(self.decision, self.amount, self.reason_code)
+
+
+class DisburseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_reference: str = Field(min_length=1, max_length=100)
+
+
+class ClaimOut(BaseModel):
+    id: uuid.UUID
+    policy: str
+    participant_id: uuid.UUID
+    lease_id: uuid.UUID | None
+    designation_id: str | None
+    period: str
+    earned_on: date
+    status: ClaimStatus
+    entitled: Money
+    granted: Money | None
+    reason_code: str | None
+    policy_version: str
+    documents: list[Document]
+    payment_reference: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, claim: Claim) -> ClaimOut:
+        return cls(
+            id=claim.id,
+            policy=claim.policy,
+            participant_id=claim.participant_id,
+            lease_id=claim.lease_id,
+            designation_id=claim.designation_id,
+            period=claim.period,
+            earned_on=claim.earned_on,
+            status=ClaimStatus(claim.status),
+            entitled=Money.of(claim.entitled),
+            granted=Money.of(claim.granted) if claim.granted is not None else None,
+            reason_code=claim.reason_code,
+            policy_version=claim.policy_version,
+            documents=[Document.model_validate(d) for d in claim.documents],
+            payment_reference=claim.payment_reference,
+            created_at=claim.created_at,
+            updated_at=claim.updated_at,
+        )
+
+
+class ClaimDetailOut(ClaimOut):
+    """A claim with the computation that produced it, step by step."""
+
+    explanation: ExplanationOut
+
+    @classmethod
+    def of(cls, claim: Claim) -> ClaimDetailOut:
+        return cls(
+            **ClaimOut.of(claim).model_dump(),
+            explanation=ExplanationOut.from_document(claim.explanation),
+        )
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimOut]
+    next_cursor: str | None

@@ -1,0 +1,419 @@
+"""Use cases of claims: open them from leases and applications, review, pay, withdraw, claw back.
+
+Every state change goes through the pure lifecycle (``lifecycle.py``), every money move through
+the budget ledger, and every fact is published through the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_contracts.events.subsidy import (
+    ClaimCancelled,
+    ClaimCreated,
+    ClaimDisbursed,
+    ClaimExpired,
+    ClaimFundsReserved,
+    ClaimReconciled,
+    ClaimReversed,
+    ClaimReviewed,
+    ClaimSnapshot,
+    ClaimSubmitted,
+)
+from datapark_contracts.ids import uuid7
+from datapark_kit.auth import Principal
+from datapark_kit.errors import NotFound, Unprocessable
+from datapark_kit.pagination import decode_cursor, encode_cursor
+from datapark_subsidy.applications import application_entitlement
+from datapark_subsidy.budget import Budget, LedgerOp
+from datapark_subsidy.budgets.ledger import BudgetLedger, as_budget
+from datapark_subsidy.budgets.models import BudgetRow
+from datapark_subsidy.claims.models import Claim
+from datapark_subsidy.claims.repository import ClaimRepository
+from datapark_subsidy.facts import Entitlement, Ineligible, LeaseFacts, Lessee, ReasonCode, cite
+from datapark_subsidy.lifecycle import (
+    TERMINAL,
+    ClaimAction,
+    ClaimStatus,
+    ReviewDecision,
+    already_applied,
+    ledger_effect,
+    next_status,
+    review,
+)
+from datapark_subsidy.participants import ParticipantDirectory
+from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, Reading
+from datapark_subsidy.rules import assess_lease, clawback, period_cap
+from datapark_subsidy.tables import OUTBOX
+from datapark_subsidy.wire import explanation_document
+
+A, S = ClaimAction, ClaimStatus
+REVIEWERS = ("reviewer", "operator", "auditor")
+_OUTCOME_ACTION = {
+    S.APPROVED: A.APPROVE,
+    S.PARTIALLY_APPROVED: A.PARTIALLY_APPROVE,
+    S.REJECTED: A.REJECT,
+}
+_NOT_DRAWN = {S.REJECTED, S.CANCELLED, S.EXPIRED, S.REVERSED}
+_NO_BUDGET = Budget(Decimal("0.00"))
+"""Stands in for the budget of a rejection, which never touches one."""
+
+
+def sees_all_claims(principal: Principal) -> bool:
+    return principal.has(*REVIEWERS)
+
+
+def _snapshot(claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> ClaimSnapshot:
+    return event(
+        claim_id=claim.id,
+        policy=claim.policy,
+        participant_id=claim.participant_id,
+        lease_id=claim.lease_id,
+        designation_id=claim.designation_id,
+        period=claim.period,
+        status=claim.status,
+        entitled=claim.entitled,
+        granted=claim.granted,
+        reason_code=claim.reason_code,
+        policy_version=claim.policy_version,
+        occurred_at=claim.updated_at,
+        **extra,
+    )
+
+
+def _steps(claim: Claim) -> tuple[str, ...]:
+    return tuple(f"{i}. {s}" for i, s in enumerate(claim.explanation["steps"], start=1))
+
+
+class ClaimService:
+    def __init__(self, session: AsyncSession, params: ParameterSet) -> None:
+        self.session = session
+        self.params = params
+        self.repo = ClaimRepository(session)
+        self.ledger = BudgetLedger(session)
+
+    # ------------------------------------------------------------------ opening claims
+
+    async def open_lease_claims(
+        self, lease: LeaseFacts, lease_id: uuid.UUID, lessee: Lessee
+    ) -> tuple[Ineligible, ...]:
+        """Create the claims a lease is entitled to (status ``under_review``), at most once.
+
+        A replayed or duplicated event finds the claims already there (unique per lease,
+        policy and period) and creates nothing.
+        """
+        existing = await self.repo.for_lease(lease_id)
+        drawn = {PolicyCode(c.policy) for c in existing if S(c.status) not in _NOT_DRAWN}
+        assessment = assess_lease(lease, lessee, self.params, already_drawn=drawn)
+        for entitlement in assessment.entitlements:
+            await self._open(
+                entitlement,
+                lease_id=lease_id,
+                designation_id=None,
+                status=S.UNDER_REVIEW,
+                documents=[],
+            )
+        return assessment.ineligible
+
+    async def apply(
+        self,
+        principal: Principal,
+        *,
+        policy: PolicyCode,
+        participant_id: uuid.UUID | None,
+        designation_id: str,
+        applied_on: date,
+        amount: Decimal,
+        documents: list[dict[str, str]],
+        submit: bool,
+    ) -> Claim:
+        """An operator's application for Fujian cluster or park support (a draft, or submitted)."""
+        applicant_id = participant_id or principal.participant_id
+        if applicant_id != principal.participant_id and not principal.has("operator"):
+            raise NotFound("participant not found")
+        applicant = await ParticipantDirectory(self.session).lessee(applicant_id)
+        if applicant is None:
+            raise Unprocessable(
+                f"participant {applicant_id} is unknown to subsidy",
+                field="participant_id",
+                code=ReasonCode.UNKNOWN_PARTICIPANT.value,
+            )
+        entitlement = application_entitlement(
+            policy, applicant, designation_id, applied_on, amount, self.params
+        )
+        claim = await self._open(
+            entitlement,
+            lease_id=None,
+            designation_id=designation_id,
+            status=S.DRAFT,
+            documents=documents,
+        )
+        if submit:
+            await self._move(claim, A.SUBMIT, ClaimSubmitted)
+        return claim
+
+    async def _open(
+        self,
+        entitlement: Entitlement,
+        *,
+        lease_id: uuid.UUID | None,
+        designation_id: str | None,
+        status: ClaimStatus,
+        documents: list[dict[str, str]],
+    ) -> Claim:
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "id": uuid7(),
+            "policy": entitlement.policy.value,
+            "participant_id": uuid.UUID(entitlement.participant_id),
+            "lease_id": lease_id,
+            "designation_id": designation_id,
+            "period": entitlement.period,
+            "earned_on": entitlement.earned_on,
+            "status": status.value,
+            "entitled": entitlement.amount,
+            "granted": None,
+            "reason_code": None,
+            "policy_version": entitlement.explanation.policy_version,
+            "explanation": explanation_document(entitlement.explanation),
+            "documents": documents,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if lease_id is not None:
+            if not await self.repo.add_for_lease(values):
+                existing = [
+                    c
+                    for c in await self.repo.for_lease(lease_id)
+                    if c.policy == values["policy"] and c.period == values["period"]
+                ]
+                return existing[0]
+            claim = await self.repo.get(values["id"])
+            assert claim is not None
+        else:
+            claim = Claim(**values)
+            await self.repo.add(claim)
+        await OUTBOX.append(
+            self.session,
+            _snapshot(claim, ClaimCreated, earned_on=claim.earned_on, explanation=_steps(claim)),
+            occurred_at=now,
+        )
+        return claim
+
+    # ------------------------------------------------------------------ reading
+
+    async def get(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
+        claim = await self.repo.get(claim_id)
+        if claim is None or not (
+            sees_all_claims(principal) or claim.participant_id == principal.participant_id
+        ):
+            raise NotFound("claim not found")
+        return claim
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        participant_id: uuid.UUID | None,
+        status: ClaimStatus | None,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[Claim], str | None]:
+        if not sees_all_claims(principal):
+            if participant_id is not None and participant_id != principal.participant_id:
+                raise NotFound("participant not found")
+            participant_id = principal.participant_id
+        position = decode_cursor(cursor)
+        try:
+            after = uuid.UUID(position) if position else None
+        except ValueError:
+            raise Unprocessable("cursor is not one this API issued", field="cursor") from None
+        rows = await self.repo.page(
+            participant_id=participant_id,
+            status=status.value if status else None,
+            after=after,
+            limit=limit + 1,
+        )
+        next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
+        return rows[:limit], next_cursor
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def submit(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
+        claim = await self._locked_for(principal, claim_id)
+        if not already_applied(S(claim.status), A.SUBMIT):
+            await self._move(claim, A.SUBMIT, ClaimSubmitted)
+        return claim
+
+    async def review(
+        self, principal: Principal, claim_id: uuid.UUID, decision: ReviewDecision
+    ) -> Claim:
+        """A reviewer's decision; the budget grants all, the remainder or nothing.
+
+        Repeating a decision that already took effect changes nothing (approval twice: one
+        effect); a contradicting one is an invalid state (409).
+        """
+        claim = await self._locked(claim_id)
+        status = S(claim.status)
+        verdict_action = A(decision.verdict.value)
+        if already_applied(status, verdict_action):
+            return claim
+        if status is S.SUBMITTED:
+            status = next_status(status, A.START_REVIEW)
+        next_status(status, verdict_action)  # refuses a review in any other state
+        row: BudgetRow | None = None
+        cap_reading: Reading | None = None
+        budget = None
+        if verdict_action is not A.REJECT:
+            row, cap_reading = await self._budget_row(claim)
+            budget = as_budget(row)
+        result = review(claim.entitled, decision, budget or _NO_BUDGET)
+        next_status(status, _OUTCOME_ACTION[result.status])
+        claim.status = result.status.value
+        claim.granted = result.granted
+        claim.reason_code = result.reason.value if result.reason else None
+        claim.reviewer_id = principal.participant_id
+        cap_step = (
+            [f"cap for {claim.period}: {cite(cap_reading)}"] if cap_reading is not None else []
+        )
+        self._explain(claim, [*cap_step, *result.steps], [cap_reading] if cap_reading else [])
+        await self._publish(claim, ClaimReviewed, reviewer_id=principal.participant_id)
+        if row is not None and result.granted > 0:
+            await self.ledger.record(row, LedgerOp.RESERVE, result.granted, claim.id)
+            await self._move(claim, A.RESERVE_FUNDS, ClaimFundsReserved)
+        return claim
+
+    async def disburse(self, claim_id: uuid.UUID, payment_reference: str) -> Claim:
+        claim = await self._locked(claim_id)
+        if already_applied(S(claim.status), A.DISBURSE):
+            return claim
+        next_status(S(claim.status), A.DISBURSE)
+        await self._ledger(claim, LedgerOp.POST)
+        claim.payment_reference = payment_reference
+        await self._move(claim, A.DISBURSE, ClaimDisbursed, payment_reference=payment_reference)
+        return claim
+
+    async def reconcile(self, claim_id: uuid.UUID) -> Claim:
+        claim = await self._locked(claim_id)
+        if not already_applied(S(claim.status), A.RECONCILE):
+            await self._move(claim, A.RECONCILE, ClaimReconciled)
+        return claim
+
+    async def cancel(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
+        claim = await self._locked_for(principal, claim_id)
+        await self._withdraw(claim, A.CANCEL)
+        return claim
+
+    async def expire(self, claim_id: uuid.UUID) -> Claim:
+        claim = await self._locked(claim_id)
+        await self._withdraw(claim, A.EXPIRE)
+        return claim
+
+    async def claw_back(
+        self, lease_id: uuid.UUID, activated_on: date, terminated_on: date
+    ) -> list[Claim]:
+        """A subsidised lease ended early: reverse what was paid, cancel what was not."""
+        changed = []
+        for claim in await self.repo.for_lease(lease_id, for_update=True):
+            status = S(claim.status)
+            if status in TERMINAL:
+                continue
+            decision = clawback(
+                PolicyCode(claim.policy), str(lease_id), activated_on, terminated_on, self.params
+            )
+            if not decision.applies:
+                continue
+            self._explain(claim, decision.steps, [decision.reading])
+            if status in (S.DISBURSED, S.RECONCILED):
+                await self._ledger(claim, LedgerOp.REVERSE)
+                await self._move(claim, A.REVERSE, ClaimReversed, explanation=_steps(claim))
+            else:
+                claim.reason_code = "lease_terminated_early"
+                await self._withdraw(claim, A.CANCEL)
+            changed.append(claim)
+        return changed
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _withdraw(self, claim: Claim, action: ClaimAction) -> None:
+        status = S(claim.status)
+        if already_applied(status, action):
+            return
+        next_status(status, action)
+        effect = ledger_effect(status, action)
+        if effect is not None:
+            await self._ledger(claim, effect)
+        event = ClaimCancelled if action is A.CANCEL else ClaimExpired
+        await self._move(claim, action, event)
+
+    async def _ledger(self, claim: Claim, op: LedgerOp) -> None:
+        if claim.granted is None or claim.granted <= 0:
+            return
+        row, _ = await self._budget_row(claim)
+        await self.ledger.record(row, op, claim.granted, claim.id)
+
+    async def _budget_row(self, claim: Claim) -> tuple[BudgetRow, Reading]:
+        policy = POLICIES[PolicyCode(claim.policy)]
+        cap, reading = period_cap(policy, claim.period, claim.earned_on, self.params)
+        row = await self.ledger.repo.locked_row(
+            policy=claim.policy,
+            participant_id=claim.participant_id,
+            period=claim.period,
+            cap=cap,
+            cap_parameter=reading.parameter,
+            cap_effective_from=reading.effective_from.isoformat(),
+            policy_version=self.params.version,
+        )
+        return row, reading
+
+    def _explain(self, claim: Claim, steps: Iterable[str], readings: Iterable[Reading]) -> None:
+        doc = dict(claim.explanation)
+        doc["steps"] = [*doc["steps"], *steps]
+        doc["readings"] = [
+            *doc["readings"],
+            *(
+                {
+                    "parameter": r.parameter,
+                    "value": r.render(),
+                    "effective_from": r.effective_from.isoformat(),
+                    "unit": r.unit,
+                }
+                for r in readings
+            ),
+        ]
+        claim.explanation = doc
+
+    async def _move(
+        self, claim: Claim, action: ClaimAction, event: type[ClaimSnapshot], **extra: Any
+    ) -> None:
+        claim.status = next_status(S(claim.status), action).value
+        await self._publish(claim, event, **extra)
+
+    async def _publish(self, claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> None:
+        claim.updated_at = datetime.now(UTC)
+        claim.version += 1
+        await self.session.flush()
+        await OUTBOX.append(
+            self.session, _snapshot(claim, event, **extra), occurred_at=claim.updated_at
+        )
+
+    async def _locked(self, claim_id: uuid.UUID) -> Claim:
+        claim = await self.repo.get(claim_id, for_update=True)
+        if claim is None:
+            raise NotFound("claim not found")
+        return claim
+
+    async def _locked_for(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
+        claim = await self.repo.get(claim_id, for_update=True)
+        if claim is None or not (
+            sees_all_claims(principal) or claim.participant_id == principal.participant_id
+        ):
+            raise NotFound("claim not found")
+        return claim

@@ -1,0 +1,36 @@
+"""Reading the participant projection (kept from catalog.participants.v1) as lessees."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_subsidy.facts import Lessee
+from datapark_subsidy.tables import PARTICIPANTS
+
+
+class ParticipantDirectory:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lessee(self, participant_id: uuid.UUID) -> Lessee | None:
+        row = (
+            await self.session.execute(
+                select(PARTICIPANTS.c.region_code, PARTICIPANTS.c.operating_region_code).where(
+                    PARTICIPANTS.c.id == participant_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return Lessee(str(participant_id), row.region_code, row.operating_region_code)
+
+    async def all_lessees(self) -> dict[str, Lessee]:
+        rows = await self.session.execute(
+            select(
+                PARTICIPANTS.c.id, PARTICIPANTS.c.region_code, PARTICIPANTS.c.operating_region_code
+            )
+        )
+        return {str(r.id): Lessee(str(r.id), r.region_code, r.operating_region_code) for r in rows}

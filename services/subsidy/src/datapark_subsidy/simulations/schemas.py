@@ -1,0 +1,91 @@
+"""Bodies of ``POST /v1/simulations``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from datapark_subsidy.simulation import SimulationResult
+from datapark_subsidy.wire import Money
+
+
+class Period(BaseModel):
+    """Half-open ``[start, end)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: date
+    end: date
+
+
+class SimulationIn(BaseModel):
+    """Changed dated values (like a parameter file's ``values``) and the period to compare."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    changes: dict[str, dict[date, Any]] = Field(
+        min_length=1,
+        examples=[{"beijing_financing_lease.rate": {"2025-01-01": "0.06"}}],
+    )
+    period: Period
+
+
+class CompanyOut(BaseModel):
+    participant_id: str
+    actual: Money
+    simulated: Money
+    difference: str
+
+
+class BudgetDiffOut(BaseModel):
+    policy: str
+    period: str
+    actual: Money
+    simulated: Money
+    difference: str
+
+
+class SimulationOut(BaseModel):
+    """Per company and per budget: granted under the current parameters vs the changed ones."""
+
+    period: Period
+    base_version: str
+    simulated_version: str
+    companies: list[CompanyOut]
+    budgets: list[BudgetDiffOut]
+    actual_total: Money
+    simulated_total: Money
+    budget_difference: str
+    """Signed: positive means the change would cost more."""
+
+    @classmethod
+    def of(cls, r: SimulationResult) -> SimulationOut:
+        return cls(
+            period=Period(start=r.start, end=r.end),
+            base_version=r.base_version,
+            simulated_version=r.simulated_version,
+            companies=[
+                CompanyOut(
+                    participant_id=c.participant_id,
+                    actual=Money.of(c.actual),
+                    simulated=Money.of(c.simulated),
+                    difference=f"{c.difference:.2f}",
+                )
+                for c in r.companies
+            ],
+            budgets=[
+                BudgetDiffOut(
+                    policy=b.policy.value,
+                    period=b.period,
+                    actual=Money.of(b.actual),
+                    simulated=Money.of(b.simulated),
+                    difference=f"{b.difference:.2f}",
+                )
+                for b in r.budgets
+            ],
+            actual_total=Money.of(r.actual_total),
+            simulated_total=Money.of(r.simulated_total),
+            budget_difference=f"{r.budget_difference:.2f}",
+        )

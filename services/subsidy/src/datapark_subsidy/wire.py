@@ -1,0 +1,67 @@
+"""Shapes shared by subsidy's HTTP bodies: money on the wire, the explanation of a figure."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from datapark_contracts.events.catalog_listings import Amount
+from datapark_subsidy.facts import Explanation
+
+
+class Money(BaseModel):
+    """An amount in CNY: a decimal string with two places on the wire."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Amount
+    currency: Literal["CNY"] = "CNY"
+
+    @classmethod
+    def of(cls, amount: Decimal) -> Money:
+        return cls(amount=amount)
+
+
+def explanation_document(explanation: Explanation) -> dict[str, Any]:
+    """The stored (JSON) form of an explanation."""
+    return {
+        "policy": explanation.policy.value,
+        "policy_version": explanation.policy_version,
+        "steps": list(explanation.steps),
+        "readings": [
+            {
+                "parameter": r.parameter,
+                "value": r.render(),
+                "effective_from": r.effective_from.isoformat(),
+                "unit": r.unit,
+            }
+            for r in explanation.readings
+        ],
+    }
+
+
+class ParameterReadingOut(BaseModel):
+    parameter: str
+    value: str
+    effective_from: date
+    unit: str
+
+
+class ExplanationOut(BaseModel):
+    """How a claim's figure was computed: numbered steps, the dated values read, the version."""
+
+    policy_version: str
+    steps: list[str]
+    parameters: list[ParameterReadingOut]
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> ExplanationOut:
+        steps = [f"{i}. {s}" for i, s in enumerate(doc.get("steps", []), start=1)]
+        return cls(
+            policy_version=doc["policy_version"],
+            steps=steps,
+            parameters=[ParameterReadingOut.model_validate(r) for r in doc.get("readings", [])],
+        )
