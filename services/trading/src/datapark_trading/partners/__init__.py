@@ -1,0 +1,1 @@
+"""Exchange partners acting for their members."""
