@@ -39,8 +39,12 @@ def service_settings(service: str, **overrides: Any) -> Any:
     module = __import__(f"datapark_{service}.settings", fromlist=["x"])
     cls = getattr(module, f"{service.capitalize()}Settings")
     values: dict[str, Any] = {
-        "database_url": TEST_DATABASE_URL, "kafka_bootstrap": KAFKA, "log_json": False,
-        "environment": "test", "consumer_group_prefix": GROUP_PREFIX, "relay_poll_seconds": 0.5,
+        "database_url": TEST_DATABASE_URL,
+        "kafka_bootstrap": KAFKA,
+        "log_json": False,
+        "environment": "test",
+        "consumer_group_prefix": GROUP_PREFIX,
+        "relay_poll_seconds": 0.5,
     }
     values.update(overrides)
     return cls(**values)
@@ -53,30 +57,61 @@ def build_service_app(service: str, **overrides: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def migrated_database() -> str:
-    """Bring every service's schema in the test database to its latest migration."""
+    """Bring every service's schema in the test database to its latest migration
+    (``make test`` has done it already and says so with DATAPARK_TEST_MIGRATED=1)."""
+    if os.environ.get("DATAPARK_TEST_MIGRATED") == "1":
+        return TEST_DATABASE_URL
     env = {**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": TEST_DATABASE_URL}
     for service in SERVICES:
         subprocess.run(
-            [sys.executable, "-m", "alembic", "-c", f"services/{service}/alembic.ini",
-             "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
+            [
+                sys.executable,
+                "-m",
+                "alembic",
+                "-c",
+                f"services/{service}/alembic.ini",
+                "upgrade",
+                "head",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     return TEST_DATABASE_URL
 
 
 @pytest.fixture(scope="session")
+async def kafka_topics() -> str:
+    """Every topic of the registry exists (creating what is missing, as `make test` does)."""
+    from datapark_eventing.topics import ensure_topics
+
+    await ensure_topics(KAFKA)
+    return KAFKA
+
+
+@pytest.fixture(scope="session")
 def signer() -> TokenSigner:
-    return TokenSigner(DEV_JWT_PRIVATE_KEY_PEM, key_id="datapark-dev-1",
-                       issuer="datapark-catalog", audience="datapark", ttl_seconds=600)
+    return TokenSigner(
+        DEV_JWT_PRIVATE_KEY_PEM,
+        key_id="datapark-dev-1",
+        issuer="datapark-catalog",
+        audience="datapark",
+        ttl_seconds=600,
+    )
 
 
 @pytest.fixture(scope="session")
 def token(signer: TokenSigner) -> Callable[..., dict[str, str]]:
     """``token("operator", participant_id=...)`` -> Authorization header for those roles."""
 
-    def make(*roles: str, participant_id: uuid.UUID | None = None,
-             client_id: str | None = None) -> dict[str, str]:
+    def make(
+        *roles: str, participant_id: uuid.UUID | None = None, client_id: str | None = None
+    ) -> dict[str, str]:
         pid = participant_id or uuid.uuid4()
-        jwt = signer.issue(client_id=client_id or f"test-{pid}", participant_id=pid,
-                           roles=list(roles))
+        jwt = signer.issue(
+            client_id=client_id or f"test-{pid}", participant_id=pid, roles=list(roles)
+        )
         return {"Authorization": f"Bearer {jwt}"}
 
     return make
@@ -86,31 +121,32 @@ async def _client(service: str) -> AsyncIterator[httpx.AsyncClient]:
     app = build_service_app(service)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport,
-                                     base_url=f"http://{service}.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{service}.test"
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
 
 
 @pytest.fixture(scope="session")
-async def catalog(migrated_database: str) -> AsyncIterator[httpx.AsyncClient]:
+async def catalog(migrated_database: str, kafka_topics: str) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client("catalog"):
         yield client
 
 
 @pytest.fixture(scope="session")
-async def trading(migrated_database: str) -> AsyncIterator[httpx.AsyncClient]:
+async def trading(migrated_database: str, kafka_topics: str) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client("trading"):
         yield client
 
 
 @pytest.fixture(scope="session")
-async def rental(migrated_database: str) -> AsyncIterator[httpx.AsyncClient]:
+async def rental(migrated_database: str, kafka_topics: str) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client("rental"):
         yield client
 
 
 @pytest.fixture(scope="session")
-async def subsidy(migrated_database: str) -> AsyncIterator[httpx.AsyncClient]:
+async def subsidy(migrated_database: str, kafka_topics: str) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client("subsidy"):
         yield client

@@ -19,8 +19,9 @@ def random_uscc(region: str = "110105") -> str:
     return body + check_character(body)
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0,
-                     interval: float = 0.1) -> T:
+async def eventually(  # noqa: ASYNC109 - a polling deadline, not a cancel scope
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, interval: float = 0.1
+) -> T:
     """Poll ``probe`` until it returns something truthy, or fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -32,12 +32,17 @@ from datapark_contracts.events.participants import (
 from datapark_eventing.consumer import Handler
 
 PARTICIPANT_EVENTS: tuple[type[ParticipantSnapshot], ...] = (
-    ParticipantRegistered, ParticipantUpdated, ParticipantApproved, ParticipantSuspended)
+    ParticipantRegistered,
+    ParticipantUpdated,
+    ParticipantApproved,
+    ParticipantSuspended,
+)
 
 
 def participant_projection_table(metadata: MetaData) -> Table:
     return Table(
-        "participants", metadata,
+        "participants",
+        metadata,
         Column("id", UUID(as_uuid=True), primary_key=True),
         Column("name", String(200), nullable=False),
         Column("kind", String(20), nullable=False),
@@ -54,21 +59,30 @@ def participant_projection_table(metadata: MetaData) -> Table:
 
 
 def participant_handler(table: Table) -> Handler:
-    async def project(session: AsyncSession, envelope: Envelope,
-                      payload: ParticipantSnapshot) -> None:
+    async def project(
+        session: AsyncSession, envelope: Envelope, payload: ParticipantSnapshot
+    ) -> None:
         values = {
-            "name": payload.name, "kind": payload.kind, "uscc": payload.uscc,
+            "name": payload.name,
+            "kind": payload.kind,
+            "uscc": payload.uscc,
             "region_code": payload.region_code,
             "operating_region_code": payload.operating_region_code,
-            "roles": list(payload.roles), "park_member": payload.park_member,
-            "group_id": payload.group_id, "status": payload.status,
-            "aggseq": envelope.aggseq, "updated_at": payload.occurred_at,
+            "roles": list(payload.roles),
+            "park_member": payload.park_member,
+            "group_id": payload.group_id,
+            "status": payload.status,
+            "aggseq": envelope.aggseq,
+            "updated_at": payload.occurred_at,
         }
         stmt = insert(table).values(id=payload.participant_id, **values)
-        await session.execute(stmt.on_conflict_do_update(
-            index_elements=[table.c.id], set_=values,
-            where=table.c.aggseq < stmt.excluded.aggseq,
-        ))
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c.id],
+                set_=values,
+                where=table.c.aggseq < stmt.excluded.aggseq,
+            )
+        )
 
     return project
 

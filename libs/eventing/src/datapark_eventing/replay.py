@@ -11,8 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from datapark_contracts.envelope import Envelope, MalformedEvent
+
+
+async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        if topic.get("error_code", 0) == 0
+        for partition in sorted(topic["partitions"], key=lambda p: p["partition"])
+    ]
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,9 @@ class ReplayedRecord:
 async def replay(
     bootstrap: str, topics: Iterable[str], *, since: datetime | None = None
 ) -> AsyncIterator[ReplayedRecord]:
+    partitions = await _partitions(bootstrap, list(topics))
+    if not partitions:
+        return
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
@@ -35,14 +54,6 @@ async def replay(
     )
     await consumer.start()
     try:
-        await consumer.topics()  # loads cluster metadata
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         if since is None:

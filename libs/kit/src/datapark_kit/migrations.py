@@ -18,8 +18,7 @@ def run_migrations(context: Any, *, metadata: MetaData, schema: str, url: str) -
         "target_metadata": metadata,
         "version_table_schema": schema,
         "include_schemas": True,
-        "include_name": lambda name, type_, _parent: (
-            type_ != "schema" or name == schema),
+        "include_name": lambda name, type_, _parent: type_ != "schema" or name == schema,
         "compare_type": True,
     }
     override = os.environ.get("DATAPARK_MIGRATIONS_DATABASE_URL")

@@ -1,0 +1,66 @@
+# datapark: `make run` starts the whole platform, `make test` runs every check and test.
+# Both set up what is missing first (uv and the Python environment, Postgres, Kafka).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+SERVICES := catalog trading rental subsidy
+PG_PORT ?= $(or $(DATAPARK_PG_PORT),54329)
+TEST_DB_URL := postgresql+asyncpg://datapark:datapark@127.0.0.1:$(PG_PORT)/datapark_test
+
+.PHONY: help setup deps stack migrate migrate-test topics run test lint typecheck importlint \
+        unit integration e2e bench schemas stop clean
+
+help:
+	@echo "make run    - set up and start Kafka, Postgres and all four services (Ctrl-C stops)"
+	@echo "make test   - set up, then ruff, mypy, import-linter and every test"
+	@echo "make stop   - stop Kafka and Postgres;  make clean - also delete their data"
+
+deps:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --all-packages --frozen --quiet
+
+stack:
+	@bash deploy/local/stack.sh up
+
+migrate: deps stack
+	@for s in $(SERVICES); do $(UV) run --frozen alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+	@echo "[make] migrations applied to database datapark"
+
+migrate-test: deps stack
+	@for s in $(SERVICES); do DATAPARK_MIGRATIONS_DATABASE_URL=$(TEST_DB_URL) $(UV) run --frozen alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+	@echo "[make] migrations applied to database datapark_test"
+
+topics: deps stack
+	@$(UV) run --frozen python -m datapark_eventing.topics
+
+setup: deps stack migrate topics
+
+run: setup
+	@bash scripts/run.sh
+
+lint: deps
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+
+typecheck: deps
+	@$(UV) run --frozen mypy libs services
+
+importlint: deps
+	@$(UV) run --frozen lint-imports
+
+schemas: deps
+	@$(UV) run --frozen python -m datapark_contracts.schemas export
+
+test: deps stack migrate-test topics lint typecheck importlint
+	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
+
+bench: setup
+	@$(UV) run --frozen python bench/outbox_throughput.py
+
+stop:
+	@bash deploy/local/stack.sh down
+
+clean:
+	@bash deploy/local/stack.sh reset

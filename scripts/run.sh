@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Starts the four services (API + outbox relay + consumers each), waits until they are ready,
+# seeds the demo principals and prints where everything is. Ctrl-C stops the services and the
+# local Kafka and Postgres.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+UV="${PYTHON:-python3} -m uv"
+declare -A PORTS=([catalog]=8001 [trading]=8002 [rental]=8003 [subsidy]=8004)
+pids=()
+
+stop_all() {
+  trap - INT TERM EXIT
+  echo; echo "[run] stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  bash deploy/local/stack.sh down
+  exit 0
+}
+trap stop_all INT TERM EXIT
+
+for svc in catalog trading rental subsidy; do
+  upper=${svc^^}
+  env "DATAPARK_${upper}_LOG_JSON=${DATAPARK_LOG_JSON:-false}" \
+    $UV run --frozen python -m "datapark_${svc}" &
+  pids+=($!)
+done
+
+for svc in catalog trading rental subsidy; do
+  port=${PORTS[$svc]}
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1 \
+    || { echo "[run] ${svc} did not become ready"; stop_all; }
+done
+
+$UV run --frozen python -m datapark_catalog.seed || echo "[run] seeding failed"
+cat <<TXT
+
+datapark is running (Ctrl-C stops everything):
+  catalog  http://127.0.0.1:8001/docs   token: POST http://127.0.0.1:8001/v1/auth/token
+  trading  http://127.0.0.1:8002/docs
+  rental   http://127.0.0.1:8003/docs
+  subsidy  http://127.0.0.1:8004/docs
+  metrics  http://127.0.0.1:800{1..4}/metrics   health: /healthz, /readyz
+TXT
+wait
