@@ -19,7 +19,7 @@ def random_uscc(region: str = "110105") -> str:
     return body + check_character(body)
 
 
-async def eventually(  # noqa: ASYNC109 - a polling deadline, not a cancel scope
+async def eventually(
     probe: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, interval: float = 0.1
 ) -> T:
     """Poll ``probe`` until it returns something truthy, or fail after ``timeout`` seconds."""

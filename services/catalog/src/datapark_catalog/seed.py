@@ -54,7 +54,7 @@ async def seed(database: Database) -> list[tuple[str, str, str, str]]:
                         name=name,
                         uscc=uscc,
                         region_code=region,
-                        roles=[role],  # type: ignore[list-item]
+                        roles=[role],
                         park_member=True,
                     )
                 )
