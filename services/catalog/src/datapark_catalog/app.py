@@ -8,6 +8,7 @@ from datapark_catalog.auth.endpoints import public as auth_public
 from datapark_catalog.auth.endpoints import router as auth_router
 from datapark_catalog.auth.service import TokenService
 from datapark_catalog.participants.endpoints import router as participants_router
+from datapark_catalog.products.endpoints import router as products_router
 from datapark_catalog.settings import CatalogSettings
 from datapark_catalog.tables import EVENTING, IDEMPOTENCY
 from datapark_eventing.workers import kafka_readiness, service_workers
@@ -38,7 +39,7 @@ def build_app(settings: CatalogSettings | None = None) -> FastAPI:
         title="datapark catalog",
         description="Participants, credentials and tokens, data products and their listings, "
         "the robot fleet and its rental offerings.",
-        routers=[auth_public, auth_router, participants_router],
+        routers=[auth_public, auth_router, participants_router, products_router],
         idempotency_table=IDEMPOTENCY,
         readiness=[kafka_readiness(settings)],
         workers=service_workers(settings, EVENTING),

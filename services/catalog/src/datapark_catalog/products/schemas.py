@@ -1,0 +1,170 @@
+"""Request and response bodies of the data product endpoints (listings and valuations have
+their own schemas in their packages)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from datapark_catalog.products.rules import ProductMetadata, ReviewDecision
+from datapark_contracts.events.catalog_listings import (
+    DataClassification,
+    DataDomain,
+    ProductForm,
+    Provenance,
+)
+
+MoneyOut = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+"""Money in responses: a decimal string with two places."""
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DataProductCreate(_In):
+    """The DCAT-like description of a data product (GB/T 36343-2018 fields)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=10_000)
+    keywords: list[str] = Field(min_length=1, max_length=20)
+    domain: DataDomain
+    product_form: ProductForm
+    classification: DataClassification
+    personal_information: bool = False
+    legal_basis: str | None = Field(
+        default=None, max_length=500, description="required when personal_information is true"
+    )
+    provenance: Provenance
+    provenance_detail: str = Field(default="", max_length=1000)
+    update_frequency: str = Field(min_length=1, max_length=100)
+    format: str = Field(min_length=1, max_length=100)
+    license: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=1, max_length=200)
+    temporal_coverage_start: date | None = None
+    temporal_coverage_end: date | None = None
+    spatial_coverage: str | None = Field(default=None, max_length=200)
+    sample_sha256: str | None = Field(default=None, description="sha256 (hex) of the sample")
+
+    def to_metadata(self) -> ProductMetadata:
+        return ProductMetadata(
+            title=self.title,
+            description=self.description,
+            keywords=tuple(self.keywords),
+            domain=self.domain,
+            product_form=self.product_form,
+            classification=self.classification,
+            personal_information=self.personal_information,
+            legal_basis=self.legal_basis,
+            provenance=self.provenance,
+            provenance_detail=self.provenance_detail,
+            update_frequency=self.update_frequency,
+            format=self.format,
+            license=self.license,
+            contact=self.contact,
+            temporal_coverage_start=self.temporal_coverage_start,
+            temporal_coverage_end=self.temporal_coverage_end,
+            spatial_coverage=self.spatial_coverage,
+            sample_sha256=self.sample_sha256,
+        )
+
+
+class DataProductUpdate(_In):
+    """Changes to a draft; omitted fields stay as they are."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, min_length=1, max_length=10_000)
+    keywords: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    domain: DataDomain | None = None
+    product_form: ProductForm | None = None
+    classification: DataClassification | None = None
+    personal_information: bool | None = None
+    legal_basis: str | None = Field(default=None, max_length=500)
+    provenance: Provenance | None = None
+    provenance_detail: str | None = Field(default=None, max_length=1000)
+    update_frequency: str | None = Field(default=None, min_length=1, max_length=100)
+    format: str | None = Field(default=None, min_length=1, max_length=100)
+    license: str | None = Field(default=None, min_length=1, max_length=200)
+    contact: str | None = Field(default=None, min_length=1, max_length=200)
+    temporal_coverage_start: date | None = None
+    temporal_coverage_end: date | None = None
+    spatial_coverage: str | None = Field(default=None, max_length=200)
+    sample_sha256: str | None = None
+
+
+class ReviewRequest(_In):
+    """An operator's compliance review decision with its evidence."""
+
+    decision: ReviewDecision
+    reasons: list[str] = Field(default_factory=list, max_length=50)
+    document_hashes: list[str] = Field(
+        min_length=1, max_length=100, description="sha256 (hex) of every document examined"
+    )
+
+
+class ReasonRequest(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CertificateOut(BaseModel):
+    number: str
+    owner_participant_id: uuid.UUID
+    content_hash: str
+    issued_at: datetime
+
+
+class ReviewOut(BaseModel):
+    reviewer_id: uuid.UUID
+    decision: Literal["approved", "rejected"]
+    reasons: list[str]
+    document_hashes: list[str]
+    reviewed_at: datetime
+
+
+class VenueListingOut(BaseModel):
+    listing_id: uuid.UUID
+    venue_code: str
+    venue_name: str
+    reference: str
+    state: str
+    price_terms: dict[str, object]
+    listed_at: datetime
+
+
+class DataProductOut(BaseModel):
+    id: uuid.UUID
+    owner_participant_id: uuid.UUID
+    title: str
+    description: str
+    keywords: list[str]
+    domain: str
+    product_form: str
+    classification: str
+    personal_information: bool
+    legal_basis: str | None
+    provenance: str
+    provenance_detail: str
+    update_frequency: str
+    format: str
+    license: str
+    contact: str
+    temporal_coverage_start: date | None
+    temporal_coverage_end: date | None
+    spatial_coverage: str | None
+    sample_sha256: str | None
+    state: str
+    version: int
+    certificate: CertificateOut | None
+    reviews: list[ReviewOut]
+    listings: list[VenueListingOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DataProductPage(BaseModel):
+    items: list[DataProductOut]
+    next_cursor: str | None

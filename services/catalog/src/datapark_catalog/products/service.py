@@ -1,0 +1,288 @@
+"""Use cases of data products: describe, submit, review, suspend, reinstate, delist, retire.
+
+Every state change goes through ``rules.transition`` (409 naming the current state when not
+allowed) and publishes the product's snapshot on ``catalog.listings.v1`` in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_catalog.listings.rules import delist_everywhere
+from datapark_catalog.listings.wire import listing_of
+from datapark_catalog.products import rules
+from datapark_catalog.products.access import (
+    ensure_active_participant,
+    ensure_owner,
+    ensure_visible,
+)
+from datapark_catalog.products.events import publish, review_payload
+from datapark_catalog.products.models import (
+    ComplianceReview,
+    DataProduct,
+    RegistrationCertificate,
+)
+from datapark_catalog.products.repository import ProductRecord, ProductRepository
+from datapark_catalog.products.rules import ProductAction, ReviewDecision
+from datapark_catalog.products.schemas import DataProductCreate, DataProductUpdate, ReviewRequest
+from datapark_contracts.events.catalog_listings import (
+    DataProductDelisted,
+    DataProductDrafted,
+    DataProductRegistered,
+    DataProductReinstated,
+    DataProductRejected,
+    DataProductRetired,
+    DataProductReviewStarted,
+    DataProductRevised,
+    DataProductSnapshot,
+    DataProductState,
+    DataProductSubmitted,
+    DataProductSuspended,
+)
+from datapark_contracts.ids import uuid7
+from datapark_kit.auth import Principal
+from datapark_kit.errors import NotFound, Unprocessable
+from datapark_kit.pagination import decode_cursor, encode_cursor
+
+WHAT = "data product"
+
+
+def metadata_of(p: DataProduct) -> rules.ProductMetadata:
+    return DataProductCreate.model_validate(
+        {name: getattr(p, name) for name in DataProductCreate.model_fields}
+    ).to_metadata()
+
+
+class ProductService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = ProductRepository(session)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def get(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
+        product = await self.repo.get(product_id)
+        if product is None:
+            raise NotFound(f"{WHAT} not found")
+        ensure_visible(principal, product.owner_participant_id, WHAT)
+        return await self.repo.record(product)
+
+    async def page(
+        self, principal: Principal, cursor: str | None, limit: int
+    ) -> tuple[list[ProductRecord], str | None]:
+        position = decode_cursor(cursor)
+        try:
+            after = uuid.UUID(position) if position else None
+        except ValueError:
+            raise Unprocessable("cursor is not one this API issued", field="cursor") from None
+        owner = None if principal.sees_all_tenants else principal.participant_id
+        rows = await self.repo.page(after=after, limit=limit + 1, owner=owner)
+        next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
+        return [await self.repo.record(p) for p in rows[:limit]], next_cursor
+
+    # --- describing ------------------------------------------------------------------------
+
+    async def create(self, principal: Principal, data: DataProductCreate) -> ProductRecord:
+        metadata = rules.validate_metadata(data.to_metadata())
+        now = datetime.now(UTC)
+        product = DataProduct(
+            id=uuid7(),
+            owner_participant_id=principal.participant_id,
+            **_metadata_columns(metadata),
+            state=DataProductState.DRAFT.value,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.repo.add(product)
+        return await self._publish(product, DataProductDrafted, now)
+
+    async def update(
+        self, principal: Principal, product_id: uuid.UUID, data: DataProductUpdate
+    ) -> ProductRecord:
+        product = await self._owned(principal, product_id)
+        self._step(product, ProductAction.EDIT)
+        changes = data.model_dump(exclude_unset=True)
+        if "keywords" in changes:
+            changes["keywords"] = tuple(changes["keywords"])
+        metadata = rules.validate_metadata(replace(metadata_of(product), **changes))
+        for name, value in _metadata_columns(metadata).items():
+            setattr(product, name, value)
+        return await self._changed(product, DataProductRevised)
+
+    async def submit(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
+        product = await self._owned(principal, product_id)
+        rules.validate_metadata(metadata_of(product))
+        self._step(product, ProductAction.SUBMIT)
+        return await self._changed(product, DataProductSubmitted)
+
+    async def revise(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
+        product = await self._owned(principal, product_id)
+        self._step(product, ProductAction.REVISE)
+        return await self._changed(product, DataProductRevised)
+
+    # --- compliance review (operators) -----------------------------------------------------
+
+    async def review(
+        self, principal: Principal, product_id: uuid.UUID, data: ReviewRequest
+    ) -> ProductRecord:
+        """Decide a submitted or under-review product. Taking up a submitted product first
+        records ``review_started``; approval issues the registration certificate."""
+        product = await self._locked(product_id)
+        now = datetime.now(UTC)
+        review = rules.validate_review(
+            rules.ComplianceReview(
+                reviewer_id=principal.participant_id,
+                decision=data.decision,
+                reasons=tuple(data.reasons),
+                document_hashes=tuple(data.document_hashes),
+                reviewed_at=now,
+            ),
+            metadata_of(product),
+        )
+        if product.state == DataProductState.SUBMITTED.value:
+            self._step(product, ProductAction.START_REVIEW)
+            await self._changed(product, DataProductReviewStarted, reviewer_id=review.reviewer_id)
+        self._step(product, rules.review_action(review.decision))
+        row = ComplianceReview(
+            id=uuid7(),
+            product_id=product.id,
+            reviewer_id=review.reviewer_id,
+            decision=review.decision.value,
+            reasons=list(review.reasons),
+            document_hashes=list(review.document_hashes),
+            reviewed_at=now,
+        )
+        await self.repo.add(row)
+        if review.decision is ReviewDecision.APPROVED:
+            certificate = rules.issue_certificate(
+                product.id,
+                product.owner_participant_id,
+                metadata_of(product),
+                issued_at=now,
+                sequence=await self.repo.next_certificate_sequence(),
+            )
+            await self.repo.add(
+                RegistrationCertificate(
+                    number=certificate.number,
+                    product_id=product.id,
+                    owner_participant_id=certificate.owner_participant_id,
+                    content_hash=certificate.content_hash,
+                    issued_at=certificate.issued_at,
+                )
+            )
+        event = (
+            DataProductRegistered
+            if review.decision is ReviewDecision.APPROVED
+            else DataProductRejected
+        )
+        return await self._changed(product, event, review=review_payload(row))
+
+    # --- product-wide listing state --------------------------------------------------------
+
+    async def suspend(
+        self, principal: Principal, product_id: uuid.UUID, reason: str
+    ) -> ProductRecord:
+        """The owner or an operator (compliance) suspends the product on every venue."""
+        product = await self._owned_or_operator(principal, product_id)
+        self._step(product, ProductAction.SUSPEND)
+        return await self._changed(product, DataProductSuspended, reason=reason)
+
+    async def reinstate(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
+        product = await self._owned_or_operator(principal, product_id)
+        await ensure_active_participant(self.session, product.owner_participant_id)
+        self._step(product, ProductAction.REINSTATE)
+        return await self._changed(product, DataProductReinstated)
+
+    async def delist(
+        self, principal: Principal, product_id: uuid.UUID, reason: str
+    ) -> ProductRecord:
+        product = await self._owned_or_operator(principal, product_id)
+        record = await self.repo.record(product)
+        state, listings = delist_everywhere(
+            DataProductState(product.state), [listing_of(row) for row in record.listings]
+        )
+        now = datetime.now(UTC)
+        for row, listing in zip(record.listings, listings, strict=True):
+            if row.state != listing.state.value:
+                row.state = listing.state.value
+                row.updated_at = now
+        product.state = state.value
+        return await self._changed(product, DataProductDelisted, reason=reason)
+
+    async def retire(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
+        product = await self._owned(principal, product_id)
+        self._step(product, ProductAction.RETIRE)
+        return await self._changed(product, DataProductRetired)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _locked(self, product_id: uuid.UUID) -> DataProduct:
+        product = await self.repo.get(product_id, for_update=True)
+        if product is None:
+            raise NotFound(f"{WHAT} not found")
+        return product
+
+    async def _owned(self, principal: Principal, product_id: uuid.UUID) -> DataProduct:
+        product = await self._locked(product_id)
+        ensure_owner(principal, product.owner_participant_id, WHAT)
+        return product
+
+    async def _owned_or_operator(self, principal: Principal, product_id: uuid.UUID) -> DataProduct:
+        product = await self._locked(product_id)
+        if not principal.has("operator"):
+            ensure_owner(principal, product.owner_participant_id, WHAT)
+        return product
+
+    @staticmethod
+    def _step(product: DataProduct, action: ProductAction) -> None:
+        product.state = rules.transition(DataProductState(product.state), action).value
+
+    async def _changed(
+        self, product: DataProduct, event: type[DataProductSnapshot], **extra: Any
+    ) -> ProductRecord:
+        now = datetime.now(UTC)
+        product.updated_at = now
+        product.version += 1
+        await self.session.flush()
+        return await self._publish(product, event, now, **extra)
+
+    async def _publish(
+        self,
+        product: DataProduct,
+        event: type[DataProductSnapshot],
+        now: datetime,
+        **extra: Any,
+    ) -> ProductRecord:
+        record = await self.repo.record(product)
+        await publish(self.session, record, event, now, **extra)
+        return record
+
+
+def _metadata_columns(m: rules.ProductMetadata) -> dict[str, Any]:
+    return {
+        "title": m.title,
+        "description": m.description,
+        "keywords": list(m.keywords),
+        "domain": m.domain.value,
+        "product_form": m.product_form.value,
+        "classification": m.classification.value,
+        "personal_information": m.personal_information,
+        "legal_basis": m.legal_basis,
+        "provenance": m.provenance.value,
+        "provenance_detail": m.provenance_detail,
+        "update_frequency": m.update_frequency,
+        "format": m.format,
+        "license": m.license,
+        "contact": m.contact,
+        "temporal_coverage_start": m.temporal_coverage_start,
+        "temporal_coverage_end": m.temporal_coverage_end,
+        "spatial_coverage": m.spatial_coverage,
+        "sample_sha256": m.sample_sha256,
+    }
