@@ -10,3 +10,14 @@ class TradingSettings(ServiceSettings):
 
     service_name: str = "trading"
     port: int = 8002
+    # how long a buyer has to confirm receipt before the venue confirms it
+    confirm_after_seconds: int = 7 * 24 * 3600
+    # background sweep: expire negotiations and locks, confirm receipts automatically
+    sweep_interval_seconds: float = 30.0
+    # outbound webhooks
+    webhook_poll_seconds: float = 1.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_backoff_base_seconds: float = 10.0
+    webhook_backoff_cap_seconds: float = 6 * 3600.0
+    webhook_max_attempts: int = 12
+    webhook_tolerance_seconds: int = 300

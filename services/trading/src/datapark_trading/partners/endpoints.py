@@ -1,0 +1,34 @@
+"""HTTP endpoints of partner membership."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+
+from datapark_kit.auth import require_roles
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_trading.partners.repository import PartnerRepository
+
+router = APIRouter(prefix="/v1/partners", tags=["partners"], route_class=UnitOfWorkRoute)
+
+
+class MembershipOut(BaseModel):
+    partner_id: uuid.UUID
+    member_id: uuid.UUID
+
+
+@router.put(
+    "/{partner_id}/members/{member_id}",
+    status_code=status.HTTP_200_OK,
+    response_model=MembershipOut,
+    dependencies=[require_roles("operator")],
+)
+async def add_member(
+    partner_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep
+) -> MembershipOut:
+    """An operator records that an exchange partner acts for a member (idempotent)."""
+    await PartnerRepository(session).add(partner_id, member_id, datetime.now(UTC))
+    return MembershipOut(partner_id=partner_id, member_id=member_id)

@@ -1,0 +1,62 @@
+"""All SQL about transfers, meters and the usage log."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_trading.transfers.models import TransferRow, UsageMeterRow, UsageRecordRow
+
+
+class TransferRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: TransferRow | UsageRecordRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def get(self, transfer_id: uuid.UUID, *, for_update: bool = False) -> TransferRow | None:
+        query = select(TransferRow).where(TransferRow.id == transfer_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_token_hash(self, token_hash: str) -> TransferRow | None:
+        query = select(TransferRow).where(TransferRow.token_hash == token_hash).with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def of_agreement(
+        self, agreement_id: uuid.UUID, states: tuple[str, ...]
+    ) -> Sequence[TransferRow]:
+        query = (
+            select(TransferRow)
+            .where(TransferRow.agreement_id == agreement_id, TransferRow.state.in_(states))
+            .order_by(TransferRow.id)
+            .with_for_update()
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def due_for_confirmation(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        confirm_by = TransferRow.started_at + func.make_interval(
+            0, 0, 0, 0, 0, 0, TransferRow.confirm_after_seconds
+        )
+        query = (
+            select(TransferRow.id)
+            .where(TransferRow.state == "STARTED", confirm_by <= now)
+            .order_by(TransferRow.started_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def meter(self, agreement_id: uuid.UUID) -> UsageMeterRow | None:
+        query = (
+            select(UsageMeterRow)
+            .where(UsageMeterRow.agreement_id == agreement_id)
+            .with_for_update()
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
