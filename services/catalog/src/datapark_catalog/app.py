@@ -11,6 +11,7 @@ from datapark_catalog.participants.endpoints import router as participants_route
 from datapark_catalog.products.endpoints import router as products_router
 from datapark_catalog.settings import CatalogSettings
 from datapark_catalog.tables import EVENTING, IDEMPOTENCY
+from datapark_catalog.valuations.endpoints import router as valuations_router
 from datapark_eventing.workers import kafka_readiness, service_workers
 from datapark_kit.app import create_app
 from datapark_kit.auth import TokenSigner, TokenVerifier, jwks_from_private_key
@@ -39,7 +40,7 @@ def build_app(settings: CatalogSettings | None = None) -> FastAPI:
         title="datapark catalog",
         description="Participants, credentials and tokens, data products and their listings, "
         "the robot fleet and its rental offerings.",
-        routers=[auth_public, auth_router, participants_router, products_router],
+        routers=[auth_public, auth_router, participants_router, products_router, valuations_router],
         idempotency_table=IDEMPOTENCY,
         readiness=[kafka_readiness(settings)],
         workers=service_workers(settings, EVENTING),

@@ -1,0 +1,230 @@
+"""Use cases of valuations (数据资产评估) and balance-sheet records (入表)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_catalog.products.access import ensure_owner, ensure_visible
+from datapark_catalog.products.models import DataProduct
+from datapark_catalog.products.repository import ProductRepository
+from datapark_catalog.valuations import methods
+from datapark_catalog.valuations.balance_sheet import (
+    AssetClassification,
+    BalanceSheetRecord,
+    BookCostLine,
+    BookPosition,
+    CostLineKind,
+    book_position,
+    validate_record,
+)
+from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
+from datapark_catalog.valuations.repository import ValuationRepository
+from datapark_catalog.valuations.schemas import BalanceSheetIn, ValuationCreate
+from datapark_contracts.ids import uuid7
+from datapark_kit.auth import Principal
+from datapark_kit.errors import InvalidState, NotFound, Unprocessable
+
+WHAT = "data product"
+VALUABLE_STATES = frozenset({"registered", "listed", "suspended", "delisted"})
+
+
+def inputs_of(body: ValuationCreate) -> methods.ValuationInputs:
+    """The approach's inputs from the request; the other approaches' fields must be absent."""
+    if body.method == "cost":
+        if body.cost_lines is None:
+            raise Unprocessable("the cost approach needs cost_lines", field="cost_lines")
+        return methods.CostApproachInputs(
+            tuple(methods.CostLine(x.label, x.amount) for x in body.cost_lines),
+            body.obsolescence_rate,
+        )
+    if body.method == "income":
+        if body.projected_income is None:
+            raise Unprocessable(
+                "the income approach needs projected_income", field="projected_income"
+            )
+        if body.discount_rate is None:
+            raise Unprocessable("the income approach needs a discount_rate", field="discount_rate")
+        return methods.IncomeApproachInputs(tuple(body.projected_income), body.discount_rate)
+    if body.comparables is None:
+        raise Unprocessable("the market approach needs comparables", field="comparables")
+    return methods.MarketApproachInputs(
+        tuple(
+            methods.Comparable(
+                c.reference,
+                c.price,
+                tuple(methods.AdjustmentFactor(a.name, a.factor) for a in c.adjustments),
+            )
+            for c in body.comparables
+        )
+    )
+
+
+def inputs_document(inputs: methods.ValuationInputs) -> dict[str, Any]:
+    """The inputs as stored and returned, so anyone can redo the arithmetic."""
+    if isinstance(inputs, methods.CostApproachInputs):
+        return {
+            "cost_lines": [{"label": x.label, "amount": str(x.amount)} for x in inputs.lines],
+            "obsolescence_rate": str(inputs.obsolescence_rate),
+        }
+    if isinstance(inputs, methods.IncomeApproachInputs):
+        return {
+            "projected_income": [str(x) for x in inputs.projected_income],
+            "discount_rate": str(inputs.discount_rate),
+        }
+    return {
+        "comparables": [
+            {
+                "reference": c.reference,
+                "price": str(c.price),
+                "adjustments": [{"name": a.name, "factor": str(a.factor)} for a in c.adjustments],
+            }
+            for c in inputs.comparables
+        ]
+    }
+
+
+def _record_of(row: BalanceSheetRow) -> BalanceSheetRecord:
+    return BalanceSheetRecord(
+        classification=AssetClassification(row.classification),
+        cost_lines=tuple(
+            BookCostLine(
+                CostLineKind(x["kind"]),
+                str(x["description"]),
+                Decimal(x["amount"]),
+                date.fromisoformat(x["incurred_on"]),
+            )
+            for x in row.cost_lines
+        ),
+        recognised_on=row.recognised_on,
+        useful_life_months=row.useful_life_months,
+        net_realisable_value=row.net_realisable_value,
+    )
+
+
+def _valuation_of(row: ValuationRow) -> methods.Valuation:
+    # Only what ``latest`` and the book position read: the amount and the base date.
+    return methods.Valuation(
+        methods.ValuationMethod(row.method),
+        methods.MarketApproachInputs(()),
+        row.base_date,
+        row.appraiser_id,
+        row.appraiser_name,
+        row.amount,
+    )
+
+
+class ValuationService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.products = ProductRepository(session)
+        self.repo = ValuationRepository(session)
+
+    async def record(
+        self, principal: Principal, product_id: uuid.UUID, body: ValuationCreate
+    ) -> ValuationRow:
+        """The owner records a valuation of its registered product."""
+        product = await self._product(principal, product_id, owner=True)
+        if product.state not in VALUABLE_STATES:
+            raise InvalidState(
+                WHAT,
+                product.state,
+                "value",
+                f"a data product in state '{product.state}' cannot be valued before registration",
+            )
+        valuation = methods.appraise(
+            inputs_of(body),
+            base_date=body.base_date,
+            appraiser_id=principal.participant_id,
+            appraiser_name=body.appraiser_name,
+        )
+        row = ValuationRow(
+            id=uuid7(),
+            product_id=product.id,
+            method=valuation.method.value,
+            inputs=inputs_document(valuation.inputs),
+            base_date=valuation.base_date,
+            appraiser_id=valuation.appraiser_id,
+            appraiser_name=valuation.appraiser_name,
+            amount=valuation.amount,
+            recorded_at=datetime.now(UTC),
+        )
+        await self.repo.add(row)
+        return row
+
+    async def history(self, principal: Principal, product_id: uuid.UUID) -> list[ValuationRow]:
+        await self._product(principal, product_id, owner=False)
+        return await self.repo.of_product(product_id)
+
+    async def book(
+        self, principal: Principal, product_id: uuid.UUID, body: BalanceSheetIn
+    ) -> tuple[BookPosition, BalanceSheetRow]:
+        """Create or replace the product's balance-sheet record (owner only); returns the
+        book position as of today."""
+        product = await self._product(principal, product_id, owner=True)
+        record = validate_record(
+            BalanceSheetRecord(
+                classification=body.classification,
+                cost_lines=tuple(
+                    BookCostLine(x.kind, x.description, x.amount, x.incurred_on)
+                    for x in body.cost_lines
+                ),
+                recognised_on=body.recognised_on,
+                useful_life_months=body.useful_life_months,
+                net_realisable_value=body.net_realisable_value,
+            )
+        )
+        lines = [
+            {
+                "kind": x.kind.value,
+                "description": x.description,
+                "amount": f"{x.amount:.2f}",
+                "incurred_on": x.incurred_on.isoformat(),
+            }
+            for x in record.cost_lines
+        ]
+        row = await self.repo.balance_sheet(product.id, for_update=True)
+        now = datetime.now(UTC)
+        if row is None:
+            row = BalanceSheetRow(product_id=product.id)
+            self.session.add(row)
+        row.classification = record.classification.value
+        row.cost_lines = lines
+        row.recognised_on = record.recognised_on
+        row.useful_life_months = record.useful_life_months
+        row.net_realisable_value = record.net_realisable_value
+        row.updated_at = now
+        await self.session.flush()
+        return await self.position(principal, product_id, now.date())
+
+    async def position(
+        self, principal: Principal, product_id: uuid.UUID, as_of: date
+    ) -> tuple[BookPosition, BalanceSheetRow]:
+        await self._product(principal, product_id, owner=False)
+        row = await self.repo.balance_sheet(product_id)
+        if row is None:
+            raise NotFound("the product has no balance-sheet record")
+        latest = methods.latest(
+            [
+                _valuation_of(v)
+                for v in await self.repo.of_product(product_id)
+                if v.base_date <= as_of
+            ]
+        )
+        return book_position(_record_of(row), as_of, latest), row
+
+    async def _product(
+        self, principal: Principal, product_id: uuid.UUID, *, owner: bool
+    ) -> DataProduct:
+        product = await self.products.get(product_id, for_update=owner)
+        if product is None:
+            raise NotFound(f"{WHAT} not found")
+        if owner:
+            ensure_owner(principal, product.owner_participant_id, WHAT)
+        else:
+            ensure_visible(principal, product.owner_participant_id, WHAT)
+        return product

@@ -1,0 +1,201 @@
+"""Valuations and balance-sheet records over HTTP, with the worked examples of the unit tests
+(checked by hand there) going through the API and the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from integration.catalog.test_catalog_products import participant, registered_product
+
+pytestmark = pytest.mark.integration
+
+
+async def test_three_approaches_and_the_book_position(catalog, token) -> None:
+    owner_id = await participant(catalog, token)
+    owner = token("participant", participant_id=owner_id)
+    pid = await registered_product(catalog, token, owner)
+    url = f"/v1/data-products/{pid}/valuations"
+
+    cost = await catalog.post(
+        url,
+        headers=owner,
+        json={
+            "method": "cost",
+            "base_date": "2024-06-30",
+            "appraiser_name": "Zhonghe Appraisal",
+            "cost_lines": [
+                {"label": "collection", "amount": "120000.00"},
+                {"label": "cleaning", "amount": "35500.50"},
+                {"label": "storage", "amount": "4499.50"},
+            ],
+            "obsolescence_rate": "0.10",
+        },
+    )
+    assert cost.status_code == 201, cost.text
+    # 160,000.00 × 0.90
+    assert cost.json()["amount"] == "144000.00"
+    assert cost.json()["inputs"]["cost_lines"][1] == {"label": "cleaning", "amount": "35500.50"}
+
+    income = await catalog.post(
+        url,
+        headers=owner,
+        json={
+            "method": "income",
+            "base_date": "2024-12-31",
+            "appraiser_name": "Zhonghe Appraisal",
+            "projected_income": ["100000", "120000", "150000"],
+            "discount_rate": "0.10",
+        },
+    )
+    # 90,909.0909 + 99,173.5537 + 112,697.2201 = 302,779.8647
+    assert income.json()["amount"] == "302779.86"
+
+    market = await catalog.post(
+        url,
+        headers=owner,
+        json={
+            "method": "market",
+            "base_date": "2025-03-31",
+            "appraiser_name": "Zhonghe Appraisal",
+            "comparables": [
+                {
+                    "reference": "SZDE-2025-0113",
+                    "price": "200000",
+                    "adjustments": [
+                        {"name": "quality", "factor": "1.10"},
+                        {"name": "timeliness", "factor": "0.95"},
+                    ],
+                },
+                {
+                    "reference": "BJIDE-2025-0871",
+                    "price": "180000",
+                    "adjustments": [{"name": "volume", "factor": "1.20"}],
+                },
+                {
+                    "reference": "GSDE-2025-0042",
+                    "price": "250000",
+                    "adjustments": [
+                        {"name": "rights", "factor": "0.90"},
+                        {"name": "coverage", "factor": "0.90"},
+                    ],
+                },
+            ],
+        },
+    )
+    # (209,000 + 216,000 + 202,500) / 3
+    assert market.json()["amount"] == "209166.67"
+
+    history = (await catalog.get(url, headers=owner)).json()["items"]
+    assert [v["method"] for v in history] == ["cost", "income", "market"]
+
+    lines = [
+        {
+            "kind": "acquisition",
+            "description": "raw telemetry",
+            "amount": "500000.00",
+            "incurred_on": "2023-11-01",
+        },
+        {
+            "kind": "rights_verification",
+            "description": "权属鉴证",
+            "amount": "20000.00",
+            "incurred_on": "2023-12-01",
+        },
+        {
+            "kind": "quality_assessment",
+            "description": "质量评估",
+            "amount": "15000.00",
+            "incurred_on": "2023-12-05",
+        },
+        {
+            "kind": "registration_fee",
+            "description": "登记",
+            "amount": "3000.00",
+            "incurred_on": "2023-12-20",
+        },
+        {
+            "kind": "settlement_fee",
+            "description": "结算",
+            "amount": "2000.00",
+            "incurred_on": "2023-12-28",
+        },
+        {
+            "kind": "research",
+            "description": "expensed",
+            "amount": "80000.00",
+            "incurred_on": "2023-09-01",
+        },
+    ]
+    booked = await catalog.put(
+        f"/v1/data-products/{pid}/balance-sheet",
+        headers=owner,
+        json={
+            "classification": "intangible_asset",
+            "cost_lines": lines,
+            "recognised_on": "2024-01-01",
+            "useful_life_months": 60,
+        },
+    )
+    assert booked.status_code == 200, booked.text
+    assert booked.json()["capitalised_cost"] == "540000.00"
+    # As of 2025-01-01: 12 of 60 months amortised (108,000.00); the latest valuation with a
+    # base date on or before that day is the income one (302,779.86).
+    position = (
+        await catalog.get(
+            f"/v1/data-products/{pid}/balance-sheet", params={"as_of": "2025-01-01"}, headers=owner
+        )
+    ).json()
+    assert position["accumulated_amortisation"] == "108000.00"
+    assert position["book_value"] == "432000.00"
+    assert position["latest_valuation"] == "302779.86"
+    assert position["valuation_surplus"] == "-129220.14"
+    assert position["expensed_cost"] == "80000.00"
+
+
+async def test_valuation_rules_over_http(catalog, token) -> None:
+    owner_id, other_id = await participant(catalog, token), await participant(catalog, token)
+    owner = token("participant", participant_id=owner_id)
+    pid = await registered_product(catalog, token, owner)
+    url = f"/v1/data-products/{pid}/valuations"
+    base: dict[str, Any] = {"base_date": "2025-01-01", "appraiser_name": "x"}
+
+    for body, field in (
+        ({"method": "cost"}, "cost_lines"),
+        ({"method": "cost", "cost_lines": [{"label": "a", "amount": "1.005"}]}, "lines[0].amount"),
+        ({"method": "income", "projected_income": ["1"]}, "discount_rate"),
+        ({"method": "market", "comparables": []}, "comparables"),
+    ):
+        bad = await catalog.post(url, headers=owner, json=base | body)
+        assert bad.status_code == 422, bad.text
+        assert [e["field"] for e in bad.json()["errors"]] == [field]
+
+    other = token("participant", participant_id=other_id)
+    cost = base | {"method": "cost", "cost_lines": [{"label": "a", "amount": "1"}]}
+    assert (await catalog.post(url, headers=other, json=cost)).status_code == 404
+    assert (await catalog.get(url, headers=other)).status_code == 404
+
+    draft = (
+        await catalog.post(
+            "/v1/data-products",
+            headers=owner,
+            json={
+                "title": "t",
+                "description": "d",
+                "keywords": ["k"],
+                "domain": "healthcare",
+                "product_form": "report",
+                "classification": "general",
+                "provenance": "generated",
+                "update_frequency": "once",
+                "format": "pdf",
+                "license": "l",
+                "contact": "c",
+            },
+        )
+    ).json()
+    early = await catalog.post(
+        f"/v1/data-products/{draft['id']}/valuations", headers=owner, json=cost
+    )
+    assert early.status_code == 409
+    assert early.json()["state"] == "draft"
