@@ -58,7 +58,7 @@ class LeaseFacts:
     lease_id: str
     participant_id: str
     mode: str
-    """``financing_lease``, ``service_lease``, ``long_term_rental``, ``short_term_rental``, …"""
+    """Rental's mode: ``financing_lease``, ``long_term``, ``service_lease``, ``short_term``, …"""
     equipment_category: str
     cost: Decimal
     down_payment: Decimal

@@ -8,6 +8,7 @@ from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantSnapshot
 from datapark_eventing.consumer import Handler
 from datapark_eventing.projections import participant_handlers
+from datapark_subsidy.leases.handlers import lease_handlers
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.policies import ParameterSet
 from datapark_subsidy.tables import PARTICIPANTS
@@ -17,6 +18,7 @@ def event_handlers(params: ParameterSet) -> dict[str, Handler]:
     handlers: dict[str, Handler] = {}
     for event_type, project in participant_handlers(PARTICIPANTS).items():
         handlers[event_type] = _then_assess_waiting_leases(project, params)
+    handlers.update(lease_handlers(params))
     return handlers
 
 

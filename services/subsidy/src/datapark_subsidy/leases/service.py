@@ -23,15 +23,6 @@ from datapark_subsidy.leases.repository import LeaseRepository
 from datapark_subsidy.participants import ParticipantDirectory
 from datapark_subsidy.policies import ParameterSet
 
-RENTAL_MODES = {
-    "financing": "financing_lease",
-    "long_term": "long_term_rental",
-    "service": "service_lease",
-    "short_term": "short_term_rental",
-    "container": "robot_container",
-}
-"""Rental's lease modes in the vocabulary of the policy parameters."""
-
 
 def lease_facts(record: LeaseRecord) -> LeaseFacts:
     return LeaseFacts(
@@ -70,7 +61,7 @@ class LeaseService:
             lease_id,
             {
                 "participant_id": participant_id,
-                "mode": RENTAL_MODES.get(mode, mode),
+                "mode": mode,
                 "equipment_category": equipment_category,
                 "cost": cost,
                 "down_payment": down_payment,

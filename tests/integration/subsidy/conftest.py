@@ -1,0 +1,141 @@
+"""Helpers for subsidy's integration tests: companies in the projection, leases as rental
+would report them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from support.helpers import eventually, random_uscc
+
+from datapark_subsidy.leases.service import LeaseService
+from datapark_subsidy.policies import load_parameters
+from datapark_subsidy.tables import PARTICIPANTS
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def migrated_database() -> str:
+    """Only the schemas these tests use (catalog for registration, subsidy), so that another
+    service's migration in progress cannot stop subsidy's tests."""
+    url = os.environ.get(
+        "DATAPARK_TEST_DATABASE_URL",
+        "postgresql+asyncpg://datapark:datapark@127.0.0.1:"
+        f"{os.environ.get('DATAPARK_PG_PORT', '54329')}/datapark_test",
+    )
+    env = {**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": url}
+    for service in ("catalog", "subsidy"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "alembic",
+                "-c",
+                f"services/{service}/alembic.ini",
+                "upgrade",
+                "head",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return url
+
+
+@pytest.fixture
+def company(catalog: Any, subsidy: Any, token: Any) -> Any:
+    """``await company("110105")``: a company registered in catalog, projected by subsidy."""
+
+    async def register(region: str, name: str = "Robot Works Co.") -> uuid.UUID:
+        response = await catalog.post(
+            "/v1/participants",
+            json={
+                "name": name,
+                "uscc": random_uscc(region),
+                "region_code": region,
+                "roles": ["participant"],
+            },
+            headers=token("operator"),
+        )
+        assert response.status_code == 201, response.text
+        participant_id = uuid.UUID(response.json()["id"])
+
+        async def projected() -> Any:
+            async with subsidy.app.state.database.unit_of_work() as session:
+                return (
+                    await session.execute(
+                        select(PARTICIPANTS.c.id).where(PARTICIPANTS.c.id == participant_id)
+                    )
+                ).first()
+
+        await eventually(projected, timeout=20)
+        return participant_id
+
+    return register
+
+
+async def _activate_lease(
+    subsidy: Any,
+    participant_id: uuid.UUID,
+    *,
+    cost: str,
+    down_payment: str = "0.00",
+    mode: str = "financing_lease",
+    category: str = "industrial_arm",
+    activated_on: date = date(2025, 3, 1),
+    payments: list[tuple[date, str]] | None = None,
+    lease_id: uuid.UUID | None = None,
+    aggseq: int = 7,
+) -> uuid.UUID:
+    """What subsidy's consumer does with ``lease.activated``, in one unit of work."""
+    lease_id = lease_id or uuid.uuid4()
+    async with subsidy.app.state.database.unit_of_work() as session:
+        await LeaseService(session, load_parameters()).lease_activated(
+            lease_id=lease_id,
+            participant_id=participant_id,
+            mode=mode,
+            equipment_category=category,
+            cost=Decimal(cost),
+            down_payment=Decimal(down_payment),
+            activated_on=activated_on,
+            payments=[(d, Decimal(a)) for d, a in payments or []],
+            aggseq=aggseq,
+        )
+    return lease_id
+
+
+@pytest.fixture
+def activate_lease(subsidy: Any) -> Any:
+    """``await activate_lease(participant_id, cost=...)``: see ``_activate_lease``."""
+
+    async def activate(participant_id: uuid.UUID, **kwargs: Any) -> uuid.UUID:
+        return await _activate_lease(subsidy, participant_id, **kwargs)
+
+    return activate
+
+
+@pytest.fixture
+async def concurrent_subsidy(subsidy: Any) -> Any:
+    """A client on the same running subsidy app whose concurrent requests get their own
+    request state.
+
+    asgi-lifespan hands every request the *same* ``scope["state"]`` dict (uvicorn gives each
+    request a copy), so concurrent requests through the shared fixture would share the
+    unit of work's session. Going to the app directly gives each request its own state.
+    """
+    import httpx
+
+    transport = httpx.ASGITransport(app=subsidy.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://subsidy.test") as client:
+        client.app = subsidy.app  # type: ignore[attr-defined]
+        yield client
