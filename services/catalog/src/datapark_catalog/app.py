@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from datapark_catalog.auth.endpoints import public as auth_public
 from datapark_catalog.auth.endpoints import router as auth_router
 from datapark_catalog.auth.service import TokenService
+from datapark_catalog.fleet.endpoints import router as fleet_router
+from datapark_catalog.listings.endpoints import router as listings_router
 from datapark_catalog.participants.endpoints import router as participants_router
 from datapark_catalog.products.endpoints import router as products_router
 from datapark_catalog.settings import CatalogSettings
@@ -40,7 +42,15 @@ def build_app(settings: CatalogSettings | None = None) -> FastAPI:
         title="datapark catalog",
         description="Participants, credentials and tokens, data products and their listings, "
         "the robot fleet and its rental offerings.",
-        routers=[auth_public, auth_router, participants_router, products_router, valuations_router],
+        routers=[
+            auth_public,
+            auth_router,
+            participants_router,
+            products_router,
+            valuations_router,
+            fleet_router,
+            listings_router,
+        ],
         idempotency_table=IDEMPOTENCY,
         readiness=[kafka_readiness(settings)],
         workers=service_workers(settings, EVENTING),

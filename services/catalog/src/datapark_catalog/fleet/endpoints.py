@@ -1,0 +1,246 @@
+"""HTTP endpoints of the robot fleet and rental offerings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, status
+
+from datapark_catalog.fleet.models import (
+    MaintenanceWindowRow,
+    RentalOfferingRow,
+    RobotKitRow,
+    RobotModelRow,
+    RobotUnitRow,
+)
+from datapark_catalog.fleet.rules import UnitAppraisal, appraised_value
+from datapark_catalog.fleet.schemas import (
+    MaintenanceWindowCreate,
+    MaintenanceWindowOut,
+    RentalOfferingCreate,
+    RentalOfferingOut,
+    RobotKitCreate,
+    RobotKitOut,
+    RobotModelCreate,
+    RobotModelOut,
+    RobotUnitCreate,
+    RobotUnitOut,
+    RobotUnitUpdate,
+    WithdrawRequest,
+)
+from datapark_catalog.fleet.service import FleetService
+from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+
+router = APIRouter(prefix="/v1", tags=["robot fleet"], route_class=UnitOfWorkRoute)
+LESSOR = require_roles("participant", "partner")
+
+
+def model_out(row: RobotModelRow) -> RobotModelOut:
+    return RobotModelOut(
+        id=row.id,
+        maker=row.maker,
+        name=row.name,
+        category=row.category,
+        specs=row.specs,
+        created_at=row.created_at,
+    )
+
+
+def unit_out(row: RobotUnitRow) -> RobotUnitOut:
+    today = datetime.now(UTC).date()
+    appraisal = UnitAppraisal(
+        row.acquisition_cost, row.salvage_value, row.useful_life_months, row.acquired_on
+    )
+    return RobotUnitOut(
+        id=row.id,
+        model_id=row.model_id,
+        serial_number=row.serial_number,
+        lessor_participant_id=row.lessor_participant_id,
+        acquisition_cost=row.acquisition_cost,
+        acquired_on=row.acquired_on,
+        salvage_value=row.salvage_value,
+        useful_life_months=row.useful_life_months,
+        appraised_value=appraised_value(appraisal, today),
+        appraised_on=today,
+        location=row.location,
+        status=row.status,
+    )
+
+
+def kit_out(row: RobotKitRow) -> RobotKitOut:
+    return RobotKitOut(
+        id=row.id,
+        lessor_participant_id=row.lessor_participant_id,
+        name=row.name,
+        description=row.description,
+        unit_ids=list(row.unit_ids),
+    )
+
+
+def window_out(row: MaintenanceWindowRow) -> MaintenanceWindowOut:
+    return MaintenanceWindowOut(
+        id=row.id,
+        unit_id=row.unit_id,
+        start=row.starts_at,
+        end=row.ends_at,
+        reason=row.reason,
+        status=row.status,
+    )
+
+
+def offering_out(row: RentalOfferingRow) -> RentalOfferingOut:
+    return RentalOfferingOut(
+        id=row.id,
+        lessor_participant_id=row.lessor_participant_id,
+        title=row.title,
+        target_kind=row.target_kind,
+        unit_id=row.unit_id,
+        kit_id=row.kit_id,
+        unit_ids=list(row.unit_ids),
+        category=row.category,
+        modes=list(row.modes),
+        rate_card=row.rate_card,
+        deposit=row.deposit,
+        min_duration_minutes=row.min_duration_minutes,
+        max_duration_minutes=row.max_duration_minutes,
+        turnaround_before_minutes=row.turnaround_before_minutes,
+        turnaround_after_minutes=row.turnaround_after_minutes,
+        service_terms=row.service_terms,
+        cancellation_policy=list(row.cancellation_policy),
+        late_fee_per_hour=row.late_fee_per_hour,
+        available_from=row.available_from,
+        available_until=row.available_until,
+        location=row.location,
+        state=row.state,
+    )
+
+
+@router.post(
+    "/robot-models",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RobotModelOut,
+    dependencies=[require_roles("participant", "partner", "operator")],
+)
+async def register_robot_model(
+    body: RobotModelCreate, session: SessionDep, principal: CurrentPrincipal
+) -> RobotModelOut:
+    """Register a robot model: maker, category (industrial arm, AMR, humanoid, surgical,
+    inspection drone …) and specs."""
+    return model_out(await FleetService(session).register_model(principal, body))
+
+
+@router.get("/robot-models/{model_id}", response_model=RobotModelOut)
+async def get_robot_model(
+    model_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> RobotModelOut:
+    """A robot model (public to every authenticated caller)."""
+    return model_out(await FleetService(session).get_model(model_id))
+
+
+@router.post(
+    "/robot-units",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RobotUnitOut,
+    dependencies=[LESSOR],
+)
+async def register_robot_unit(
+    body: RobotUnitCreate, session: SessionDep, principal: CurrentPrincipal
+) -> RobotUnitOut:
+    """Register a unit owned by the caller (the lessor); a duplicate serial number is a 409."""
+    return unit_out(await FleetService(session).register_unit(principal, body))
+
+
+@router.get("/robot-units/{unit_id}", response_model=RobotUnitOut)
+async def get_robot_unit(
+    unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> RobotUnitOut:
+    """A unit with its straight-line appraised value as of today (owner or operator)."""
+    return unit_out(await FleetService(session).get_unit(principal, unit_id))
+
+
+@router.patch("/robot-units/{unit_id}", response_model=RobotUnitOut)
+async def update_robot_unit(
+    unit_id: uuid.UUID, body: RobotUnitUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> RobotUnitOut:
+    """Move a unit or change its status (owner only)."""
+    return unit_out(await FleetService(session).update_unit(principal, unit_id, body))
+
+
+@router.post(
+    "/robot-units/{unit_id}/maintenance-windows",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MaintenanceWindowOut,
+)
+async def schedule_maintenance(
+    unit_id: uuid.UUID,
+    body: MaintenanceWindowCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> MaintenanceWindowOut:
+    """Block a unit for maintenance over ``[start, end)``; overlapping windows are a 409."""
+    return window_out(await FleetService(session).schedule_maintenance(principal, unit_id, body))
+
+
+@router.post(
+    "/robot-units/{unit_id}/maintenance-windows/{window_id}/cancel",
+    response_model=MaintenanceWindowOut,
+)
+async def cancel_maintenance(
+    unit_id: uuid.UUID, window_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> MaintenanceWindowOut:
+    """Cancel a scheduled maintenance window (owner only)."""
+    return window_out(await FleetService(session).cancel_maintenance(principal, unit_id, window_id))
+
+
+@router.post(
+    "/robot-kits",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RobotKitOut,
+    dependencies=[LESSOR],
+)
+async def register_robot_kit(
+    body: RobotKitCreate, session: SessionDep, principal: CurrentPrincipal
+) -> RobotKitOut:
+    """Assemble a kit ("robot container") of the caller's own units."""
+    return kit_out(await FleetService(session).register_kit(principal, body))
+
+
+@router.get("/robot-kits/{kit_id}", response_model=RobotKitOut)
+async def get_robot_kit(
+    kit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> RobotKitOut:
+    """A kit (owner or operator)."""
+    return kit_out(await FleetService(session).get_kit(principal, kit_id))
+
+
+@router.post(
+    "/rental-offerings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RentalOfferingOut,
+    dependencies=[LESSOR],
+)
+async def publish_rental_offering(
+    body: RentalOfferingCreate, session: SessionDep, principal: CurrentPrincipal
+) -> RentalOfferingOut:
+    """Offer a unit or a kit: modes, rate card, deposit, durations, turnaround padding."""
+    return offering_out(await FleetService(session).publish_offering(principal, body))
+
+
+@router.get("/rental-offerings/{offering_id}", response_model=RentalOfferingOut)
+async def get_rental_offering(
+    offering_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> RentalOfferingOut:
+    """An offering (offerings are visible to every authenticated caller)."""
+    return offering_out(await FleetService(session).get_offering(offering_id))
+
+
+@router.post("/rental-offerings/{offering_id}/withdraw", response_model=RentalOfferingOut)
+async def withdraw_rental_offering(
+    offering_id: uuid.UUID, body: WithdrawRequest, session: SessionDep, principal: CurrentPrincipal
+) -> RentalOfferingOut:
+    """Withdraw an offering: it takes no new bookings (owner only)."""
+    return offering_out(
+        await FleetService(session).withdraw_offering(principal, offering_id, body.reason)
+    )

@@ -1,0 +1,177 @@
+"""Request and response bodies of the robot fleet and rental offerings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from datapark_catalog.products.schemas import MoneyOut
+from datapark_contracts.events.catalog_listings import (
+    OfferingTargetKind,
+    RentalMode,
+    RobotCategory,
+    RobotUnitStatus,
+    UsageUnit,
+)
+
+SpecValue = str | int | float | bool
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RobotModelCreate(_In):
+    maker: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100)
+    category: RobotCategory
+    specs: dict[str, SpecValue] = Field(default_factory=dict, max_length=100)
+
+
+class RobotModelOut(BaseModel):
+    id: uuid.UUID
+    maker: str
+    name: str
+    category: str
+    specs: dict[str, SpecValue]
+    created_at: datetime
+
+
+class RobotUnitCreate(_In):
+    """A physical unit of the calling lessor."""
+
+    model_id: uuid.UUID
+    serial_number: str = Field(min_length=1, max_length=64)
+    acquisition_cost: Decimal
+    acquired_on: date
+    salvage_value: Decimal = Decimal(0)
+    useful_life_months: int
+    location: str = Field(min_length=1, max_length=200)
+    currency: Literal["CNY"] = "CNY"
+
+
+class RobotUnitUpdate(_In):
+    location: str | None = Field(default=None, min_length=1, max_length=200)
+    status: RobotUnitStatus | None = None
+
+
+class RobotUnitOut(BaseModel):
+    id: uuid.UUID
+    model_id: uuid.UUID
+    serial_number: str
+    lessor_participant_id: uuid.UUID
+    acquisition_cost: MoneyOut
+    acquired_on: date
+    salvage_value: MoneyOut
+    useful_life_months: int
+    appraised_value: MoneyOut
+    appraised_on: date
+    currency: Literal["CNY"] = "CNY"
+    location: str
+    status: str
+
+
+class RobotKitCreate(_In):
+    """A robot container (机器人集装箱): a named set of the lessor's units rented as one line."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    unit_ids: list[uuid.UUID] = Field(max_length=200)
+
+
+class RobotKitOut(BaseModel):
+    id: uuid.UUID
+    lessor_participant_id: uuid.UUID
+    name: str
+    description: str
+    unit_ids: list[uuid.UUID]
+
+
+class MaintenanceWindowCreate(_In):
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class MaintenanceWindowOut(BaseModel):
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    start: datetime
+    end: datetime
+    reason: str
+    status: str
+
+
+class RateCardIn(_In):
+    hour: Decimal | None = None
+    day: Decimal | None = None
+    week: Decimal | None = None
+    month: Decimal | None = None
+
+
+class ServiceTermsIn(_In):
+    usage_unit: UsageUnit
+    price_per_use: Decimal
+    monthly_minimum: Decimal
+
+
+class CancellationTierIn(_In):
+    notice_minutes: int
+    fee_rate: Decimal
+
+
+class RentalOfferingCreate(_In):
+    """What a lessor offers for one unit or one kit."""
+
+    title: str = Field(min_length=1, max_length=200)
+    target_kind: OfferingTargetKind
+    unit_id: uuid.UUID | None = None
+    kit_id: uuid.UUID | None = None
+    modes: list[RentalMode] = Field(max_length=5)
+    rate_card: RateCardIn
+    deposit: Decimal = Decimal(0)
+    min_duration_minutes: int
+    max_duration_minutes: int | None = None
+    turnaround_before_minutes: int = 0
+    turnaround_after_minutes: int = 0
+    service_terms: ServiceTermsIn | None = None
+    cancellation_policy: list[CancellationTierIn] = Field(default_factory=list, max_length=10)
+    late_fee_per_hour: Decimal | None = None
+    available_from: AwareDatetime
+    available_until: AwareDatetime | None = None
+    location: str = Field(min_length=1, max_length=200)
+    currency: Literal["CNY"] = "CNY"
+
+
+class RentalOfferingOut(BaseModel):
+    id: uuid.UUID
+    lessor_participant_id: uuid.UUID
+    title: str
+    target_kind: str
+    unit_id: uuid.UUID | None
+    kit_id: uuid.UUID | None
+    unit_ids: list[uuid.UUID]
+    category: str
+    modes: list[str]
+    rate_card: dict[str, object]
+    deposit: MoneyOut
+    min_duration_minutes: int
+    max_duration_minutes: int | None
+    turnaround_before_minutes: int
+    turnaround_after_minutes: int
+    service_terms: dict[str, object] | None
+    cancellation_policy: list[dict[str, object]]
+    late_fee_per_hour: MoneyOut | None
+    available_from: datetime
+    available_until: datetime | None
+    location: str
+    state: str
+    currency: Literal["CNY"] = "CNY"
+
+
+class WithdrawRequest(_In):
+    reason: str = Field(min_length=1, max_length=500)
