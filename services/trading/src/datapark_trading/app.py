@@ -1,16 +1,82 @@
-"""trading service application."""
+"""trading: exchange partners trade data products — orders, negotiations, agreements with
+usage policies, escrow settlement, delivery and metering, signed webhooks."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 
 from datapark_eventing.workers import kafka_readiness, service_workers
 from datapark_kit.app import create_app
+from datapark_kit.httpclient import make_client
+from datapark_trading.agreements.endpoints import router as agreements
 from datapark_trading.handlers import event_handlers
+from datapark_trading.negotiations.endpoints import router as negotiations
+from datapark_trading.orders.endpoints import router as orders
+from datapark_trading.partners.endpoints import router as partners
 from datapark_trading.settings import TradingSettings
+from datapark_trading.settlement.endpoints import router as accounts
+from datapark_trading.sweeper import Sweeper
 from datapark_trading.tables import EVENTING, IDEMPOTENCY
+from datapark_trading.transfers.endpoints import router as transfers
+from datapark_trading.webhooks.endpoints import router as webhooks
+from datapark_trading.webhooks.retry import Backoff
+from datapark_trading.webhooks.sender import WebhookSender
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [
+    orders,
+    negotiations,
+    agreements,
+    transfers,
+    accounts,
+    webhooks,
+    partners,
+]
+
+
+def trading_workers(
+    settings: TradingSettings,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The outbox relay and consumer, plus the webhook sender and the sweeper."""
+    spine = service_workers(settings, EVENTING, event_handlers())
+
+    @asynccontextmanager
+    async def workers(app: FastAPI) -> AsyncIterator[None]:
+        async with (
+            spine(app),
+            make_client(timeout=settings.webhook_timeout_seconds, retries=0) as client,
+        ):
+            sender = WebhookSender(
+                app.state.database,
+                client,
+                backoff=Backoff(
+                    base=timedelta(seconds=settings.webhook_backoff_base_seconds),
+                    cap=timedelta(seconds=settings.webhook_backoff_cap_seconds),
+                    max_attempts=settings.webhook_max_attempts,
+                ),
+                poll_seconds=settings.webhook_poll_seconds,
+            )
+            sweeper = Sweeper(app.state.database, interval_seconds=settings.sweep_interval_seconds)
+            app.state.webhook_sender, app.state.sweeper = sender, sweeper
+            tasks = [
+                asyncio.create_task(sender.run(), name="trading-webhooks"),
+                asyncio.create_task(sweeper.run(), name="trading-sweeper"),
+            ]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    return workers
 
 
 def build_app(settings: TradingSettings | None = None) -> FastAPI:
@@ -22,5 +88,5 @@ def build_app(settings: TradingSettings | None = None) -> FastAPI:
         routers=ROUTERS,
         idempotency_table=IDEMPOTENCY,
         readiness=[kafka_readiness(settings)],
-        workers=service_workers(settings, EVENTING, event_handlers()),
+        workers=trading_workers(settings),
     )

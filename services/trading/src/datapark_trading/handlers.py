@@ -2,10 +2,12 @@
 
 from datapark_eventing.consumer import Handler
 from datapark_eventing.projections import participant_handlers
+from datapark_trading.listings.handlers import listing_handlers
 from datapark_trading.tables import PARTICIPANTS
 
 
 def event_handlers() -> dict[str, Handler]:
     handlers: dict[str, Handler] = {}
     handlers.update(participant_handlers(PARTICIPANTS))
+    handlers.update(listing_handlers())
     return handlers

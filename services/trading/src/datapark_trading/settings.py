@@ -1,5 +1,8 @@
 """trading's settings (env prefix ``DATAPARK_TRADING_``)."""
 
+from __future__ import annotations
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from datapark_kit.settings import ServiceSettings
@@ -21,3 +24,19 @@ class TradingSettings(ServiceSettings):
     webhook_backoff_cap_seconds: float = 6 * 3600.0
     webhook_max_attempts: int = 12
     webhook_tolerance_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _quick_in_tests(self) -> TradingSettings:
+        """In the test environment webhooks retry within a second unless set otherwise, so a
+        test can watch a whole retry sequence against a real receiver."""
+        if self.environment == "test":
+            quick = {
+                "webhook_poll_seconds": 0.1,
+                "webhook_backoff_base_seconds": 0.2,
+                "webhook_backoff_cap_seconds": 1.0,
+                "webhook_max_attempts": 5,
+            }
+            for name, value in quick.items():
+                if name not in self.model_fields_set:
+                    setattr(self, name, value)
+        return self

@@ -1,0 +1,37 @@
+"""HTTP endpoints of orders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from datapark_kit.auth import require_roles
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_trading.agreements.endpoints import agreement_out
+from datapark_trading.orders.schemas import OrderCreate, OrderOut
+from datapark_trading.orders.service import OrderService
+from datapark_trading.partners.actor import CurrentActor
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=UnitOfWorkRoute)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderOut,
+    dependencies=[require_roles("participant", "partner")],
+)
+async def place_order(body: OrderCreate, session: SessionDep, actor: CurrentActor) -> OrderOut:
+    """Buy a listed product at its listed price (fixed, subscription periods, or metered with a
+    budget): the agreement is concluded and the price locked in escrow in the same step.
+    Insufficient funds is a 422; a listing that is not listed a 409. Honours `Idempotency-Key`.
+    """
+    order, agreement = await OrderService(session).place(actor, body)
+    return OrderOut(
+        id=order.id,
+        listing_id=order.listing_id,
+        consumer_id=order.consumer_id,
+        provider_id=order.provider_id,
+        placed_by=order.placed_by,
+        pricing_kind=order.pricing_kind,
+        agreement=await agreement_out(session, agreement),
+    )

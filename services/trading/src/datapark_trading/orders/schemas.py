@@ -1,0 +1,46 @@
+"""Request and response models of orders."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from datapark_trading.agreements.schemas import AgreementOut
+
+
+class PolicyRequest(BaseModel):
+    """The usage the buyer asks for (the listing fixes the price, the order the use)."""
+
+    purpose: str = Field(min_length=1, max_length=500)
+    permitted_uses: list[str] = Field(min_length=1)
+    territory: list[str] = Field(min_length=1)
+    duration_days: int | None = Field(default=None, ge=1, le=3660)
+    max_calls: int | None = Field(default=None, ge=1)
+    max_records: int | None = Field(default=None, ge=1)
+    on_delisting: Literal["continue", "suspend", "terminate"] = "continue"
+
+
+class OrderCreate(BaseModel):
+    listing_id: uuid.UUID
+    policy: PolicyRequest
+    periods: int | None = Field(default=None, ge=1, le=120, description="subscription periods")
+    budget: Decimal | None = Field(
+        default=None,
+        gt=0,
+        max_digits=16,
+        decimal_places=2,
+        description="metered: the amount locked for use (decimal string)",
+    )
+
+
+class OrderOut(BaseModel):
+    id: uuid.UUID
+    listing_id: uuid.UUID
+    consumer_id: uuid.UUID
+    provider_id: uuid.UUID
+    placed_by: uuid.UUID
+    pricing_kind: str
+    agreement: AgreementOut

@@ -1,0 +1,61 @@
+"""HTTP endpoints of accounts: balances derived from the ledger, and deposits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, status
+
+from datapark_kit.auth import require_roles
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_trading.money import Money
+from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.settlement.schemas import AccountOut, DepositCreate, LockOut
+from datapark_trading.settlement.service import AccountView, SettlementService
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=UnitOfWorkRoute)
+
+
+def account_out(view: AccountView) -> AccountOut:
+    return AccountOut(
+        participant_id=view.participant_id,
+        currency=view.currency,
+        available=f"{view.available:.2f}",
+        locked=f"{view.locked:.2f}",
+        proceeds=f"{view.proceeds:.2f}",
+        locks=[
+            LockOut(
+                lock_id=lk.id,
+                agreement_id=lk.agreement_id,
+                role="buyer" if lk.buyer_id == view.participant_id else "seller",
+                amount=f"{lk.amount:.2f}",
+                expires_at=lk.expires_at,
+            )
+            for lk in view.locks
+        ],
+    )
+
+
+@router.get("/{participant_id}", response_model=AccountOut)
+async def get_account(
+    participant_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> AccountOut:
+    """A participant's money at the venue, every figure summed from the ledger's entries."""
+    actor.ensure_party(participant_id, what="account")
+    return account_out(await SettlementService(session).account(participant_id))
+
+
+@router.post(
+    "/{participant_id}/deposits",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountOut,
+    dependencies=[require_roles("operator")],
+)
+async def deposit(
+    participant_id: uuid.UUID, body: DepositCreate, session: SessionDep
+) -> AccountOut:
+    """An operator books funds received for a participant (honours `Idempotency-Key`)."""
+    service = SettlementService(session)
+    await service.deposit(participant_id, Money(body.amount, body.currency), datetime.now(UTC))
+    return account_out(await service.account(participant_id))

@@ -1,0 +1,153 @@
+"""HTTP endpoints of deliveries and metered use."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request, status
+
+from datapark_kit.auth import require_roles
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.transfers.metering import UsageReport
+from datapark_trading.transfers.models import TransferRow
+from datapark_trading.transfers.schemas import (
+    ReasonBody,
+    TransferCreate,
+    TransferOut,
+    TransferStart,
+    UsageCreate,
+    UsageOut,
+)
+from datapark_trading.transfers.service import TransferService, transfer_value
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["transfers"],
+    route_class=UnitOfWorkRoute,
+    dependencies=[require_roles("participant", "partner")],
+)
+
+
+def transfer_out(row: TransferRow, token: str | None = None) -> TransferOut:
+    return TransferOut(
+        id=row.id,
+        agreement_id=row.agreement_id,
+        state=row.state,
+        requested_at=row.requested_at,
+        started_at=row.started_at,
+        endpoint=row.endpoint,
+        grant_expires_at=row.grant_expires_at,
+        grant_revoked_at=row.grant_revoked_at,
+        confirm_due_at=transfer_value(row).confirm_due_at,
+        suspension=row.suspension,
+        confirmed_by=row.confirmed_by,
+        confirmed_at=row.confirmed_at,
+        termination_reason=row.termination_reason,
+        access_token=token,
+    )
+
+
+@router.post(
+    "/agreements/{agreement_id}/transfers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TransferOut,
+)
+async def request_transfer(
+    agreement_id: uuid.UUID,
+    body: TransferCreate,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> TransferOut:
+    """The consumer asks for delivery under a running agreement (→ REQUESTED)."""
+    seconds = body.confirm_after_seconds or request.app.state.settings.confirm_after_seconds
+    row = await TransferService(session).request(
+        actor, agreement_id, timedelta(seconds=seconds), datetime.now(UTC)
+    )
+    return transfer_out(row)
+
+
+@router.post("/transfers/{transfer_id}/start", response_model=TransferOut)
+async def start_transfer(
+    transfer_id: uuid.UUID, body: TransferStart, session: SessionDep, actor: CurrentActor
+) -> TransferOut:
+    """The provider starts delivery and issues the access grant (token, endpoint, expiry no
+    later than the agreement's end). The token is in this answer only."""
+    row, token = await TransferService(session).start(
+        actor,
+        transfer_id,
+        body.endpoint,
+        timedelta(seconds=body.grant_ttl_seconds),
+        datetime.now(UTC),
+    )
+    return transfer_out(row, token)
+
+
+@router.post("/transfers/{transfer_id}/suspend", response_model=TransferOut)
+async def suspend_transfer(
+    transfer_id: uuid.UUID, body: ReasonBody, session: SessionDep, actor: CurrentActor
+) -> TransferOut:
+    """Either side pauses a running delivery (STARTED → SUSPENDED)."""
+    return transfer_out(
+        await TransferService(session).suspend(actor, transfer_id, body.reason, datetime.now(UTC))
+    )
+
+
+@router.post("/transfers/{transfer_id}/resume", response_model=TransferOut)
+async def resume_transfer(
+    transfer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> TransferOut:
+    """Continue a paused delivery (SUSPENDED → STARTED) while the agreement runs."""
+    return transfer_out(
+        await TransferService(session).resume(actor, transfer_id, datetime.now(UTC))
+    )
+
+
+@router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut)
+async def confirm_transfer(
+    transfer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> TransferOut:
+    """The consumer confirms receipt (STARTED → COMPLETED); for a fixed or subscription price
+    the escrow is released to the seller less the venue's fee, exactly once."""
+    return transfer_out(
+        await TransferService(session).confirm(actor, transfer_id, datetime.now(UTC))
+    )
+
+
+@router.post("/transfers/{transfer_id}/terminate", response_model=TransferOut)
+async def terminate_transfer(
+    transfer_id: uuid.UUID, body: ReasonBody, session: SessionDep, actor: CurrentActor
+) -> TransferOut:
+    """Either side ends a delivery; its access grant is revoked."""
+    return transfer_out(
+        await TransferService(session).terminate(actor, transfer_id, body.reason, datetime.now(UTC))
+    )
+
+
+@router.post("/usage", status_code=status.HTTP_201_CREATED, response_model=UsageOut)
+async def record_usage(body: UsageCreate, session: SessionDep, actor: CurrentActor) -> UsageOut:
+    """Count use of a delivery (calls, records, megabytes) for the purpose and region given.
+    Use the policy does not permit is a 403; use past the agreed maximum, or more than the
+    escrow still holds, is a 422 and nothing of it is counted. Metered charges are claimed
+    from the escrow lock as they occur."""
+    usage, meter = await TransferService(session).record_usage(
+        actor,
+        token=body.access_token,
+        report=UsageReport(calls=body.calls, records=body.records, megabytes=body.megabytes),
+        use=body.use,
+        region=body.region,
+        at=datetime.now(UTC),
+    )
+    return UsageOut(
+        id=usage.id,
+        agreement_id=usage.agreement_id,
+        transfer_id=usage.transfer_id,
+        charge=f"{usage.charge:.2f}",
+        total_calls=meter.calls,
+        total_records=meter.records,
+        total_megabytes=meter.megabytes,
+        max_calls=meter.max_calls,
+        max_records=meter.max_records,
+    )

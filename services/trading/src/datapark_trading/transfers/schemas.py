@@ -1,0 +1,66 @@
+"""Request and response models of transfers and usage."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class TransferCreate(BaseModel):
+    confirm_after_seconds: int | None = Field(
+        default=None, ge=60, description="when receipt is confirmed automatically after start"
+    )
+
+
+class TransferStart(BaseModel):
+    endpoint: str = Field(min_length=9, max_length=2000, description="https URL of the data")
+    grant_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class TransferOut(BaseModel):
+    id: uuid.UUID
+    agreement_id: uuid.UUID
+    state: str
+    requested_at: datetime
+    started_at: datetime | None
+    endpoint: str | None
+    grant_expires_at: datetime | None
+    grant_revoked_at: datetime | None
+    confirm_due_at: datetime | None
+    suspension: str | None
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    termination_reason: str | None
+    access_token: str | None = Field(
+        default=None, description="only in the answer to start: keep it, it is not shown again"
+    )
+
+
+class UsageCreate(BaseModel):
+    """Use of a delivery, reported by the provider's gateway with the grant's token."""
+
+    access_token: str = Field(min_length=32, max_length=200)
+    use: str = Field(min_length=1, max_length=100)
+    region: str = Field(min_length=2, max_length=20)
+    calls: int = Field(default=0, ge=0)
+    records: int = Field(default=0, ge=0)
+    megabytes: int = Field(default=0, ge=0)
+
+
+class UsageOut(BaseModel):
+    id: uuid.UUID
+    agreement_id: uuid.UUID
+    transfer_id: uuid.UUID
+    charge: str
+    currency: str = "CNY"
+    total_calls: int
+    total_records: int
+    total_megabytes: int
+    max_calls: int | None
+    max_records: int | None

@@ -1,0 +1,106 @@
+"""HTTP endpoints of partner webhooks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from datapark_kit.auth import require_roles
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.webhooks.models import WebhookDeliveryRow
+from datapark_trading.webhooks.schemas import (
+    AttemptOut,
+    DeliveryOut,
+    DeliveryPage,
+    SubscriptionCreate,
+    SubscriptionOut,
+)
+from datapark_trading.webhooks.service import WebhookService
+
+router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=UnitOfWorkRoute)
+
+
+def delivery_out(row: WebhookDeliveryRow, log: list[AttemptOut] | None = None) -> DeliveryOut:
+    return DeliveryOut(
+        id=row.id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        delivered_at=row.delivered_at,
+        log=log or [],
+    )
+
+
+@router.post(
+    "/webhook-subscriptions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubscriptionOut,
+    dependencies=[require_roles("partner")],
+)
+async def subscribe(
+    body: SubscriptionCreate, request: Request, session: SessionDep, actor: CurrentActor
+) -> SubscriptionOut:
+    """A partner subscribes a URL to every change of its members' trades. Each delivery is a
+    CloudEvent (JSON) signed with HMAC-SHA256 over `"<t>." + body` in `Datapark-Signature:
+    t=<unix>,v1=<hex>`; failures are retried with exponential backoff and kept."""
+    allow_http = request.app.state.settings.environment in ("development", "test")
+    row = await WebhookService(session).subscribe(actor, body.url, allow_http=allow_http)
+    return SubscriptionOut(
+        id=row.id,
+        partner_id=row.partner_id,
+        url=row.url,
+        active=row.active,
+        created_at=row.created_at,
+        secret=row.secret,
+    )
+
+
+@router.get(
+    "/webhook-subscriptions/{subscription_id}/deliveries",
+    response_model=DeliveryPage,
+    dependencies=[require_roles("partner", "operator", "auditor")],
+)
+async def deliveries(
+    subscription_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DeliveryPage:
+    """The delivery log: every delivery, newest first, with each attempt's outcome."""
+    found = await WebhookService(session).deliveries(actor, subscription_id, limit)
+    return DeliveryPage(
+        items=[
+            delivery_out(
+                d,
+                [
+                    AttemptOut(
+                        attempt=a.attempt,
+                        at=a.at,
+                        status_code=a.status_code,
+                        error=a.error,
+                        duration_ms=a.duration_ms,
+                    )
+                    for a in attempts
+                ],
+            )
+            for d, attempts in found
+        ]
+    )
+
+
+@router.post(
+    "/webhook-deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryOut,
+    dependencies=[require_roles("partner", "operator")],
+)
+async def redeliver(
+    delivery_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> DeliveryOut:
+    """Send a delivery again now (its earlier attempts stay in the log)."""
+    return delivery_out(await WebhookService(session).redeliver(actor, delivery_id))
