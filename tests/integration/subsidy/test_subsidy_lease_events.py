@@ -14,7 +14,12 @@ from support.helpers import eventually
 
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
-from datapark_contracts.events.rental import LeaseActivated, ScheduledPayment
+from datapark_contracts.events.rental import (
+    BookingClosed,
+    LeaseActivated,
+    QuoteLine,
+    ScheduledPayment,
+)
 from datapark_contracts.ids import uuid7
 from datapark_eventing.kafka import make_producer
 from datapark_subsidy.claims.models import Claim
@@ -122,3 +127,77 @@ async def test_activation_yields_one_claim_however_often_delivered(
     assert len(found) == 1
     assert found[0].entitled == Decimal("45000.00")  # 5 % of 1,000,000 - 100,000
     assert found[0].policy == "beijing_financing_lease"
+
+
+def _closed_booking(booking_id: uuid.UUID, customer: uuid.UUID) -> BookingClosed:
+    start = datetime(2025, 12, 30, 1, 0, tzinfo=UTC)
+    end = datetime(2026, 1, 2, 1, 0, tzinfo=UTC)
+    zero = Decimal("0.00")
+    return BookingClosed(
+        booking_id=booking_id,
+        offering_id=uuid.uuid4(),
+        customer_participant_id=customer,
+        lessor_participant_id=uuid.uuid4(),
+        mode="short_term",
+        equipment_category="humanoid",
+        kit_id=None,
+        unit_ids=(uuid.uuid4(),),
+        start=start,
+        end=end,
+        reserved_from=start,
+        reserved_until=end,
+        status="closed",
+        overdue=False,
+        expires_at=start,
+        price_lines=(
+            QuoteLine(
+                unit="day", quantity=3, unit_price=Decimal("6666.67"), amount=Decimal("20000.01")
+            ),
+        ),
+        rental_price=Decimal("20000.01"),
+        deposit=zero,
+        late_fee=zero,
+        damage_charges=zero,
+        cancellation_fee=zero,
+        deposit_refund=zero,
+        balance_due=zero,
+        # 2026-01-02 03:00 in the park (UTC+8): the price falls due in 2026
+        occurred_at=datetime(2026, 1, 1, 19, 0, tzinfo=UTC),
+    )
+
+
+async def test_a_closed_short_term_rental_in_xiongan_earns_10_percent(
+    subsidy: Any, company: Any
+) -> None:
+    participant = await company("130638", "Xiong'an Events Co.")
+    booking_id = uuid.uuid4()
+    payload = _closed_booking(booking_id, participant)
+    envelope = Envelope(
+        id=uuid7(),
+        source="/datapark/rental",
+        type=payload.event_type,
+        subject=payload.aggregate_id(),
+        time=payload.occurred_at,
+        data=payload.to_data(),
+        aggseq=8,
+        prevhash=GENESIS_HASH,
+    ).sealed()
+    producer = make_producer(KAFKA, client_id="subsidy-test")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            payload.topic, envelope.value(), key=envelope.key, headers=envelope.headers()
+        )
+    finally:
+        await producer.stop()
+
+    async def claims() -> list[Claim]:
+        async with subsidy.app.state.database.unit_of_work() as session:
+            return list(
+                (await session.execute(select(Claim).where(Claim.lease_id == booking_id))).scalars()
+            )
+
+    found = await eventually(claims, timeout=20)
+    assert [(c.policy, c.period, c.entitled) for c in found] == [
+        ("xiongan_robot_leasing", "2026", Decimal("2000.00"))
+    ]  # 20,000.01 x 10 % = 2,000.001

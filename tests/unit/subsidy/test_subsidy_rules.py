@@ -27,7 +27,7 @@ LEASE = LeaseFacts(
     lease_id="L1",
     participant_id="P1",
     mode="financing_lease",
-    equipment_category="industrial_robot",
+    equipment_category="industrial_arm",
     cost=Decimal("1000000.00"),
     down_payment=Decimal("100000.00"),
     activated_on=date(2025, 3, 1),
@@ -69,6 +69,7 @@ def test_beijing_rounds_half_up_to_the_fen() -> None:
     ("lease", "lessee", "reason"),
     [
         (LEASE, XIONGAN, ReasonCode.REGION_NOT_COVERED),
+        (LEASE, replace(BEIJING, kind="person"), ReasonCode.NOT_A_COMPANY),
         (replace(LEASE, mode="service_lease"), BEIJING, ReasonCode.LEASE_MODE_NOT_COVERED),
         (replace(LEASE, equipment_category="forklift"), BEIJING, ReasonCode.EQUIPMENT_NOT_COVERED),
         (replace(LEASE, down_payment=LEASE.cost), BEIJING, ReasonCode.NOTHING_FINANCED),
@@ -86,7 +87,7 @@ def test_equipment_categories_are_a_parameter() -> None:
     params = PARAMS.with_overrides(
         {
             "beijing_financing_lease.qualifying_equipment_categories": {
-                "2025-01-01": ["industrial_robot", "forklift"]
+                "2025-01-01": ["industrial_arm", "forklift"]
             }
         }
     )
@@ -99,7 +100,7 @@ def test_xiongan_splits_a_lease_straddling_31_december_by_due_date() -> None:
     lease = replace(
         LEASE,
         participant_id="X1",
-        mode="long_term_rental",
+        mode="long_term",
         payments=(
             Payment(date(2025, 12, 31), Decimal("10000.00")),
             Payment(date(2025, 11, 30), Decimal("10000.00")),
@@ -120,7 +121,7 @@ def test_xiongan_splits_a_lease_straddling_31_december_by_due_date() -> None:
 def test_xiongan_payments_outside_the_rate_earn_nothing() -> None:
     lease = replace(
         LEASE,
-        mode="short_term_rental",
+        mode="short_term",
         payments=(
             Payment(date(2024, 12, 1), Decimal("500.00")),
             Payment(date(2025, 1, 1), Decimal("500.00")),
@@ -217,6 +218,15 @@ def test_fujian_application_is_checked_against_the_maximum() -> None:
                 PARAMS,
             )
         assert caught.value.code == code
+    with pytest.raises(Unprocessable, match="only a company"):
+        application_entitlement(
+            PolicyCode.FUJIAN_DATA_PARK,
+            replace(applicant, kind="person"),
+            "FJ-P-9",
+            date(2025, 12, 1),
+            Decimal(1),
+            PARAMS,
+        )
     with pytest.raises(Unprocessable, match="not granted by application"):
         application_entitlement(
             PolicyCode.BEIJING_FINANCING_LEASE,

@@ -26,7 +26,7 @@ LESSEES = {"B1": Lessee("B1", "110105"), "B2": Lessee("B2", "110108"), "X1": Les
 def financing(lease_id: str, who: str, cost: str, down: str, on: date) -> LeaseActivated:
     return LeaseActivated(
         LeaseFacts(
-            lease_id, who, "financing_lease", "industrial_robot", Decimal(cost), Decimal(down), on
+            lease_id, who, "financing_lease", "industrial_arm", Decimal(cost), Decimal(down), on
         )
     )
 
@@ -36,8 +36,8 @@ def rental(lease_id: str, who: str, on: date, *payments: tuple[date, str]) -> Le
         LeaseFacts(
             lease_id,
             who,
-            "long_term_rental",
-            "mobile_robot",
+            "long_term",
+            "amr",
             Decimal(0),
             Decimal(0),
             on,

@@ -33,6 +33,12 @@ def application_entitlement(
     policy = POLICIES[policy_code]
     if policy.kind is not PolicyKind.APPLICATION:
         raise Unprocessable(f"{policy_code.value} is not granted by application", field="policy")
+    if applicant.kind != "company":
+        raise Unprocessable(
+            "only a company operating a designated cluster or park may apply",
+            field="participant_id",
+            code=ReasonCode.NOT_A_COMPANY.value,
+        )
     steps: list[str] = []
     readings: list[Reading] = []
     for code in (applicant.region_code, applicant.operating_region_code):

@@ -37,6 +37,7 @@ class ReasonCode(StrEnum):
     NOT_DESIGNATED = "not_designated"
     DOCUMENTS_INCOMPLETE = "documents_incomplete"
     UNKNOWN_PARTICIPANT = "unknown_participant"
+    NOT_A_COMPANY = "not_a_company"
     OTHER = "other"
 
 
@@ -72,6 +73,8 @@ class Lessee:
     region_code: str
     """Registered region: the 6-digit division code."""
     operating_region_code: str | None = None
+    kind: str = "company"
+    """``company`` or ``person``: the policies support enterprises (企业) only."""
 
 
 # --------------------------------------------------------------------------- results

@@ -18,19 +18,27 @@ class ParticipantDirectory:
     async def lessee(self, participant_id: uuid.UUID) -> Lessee | None:
         row = (
             await self.session.execute(
-                select(PARTICIPANTS.c.region_code, PARTICIPANTS.c.operating_region_code).where(
-                    PARTICIPANTS.c.id == participant_id
-                )
+                select(
+                    PARTICIPANTS.c.region_code,
+                    PARTICIPANTS.c.operating_region_code,
+                    PARTICIPANTS.c.kind,
+                ).where(PARTICIPANTS.c.id == participant_id)
             )
         ).first()
         if row is None:
             return None
-        return Lessee(str(participant_id), row.region_code, row.operating_region_code)
+        return Lessee(str(participant_id), row.region_code, row.operating_region_code, row.kind)
 
     async def all_lessees(self) -> dict[str, Lessee]:
         rows = await self.session.execute(
             select(
-                PARTICIPANTS.c.id, PARTICIPANTS.c.region_code, PARTICIPANTS.c.operating_region_code
+                PARTICIPANTS.c.id,
+                PARTICIPANTS.c.region_code,
+                PARTICIPANTS.c.operating_region_code,
+                PARTICIPANTS.c.kind,
             )
         )
-        return {str(r.id): Lessee(str(r.id), r.region_code, r.operating_region_code) for r in rows}
+        return {
+            str(r.id): Lessee(str(r.id), r.region_code, r.operating_region_code, r.kind)
+            for r in rows
+        }

@@ -46,6 +46,12 @@ def _start(policy: Policy, params: ParameterSet) -> Explanation:
 def _lessee_region_step(
     policy: Policy, lessee: Lessee, params: ParameterSet, on: date
 ) -> tuple[str, Reading] | Ineligible:
+    if lessee.kind != "company":
+        return Ineligible(
+            policy.code,
+            ReasonCode.NOT_A_COMPANY,
+            f"the lessee is a {lessee.kind}; the policy supports enterprises (企业)",
+        )
     region, reading = region_of(lessee.region_code, params, on)
     if region is not policy.region or reading is None:
         return Ineligible(

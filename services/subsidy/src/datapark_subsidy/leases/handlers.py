@@ -1,16 +1,23 @@
 """Handlers of rental.orders.v1: a lease becoming active opens its claims; an early
-termination claws back."""
+termination claws back; a closed short-term or container rental counts as a rental whose price
+fell due when it closed (Xiong'an supports any lease or rental of robots)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope
-from datapark_contracts.events.rental import LeaseActivated, LeaseTerminated
+from datapark_contracts.events.rental import BookingClosed, LeaseActivated, LeaseTerminated
 from datapark_eventing.consumer import Handler
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.policies import ParameterSet
+
+PARK_TIME = ZoneInfo("Asia/Shanghai")
+"""Business dates (which calendar year a payment falls in) are the park's local dates."""
 
 
 def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
@@ -36,12 +43,30 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
     async def terminated(
         session: AsyncSession, envelope: Envelope, payload: LeaseTerminated
     ) -> None:
-        terminated_on = payload.terminated_on or payload.occurred_at.date()
+        terminated_on = payload.terminated_on or payload.occurred_at.astimezone(PARK_TIME).date()
         await LeaseService(session, params).lease_terminated(
             lease_id=payload.lease_id, terminated_on=terminated_on, aggseq=envelope.aggseq
         )
 
+    async def booking_closed(
+        session: AsyncSession, envelope: Envelope, payload: BookingClosed
+    ) -> None:
+        if payload.rental_price <= 0:
+            return
+        await LeaseService(session, params).lease_activated(
+            lease_id=payload.booking_id,
+            participant_id=payload.customer_participant_id,
+            mode=payload.mode.value,
+            equipment_category=payload.equipment_category.value,
+            cost=Decimal("0.00"),
+            down_payment=Decimal("0.00"),
+            activated_on=payload.start.astimezone(PARK_TIME).date(),
+            payments=[(payload.occurred_at.astimezone(PARK_TIME).date(), payload.rental_price)],
+            aggseq=envelope.aggseq,
+        )
+
     return {
+        BookingClosed.event_type: booking_closed,
         LeaseActivated.event_type: activated,
         LeaseTerminated.event_type: terminated,
     }
