@@ -73,7 +73,7 @@ class LedgerRepository:
         )
         found = {
             Account(AccountKind(kind), holder, currency): Decimal(total)
-            for kind, holder, currency, total in (await self.session.execute(query)).tuples()
+            for kind, holder, currency, total in (await self.session.execute(query)).all()
         }
         return {a: found.get(a, ZERO) for a in keys}
 
@@ -137,7 +137,7 @@ class LedgerRepository:
         )
         return {
             (kind, currency): Decimal(total)
-            for kind, currency, total in (await self.session.execute(query)).tuples()
+            for kind, currency, total in (await self.session.execute(query)).all()
         }
 
     async def held_locks_of(self, participant_id: uuid.UUID) -> Sequence[EscrowLockRow]:

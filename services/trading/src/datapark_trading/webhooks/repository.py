@@ -104,7 +104,7 @@ class WebhookRepository:
             .limit(limit)
             .with_for_update(of=WebhookDeliveryRow, skip_locked=True)
         )
-        claimed = [(d, s) for d, s in (await self.session.execute(query)).tuples()]
+        claimed = [(d, s) for d, s in (await self.session.execute(query)).all()]
         for delivery, _ in claimed:
             delivery.next_attempt_at = now + lease
         await self.session.flush()
