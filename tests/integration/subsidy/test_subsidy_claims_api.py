@@ -274,6 +274,7 @@ async def test_simulation_with_changed_rates_checked_by_hand(
     assert rows[str(xiongan)]["actual"]["amount"] == "12000.00"
     assert rows[str(xiongan)]["simulated"]["amount"] == "9600.00"
     assert rows[str(xiongan)]["difference"] == "-2400.00"
+    assert rows[str(beijing)]["recorded"]["amount"] == "0.00"  # nobody has reviewed yet
     assert result["simulated_version"].startswith(result["base_version"] + "+changed:")
     # nothing real moved
     claims = await _claims(subsidy, token, beijing)

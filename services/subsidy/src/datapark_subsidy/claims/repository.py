@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +42,24 @@ class ClaimRepository:
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
         return list((await self.session.execute(query)).scalars())
+
+    async def granted_by_company(
+        self, policies: list[str], start: date, end: date
+    ) -> dict[uuid.UUID, Decimal]:
+        """What real claims under ``policies`` earned in ``[start, end)`` were granted and
+        still hold (reversed claims gave theirs back)."""
+        rows = await self.session.execute(
+            select(Claim.participant_id, func.sum(Claim.granted))
+            .where(
+                Claim.policy.in_(policies),
+                Claim.earned_on >= start,
+                Claim.earned_on < end,
+                Claim.granted.is_not(None),
+                Claim.status != "reversed",
+            )
+            .group_by(Claim.participant_id)
+        )
+        return {pid: total or Decimal(0) for pid, total in rows.tuples()}
 
     async def page(
         self,

@@ -26,7 +26,7 @@ async def run_simulation(
     Returns, per company, what the current parameters grant beside what the changed ones
     would, and the budget difference. Nothing is written.
     """
-    result = await SimulationService(session, params).run(
+    result, recorded = await SimulationService(session, params).run(
         body.changes, body.period.start, body.period.end
     )
-    return SimulationOut.of(result)
+    return SimulationOut.of(result, recorded)

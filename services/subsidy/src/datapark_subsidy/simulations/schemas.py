@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_subsidy.simulation import SimulationResult
 from datapark_subsidy.wire import Money
+
+ZERO = Decimal("0.00")
 
 
 class Period(BaseModel):
@@ -35,8 +39,12 @@ class SimulationIn(BaseModel):
 class CompanyOut(BaseModel):
     participant_id: str
     actual: Money
+    """What the rules grant with the current parameters (every claim approved and paid)."""
     simulated: Money
+    """What they would grant with the changed parameters."""
     difference: str
+    recorded: Money
+    """What the company's real claims of the period were granted so far."""
 
 
 class BudgetDiffOut(BaseModel):
@@ -61,7 +69,7 @@ class SimulationOut(BaseModel):
     """Signed: positive means the change would cost more."""
 
     @classmethod
-    def of(cls, r: SimulationResult) -> SimulationOut:
+    def of(cls, r: SimulationResult, recorded: Mapping[str, Decimal]) -> SimulationOut:
         return cls(
             period=Period(start=r.start, end=r.end),
             base_version=r.base_version,
@@ -72,6 +80,7 @@ class SimulationOut(BaseModel):
                     actual=Money.of(c.actual),
                     simulated=Money.of(c.simulated),
                     difference=f"{c.difference:.2f}",
+                    recorded=Money.of(recorded.get(c.participant_id, ZERO)),
                 )
                 for c in r.companies
             ],

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_subsidy.claims.repository import ClaimRepository
 from datapark_subsidy.leases.repository import LeaseRepository
 from datapark_subsidy.leases.service import lease_facts
 from datapark_subsidy.participants import ParticipantDirectory
-from datapark_subsidy.policies import ParameterSet
+from datapark_subsidy.policies import LEASE_POLICIES, ParameterSet
 from datapark_subsidy.simulation import (
     LeaseActivated,
     LeaseTerminated,
@@ -28,8 +30,9 @@ class SimulationService:
 
     async def run(
         self, changes: Mapping[str, Mapping[Any, Any]], start: date, end: date
-    ) -> SimulationResult:
-        """Per company: what the rules grant now, and what they would with ``changes``."""
+    ) -> tuple[SimulationResult, dict[str, Decimal]]:
+        """Per company: what the rules grant now, what they would with ``changes``, and what
+        the real claims of the period were granted so far."""
         leases = await LeaseRepository(self.session).all_in_order()
         activations: list[RentalEvent] = [LeaseActivated(lease_facts(r)) for r in leases]
         terminations: list[RentalEvent] = [
@@ -40,4 +43,8 @@ class SimulationService:
             [*activations, *terminations], key=lambda e: (e.on, isinstance(e, LeaseTerminated))
         )
         lessees = await ParticipantDirectory(self.session).all_lessees()
-        return simulate(events, lessees, self.params, changes, start, end)
+        result = simulate(events, lessees, self.params, changes, start, end)
+        recorded = await ClaimRepository(self.session).granted_by_company(
+            [p.code.value for p in LEASE_POLICIES], start, end
+        )
+        return result, {str(pid): total for pid, total in recorded.items()}
