@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import PyJWK
 
 from datapark_kit.errors import Forbidden, NotFound, Unauthorized
+from datapark_kit.logs import principal_var
 
 Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
 ROLES: tuple[Role, ...] = ("operator", "partner", "participant", "customer", "reviewer", "auditor")
@@ -134,7 +135,7 @@ async def authenticate(
         raise Unauthorized("a bearer token is required", code="missing_token")
     verifier: TokenVerifier = request.app.state.verifier
     principal = verifier.verify(credentials.credentials)
-    request.state.principal = principal
+    principal_var.set(principal.client_id)
     return principal
 
 

@@ -33,6 +33,10 @@ def _principal_scope(request: Request) -> str | None:
         return None
 
 
+# The request's own scope (not ``request.state``, which servers may share from the lifespan).
+SESSION_SCOPE_KEY = "datapark.session"
+
+
 class _Discard(Exception):
     """Leaves the unit of work with a rollback but still answers with ``response``."""
 
@@ -56,7 +60,7 @@ class UnitOfWorkRoute(APIRoute):
             request: Request, database: Database, store: IdempotencyStore | None
         ) -> Response:
             async with database.unit_of_work() as session:
-                request.state.session = session
+                request.scope[SESSION_SCOPE_KEY] = session
                 claim: IdempotencyClaim | None = None
                 key = request.headers.get(HEADER)
                 scope = _principal_scope(request) if key is not None else None
@@ -92,7 +96,7 @@ class UnitOfWorkRoute(APIRoute):
 
 
 def _session(request: Request) -> AsyncSession:
-    session: AsyncSession = request.state.session
+    session: AsyncSession = request.scope[SESSION_SCOPE_KEY]
     return session
 
 
