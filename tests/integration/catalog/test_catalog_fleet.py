@@ -203,6 +203,33 @@ async def test_kits_offerings_and_their_rules(catalog, token) -> None:
     )
     assert after.status_code == 201, after.text
 
+    # Changing kit2's offering to overlap kit1's is refused the same way; other terms change.
+    after_id = after.json()["id"]
+    terms = {k: v for k, v in container.items() if k not in ("target_kind", "kit_id")}
+    moved = await catalog.put(
+        f"/v1/rental-offerings/{after_id}",
+        headers=owner,
+        json=terms
+        | {"available_from": (START + timedelta(days=60)).isoformat(), "available_until": None},
+    )
+    assert moved.status_code == 422
+    assert fields(moved) == ["unit_ids"]
+    repriced = await catalog.put(
+        f"/v1/rental-offerings/{after_id}",
+        headers=owner,
+        json=terms
+        | {
+            "available_from": (START + timedelta(days=90)).isoformat(),
+            "available_until": None,
+            "rate_card": {"week": "9000.00"},
+        },
+    )
+    assert repriced.status_code == 200, repriced.text
+    assert repriced.json()["rate_card"] == {"week": {"amount": "9000.00", "currency": "CNY"}}
+    assert (
+        await catalog.put(f"/v1/rental-offerings/{after_id}", headers=other, json=terms)
+    ).status_code == 404
+
     # Only the owner withdraws; another lessor gets a 404.
     oid = first.json()["id"]
     assert (

@@ -14,10 +14,12 @@ from datapark_catalog.fleet.models import (
     RobotModelRow,
     RobotUnitRow,
 )
+from datapark_catalog.fleet.offerings import OfferingService
 from datapark_catalog.fleet.rules import UnitAppraisal, appraised_value
 from datapark_catalog.fleet.schemas import (
     MaintenanceWindowCreate,
     MaintenanceWindowOut,
+    OfferingTermsIn,
     RentalOfferingCreate,
     RentalOfferingOut,
     RobotKitCreate,
@@ -225,7 +227,7 @@ async def publish_rental_offering(
     body: RentalOfferingCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> RentalOfferingOut:
     """Offer a unit or a kit: modes, rate card, deposit, durations, turnaround padding."""
-    return offering_out(await FleetService(session).publish_offering(principal, body))
+    return offering_out(await OfferingService(session).publish(principal, body))
 
 
 @router.get("/rental-offerings/{offering_id}", response_model=RentalOfferingOut)
@@ -233,7 +235,15 @@ async def get_rental_offering(
     offering_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> RentalOfferingOut:
     """An offering (offerings are visible to every authenticated caller)."""
-    return offering_out(await FleetService(session).get_offering(offering_id))
+    return offering_out(await OfferingService(session).get(offering_id))
+
+
+@router.put("/rental-offerings/{offering_id}", response_model=RentalOfferingOut)
+async def change_rental_offering(
+    offering_id: uuid.UUID, body: OfferingTermsIn, session: SessionDep, principal: CurrentPrincipal
+) -> RentalOfferingOut:
+    """Replace a published offering's terms; its unit or kit stays (owner only)."""
+    return offering_out(await OfferingService(session).change(principal, offering_id, body))
 
 
 @router.post("/rental-offerings/{offering_id}/withdraw", response_model=RentalOfferingOut)
@@ -242,5 +252,5 @@ async def withdraw_rental_offering(
 ) -> RentalOfferingOut:
     """Withdraw an offering: it takes no new bookings (owner only)."""
     return offering_out(
-        await FleetService(session).withdraw_offering(principal, offering_id, body.reason)
+        await OfferingService(session).withdraw(principal, offering_id, body.reason)
     )

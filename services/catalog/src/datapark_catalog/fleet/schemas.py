@@ -124,13 +124,10 @@ class CancellationTierIn(_In):
     fee_rate: Decimal
 
 
-class RentalOfferingCreate(_In):
-    """What a lessor offers for one unit or one kit."""
+class OfferingTermsIn(_In):
+    """An offering's terms: modes, rate card, deposit, durations, padding, validity."""
 
     title: str = Field(min_length=1, max_length=200)
-    target_kind: OfferingTargetKind
-    unit_id: uuid.UUID | None = None
-    kit_id: uuid.UUID | None = None
     modes: list[RentalMode] = Field(max_length=5)
     rate_card: RateCardIn
     deposit: Decimal = Decimal(0)
@@ -145,6 +142,14 @@ class RentalOfferingCreate(_In):
     available_until: AwareDatetime | None = None
     location: str = Field(min_length=1, max_length=200)
     currency: Literal["CNY"] = "CNY"
+
+
+class RentalOfferingCreate(OfferingTermsIn):
+    """What a lessor offers for one unit (``unit_id``) or one kit (``kit_id``)."""
+
+    target_kind: OfferingTargetKind
+    unit_id: uuid.UUID | None = None
+    kit_id: uuid.UUID | None = None
 
 
 class RentalOfferingOut(BaseModel):
