@@ -59,7 +59,7 @@ class ClaimRepository:
             )
             .group_by(Claim.participant_id)
         )
-        return {pid: total or Decimal(0) for pid, total in rows.tuples()}
+        return {row[0]: row[1] or Decimal(0) for row in rows}
 
     async def page(
         self,
