@@ -24,8 +24,10 @@ from datapark_catalog.fleet.schemas import (
     RentalOfferingOut,
     RobotKitCreate,
     RobotKitOut,
+    RobotKitUpdate,
     RobotModelCreate,
     RobotModelOut,
+    RobotModelUpdate,
     RobotUnitCreate,
     RobotUnitOut,
     RobotUnitUpdate,
@@ -141,6 +143,14 @@ async def get_robot_model(
     return model_out(await FleetService(session).get_model(model_id))
 
 
+@router.patch("/robot-models/{model_id}", response_model=RobotModelOut)
+async def update_robot_model(
+    model_id: uuid.UUID, body: RobotModelUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> RobotModelOut:
+    """Correct a model's name or specs (who registered it, or an operator)."""
+    return model_out(await FleetService(session).update_model(principal, model_id, body))
+
+
 @router.post(
     "/robot-units",
     status_code=status.HTTP_201_CREATED,
@@ -207,6 +217,14 @@ async def register_robot_kit(
 ) -> RobotKitOut:
     """Assemble a kit ("robot container") of the caller's own units."""
     return kit_out(await FleetService(session).register_kit(principal, body))
+
+
+@router.patch("/robot-kits/{kit_id}", response_model=RobotKitOut)
+async def update_robot_kit(
+    kit_id: uuid.UUID, body: RobotKitUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> RobotKitOut:
+    """Rename or redescribe a kit (owner only)."""
+    return kit_out(await FleetService(session).update_kit(principal, kit_id, body))
 
 
 @router.get("/robot-kits/{kit_id}", response_model=RobotKitOut)

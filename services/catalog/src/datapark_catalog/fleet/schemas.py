@@ -32,6 +32,11 @@ class RobotModelCreate(_In):
     specs: dict[str, SpecValue] = Field(default_factory=dict, max_length=100)
 
 
+class RobotModelUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    specs: dict[str, SpecValue] | None = Field(default=None, max_length=100)
+
+
 class RobotModelOut(BaseModel):
     id: uuid.UUID
     maker: str
@@ -81,6 +86,11 @@ class RobotKitCreate(_In):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     unit_ids: list[uuid.UUID] = Field(max_length=200)
+
+
+class RobotKitUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
 
 
 class RobotKitOut(BaseModel):

@@ -28,7 +28,9 @@ from datapark_catalog.fleet.repository import FleetRepository
 from datapark_catalog.fleet.schemas import (
     MaintenanceWindowCreate,
     RobotKitCreate,
+    RobotKitUpdate,
     RobotModelCreate,
+    RobotModelUpdate,
     RobotUnitCreate,
     RobotUnitUpdate,
 )
@@ -36,7 +38,9 @@ from datapark_catalog.products.access import ensure_owner, ensure_visible
 from datapark_contracts.events.catalog_listings import (
     MaintenanceWindowCancelled,
     MaintenanceWindowScheduled,
+    RobotKitChanged,
     RobotKitRegistered,
+    RobotModelChanged,
     RobotModelRegistered,
     RobotUnitChanged,
     RobotUnitRegistered,
@@ -44,7 +48,7 @@ from datapark_contracts.events.catalog_listings import (
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import Conflict, InvalidState, NotFound, Unprocessable
+from datapark_kit.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 
 
 class FleetService:
@@ -74,6 +78,22 @@ class FleetService:
         row = await self.repo.model(model_id)
         if row is None:
             raise NotFound("robot model not found")
+        return row
+
+    async def update_model(
+        self, principal: Principal, model_id: uuid.UUID, body: RobotModelUpdate
+    ) -> RobotModelRow:
+        """Whoever registered a model (or an operator) may correct its name and specs."""
+        row = await self.get_model(model_id)
+        if row.registered_by != principal.participant_id and not principal.has("operator"):
+            raise Forbidden("only who registered the model may change it", code="owner_only")
+        changes = body.model_dump(exclude_unset=True, exclude_none=True)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        now = datetime.now(UTC)
+        row.updated_at = now
+        await self.session.flush()
+        await publish(self.session, model_snapshot(row, RobotModelChanged, now), now)
         return row
 
     async def register_unit(self, principal: Principal, body: RobotUnitCreate) -> RobotUnitRow:
@@ -206,6 +226,22 @@ class FleetService:
         )
         await self.repo.add(row)
         await publish(self.session, kit_snapshot(row, RobotKitRegistered, now), now)
+        return row
+
+    async def update_kit(
+        self, principal: Principal, kit_id: uuid.UUID, body: RobotKitUpdate
+    ) -> RobotKitRow:
+        """Rename or redescribe a kit (owner only); its units stay, since offerings hold them."""
+        row = await self.repo.kit(kit_id)
+        if row is None:
+            raise NotFound("robot kit not found")
+        ensure_owner(principal, row.lessor_participant_id, "robot kit")
+        for name, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
+            setattr(row, name, value)
+        now = datetime.now(UTC)
+        row.updated_at = now
+        await self.session.flush()
+        await publish(self.session, kit_snapshot(row, RobotKitChanged, now), now)
         return row
 
     async def get_kit(self, principal: Principal, kit_id: uuid.UUID) -> RobotKitRow:
