@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from integration.catalog.test_catalog_products import fields, participant
 from support.helpers import eventually
+from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
 from datapark_contracts.payloads import payload_model
 from datapark_contracts.topics import CATALOG_LISTINGS
@@ -126,6 +127,7 @@ async def test_units_depreciate_and_serials_are_unique(catalog, token) -> None:
         return found or None
 
     envelope = (await eventually(changed, timeout=20, interval=0.5))[0]
+    assert schema_errors(envelope.data, exported_schema(envelope.type)) == []
     event = payload_model(envelope.type).model_validate(envelope.data)
     assert envelope.type == "datapark.catalog.robot_unit.registered.v1"
     assert event.appraised_value.amount == 12000  # type: ignore[attr-defined]
@@ -257,6 +259,8 @@ async def test_kits_offerings_and_their_rules(catalog, token) -> None:
 
     envelopes = await eventually(offering_events, timeout=20, interval=0.5)
     assert [e.type.split(".")[3] for e in envelopes] == ["published", "withdrawn"]
+    for envelope in envelopes:
+        assert schema_errors(envelope.data, exported_schema(envelope.type)) == []
     published = payload_model(envelopes[0].type).model_validate(envelopes[0].data)
     assert published.lessor_participant_id == lessor_id  # type: ignore[attr-defined]
     assert set(map(str, published.unit_ids)) == {a, b}  # type: ignore[attr-defined]

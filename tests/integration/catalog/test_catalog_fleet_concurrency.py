@@ -14,6 +14,7 @@ import pytest
 from integration.catalog.test_catalog_fleet import START, lessor, model, offering_body, unit
 from integration.catalog.test_catalog_products import product_body, registered_product
 from support.helpers import eventually
+from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
 from datapark_contracts.payloads import payload_model
 from datapark_contracts.topics import CATALOG_LISTINGS
@@ -135,6 +136,8 @@ async def test_model_and_kit_changes_are_published(catalog, token) -> None:
         return found if all(len(v) >= 2 for v in found.values()) else None
 
     found = await eventually(facts, timeout=20, interval=0.5)
+    for envelope in found[model_id] + found[kit]:
+        assert schema_errors(envelope.data, exported_schema(envelope.type)) == []
     assert [e.type for e in found[model_id]][-1] == "datapark.catalog.robot_model.changed.v1"
     kit_event = payload_model(found[kit][-1].type).model_validate(found[kit][-1].data)
     assert kit_event.name == "Line 7"  # type: ignore[attr-defined]

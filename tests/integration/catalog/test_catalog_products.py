@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from support.helpers import eventually, random_uscc
+from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
 from datapark_contracts.payloads import payload_model
 from datapark_contracts.topics import CATALOG_LISTINGS
@@ -216,6 +217,7 @@ async def test_lifecycle_from_draft_to_retired_with_events(catalog, token) -> No
     for envelope in envelopes:
         payload = payload_model(envelope.type).model_validate(envelope.data)
         assert payload.aggregate_id() == pid
+        assert schema_errors(envelope.data, exported_schema(envelope.type)) == []
     listed_event = payload_model(envelopes[6].type).model_validate(envelopes[6].data)
     assert listed_event.venue_code == "SZDE"  # type: ignore[attr-defined]
     assert {x.venue_code for x in listed_event.listings} == {"BJIDE", "SZDE"}  # type: ignore[attr-defined]

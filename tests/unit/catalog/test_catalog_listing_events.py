@@ -3,11 +3,13 @@ round-trips through its JSON form and matches its exported schema's shape."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
@@ -17,6 +19,86 @@ from datapark_contracts.payloads import EventPayload, payload_model
 from datapark_contracts.topics import CATALOG_LISTINGS
 
 NOW = datetime(2026, 6, 1, 8, tzinfo=UTC)
+SCHEMAS = Path(__file__).resolve().parents[3] / "libs" / "contracts" / "schemas"
+
+
+def exported_schema(event_type: str) -> dict[str, Any]:
+    """The committed JSON Schema of an event type (what consumers are promised)."""
+    schema: dict[str, Any] = json.loads((SCHEMAS / f"{event_type}.json").read_text())
+    return schema
+
+
+def schema_errors(
+    value: Any, schema: dict[str, Any], root: dict[str, Any] | None = None, path: str = "$"
+) -> list[str]:
+    """Validate JSON ``value`` against the subset of JSON Schema that pydantic exports ($ref,
+    type, properties, required, additionalProperties, enum, const, pattern, items, minItems,
+    minimum, exclusiveMinimum, anyOf, oneOf, format date/date-time/uuid). No validator library
+    is a dependency of the project, and this subset is all our schemas use."""
+    root = root or schema
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/$defs/")
+        return schema_errors(value, root["$defs"][name], root, path)
+    if "anyOf" in schema:
+        if any(not schema_errors(value, s, root, path) for s in schema["anyOf"]):
+            return []
+        return [f"{path}: matches none of anyOf"]
+    if "oneOf" in schema:
+        matches = sum(not schema_errors(value, s, root, path) for s in schema["oneOf"])
+        return [] if matches == 1 else [f"{path}: matches {matches} of oneOf"]
+    errors: list[str] = []
+    kind = schema.get("type")
+    checks: dict[str, type | tuple[type, ...]] = {
+        "string": str,
+        "integer": int,
+        "number": (int, float),
+        "boolean": bool,
+        "object": dict,
+        "array": list,
+        "null": type(None),
+    }
+    numeric_bool = kind in ("integer", "number") and isinstance(value, bool)
+    if kind is not None and (not isinstance(value, checks[kind]) or numeric_bool):
+        return [f"{path}: expected {kind}, got {type(value).__name__}"]
+    if "const" in schema and value != schema["const"]:
+        errors.append(f"{path}: expected {schema['const']!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {value!r} not in enum")
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        errors.append(f"{path}: {value!r} does not match {schema['pattern']}")
+    fmt = schema.get("format")
+    try:
+        if fmt == "date-time":
+            assert datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
+        elif fmt == "date":
+            date.fromisoformat(value)
+        elif fmt == "uuid":
+            UUID(value)
+    except (AssertionError, ValueError):
+        errors.append(f"{path}: {value!r} is not a {fmt}")
+    if "minimum" in schema and value < schema["minimum"]:
+        errors.append(f"{path}: below minimum")
+    if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+        errors.append(f"{path}: not above exclusiveMinimum")
+    if kind == "array":
+        if len(value) < schema.get("minItems", 0):
+            errors.append(f"{path}: fewer than minItems")
+        for i, item in enumerate(value):
+            errors += schema_errors(item, schema.get("items", {}), root, f"{path}[{i}]")
+    if kind == "object":
+        props = schema.get("properties", {})
+        errors += [f"{path}: missing {k}" for k in schema.get("required", []) if k not in value]
+        extra = schema.get("additionalProperties", True)
+        for key, item in value.items():
+            if key in props:
+                errors += schema_errors(item, props[key], root, f"{path}.{key}")
+            elif extra is False:
+                errors.append(f"{path}: unexpected {key}")
+            elif isinstance(extra, dict):
+                errors += schema_errors(item, extra, root, f"{path}.{key}")
+    return errors
+
+
 MONEY = {"amount": "12.50", "currency": "CNY"}
 
 
@@ -218,9 +300,24 @@ def test_each_event_round_trips_and_is_keyed_by_its_aggregate(event_type: str) -
     data = payload.to_data()
     assert payload_model(event_type).model_validate(data) == payload
     assert payload.aggregate_id() in {str(v) for v in data.values() if not isinstance(v, dict)}
-    schema = model.model_json_schema()
-    assert set(schema["required"]) <= set(data)
+    schema = exported_schema(event_type)
+    assert schema_errors(data, schema) == []
     assert schema["additionalProperties"] is False
+
+
+def test_the_validator_catches_what_the_schema_forbids() -> None:
+    data = sample(c.DataProductListed).to_data()
+    schema = exported_schema(c.DataProductListed.event_type)
+    bad_money = json.loads(json.dumps(data))
+    bad_money["listings"][0]["price_terms"]["unit_price"]["amount"] = "0.5"
+    assert schema_errors(bad_money, schema)
+    extra = data | {"secret": 1}
+    assert any("unexpected secret" in e for e in schema_errors(extra, schema))
+    missing = {k: v for k, v in data.items() if k != "product_id"}
+    assert any("missing product_id" in e for e in schema_errors(missing, schema))
+    wrong_kind = json.loads(json.dumps(data))
+    wrong_kind["listings"][0]["price_terms"]["kind"] = "barter"
+    assert schema_errors(wrong_kind, schema)
 
 
 def test_money_is_a_two_place_string_on_the_wire() -> None:
