@@ -124,9 +124,9 @@ async def test_broker_down_rows_wait_then_all_arrive_in_order(faults_db) -> None
         poll_seconds=0.2,
     )
     async with _running(up.run()):
-        await eventually(lambda: _zero(database, tables), timeout=30)
+        await eventually(lambda: _zero(database, tables), timeout=60)
     subjects = {str(a) for a in aggregates}
-    events = await eventually(lambda: _at_least(subjects, 15), timeout=20)
+    events = await eventually(lambda: _at_least(subjects, 15), timeout=60)
     by_aggregate: dict[str, list[int]] = {}
     for env in events:
         by_aggregate.setdefault(env.subject, []).append(env.aggseq)
@@ -168,7 +168,7 @@ async def test_relay_crash_before_marking_sends_duplicates_applied_once(faults_d
     finally:
         await conn.close()
         await producer.stop()
-    copies = await eventually(lambda: _at_least({str(pid)}, 6), timeout=20)
+    copies = await eventually(lambda: _at_least({str(pid)}, 6), timeout=60)
     assert len(copies) == 6
     assert len({e.id for e in copies}) == 3
 
@@ -193,7 +193,7 @@ async def test_relay_crash_before_marking_sends_duplicates_applied_once(faults_d
         async def all_applied() -> bool:
             return len(applied) == 3
 
-        await eventually(all_applied, timeout=30)
+        await eventually(all_applied, timeout=60)
         # The copies sit right behind the originals on the same partition: give the consumer
         # time to read past them before looking.
         await asyncio.sleep(3)
@@ -248,7 +248,7 @@ async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_
         handlers={ParticipantRegistered.event_type: record},
     )
     async with _running(consumer.run()):
-        await eventually(lambda: _true(handled), timeout=30)
+        await eventually(lambda: _true(handled), timeout=60)
     assert handled == [good.id]
     dead = [r async for r in _raw(f"{group}.dlq")]
     reasons = sorted(dict(h)["dlq_reason"].decode() for h in dead)

@@ -60,7 +60,7 @@ async def test_registered_participant_reaches_every_projection(
             row = await _projected(service, created["id"])
             return row if row is not None and row.status == "active" else None
 
-        row = await eventually(active, timeout=20)
+        row = await eventually(active, timeout=60)
         assert row.uscc == created["uscc"]
         assert row.region_code == "620102"
 
@@ -83,7 +83,7 @@ async def test_every_record_is_a_cloudevent_and_the_chain_verifies(catalog, toke
         ]
         return found if len({r.envelope.id for r in found}) >= 4 else None
 
-    records = await eventually(all_four, timeout=20, interval=0.5)
+    records = await eventually(all_four, timeout=60, interval=0.5)
     envelopes = [r.envelope for r in records]
     assert [e.type.split(".")[3] for e in envelopes] == [
         "registered",

@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Table, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -105,7 +104,6 @@ def create_app(
         database = Database(
             settings.database_url.get_secret_value(), pool_size=settings.database_pool_size
         )
-        SQLAlchemyInstrumentor().instrument(engine=database.engine.sync_engine)
         app.state.settings = settings
         app.state.database = database
         app.state.verifier = TokenVerifier(

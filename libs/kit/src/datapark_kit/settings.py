@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM, DEV_JWT_PUBLIC_JWKS
 
@@ -48,7 +49,8 @@ class ServiceSettings(BaseSettings):
     def development_secrets(self) -> dict[str, bool]:
         """Which secrets still hold the public development value (subclasses add theirs)."""
         return {
-            "database_url": DEV_DATABASE_PASSWORD in self.database_url.get_secret_value(),
+            "database_url": make_url(self.database_url.get_secret_value()).password
+            == DEV_DATABASE_PASSWORD,
             "jwt_public_jwks": self.jwt_public_jwks == DEV_JWT_PUBLIC_JWKS and not self.jwks_url,
         }
 
@@ -76,6 +78,8 @@ class IssuerSettings(ServiceSettings):
 
     def development_secrets(self) -> dict[str, bool]:
         found = super().development_secrets()
+        # The issuer publishes the public half of its own signing key.
+        del found["jwt_public_jwks"]
         found["jwt_private_key_pem"] = (
             self.jwt_private_key_pem.get_secret_value() == DEV_JWT_PRIVATE_KEY_PEM
         )

@@ -33,8 +33,11 @@ def setup_tracing(service: str, otlp_endpoint: str | None) -> TracerProvider:
                 BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_endpoint}/v1/traces"))
             )
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
         HTTPXClientInstrumentor().instrument()
+        # Instruments every engine created from now on (one instrumentor per process).
+        SQLAlchemyInstrumentor().instrument()
     return _provider
 
 
