@@ -73,7 +73,7 @@ async def lessor(catalog: Any, token: Any) -> tuple[uuid.UUID, dict[str, str]]:
     return pid, token("participant", participant_id=pid)
 
 
-async def test_units_depreciate_and_serials_are_unique(catalog, token) -> None:
+async def test_units_depreciate_and_serials_are_unique(catalog: Any, token: Any) -> None:
     _, owner = await lessor(catalog, token)
     model_id = await model(catalog, owner)
     # Acquired today: worth its cost. Acquired long ago: depreciated to its salvage.
@@ -134,7 +134,7 @@ async def test_units_depreciate_and_serials_are_unique(catalog, token) -> None:
     assert event.maker == "DJI"  # type: ignore[attr-defined]
 
 
-async def test_kits_offerings_and_their_rules(catalog, token) -> None:
+async def test_kits_offerings_and_their_rules(catalog: Any, token: Any) -> None:
     lessor_id, owner = await lessor(catalog, token)
     _, other = await lessor(catalog, token)
     model_id = await model(catalog, owner)
@@ -266,7 +266,7 @@ async def test_kits_offerings_and_their_rules(catalog, token) -> None:
     assert set(map(str, published.unit_ids)) == {a, b}  # type: ignore[attr-defined]
 
 
-async def test_maintenance_windows_and_unit_access(catalog, token) -> None:
+async def test_maintenance_windows_and_unit_access(catalog: Any, token: Any) -> None:
     _, owner = await lessor(catalog, token)
     _, other = await lessor(catalog, token)
     unit_id = await unit(catalog, owner, await model(catalog, owner))
@@ -317,7 +317,7 @@ async def test_maintenance_windows_and_unit_access(catalog, token) -> None:
     assert moved.json()["location"] == "Hall 5"
 
 
-async def test_a_suspended_lessor_cannot_offer(catalog, token) -> None:
+async def test_a_suspended_lessor_cannot_offer(catalog: Any, token: Any) -> None:
     lessor_id, owner = await lessor(catalog, token)
     unit_id = await unit(catalog, owner, await model(catalog, owner))
     await catalog.post(

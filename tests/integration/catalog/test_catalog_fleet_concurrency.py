@@ -24,7 +24,9 @@ pytestmark = pytest.mark.integration
 KAFKA = "127.0.0.1:9092"
 
 
-async def test_concurrent_kit_offerings_sharing_a_unit_leave_exactly_one(catalog, token) -> None:
+async def test_concurrent_kit_offerings_sharing_a_unit_leave_exactly_one(
+    catalog: Any, token: Any
+) -> None:
     _, owner = await lessor(catalog, token)
     model_id = await model(catalog, owner)
     shared = await unit(catalog, owner, model_id)
@@ -49,7 +51,9 @@ async def test_concurrent_kit_offerings_sharing_a_unit_leave_exactly_one(catalog
     }
 
 
-async def test_concurrent_overlapping_maintenance_leaves_exactly_one(catalog, token) -> None:
+async def test_concurrent_overlapping_maintenance_leaves_exactly_one(
+    catalog: Any, token: Any
+) -> None:
     _, owner = await lessor(catalog, token)
     unit_id = await unit(catalog, owner, await model(catalog, owner))
     responses = await asyncio.gather(
@@ -69,7 +73,7 @@ async def test_concurrent_overlapping_maintenance_leaves_exactly_one(catalog, to
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 9}
 
 
-async def test_concurrent_listings_on_one_venue_leave_exactly_one(catalog, token) -> None:
+async def test_concurrent_listings_on_one_venue_leave_exactly_one(catalog: Any, token: Any) -> None:
     _, owner = await lessor(catalog, token)
     pid = await registered_product(catalog, token, owner)
     responses = await asyncio.gather(
@@ -90,7 +94,7 @@ async def test_concurrent_listings_on_one_venue_leave_exactly_one(catalog, token
     assert [x["venue_code"] for x in product["listings"]] == ["GSDE"]
 
 
-async def test_idempotent_create_replays_the_first_response(catalog, token) -> None:
+async def test_idempotent_create_replays_the_first_response(catalog: Any, token: Any) -> None:
     _, owner = await lessor(catalog, token)
     key = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
     first = await catalog.post("/v1/data-products", headers=owner | key, json=product_body())
@@ -104,7 +108,7 @@ async def test_idempotent_create_replays_the_first_response(catalog, token) -> N
     assert other_body.status_code == 422
 
 
-async def test_model_and_kit_changes_are_published(catalog, token) -> None:
+async def test_model_and_kit_changes_are_published(catalog: Any, token: Any) -> None:
     _, owner = await lessor(catalog, token)
     _, other = await lessor(catalog, token)
     model_id = await model(catalog, owner)

@@ -86,7 +86,7 @@ def fields(response: Any) -> list[str]:
     return [e["field"] for e in problem(response).get("errors", [])]
 
 
-async def test_lifecycle_from_draft_to_retired_with_events(catalog, token) -> None:
+async def test_lifecycle_from_draft_to_retired_with_events(catalog: Any, token: Any) -> None:
     owner_id = await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     operator = token("operator")
@@ -223,7 +223,7 @@ async def test_lifecycle_from_draft_to_retired_with_events(catalog, token) -> No
     assert {x.venue_code for x in listed_event.listings} == {"BJIDE", "SZDE"}  # type: ignore[attr-defined]
 
 
-async def test_rejection_then_revision(catalog, token) -> None:
+async def test_rejection_then_revision(catalog: Any, token: Any) -> None:
     owner_id = await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     pid = (await catalog.post("/v1/data-products", json=product_body(), headers=owner)).json()["id"]
@@ -258,7 +258,7 @@ async def test_rejection_then_revision(catalog, token) -> None:
     ] == "draft"
 
 
-async def test_authorisation(catalog, token) -> None:
+async def test_authorisation(catalog: Any, token: Any) -> None:
     owner_id, other_id = await participant(catalog, token), await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     other = token("participant", participant_id=other_id)
@@ -287,7 +287,7 @@ async def test_authorisation(catalog, token) -> None:
     assert (await catalog.get(f"/v1/data-products/{pid}")).status_code == 401
 
 
-async def test_a_suspended_participant_cannot_list(catalog, token) -> None:
+async def test_a_suspended_participant_cannot_list(catalog: Any, token: Any) -> None:
     owner_id = await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     pid = await registered_product(catalog, token, owner)
@@ -306,7 +306,9 @@ async def test_a_suspended_participant_cannot_list(catalog, token) -> None:
     assert problem(refused)["code"] == "participant_not_active"
 
 
-async def test_core_data_is_never_listed_and_bad_input_names_the_field(catalog, token) -> None:
+async def test_core_data_is_never_listed_and_bad_input_names_the_field(
+    catalog: Any, token: Any
+) -> None:
     owner_id = await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     core = await registered_product(catalog, token, owner, classification="core")

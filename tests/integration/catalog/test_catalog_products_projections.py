@@ -21,7 +21,7 @@ async def row(client: Any, sql: str, **params: Any) -> Any:
 
 
 async def test_listing_and_offering_reach_trading_and_rental(
-    catalog, trading, rental, token
+    catalog: Any, trading: Any, rental: Any, token: Any
 ) -> None:
     _, owner = await lessor(catalog, token)
     pid = await registered_product(catalog, token, owner)

@@ -11,7 +11,7 @@ from integration.catalog.test_catalog_products import participant, registered_pr
 pytestmark = pytest.mark.integration
 
 
-async def test_three_approaches_and_the_book_position(catalog, token) -> None:
+async def test_three_approaches_and_the_book_position(catalog: Any, token: Any) -> None:
     owner_id = await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     pid = await registered_product(catalog, token, owner)
@@ -153,7 +153,7 @@ async def test_three_approaches_and_the_book_position(catalog, token) -> None:
     assert position["expensed_cost"] == "80000.00"
 
 
-async def test_valuation_rules_over_http(catalog, token) -> None:
+async def test_valuation_rules_over_http(catalog: Any, token: Any) -> None:
     owner_id, other_id = await participant(catalog, token), await participant(catalog, token)
     owner = token("participant", participant_id=owner_id)
     pid = await registered_product(catalog, token, owner)

@@ -37,7 +37,7 @@ async def listed(
         json={"venue_code": venue, "price_terms": {"kind": "fixed", "price": price}},
     )
     assert response.status_code == 201, response.text
-    return pid
+    return str(pid)
 
 
 async def collect(catalog: Any, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -56,7 +56,7 @@ async def collect(catalog: Any, headers: dict[str, str], **params: Any) -> list[
     raise AssertionError("pagination did not end")
 
 
-async def test_search_filters_and_pagination(catalog, token) -> None:
+async def test_search_filters_and_pagination(catalog: Any, token: Any) -> None:
     tag = f"zq{uuid.uuid4().hex[:10]}"
     _, owner = await lessor(catalog, token)
     health = await listed(
