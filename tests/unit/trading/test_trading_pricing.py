@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -120,3 +120,16 @@ def test_metered_increments_always_add_up_to_the_month_total(
     assert charged == m.month_charge(used)
     if cap is not None:
         assert charged <= cap
+
+
+def test_subscription_periods_are_due_as_they_begin() -> None:
+    sub = Subscription(Money(D("300.00")), period_months=1, periods=3)
+    start = datetime(2026, 1, 31, 8, 0, tzinfo=UTC)
+    assert sub.periods_begun(start, start) == 1
+    assert sub.due_by(start, start) == D("300.00")
+    just_before = datetime(2026, 2, 28, 7, 59, tzinfo=UTC)
+    assert sub.periods_begun(start, just_before) == 1
+    assert sub.periods_begun(start, datetime(2026, 2, 28, 8, 0, tzinfo=UTC)) == 2
+    assert sub.due_by(start, datetime(2026, 3, 31, 8, 0, tzinfo=UTC)) == D("900.00")
+    assert sub.due_by(start, datetime(2027, 1, 1, tzinfo=UTC)) == D("900.00")
+    assert sub.periods_begun(start, start - timedelta(seconds=1)) == 0

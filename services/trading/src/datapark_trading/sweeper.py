@@ -2,7 +2,8 @@
 
 Every round, each in its own transaction: negotiations past their deadline expire with the
 reason; deliveries whose confirmation period ran out are confirmed (and escrow released);
-escrow locks past their expiry are refunded. One failing item never blocks the others.
+subscriptions are paid each period as it begins; escrow locks past their expiry are refunded.
+One failing item never blocks the others.
 """
 
 from __future__ import annotations
@@ -43,8 +44,14 @@ class Sweeper:
         async with self.database.unit_of_work() as session:
             negotiations = await NegotiationRepository(session).due_to_expire(now, BATCH)
             transfers = await TransferRepository(session).due_for_confirmation(now, BATCH)
+            subscriptions = await TransferRepository(session).subscriptions_in_delivery(BATCH)
             locks = await LedgerRepository(session).due_locks(now, BATCH)
-        done = {"negotiations_expired": 0, "receipts_confirmed": 0, "locks_refunded": 0}
+        done = {
+            "negotiations_expired": 0,
+            "receipts_confirmed": 0,
+            "subscriptions_settled": 0,
+            "locks_refunded": 0,
+        }
         for nid in negotiations:
             done["negotiations_expired"] += await self._each(
                 nid, lambda s, i: NegotiationService(s).expire(i, now)
@@ -52,6 +59,10 @@ class Sweeper:
         for tid in transfers:
             done["receipts_confirmed"] += await self._each(
                 tid, lambda s, i: TransferService(s).auto_confirm(i, now)
+            )
+        for aid in subscriptions:
+            done["subscriptions_settled"] += await self._each(
+                aid, lambda s, i: TransferService(s).settle_subscription(i, now)
             )
         for aid in locks:
             done["locks_refunded"] += await self._each(

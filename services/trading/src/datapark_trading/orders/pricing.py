@@ -78,6 +78,14 @@ class Subscription:
     def end(self, start: datetime) -> datetime:
         return add_months(start, self.periods * self.period_months)
 
+    def periods_begun(self, start: datetime, at: datetime) -> int:
+        """How many periods have begun by ``at`` (each is paid when it begins)."""
+        return sum(1 for i in range(self.periods) if self.period(start, i)[0] <= at)
+
+    def due_by(self, start: datetime, at: datetime) -> Decimal:
+        """What the seller has earned by ``at``: every begun period's price."""
+        return quantize(self.price_per_period.amount * self.periods_begun(start, at))
+
 
 @dataclass(frozen=True, slots=True)
 class Metered:

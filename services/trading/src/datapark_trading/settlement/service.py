@@ -20,6 +20,7 @@ from datapark_contracts.ids import uuid7
 from datapark_kit.errors import InvalidState, NotFound
 from datapark_trading.agreements.agreement import Agreement
 from datapark_trading.money import ZERO, Money
+from datapark_trading.orders.pricing import Subscription
 from datapark_trading.publishing import publish
 from datapark_trading.settlement import ledger
 from datapark_trading.settlement.ledger import Account, Lock, LockStatus, Transaction
@@ -193,6 +194,37 @@ class SettlementService:
         rest = held.remaining(balances)
         closed, tx = ledger.expire(held, balances, tx_id=uuid7(), now=now)
         return await self._close(row, closed, tx, events.EscrowRefunded, rest, now)
+
+    async def settle_subscription(self, agreement: Agreement, at: datetime) -> Decimal | None:
+        """Pay the seller every subscription period begun by ``at`` and not yet paid; the
+        last period's payment closes the lock. Later periods stay locked (and go back to the
+        buyer if the agreement ends early)."""
+        pricing = agreement.terms.pricing
+        if not isinstance(pricing, Subscription):
+            return None
+        row = await self.repo.lock_of(agreement.id, for_update=True)
+        if row is None or row.status != LockStatus.HELD.value or at >= row.expires_at:
+            return None
+        held = lock_value(row)
+        balances = await self._payout_balances(held, at)
+        paid = held.amount.amount - held.remaining(balances)
+        begun = pricing.periods_begun(agreement.starts_at, at)
+        if begun >= pricing.periods:
+            rest = held.remaining(balances)
+            closed, tx = ledger.release(
+                held, balances, tx_id=uuid7(), at=at, reason="last subscription period begun"
+            )
+            await self._close(row, closed, tx, events.EscrowReleased, rest, at)
+            return rest
+        owed = pricing.due_by(agreement.starts_at, at) - paid
+        if owed <= 0:
+            return None
+        tx = ledger.claim(held, balances, tx_id=uuid7(), amount=owed, at=at)
+        await self.repo.post(tx)
+        remaining = held.remaining(balances) - owed
+        reason = f"subscription periods 1-{begun} of {pricing.periods}"
+        await self._publish(events.EscrowClaimed, held, tx, owed, remaining, at, reason)
+        return owed
 
     async def _close(
         self,

@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_trading.agreements.models import AgreementRow
+from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.transfers.models import TransferRow, UsageMeterRow, UsageRecordRow
 
 
@@ -49,6 +51,26 @@ class TransferRepository:
             select(TransferRow.id)
             .where(TransferRow.state == "STARTED", confirm_by <= now)
             .order_by(TransferRow.started_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def subscriptions_in_delivery(self, limit: int) -> list[uuid.UUID]:
+        """Subscription agreements with a confirmed delivery and money still locked."""
+        query = (
+            select(AgreementRow.id)
+            .join(EscrowLockRow, EscrowLockRow.agreement_id == AgreementRow.id)
+            .where(
+                AgreementRow.terms["pricing"]["kind"].astext == "subscription",
+                EscrowLockRow.status == "held",
+                select(TransferRow.id)
+                .where(
+                    TransferRow.agreement_id == AgreementRow.id,
+                    TransferRow.state == "COMPLETED",
+                )
+                .exists(),
+            )
+            .order_by(AgreementRow.id)
             .limit(limit)
         )
         return list((await self.session.execute(query)).scalars())

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from datapark_trading.agreements.agreement import Agreement
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
-from datapark_trading.orders.pricing import Metered
+from datapark_trading.orders.pricing import Metered, Subscription
 from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
@@ -234,13 +235,24 @@ class TransferService:
                 await self._publish(row, agreement_row, at, events.TransferResumed)
 
     async def _settle(self, agreement: AgreementRow, at: datetime, reason: str) -> None:
-        """On confirmed receipt, fixed and subscription prices pay the seller what the lock
-        holds; metered use was paid as it happened (what is unused goes back at the end)."""
-        if isinstance(agreement_value(agreement).terms.pricing, Metered):
+        """On confirmed receipt a fixed price pays the seller what the lock holds; a
+        subscription pays the periods begun so far (the sweeper pays each later one as it
+        begins); metered use was paid as it happened (what is unused goes back at the end)."""
+        value = agreement_value(agreement)
+        settlement = SettlementService(self.session)
+        if isinstance(value.terms.pricing, Subscription):
+            await settlement.settle_subscription(value, at)
+            return
+        if isinstance(value.terms.pricing, Metered):
             return
         lock: EscrowLockRow | None = await LedgerRepository(self.session).lock_of(agreement.id)
         if lock is not None and lock.status == "held":
-            await SettlementService(self.session).release(agreement.id, at, reason)
+            await settlement.release(agreement.id, at, reason)
+
+    async def settle_subscription(self, agreement_id: uuid.UUID, now: datetime) -> Decimal | None:
+        return await SettlementService(self.session).settle_subscription(
+            agreement_value(await self._agreement(agreement_id)), now
+        )
 
     async def record_usage(
         self,
