@@ -249,6 +249,18 @@ async def test_kits_offerings_and_their_rules(catalog: Any, token: Any) -> None:
     assert again.status_code == 409
     assert again.json()["state"] == "withdrawn"
 
+    # A unit held by a published offering cannot be retired; once withdrawn it can.
+    retire = await catalog.patch(f"/v1/robot-units/{a}", headers=owner, json={"status": "retired"})
+    assert retire.status_code == 409
+    assert retire.json()["code"] == "unit_offered"
+    await catalog.post(
+        f"/v1/rental-offerings/{single.json()['id']}/withdraw",
+        headers=owner,
+        json={"reason": "retiring the unit"},
+    )
+    retired = await catalog.patch(f"/v1/robot-units/{a}", headers=owner, json={"status": "retired"})
+    assert retired.json()["status"] == "retired"
+
     async def offering_events() -> list[Any] | None:
         found = [
             r.envelope

@@ -213,7 +213,7 @@ class OfferingService:
         unit_ids: list[uuid.UUID],
         terms: rules.OfferingTerms,
     ) -> None:
-        others = await self.repo.published_kit_offerings_with(unit_ids)
+        others = await self.repo.published_offerings_with(unit_ids, kits_only=True)
         rules.ensure_no_kit_overlap(
             rules.OfferingFootprint(
                 offering_id,

@@ -62,15 +62,16 @@ class FleetRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def published_kit_offerings_with(
-        self, unit_ids: Sequence[uuid.UUID]
+    async def published_offerings_with(
+        self, unit_ids: Sequence[uuid.UUID], *, kits_only: bool = False
     ) -> list[RentalOfferingRow]:
-        """Published kit offerings that hold any of ``unit_ids``."""
+        """Published offerings (or only kit offerings) that hold any of ``unit_ids``."""
         query = select(RentalOfferingRow).where(
             RentalOfferingRow.state == "published",
-            RentalOfferingRow.target_kind == "kit",
             RentalOfferingRow.unit_ids.overlap(list(unit_ids)),
         )
+        if kits_only:
+            query = query.where(RentalOfferingRow.target_kind == "kit")
         return list((await self.session.execute(query)).scalars())
 
     async def offering_units(self, offering_id: uuid.UUID) -> list[OfferingUnitRow]:

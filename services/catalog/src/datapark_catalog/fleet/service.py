@@ -145,6 +145,14 @@ class FleetService:
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
         if row.status == RobotUnitStatus.RETIRED.value:
             raise InvalidState("robot unit", row.status, "change", "a retired unit cannot change")
+        if changes.get("status") is RobotUnitStatus.RETIRED:
+            offered = await self.repo.published_offerings_with([row.id])
+            if offered:
+                raise Conflict(
+                    "the unit is in published offerings; withdraw them before retiring it",
+                    code="unit_offered",
+                    offering_ids=[str(o.id) for o in offered],
+                )
         changed = []
         for name, value in changes.items():
             value = value.value if isinstance(value, RobotUnitStatus) else value
