@@ -346,3 +346,24 @@ async def test_core_data_is_never_listed_and_bad_input_names_the_field(
     )
     assert unknown.status_code == 422
     assert fields(unknown) == ["venue_code"]
+
+
+async def test_own_products_page_by_cursor(catalog: Any, token: Any) -> None:
+    owner_id = await participant(catalog, token)
+    owner = token("participant", participant_id=owner_id)
+    created = set()
+    for i in range(3):
+        response = await catalog.post(
+            "/v1/data-products", json=product_body(title=f"Page {i}"), headers=owner
+        )
+        created.add(response.json()["id"])
+    first = (await catalog.get("/v1/data-products", params={"limit": 2}, headers=owner)).json()
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
+    second = (
+        await catalog.get(
+            "/v1/data-products", params={"limit": 2, "cursor": first["next_cursor"]}, headers=owner
+        )
+    ).json()
+    assert second["next_cursor"] is None
+    assert {p["id"] for p in first["items"] + second["items"]} == created
