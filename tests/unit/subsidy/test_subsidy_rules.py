@@ -73,6 +73,11 @@ def test_beijing_rounds_half_up_to_the_fen() -> None:
         (replace(LEASE, mode="service_lease"), BEIJING, ReasonCode.LEASE_MODE_NOT_COVERED),
         (replace(LEASE, equipment_category="forklift"), BEIJING, ReasonCode.EQUIPMENT_NOT_COVERED),
         (replace(LEASE, down_payment=LEASE.cost), BEIJING, ReasonCode.NOTHING_FINANCED),
+        (
+            replace(LEASE, cost=Decimal("0.09"), down_payment=Decimal(0)),
+            BEIJING,
+            ReasonCode.ROUNDS_TO_ZERO,
+        ),
         (replace(LEASE, activated_on=date(2024, 12, 31)), BEIJING, ReasonCode.POLICY_NOT_IN_FORCE),
     ],
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.facts import LeaseFacts, Lessee, Payment
@@ -139,3 +141,44 @@ def test_unknown_lessees_and_bad_periods() -> None:
         )
     with pytest.raises(Unprocessable, match="at least one parameter"):
         simulate(EVENTS, LESSEES, PARAMS, {}, date(2025, 1, 1), date(2026, 1, 1))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["B1", "B2", "X1"]),
+            st.integers(min_value=1, max_value=40_000_000_000),  # financed principal in fen
+            st.integers(min_value=0, max_value=729),  # days after 2025-01-01
+        ),
+        max_size=25,
+    )
+)
+def test_replay_never_grants_more_than_each_cap(leases: list[tuple[str, int, int]]) -> None:
+    events: list[RentalEvent] = []
+    for i, (who, fen, day) in enumerate(leases):
+        on = date(2025, 1, 1) + timedelta(days=day)
+        events.append(
+            LeaseActivated(
+                LeaseFacts(
+                    f"L{i}",
+                    who,
+                    "financing_lease",
+                    "industrial_arm",
+                    Decimal(fen) / 100,
+                    Decimal(0),
+                    on,
+                    (Payment(on, Decimal(fen) / 100),),
+                )
+            )
+        )
+    result = replay(events, LESSEES, PARAMS)
+    for (policy, who, period), budget in result.budgets.items():
+        claims = [
+            c
+            for c in result.claims
+            if (c.policy, c.participant_id, c.period) == (policy, who, period)
+        ]
+        entitled = sum((c.entitled for c in claims), Decimal(0))
+        assert budget.committed == sum((c.granted for c in claims), Decimal(0))
+        assert budget.committed == min(budget.cap, entitled)
+        assert budget.reserved == 0

@@ -32,6 +32,7 @@ class ReasonCode(StrEnum):
     POLICY_NOT_IN_FORCE = "policy_not_in_force"
     NOTHING_FINANCED = "nothing_financed"
     NO_PAYMENTS_DUE = "no_payments_due"
+    ROUNDS_TO_ZERO = "rounds_to_zero"
     LEASE_ALREADY_SUBSIDISED = "lease_already_subsidised"
     CAP_EXHAUSTED = "cap_exhausted"
     NOT_DESIGNATED = "not_designated"

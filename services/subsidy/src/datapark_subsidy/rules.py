@@ -133,6 +133,10 @@ def beijing_financing_lease(
         )
     rate, _ = params.decimal(policy.parameter("rate"), on)
     amount = money(principal * rate)
+    if amount <= 0:
+        return Ineligible(
+            policy.code, ReasonCode.ROUNDS_TO_ZERO, f"{principal} x rate {rate} rounds to nothing"
+        )
     explanation = explanation.then(
         [
             f"lease {lease.lease_id} became active on {on.isoformat()}",
