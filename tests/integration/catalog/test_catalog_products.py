@@ -339,6 +339,25 @@ async def test_core_data_is_never_listed_and_bad_input_names_the_field(
         )
         assert bad.status_code == 422, (price, bad.text)
         assert any(f.endswith(field) for f in fields(bad)), (price, bad.json())
+    mixed = await catalog.post(
+        f"/v1/data-products/{pid}/listings",
+        headers=owner,
+        json={
+            "venue_code": "BJIDE",
+            "price_terms": {"kind": "fixed", "price": "10.00", "unit_price": "1.00"},
+        },
+    )
+    assert mixed.status_code == 422
+    assert fields(mixed) == ["price_terms.unit_price"]
+    missing = await catalog.post(
+        f"/v1/data-products/{pid}/listings",
+        headers=owner,
+        json={
+            "venue_code": "BJIDE",
+            "price_terms": {"kind": "subscription", "price_per_period": "9.00"},
+        },
+    )
+    assert fields(missing) == ["price_terms.period"]
     unknown = await catalog.post(
         f"/v1/data-products/{pid}/listings",
         headers=owner,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.fleet.models import RentalOfferingRow
@@ -70,7 +70,7 @@ class SearchRepository:
         if after is not None:
             query = query.where(
                 tuple_(VenueListingRow.listed_at, VenueListingRow.id)
-                < tuple_(after.published_at, after.item_id)
+                < tuple_(literal(after.published_at), literal(after.item_id))
             )
         rows = await self.session.execute(query)
         return [
@@ -117,7 +117,10 @@ class SearchRepository:
             )
         if after is not None:
             query = query.where(
-                and_(tuple_(o.published_at, o.id) < tuple_(after.published_at, after.item_id))
+                and_(
+                    tuple_(o.published_at, o.id)
+                    < tuple_(literal(after.published_at), literal(after.item_id))
+                )
             )
         rows = await self.session.execute(query)
         return [

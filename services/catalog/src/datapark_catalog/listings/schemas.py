@@ -43,6 +43,13 @@ class PriceTermsIn(_In):
     indicative_price: Decimal | None = None
 
     def to_terms(self) -> PriceTerms:
+        allowed = FIELDS_BY_KIND[self.kind]
+        for name in ALL_PRICE_FIELDS - allowed:
+            if getattr(self, name) is not None:
+                raise Unprocessable(
+                    f"{name} does not apply to {self.kind} price terms",
+                    field=f"price_terms.{name}",
+                )
         if self.kind == "fixed":
             return FixedPrice(_need(self.price, "price"))
         if self.kind == "subscription":
@@ -54,6 +61,15 @@ class PriceTermsIn(_In):
                 _need(self.unit, "unit"), _need(self.unit_price, "unit_price"), self.monthly_maximum
             )
         return NegotiablePrice(self.indicative_price)
+
+
+FIELDS_BY_KIND: dict[str, frozenset[str]] = {
+    "fixed": frozenset({"price"}),
+    "subscription": frozenset({"price_per_period", "period"}),
+    "metered": frozenset({"unit", "unit_price", "monthly_maximum"}),
+    "negotiable": frozenset({"indicative_price"}),
+}
+ALL_PRICE_FIELDS = frozenset().union(*FIELDS_BY_KIND.values())
 
 
 def _need(value: T | None, name: str) -> T:
