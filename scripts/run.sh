@@ -5,7 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 UV="${PYTHON:-python3} -m uv"
-declare -A PORTS=([catalog]=8001 [trading]=8002 [rental]=8003 [subsidy]=8004)
+declare -A PORTS=([catalog]=${DATAPARK_CATALOG_PORT:-8001} [trading]=${DATAPARK_TRADING_PORT:-8002}
+               [rental]=${DATAPARK_RENTAL_PORT:-8003} [subsidy]=${DATAPARK_SUBSIDY_PORT:-8004})
 pids=()
 
 stop_all() {
@@ -36,13 +37,11 @@ for svc in catalog trading rental subsidy; do
 done
 
 $UV run --frozen python -m datapark_catalog.seed || echo "[run] seeding failed"
-cat <<TXT
-
-datapark is running (Ctrl-C stops everything):
-  catalog  http://127.0.0.1:8001/docs   token: POST http://127.0.0.1:8001/v1/auth/token
-  trading  http://127.0.0.1:8002/docs
-  rental   http://127.0.0.1:8003/docs
-  subsidy  http://127.0.0.1:8004/docs
-  metrics  http://127.0.0.1:800{1..4}/metrics   health: /healthz, /readyz
-TXT
+echo
+echo "datapark is running (Ctrl-C stops everything):"
+for svc in catalog trading rental subsidy; do
+  echo "  ${svc}  http://127.0.0.1:${PORTS[$svc]}/docs   /openapi.json /metrics /healthz /readyz"
+done
+echo "  token:   POST http://127.0.0.1:${PORTS[catalog]}/v1/auth/token (client credentials above)"
+echo "  kafka:   ${DATAPARK_KAFKA_BOOTSTRAP:-127.0.0.1:${DATAPARK_KAFKA_PORT:-9092}}   postgres: 127.0.0.1:${DATAPARK_PG_PORT:-54329}"
 wait
