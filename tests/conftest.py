@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from support.helpers import KAFKA
 
 from datapark_kit.auth import TokenSigner
 from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
-KAFKA = os.environ.get("DATAPARK_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 TEST_DATABASE_URL = os.environ.get(
     "DATAPARK_TEST_DATABASE_URL",
     f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -31,3 +32,9 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+# The local stack's Kafka (deploy/local/stack.sh honours the same variables).
+KAFKA = os.environ.get(
+    "DATAPARK_KAFKA_BOOTSTRAP", f"127.0.0.1:{os.environ.get('DATAPARK_KAFKA_PORT', '9092')}"
+)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, func, select, text, update
-from support.helpers import eventually
+from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
@@ -29,7 +29,6 @@ from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 
 
 @pytest.fixture(scope="module")

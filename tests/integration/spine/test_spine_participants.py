@@ -8,14 +8,13 @@ from typing import Any
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from sqlalchemy import func, select
-from support.helpers import eventually, random_uscc
+from support.helpers import KAFKA, eventually, random_uscc
 
 from datapark_contracts.topics import CATALOG_PARTICIPANTS
 from datapark_contracts.verify import verify_chain
 from datapark_eventing.replay import replay
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 
 
 def _body(**overrides: Any) -> dict[str, Any]:

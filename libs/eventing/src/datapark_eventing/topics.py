@@ -43,7 +43,8 @@ async def ensure_topics(bootstrap: str, topics: Iterable[Topic] | None = None) -
 
 
 def main() -> None:
-    bootstrap = os.environ.get("DATAPARK_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    port = os.environ.get("DATAPARK_KAFKA_PORT", "9092")
+    bootstrap = os.environ.get("DATAPARK_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}")
     created = asyncio.run(ensure_topics(bootstrap))
     print(f"topics: created {len(created)}: {', '.join(created) or '-'}")
 

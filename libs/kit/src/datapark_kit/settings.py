@@ -6,6 +6,7 @@ development value: those values are public (they are in this repository).
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -15,7 +16,12 @@ from sqlalchemy.engine import make_url
 from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM, DEV_JWT_PUBLIC_JWKS
 
 DEV_DATABASE_PASSWORD = "datapark"
-DEV_DATABASE_URL = f"postgresql+asyncpg://datapark:{DEV_DATABASE_PASSWORD}@127.0.0.1:54329/datapark"
+# The local stack's ports (deploy/local/stack.sh reads the same variables).
+LOCAL_PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
+LOCAL_KAFKA_PORT = os.environ.get("DATAPARK_KAFKA_PORT", "9092")
+DEV_DATABASE_URL = (
+    f"postgresql+asyncpg://datapark:{DEV_DATABASE_PASSWORD}@127.0.0.1:{LOCAL_PG_PORT}/datapark"
+)
 
 
 class InsecureSettings(ValueError):
@@ -33,7 +39,7 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     database_url: SecretStr = SecretStr(DEV_DATABASE_URL)
     database_pool_size: int = 10
-    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_bootstrap: str = f"127.0.0.1:{LOCAL_KAFKA_PORT}"
     jwt_issuer: str = "datapark-catalog"
     jwt_audience: str = "datapark"
     jwt_public_jwks: str = DEV_JWT_PUBLIC_JWKS
