@@ -273,3 +273,26 @@ async def test_the_database_refuses_a_second_closing_movement(catalog, trading, 
                     amount=ledger.Decimal("-5.00"),
                 )
             )
+
+
+async def test_concurrent_orders_never_overdraw_the_buyer(catalog, trading, token) -> None:
+    """Twenty orders race for funds that cover ten: exactly ten lock, ten are 422."""
+    seller = await participant(catalog, trading, token)
+    buyer = await participant(catalog, trading, token)
+    _, listing_id = await listed_product(
+        catalog, trading, token, seller, {"kind": "fixed", "price": "25.00"}
+    )
+    await fund(trading, token, buyer, "250.00")
+    c = token("participant", participant_id=buyer)
+    body = {"listing_id": str(listing_id), "policy": policy()}
+    started = asyncio.get_running_loop().time()
+    answers = await asyncio.gather(
+        *(trading.post("/v1/orders", headers=c, json=body) for _ in range(20))
+    )
+    elapsed = asyncio.get_running_loop().time() - started
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201] * 10 + [422] * 10, [a.text for a in answers if a.status_code >= 500]
+    assert {a.json()["code"] for a in answers if a.status_code == 422} == {"insufficient_funds"}
+    account = (await trading.get(f"/v1/accounts/{buyer}", headers=c)).json()
+    assert (account["available"], account["locked"]) == ("0.00", "250.00")
+    print(f"20 concurrent orders settled in {elapsed:.2f}s")
