@@ -2,9 +2,9 @@
 
 from alembic import context
 
+from datapark_kit.migrations import run_migrations
 from datapark_rental.models import Base
 from datapark_rental.settings import RentalSettings
-from datapark_kit.migrations import run_migrations
 
 run_migrations(
     context,

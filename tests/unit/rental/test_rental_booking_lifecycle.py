@@ -25,7 +25,14 @@ D = Decimal
 A, S = BookingAction, BookingState
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
-TERMS = PricingTerms(RateCard({RateUnit.HOUR: D("10"), RateUnit.DAY: D("200")}))
+TERMS = PricingTerms(
+    RateCard({RateUnit.HOUR: D("10"), RateUnit.DAY: D("200")}),
+    cancellation_tiers=(
+        (timedelta(hours=72), D("0")),
+        (timedelta(hours=24), D("0.25")),
+        (timedelta(hours=2), D("0.50")),
+    ),
+)
 
 
 def test_the_full_path_from_hold_to_close() -> None:
@@ -90,13 +97,26 @@ def test_late_returns_pay_the_best_price_of_the_late_hours_with_a_surcharge(
         (S.CONFIRMED, timedelta(hours=72), D("0.00")),
         (S.CONFIRMED, timedelta(hours=30), D("250.00")),
         (S.CONFIRMED, timedelta(hours=5), D("500.00")),
-        (S.CONFIRMED, timedelta(hours=-1), D("1000.00")),
+        (S.CONFIRMED, timedelta(hours=1), D("500.00")),  # less than every tier: the last
+        (S.CONFIRMED, timedelta(hours=-1), D("500.00")),  # a no-show
     ],
 )
 def test_cancellation_fee_by_notice(state: BookingState, notice: timedelta, fee: Decimal) -> None:
     start = NOW + notice
 
     assert cancellation_fee(TERMS, state, D("1000.00"), start, NOW) == fee
+
+
+def test_an_offering_without_tiers_cancels_free() -> None:
+    free = PricingTerms(RateCard({RateUnit.DAY: D("200")}))
+
+    assert cancellation_fee(free, S.CONFIRMED, D("1000.00"), NOW, NOW) == D("0")
+
+
+def test_a_late_fee_per_hour_replaces_the_surcharge() -> None:
+    per_hour = PricingTerms(RateCard({RateUnit.DAY: D("200")}), late_fee_per_hour=D("25"))
+
+    assert late_fee(per_hour, NOW, NOW + timedelta(hours=3, minutes=1)) == D("75.00")
 
 
 def test_no_cancellation_fee_once_checked_out_because_no_cancellation() -> None:

@@ -38,6 +38,7 @@ TERMS = PricingTerms(
     deposit=D("5000"),
     turnaround_before=timedelta(hours=2),
     turnaround_after=timedelta(hours=1),
+    min_duration=timedelta(hours=1),
     max_duration=timedelta(days=90),
 )
 
@@ -121,6 +122,7 @@ def test_a_quote_is_itemised_with_deposit_and_padding() -> None:
         (START, START - timedelta(hours=1), "end"),
         (NOW - timedelta(minutes=1), START, "start"),
         (START, START + timedelta(days=90, seconds=1), "end"),
+        (START, START + timedelta(minutes=59), "end"),
         (START.replace(tzinfo=None), START + timedelta(hours=1), "start"),
     ],
 )
@@ -150,6 +152,7 @@ def test_an_extension_costs_the_difference_of_best_prices() -> None:
     ("kwargs", "field"),
     [
         ({"deposit": D("-1")}, "deposit"),
+        ({"late_fee_per_hour": D("1.234")}, "late_fee_per_hour"),
         ({"hold_ttl": timedelta(0)}, "hold_ttl"),
         ({"turnaround_after": timedelta(hours=-1)}, "turnaround_after"),
         (

@@ -7,5 +7,10 @@ from datapark_rental.settings import RentalSettings
 
 if __name__ == "__main__":
     settings = RentalSettings()
-    uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False)
+    uvicorn.run(
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )

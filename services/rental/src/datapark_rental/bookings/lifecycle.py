@@ -15,10 +15,12 @@ Rules:
 - A hold can be confirmed only before it expires; at or after ``expires_at`` it can only expire.
 - **Overdue**: a checked-out booking past its end (``now > end``) is flagged overdue.
 - **Late fee**: on return, time beyond ``end + late_grace`` is rounded up to started hours and
-  priced at the best rate-card price for those hours × ``late_fee_multiplier``.
+  priced at the offering's ``late_fee_per_hour``, or, when it has none, at the best rate-card
+  price for those hours × ``late_fee_multiplier``.
 - **Cancellation fee**: a hold cancels free (nothing was committed). A confirmed booking pays
-  ``rental × rate`` of the first tier whose notice it meets (default: ≥ 72 h before start
-  free, ≥ 24 h 25 %, less 50 %); after the start (a no-show) 100 %.
+  ``rental × rate`` of the first tier (longest notice first) whose notice it meets; with less
+  notice than every tier, or after the start (a no-show), the last tier's rate; an offering
+  without tiers cancels free.
 - **Deposit settlement** after inspection: deposit − damage charges − late fee; a positive
   rest is refunded, a negative rest is owed by the customer.
 """
@@ -103,6 +105,8 @@ def late_fee(terms: PricingTerms, end: datetime, returned_at: datetime) -> Decim
     if late <= timedelta(0):
         return ZERO
     hours = -(-late // HOUR)
+    if terms.late_fee_per_hour is not None:
+        return to_fen(terms.late_fee_per_hour * hours)
     price = sum((line.amount for line in cheapest_cover(hours, terms.rate_card)), ZERO)
     return to_fen(price * terms.late_fee_multiplier)
 
@@ -118,15 +122,12 @@ def cancellation_fee(
             BookingAction.CANCEL.value,
             "a booking can be cancelled only before check-out",
         )
-    if state is BookingState.HELD:
+    tiers = terms.cancellation_tiers
+    if state is BookingState.HELD or not tiers:
         return ZERO
     notice = start - now
-    if notice < timedelta(0):
-        return rental
-    for minimum_notice, rate in terms.cancellation_tiers:
-        if notice >= minimum_notice:
-            return to_fen(rental * rate)
-    return rental
+    rate = next((rate for minimum, rate in tiers if notice >= minimum), tiers[-1][1])
+    return to_fen(rental * rate)
 
 
 @dataclass(frozen=True)

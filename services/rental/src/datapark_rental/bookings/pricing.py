@@ -9,14 +9,15 @@
   turnaround_before, end + turnaround_after)`` (cleaning, charging, transport), which is not
   charged.
 - A period is refused (422 naming the field) when it is not timezone-aware, when ``end <=
-  start``, when it starts in the past or when it is longer than the offering's maximum.
+  start``, when it starts in the past or when it is shorter than the offering's minimum or
+  longer than its maximum.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -66,21 +67,24 @@ class PricingTerms:
     deposit: Decimal = ZERO
     turnaround_before: timedelta = timedelta(0)
     turnaround_after: timedelta = timedelta(0)
+    min_duration: timedelta = timedelta(0)
     max_duration: timedelta = timedelta(days=366)
     hold_ttl: timedelta = timedelta(minutes=15)
+    late_fee_per_hour: Decimal | None = None
     late_fee_multiplier: Decimal = Decimal("1.5")
     late_grace: timedelta = timedelta(minutes=30)
-    cancellation_tiers: tuple[tuple[timedelta, Decimal], ...] = field(
-        default=(
-            (timedelta(hours=72), Decimal("0")),
-            (timedelta(hours=24), Decimal("0.25")),
-            (timedelta(0), Decimal("0.50")),
-        )
-    )
+    cancellation_tiers: tuple[tuple[timedelta, Decimal], ...] = ()
+    """(minimum notice, fee rate), longest notice first; none means cancelling is free."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "deposit", require_money(self.deposit, "deposit"))
-        for name in ("turnaround_before", "turnaround_after", "late_grace"):
+        if self.late_fee_per_hour is not None:
+            object.__setattr__(
+                self,
+                "late_fee_per_hour",
+                require_money(self.late_fee_per_hour, "late_fee_per_hour"),
+            )
+        for name in ("turnaround_before", "turnaround_after", "late_grace", "min_duration"):
             if getattr(self, name) < timedelta(0):
                 raise Unprocessable(f"{name} must not be negative", field=name)
         for name in ("max_duration", "hold_ttl"):
@@ -166,8 +170,14 @@ def cheapest_cover(hours: int, card: RateCard) -> tuple[QuoteLine, ...]:
     )
 
 
-def validate_period(start: datetime, end: datetime, now: datetime, max_duration: timedelta) -> None:
-    """422 naming the field for an unaware, empty, past or too long period."""
+def validate_period(
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    max_duration: timedelta,
+    min_duration: timedelta = timedelta(0),
+) -> None:
+    """422 naming the field for an unaware, empty, past, too short or too long period."""
     for name, moment in (("start", start), ("end", end)):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise Unprocessable(f"{name} must carry a UTC offset", field=name)
@@ -177,11 +187,15 @@ def validate_period(start: datetime, end: datetime, now: datetime, max_duration:
         raise Unprocessable("start must not be in the past", field="start")
     if end - start > max_duration:
         raise Unprocessable(f"the period is longer than the maximum of {max_duration}", field="end")
+    if end - start < min_duration:
+        raise Unprocessable(
+            f"the period is shorter than the minimum of {min_duration}", field="end"
+        )
 
 
 def quote(terms: PricingTerms, start: datetime, end: datetime, now: datetime) -> Quote:
     """Validate ``[start, end)`` and price it from the rate card."""
-    validate_period(start, end, now, terms.max_duration)
+    validate_period(start, end, now, terms.max_duration, terms.min_duration)
     hours = billable_hours(start, end)
     return Quote(
         start,

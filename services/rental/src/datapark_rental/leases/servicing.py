@@ -41,6 +41,7 @@ class Component(StrEnum):
 class ReceivableKind(StrEnum):
     INSTALLMENT = "installment"
     BALLOON = "balloon"
+    USAGE = "usage"  # a service lease's monthly invoice: all principal, no interest
 
 
 class DelinquencyBucket(StrEnum):

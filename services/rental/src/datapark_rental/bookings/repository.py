@@ -1,0 +1,190 @@
+"""All SQL of bookings and unit reservations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_rental.bookings.models import BLOCKING_STATUSES, Booking, UnitReservation
+from datapark_rental.fleet.models import MaintenanceWindow
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+def half_open(start: datetime, end: datetime) -> Range[datetime]:
+    return Range(start, end, bounds="[)")
+
+
+def is_exclusion_violation(error: IntegrityError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code == EXCLUSION_VIOLATION
+
+
+class ReservationClash(Exception):
+    """Inserting or widening reservations hit the ``no_double_booking`` constraint."""
+
+
+class BookingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, booking: Booking) -> None:
+        self.session.add(booking)
+        await self.session.flush()
+
+    async def get(self, booking_id: uuid.UUID, *, for_update: bool = False) -> Booking | None:
+        query = select(Booking).where(Booking.id == booking_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def reserve(
+        self,
+        unit_ids: Sequence[uuid.UUID],
+        period: Range[datetime],
+        status: str,
+        *,
+        booking_id: uuid.UUID | None = None,
+        window_id: uuid.UUID | None = None,
+    ) -> None:
+        """Hold every unit over ``period``, or none (raises :class:`ReservationClash`)."""
+        try:
+            async with self.session.begin_nested():
+                for unit_id in unit_ids:
+                    self.session.add(
+                        UnitReservation(
+                            unit_id=unit_id,
+                            period=period,
+                            status=status,
+                            booking_id=booking_id,
+                            window_id=window_id,
+                        )
+                    )
+                await self.session.flush()
+        except IntegrityError as error:
+            if is_exclusion_violation(error):
+                raise ReservationClash from None
+            raise
+
+    async def set_reservations(
+        self,
+        booking_id: uuid.UUID,
+        *,
+        status: str | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        """Change the status of a booking's rows, and/or move their upper bound to ``until``."""
+        values: dict[str, object] = {}
+        if status is not None:
+            values["status"] = status
+        if until is not None:
+            values["period"] = func.tstzrange(func.lower(UnitReservation.period), until, "[)")
+        if not values:
+            return
+        statement = (
+            update(UnitReservation).where(UnitReservation.booking_id == booking_id).values(values)
+        )
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(statement)
+        except IntegrityError as error:
+            if is_exclusion_violation(error):
+                raise ReservationClash from None
+            raise
+
+    async def release_window(self, window_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(UnitReservation)
+            .where(UnitReservation.window_id == window_id)
+            .values(status="released")
+        )
+
+    async def first_clash(
+        self,
+        unit_ids: Sequence[uuid.UUID],
+        period: Range[datetime],
+        *,
+        excluding_booking: uuid.UUID | None = None,
+    ) -> UnitReservation | None:
+        """The earliest blocking reservation of these units overlapping ``period``."""
+        query = (
+            select(UnitReservation)
+            .where(
+                UnitReservation.unit_id.in_(unit_ids),
+                UnitReservation.period.overlaps(period),
+                UnitReservation.status.in_(BLOCKING_STATUSES),
+            )
+            .order_by(func.lower(UnitReservation.period))
+            .limit(1)
+        )
+        if excluding_booking is not None:
+            query = query.where(
+                (UnitReservation.booking_id.is_(None))
+                | (UnitReservation.booking_id != excluding_booking)
+            )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def maintenance_overlapping(
+        self, unit_ids: Sequence[uuid.UUID], period: Range[datetime]
+    ) -> MaintenanceWindow | None:
+        """A live maintenance window of these units over ``period`` (reserved or not)."""
+        query = (
+            select(MaintenanceWindow)
+            .where(
+                MaintenanceWindow.unit_id.in_(unit_ids),
+                MaintenanceWindow.period.overlaps(period),
+                MaintenanceWindow.cancelled.is_(False),
+            )
+            .order_by(func.lower(MaintenanceWindow.period))
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def blocked_periods(
+        self, unit_ids: Sequence[uuid.UUID], period: Range[datetime]
+    ) -> list[tuple[datetime, datetime]]:
+        """Every blocking reservation and live maintenance window over ``period``."""
+        reservations = select(
+            func.lower(UnitReservation.period), func.upper(UnitReservation.period)
+        ).where(
+            UnitReservation.unit_id.in_(unit_ids),
+            UnitReservation.period.overlaps(period),
+            UnitReservation.status.in_(BLOCKING_STATUSES),
+        )
+        windows = select(
+            func.lower(MaintenanceWindow.period), func.upper(MaintenanceWindow.period)
+        ).where(
+            MaintenanceWindow.unit_id.in_(unit_ids),
+            MaintenanceWindow.period.overlaps(period),
+            MaintenanceWindow.cancelled.is_(False),
+        )
+        rows = await self.session.execute(reservations.union_all(windows))
+        return [(row[0], row[1]) for row in rows]
+
+    async def lapsed_holds(
+        self, now: datetime, *, unit_ids: Sequence[uuid.UUID] | None = None, limit: int = 100
+    ) -> list[Booking]:
+        """Holds past their TTL, locked (skipping rows another worker holds)."""
+        query = select(Booking).where(Booking.status == "held", Booking.expires_at <= now)
+        if unit_ids is not None:
+            query = query.where(Booking.unit_ids.overlap(list(unit_ids)))
+        query = query.order_by(Booking.expires_at).limit(limit).with_for_update(skip_locked=True)
+        return list((await self.session.execute(query)).scalars())
+
+    async def newly_overdue(self, now: datetime, *, limit: int = 100) -> list[Booking]:
+        query = (
+            select(Booking)
+            .where(
+                and_(Booking.status == "checked_out", Booking.end < now, Booking.overdue.is_(False))
+            )
+            .order_by(Booking.end)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).scalars())

@@ -1,0 +1,52 @@
+"""All SQL of the fleet projection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_rental.fleet.models import FleetKit, FleetUnit, MaintenanceWindow, Offering
+
+
+class FleetRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, model: type[Any], row_id: uuid.UUID, values: dict[str, Any]) -> bool:
+        """Insert or replace the row unless it already holds a newer ``aggseq``.
+
+        Returns whether the row changed.
+        """
+        table: Table = model.__table__
+        statement = insert(table).values(id=row_id, **values)
+        result = await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.id],
+                set_=values,
+                where=table.c.aggseq < statement.excluded.aggseq,
+            ).returning(table.c.id)
+        )
+        return result.first() is not None
+
+    async def offering(self, offering_id: uuid.UUID) -> Offering | None:
+        return await self.session.get(Offering, offering_id)
+
+    async def units(self, unit_ids: Sequence[uuid.UUID]) -> list[FleetUnit]:
+        query = select(FleetUnit).where(FleetUnit.id.in_(unit_ids)).order_by(FleetUnit.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def kit(self, kit_id: uuid.UUID) -> FleetKit | None:
+        return await self.session.get(FleetKit, kit_id)
+
+    async def window(
+        self, window_id: uuid.UUID, *, for_update: bool = False
+    ) -> MaintenanceWindow | None:
+        query = select(MaintenanceWindow).where(MaintenanceWindow.id == window_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()

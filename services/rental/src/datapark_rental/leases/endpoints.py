@@ -1,0 +1,307 @@
+"""HTTP endpoints of lease quotes, applications, leases and their accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.errors import NotFound
+from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_rental.leases.accounts import LeaseAccounts
+from datapark_rental.leases.lifecycle import LeaseAction
+from datapark_rental.leases.models import Lease
+from datapark_rental.leases.schedule import present_value
+from datapark_rental.leases.schemas import (
+    ActivateIn,
+    BuyoutIn,
+    LeaseApplicationIn,
+    LeaseOut,
+    LeaseQuoteOut,
+    LeaseTermsIn,
+    LessorFinancialsIn,
+    LessorFinancialsOut,
+    PaymentIn,
+    PaymentOut,
+    ReceivableOut,
+    ScheduleItemOut,
+    SettlementOut,
+    TerminateIn,
+    TotalsOut,
+    UsageIn,
+    UsageInvoiceIn,
+    UsageInvoiceOut,
+    YieldOut,
+)
+from datapark_rental.leases.service import LeaseService, price
+from datapark_rental.leases.settlement import SettlementQuote
+from datapark_rental.leases.usage import LeaseUsage
+from datapark_rental.money import to_fen
+from datapark_rental.settings import RentalSettings
+
+router = APIRouter(prefix="/v1", tags=["leases"], route_class=UnitOfWorkRoute)
+APPLICANTS = require_roles("customer", "participant", "partner", "operator")
+
+
+def _service(request: Request, session: SessionDep) -> LeaseService:
+    settings: RentalSettings = request.app.state.settings
+    return LeaseService(
+        session,
+        penalty_daily_rate=Decimal(settings.penalty_daily_rate),
+        grace_days=settings.penalty_grace_days,
+        termination_fee_rate=Decimal(settings.termination_fee_rate),
+    )
+
+
+Leases = Annotated[LeaseService, Depends(_service)]
+
+
+def lease_out(lease: Lease) -> LeaseOut:
+    out = LeaseOut.model_validate(lease)
+    out.refusal = [c for c in lease.risk_checks if c.get("outcome") == "failed"]
+    return out
+
+
+def settlement_out(quote: SettlementQuote) -> SettlementOut:
+    return SettlementOut(
+        on=quote.on,
+        outstanding_principal=quote.outstanding_principal,
+        interest_due=quote.interest_due,
+        accrued_interest=quote.accrued_interest,
+        penalties=quote.penalties,
+        termination_fee=quote.termination_fee,
+        deposit_offset=quote.deposit_offset,
+        credit=quote.credit,
+        buyout_price=quote.buyout_price,
+        total=quote.total,
+    )
+
+
+@router.post("/lease-quotes", response_model=LeaseQuoteOut, response_model_by_alias=True)
+async def quote_lease(body: LeaseTermsIn, principal: CurrentPrincipal) -> LeaseQuoteOut:
+    """An offer computed without applying: the schedule (Fineract's rounding), its totals and
+    the APR over every cash flow (down payment, fees, deposit, balloon, buyout price)."""
+    schedule, yield_ = price(body)
+    terms = schedule.terms
+    return LeaseQuoteOut(
+        mode=body.mode,
+        equipment_cost=terms.equipment_cost,
+        down_payment=schedule.down_payment,
+        financed_principal=schedule.financed_principal,
+        periodic_rate=terms.periodic_rate.quantize(Decimal("1e-12")),
+        items=[
+            ScheduleItemOut(
+                period=i.period,
+                due_date=i.due_date,
+                payment=i.payment,
+                interest=i.interest,
+                principal=i.principal,
+                balance=i.balance,
+            )
+            for i in schedule.installments
+        ],
+        totals=TotalsOut(
+            interest=schedule.total_interest,
+            principal=schedule.total_principal,
+            installments=schedule.total_installments,
+            balloon=schedule.balloon,
+            down_payment=schedule.down_payment,
+            fees=terms.fees,
+            buyout_price=terms.buyout_price,
+            payable=schedule.total_payable,
+        ),
+        yield_=YieldOut(
+            apr=yield_.apr,
+            effective_annual_rate=yield_.effective_annual_rate,
+            monthly_irr=yield_.monthly_rate,
+        ),
+        present_value=to_fen(present_value(schedule)),
+    )
+
+
+@router.post(
+    "/lease-applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LeaseOut,
+    dependencies=[APPLICANTS],
+)
+async def apply_for_lease(
+    body: LeaseApplicationIn, leases: Leases, principal: CurrentPrincipal
+) -> LeaseOut:
+    """Apply for a lease of an offering: the risk review (DSCR, LTV, concentration) runs at
+    once and the lease comes back ``approved`` or ``rejected`` with every check and, when
+    refused, the failed checks and by how much (``refusal``)."""
+    return lease_out(await leases.apply(principal, body))
+
+
+@router.get("/leases/{lease_id}", response_model=LeaseOut)
+async def get_lease(lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal) -> LeaseOut:
+    """One lease (its lessee, its lessor, operators and auditors)."""
+    return lease_out(await leases.get(principal, lease_id))
+
+
+@router.get("/leases/{lease_id}/receivables", response_model=list[ReceivableOut])
+async def lease_receivables(
+    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
+) -> list[ReceivableOut]:
+    """Installments (and balloon, usage invoices) with what was paid on each."""
+    lease = await leases.get(principal, lease_id)
+    return [ReceivableOut.model_validate(r) for r in await leases.repo.receivables(lease.id)]
+
+
+def _transition(action: LeaseAction, summary: str) -> None:
+    async def endpoint(
+        lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
+    ) -> LeaseOut:
+        return lease_out(await leases.act(principal, lease_id, action))
+
+    endpoint.__doc__ = summary
+    endpoint.__name__ = f"{action.value}_lease"
+    path = f"/leases/{{lease_id}}/{action.value.replace('_', '-')}"
+    router.post(path, response_model=LeaseOut, name=endpoint.__name__)(endpoint)
+
+
+_transition(LeaseAction.WITHDRAW, "The lessee withdraws the application before signing.")
+_transition(
+    LeaseAction.SIGN,
+    "The lessor records the signed contract; the down payment, fees "
+    "and deposit fall due (``awaiting_down_payment``).",
+)
+_transition(
+    LeaseAction.TRANSFER_TITLE, "Ownership passes to the lessee of a paid-off financing lease."
+)
+_transition(
+    LeaseAction.RETURN_EQUIPMENT, "The equipment of a long-term rental or service lease came back."
+)
+_transition(LeaseAction.CLOSE, "A returned lease with nothing outstanding is closed.")
+_transition(LeaseAction.REPOSSESS, "The lessor took the equipment of a terminated lease back.")
+_transition(LeaseAction.WRITE_OFF, "The lessor wrote a terminated lease's receivable off.")
+
+
+@router.post("/leases/{lease_id}/activate", response_model=LeaseOut)
+async def activate_lease(
+    lease_id: uuid.UUID, body: ActivateIn, leases: Leases, principal: CurrentPrincipal
+) -> LeaseOut:
+    """Delivery accepted: rent starts (起租). Needs the down payment settled; the schedule is
+    rebuilt from ``delivery_accepted_on``."""
+    lease = await leases.act(
+        principal, lease_id, LeaseAction.ACTIVATE, on=body.delivery_accepted_on
+    )
+    return lease_out(lease)
+
+
+@router.post(
+    "/leases/{lease_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentOut
+)
+async def pay_lease(
+    lease_id: uuid.UUID, body: PaymentIn, leases: Leases, principal: CurrentPrincipal
+) -> PaymentOut:
+    """A payment in CNY: before activation it settles the down payment; after, it goes to the
+    due installments, oldest first, penalty → interest → principal; the rest is held as
+    credit and applied as installments fall due."""
+    payment, lease = await LeaseAccounts(leases).pay(
+        principal, lease_id, body.amount, body.currency, body.paid_on
+    )
+    return PaymentOut(
+        id=payment.id,
+        lease_id=lease.id,
+        purpose=payment.purpose,
+        amount=payment.amount,
+        paid_on=payment.paid_on,
+        allocations=payment.allocations,
+        credit_after=payment.credit_after,
+        lease_state=lease.state,
+    )
+
+
+@router.get("/leases/{lease_id}/buyout-quote", response_model=SettlementOut)
+async def buyout_quote(
+    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: date | None = None
+) -> SettlementOut:
+    """Early buyout on ``on`` (today by default): outstanding principal + accrued interest +
+    penalties + termination fee − deposit − credit + buyout price."""
+    return settlement_out(
+        await LeaseAccounts(leases).settlement(principal, lease_id, on, buyout=True)
+    )
+
+
+@router.post("/leases/{lease_id}/buyout", response_model=LeaseOut)
+async def execute_buyout(
+    lease_id: uuid.UUID, body: BuyoutIn, leases: Leases, principal: CurrentPrincipal
+) -> LeaseOut:
+    """Pay the buyout quote: every receivable settles and the lease is paid off."""
+    lease = await LeaseAccounts(leases).buy_out(
+        principal, lease_id, body.amount, body.currency, body.on
+    )
+    return lease_out(lease)
+
+
+@router.get("/leases/{lease_id}/termination-statement", response_model=SettlementOut)
+async def termination_statement(
+    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: date | None = None
+) -> SettlementOut:
+    """What would fall due if the lease were terminated on ``on``."""
+    return settlement_out(
+        await LeaseAccounts(leases).settlement(principal, lease_id, on, buyout=False)
+    )
+
+
+@router.post("/leases/{lease_id}/terminate", response_model=LeaseOut)
+async def terminate_lease(
+    lease_id: uuid.UUID, body: TerminateIn, leases: Leases, principal: CurrentPrincipal
+) -> LeaseOut:
+    """Terminate (accelerated): the outstanding balance falls due now."""
+    lease = await LeaseAccounts(leases).terminate(principal, lease_id, body.reason, body.on)
+    return lease_out(lease)
+
+
+@router.post("/leases/{lease_id}/usage", status_code=status.HTTP_201_CREATED)
+async def report_usage(
+    lease_id: uuid.UUID, body: UsageIn, leases: Leases, principal: CurrentPrincipal
+) -> dict[str, str]:
+    """A service lease reports usage (procedures, hours or tasks) on a day."""
+    record = await LeaseUsage(leases).report_usage(
+        principal, lease_id, body.quantity, body.occurred_on, body.note
+    )
+    return {"id": str(record.id), "lease_id": str(lease_id), "quantity": str(record.quantity)}
+
+
+@router.post(
+    "/leases/{lease_id}/usage-invoices",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UsageInvoiceOut,
+)
+async def invoice_usage(
+    lease_id: uuid.UUID, body: UsageInvoiceIn, leases: Leases, principal: CurrentPrincipal
+) -> UsageInvoiceOut:
+    """Invoice a finished month of a service lease: max(usage × price, monthly minimum)."""
+    fact = await LeaseUsage(leases).invoice_usage(principal, lease_id, body.month)
+    return UsageInvoiceOut(
+        lease_id=lease_id,
+        month=fact.month,
+        usage=fact.usage,
+        unit_price=fact.unit_price,
+        usage_amount=fact.usage_amount,
+        monthly_minimum=fact.monthly_minimum,
+        amount=fact.amount,
+        due_date=fact.due_date,
+    )
+
+
+@router.put("/lessors/{participant_id}/financials", response_model=LessorFinancialsOut)
+async def record_lessor_financials(
+    participant_id: uuid.UUID,
+    body: LessorFinancialsIn,
+    leases: Leases,
+    principal: CurrentPrincipal,
+) -> LessorFinancialsOut:
+    """A lessor's net assets (operators, or the lessor itself): the base of the
+    concentration limits (one lessee ≤ 30 %, one group ≤ 50 %)."""
+    if not (principal.has("operator") or principal.participant_id == participant_id):
+        raise NotFound("lessor not found")
+    row = await leases.record_financials(participant_id, body.net_assets, body.as_of)
+    return LessorFinancialsOut.model_validate(row)

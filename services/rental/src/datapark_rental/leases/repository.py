@@ -1,0 +1,146 @@
+"""All SQL of leases: terms, receivables, payments, usage, exposures and lessor figures."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_rental.leases.models import (
+    Lease,
+    LeasePayment,
+    LeaseReceivable,
+    LessorFinancials,
+    UsageRecord,
+)
+from datapark_rental.tables import PARTICIPANTS
+
+EXPOSED_STATES = ("approved", "signed", "awaiting_down_payment", "active", "terminated")
+"""States in which a lease counts against the lessor's concentration limits."""
+SERVICED_STATES = ("active", "terminated", "returned")
+"""States whose receivables are still collected: penalties accrue and payments are taken."""
+
+
+class LeaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: object) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def get(self, lease_id: uuid.UUID, *, for_update: bool = False) -> Lease | None:
+        query = select(Lease).where(Lease.id == lease_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def receivables(self, lease_id: uuid.UUID) -> list[LeaseReceivable]:
+        query = (
+            select(LeaseReceivable)
+            .where(LeaseReceivable.lease_id == lease_id)
+            .order_by(LeaseReceivable.due_date, LeaseReceivable.period, LeaseReceivable.kind)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def participant(self, participant_id: uuid.UUID) -> tuple[str, str | None] | None:
+        """The lessee as rental's participant projection knows it: (status, group id)."""
+        query = select(PARTICIPANTS.c.status, PARTICIPANTS.c.group_id).where(
+            PARTICIPANTS.c.id == participant_id
+        )
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (row.status, row.group_id)
+
+    async def net_assets(self, lessor_id: uuid.UUID) -> Decimal | None:
+        row = await self.session.get(LessorFinancials, lessor_id)
+        return None if row is None else row.net_assets
+
+    async def lessor_financials(self, lessor_id: uuid.UUID) -> LessorFinancials | None:
+        return await self.session.get(LessorFinancials, lessor_id)
+
+    async def exposure(
+        self,
+        lessor_id: uuid.UUID,
+        lessee_ids: Sequence[uuid.UUID] | None = None,
+        *,
+        group_id: str | None = None,
+    ) -> Decimal:
+        """Principal the lessor has financed and not yet recovered, to lessees or a group."""
+        unpaid = (
+            select(
+                LeaseReceivable.lease_id,
+                func.sum(LeaseReceivable.principal - LeaseReceivable.principal_paid).label("owed"),
+            )
+            .where(LeaseReceivable.kind.in_(("installment", "balloon")))
+            .group_by(LeaseReceivable.lease_id)
+            .subquery()
+        )
+        owed = func.coalesce(unpaid.c.owed, Lease.financed_principal)
+        query = (
+            select(func.coalesce(func.sum(owed), 0))
+            .select_from(Lease)
+            .outerjoin(unpaid, unpaid.c.lease_id == Lease.id)
+            .where(Lease.lessor_participant_id == lessor_id, Lease.state.in_(EXPOSED_STATES))
+        )
+        if group_id is not None:
+            members = select(PARTICIPANTS.c.id).where(PARTICIPANTS.c.group_id == group_id)
+            query = query.where(Lease.lessee_participant_id.in_(members))
+        elif lessee_ids is not None:
+            query = query.where(Lease.lessee_participant_id.in_(lessee_ids))
+        return Decimal((await self.session.execute(query)).scalar_one()).quantize(Decimal("0.01"))
+
+    async def usage_for_month(
+        self, lease_id: uuid.UUID, first: date, last: date
+    ) -> list[UsageRecord]:
+        query = (
+            select(UsageRecord)
+            .where(
+                UsageRecord.lease_id == lease_id,
+                UsageRecord.occurred_on >= first,
+                UsageRecord.occurred_on <= last,
+                UsageRecord.invoiced_month.is_(None),
+            )
+            .with_for_update()
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def payments(self, lease_id: uuid.UUID) -> list[LeasePayment]:
+        query = (
+            select(LeasePayment)
+            .where(LeasePayment.lease_id == lease_id)
+            .order_by(LeasePayment.created_at)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def leases_to_sweep(self, today: date, limit: int) -> list[Lease]:
+        """Serviced leases with something due by ``today`` that is unannounced or unpaid."""
+        due = (
+            select(LeaseReceivable.lease_id)
+            .where(
+                LeaseReceivable.due_date <= today,
+                (LeaseReceivable.announced_due.is_(False))
+                | (
+                    LeaseReceivable.principal_paid + LeaseReceivable.interest_paid
+                    < LeaseReceivable.principal + LeaseReceivable.interest
+                ),
+            )
+            .distinct()
+        )
+        query = (
+            select(Lease)
+            .where(Lease.state.in_(SERVICED_STATES), Lease.id.in_(due))
+            .order_by(Lease.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def mark_usage_invoiced(self, ids: Sequence[uuid.UUID], month: str) -> None:
+        if ids:
+            await self.session.execute(
+                update(UsageRecord).where(UsageRecord.id.in_(ids)).values(invoiced_month=month)
+            )

@@ -1,0 +1,74 @@
+"""The sweeper: what happens by itself, on a timer, in short transactions.
+
+Holds past their TTL expire and free their units; checked-out bookings past their end are
+flagged overdue; lease installments fall due, held credit is applied and penalties and
+delinquency buckets move. Rows are locked with ``SKIP LOCKED``, so several replicas can sweep
+side by side without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from fastapi import FastAPI
+
+from datapark_kit.db import Database
+from datapark_rental.bookings.service import BookingService
+from datapark_rental.leases.accounts import LeaseAccounts
+from datapark_rental.leases.service import LeaseService
+from datapark_rental.settings import RentalSettings
+
+log = logging.getLogger("datapark.rental.sweeper")
+
+
+async def sweep_once(database: Database, settings: RentalSettings) -> dict[str, int]:
+    """One pass; each kind of work in its own transaction."""
+    now = datetime.now(UTC)
+    ttl = timedelta(seconds=settings.hold_ttl_seconds)
+    async with database.unit_of_work() as session:
+        expired = await BookingService(session, ttl).expire_lapsed_holds(now)
+    async with database.unit_of_work() as session:
+        overdue = await BookingService(session, ttl).flag_overdue(now)
+    async with database.unit_of_work() as session:
+        leases = LeaseService(
+            session,
+            penalty_daily_rate=Decimal(settings.penalty_daily_rate),
+            grace_days=settings.penalty_grace_days,
+            termination_fee_rate=Decimal(settings.termination_fee_rate),
+        )
+        swept = await LeaseAccounts(leases).sweep(now.date())
+    return {"expired": expired, "overdue": overdue, "leases": swept}
+
+
+def sweeper(
+    settings: RentalSettings,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        database: Database = app.state.database
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await sweep_once(database, settings)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("sweep failed; trying again")
+                await asyncio.sleep(settings.sweep_seconds)
+
+        task = asyncio.create_task(loop(), name="rental-sweeper")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return run

@@ -1,0 +1,442 @@
+"""Leases over HTTP on the real Postgres and Kafka: the vectors of leasing.md through
+``POST /v1/lease-quotes``, the risk review, a financing lease from application to title
+transfer with its events read back from Kafka, payments, penalties and delinquency, early
+buyout, termination, the return of a long-term rental and a service lease's usage invoices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from integration.rental.rental_park import Park
+from support.helpers import eventually
+
+from datapark_contracts.events.rental import LeaseActivated
+from datapark_contracts.topics import RENTAL_ORDERS
+from datapark_contracts.verify import verify_chain
+from datapark_eventing.replay import replay
+
+pytestmark = pytest.mark.integration
+KAFKA = "127.0.0.1:9092"
+D = Decimal
+TODAY = datetime.now(UTC).date()
+VECTOR_1 = {
+    "mode": "financing",
+    "equipment_cost": "1000000",
+    "down_payment_rate": "0.10",
+    "term_months": 36,
+    "annual_rate": "0.06",
+    "start_date": "2024-01-15",
+}
+PROFILE = [str(x * 1000) for x in (50, 40, 60, 80, 100, 120, 150, 150, 120, 100, 80, 60)]
+
+
+class Leasing:
+    """One lessor with a financed unit on offer and its net assets on record."""
+
+    def __init__(
+        self, park: Park, lessor_id: uuid.UUID, lessor: dict[str, str], offering_id: uuid.UUID
+    ) -> None:
+        self.park, self.rental = park, park.rental
+        self.lessor_id, self.lessor, self.offering_id = lessor_id, lessor, offering_id
+
+    async def apply(self, lessee: dict[str, str], **overrides: Any) -> dict[str, Any]:
+        body = {
+            **VECTOR_1,
+            "start_date": TODAY.isoformat(),
+            "offering_id": str(self.offering_id),
+            "monthly_net_operating_cash_flow": "40000",
+        } | overrides
+        response = await self.rental.post("/v1/lease-applications", headers=lessee, json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def active(
+        self, lessee: dict[str, str], accepted_on: date, **overrides: Any
+    ) -> dict[str, Any]:
+        """Applied, approved, signed, down payment paid and activated on ``accepted_on``."""
+        lease = await self.apply(lessee, **overrides)
+        assert lease["state"] == "approved", lease["refusal"]
+        path = f"/v1/leases/{lease['id']}"
+        signed = (await self.rental.post(f"{path}/sign", headers=self.lessor)).json()
+        assert signed["state"] == "awaiting_down_payment"
+        paid = await self.rental.post(
+            f"{path}/payments", headers=lessee, json={"amount": signed["upfront_due"]}
+        )
+        assert paid.status_code == 201, paid.text
+        activated = await self.rental.post(
+            f"{path}/activate",
+            headers=self.lessor,
+            json={"delivery_accepted_on": accepted_on.isoformat()},
+        )
+        assert activated.status_code == 200, activated.text
+        return dict(activated.json())
+
+
+@pytest.fixture(scope="module")
+async def leasing(catalog: Any, rental: Any, token: Any) -> Leasing:
+    park = Park(catalog, rental, token)
+    lessor_id, lessor = await park.company()
+    unit_id = await park.unit(lessor, cost="1200000.00")
+    offering_id = await park.offering(lessor, unit_id=unit_id)
+    recorded = await rental.put(
+        f"/v1/lessors/{lessor_id}/financials",
+        headers=lessor,
+        json={"net_assets": "100000000", "as_of": TODAY.isoformat()},
+    )
+    assert recorded.status_code == 200, recorded.text
+    return Leasing(park, lessor_id, lessor, offering_id)
+
+
+async def quote(rental: Any, token: Any, **overrides: Any) -> Any:
+    return await rental.post(
+        "/v1/lease-quotes", headers=token("customer"), json=VECTOR_1 | overrides
+    )
+
+
+# --------------------------------------------------------------------------- quotes
+
+
+async def test_vector_0_through_the_api(rental, token) -> None:
+    response = await quote(
+        rental,
+        token,
+        equipment_cost="100",
+        down_payment_rate="0.25",
+        term_months=6,
+        annual_rate="0.07",
+    )
+    body = response.json()
+
+    assert response.status_code == 200, response.text
+    assert body["down_payment"] == "25.00"
+    assert [i["payment"] for i in body["items"]] == ["12.76"] * 5 + ["12.74"]
+
+
+async def test_vector_1_through_the_api(rental, token) -> None:
+    body = (await quote(rental, token)).json()
+    items = body["items"]
+
+    assert (body["down_payment"], body["financed_principal"]) == ("100000.00", "900000.00")
+    assert {i["payment"] for i in items[:35]} == {"27379.74"}
+    assert (items[0]["interest"], items[0]["principal"], items[0]["balance"]) == (
+        "4500.00",
+        "22879.74",
+        "877120.26",
+    )
+    assert items[1]["interest"] == "4385.60"
+    assert items[11]["balance"] == "617765.55"
+    assert (items[35]["payment"], items[35]["interest"]) == ("27379.90", "136.22")
+    assert body["totals"]["interest"] == "85670.80"
+    assert body["yield"]["apr"] == "0.060000"
+    assert items[0]["due_date"] == "2024-02-15"
+
+
+async def test_equal_principal_balloon_and_seasonal_vectors(rental, token) -> None:
+    equal = (await quote(rental, token, amortization="equal_principal")).json()
+    balloon = (await quote(rental, token, balloon="200000")).json()
+    seasonal = (
+        await quote(
+            rental,
+            token,
+            equipment_cost="100000",
+            term_months=12,
+            amortization="seasonal",
+            cash_flow_profile=PROFILE,
+        )
+    ).json()
+
+    assert equal["items"][0]["payment"] == "29500.00"
+    assert equal["totals"]["interest"] == "83250.00"
+    assert equal["present_value"] == "900000.00"
+    assert balloon["items"][0]["payment"] == "22295.36"
+    assert balloon["items"][35]["balance"] == "200000.00"
+    assert balloon["totals"]["interest"] == "102632.81"
+    assert balloon["present_value"] == "900000.00"
+    assert [i["payment"] for i in seasonal["items"]][:3] == ["3350.60", "5025.90", "6701.20"]
+    assert seasonal["items"][-1]["payment"] == "4188.25"
+    assert seasonal["present_value"] == "90000.00"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"term_months": 0}, "term_months"),
+        ({"annual_rate": "-0.01"}, "annual_rate"),
+        ({"down_payment_rate": "1"}, "down_payment_rate"),
+        ({"amortization": "seasonal"}, "cash_flow_profile"),
+    ],
+)
+async def test_bad_terms_are_refused_naming_the_field(rental, token, overrides, field) -> None:
+    response = await quote(rental, token, **overrides)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+# --------------------------------------------------------------------------- applications
+
+
+async def test_a_weak_dscr_is_refused_with_the_shortfall(leasing, park) -> None:
+    _, lessee = await park.company()
+    lease = await leasing.apply(lessee, monthly_net_operating_cash_flow="30000")
+
+    assert lease["state"] == "rejected"
+    assert [c["check"] for c in lease["refusal"]] == ["dscr"]
+    assert lease["refusal"][0]["value"] == "1.0957"
+    assert lease["refusal"][0]["shortfall"] == {"ratio": "0.1543", "monthly_cash_flow": "4224.68"}
+    facts = await park.sql(
+        "SELECT event_type, payload FROM rental.outbox WHERE subject = :s ORDER BY aggseq",
+        s=lease["id"],
+    )
+    assert [f[0].split(".")[3] for f in facts] == ["submitted", "rejected"]
+    assert '"failed_checks":[{"check":"dscr"' in facts[1][1]
+
+
+async def test_concentration_beyond_the_lessors_net_assets_is_refused(rental, park) -> None:
+    lessor_id, lessor = await park.company()
+    offering_id = await park.offering(lessor, unit_id=await park.unit(lessor))
+    await rental.put(
+        f"/v1/lessors/{lessor_id}/financials",
+        headers=lessor,
+        json={"net_assets": "2000000", "as_of": TODAY.isoformat()},
+    )
+    _, lessee = await park.company()
+
+    response = await rental.post(
+        "/v1/lease-applications",
+        headers=lessee,
+        json={
+            **VECTOR_1,
+            "offering_id": str(offering_id),
+            "monthly_net_operating_cash_flow": "40000",
+        },
+    )
+
+    refusal = response.json()["refusal"]
+    assert [c["check"] for c in refusal] == ["lessee_concentration"]
+    assert refusal[0]["shortfall"] == {"ratio": "0.1500", "amount": "300000.00"}
+
+
+# --------------------------------------------------------------------------- a whole lease
+
+
+async def test_a_financing_lease_is_activated_over_http_and_its_events_are_on_kafka(
+    leasing, park, rental
+) -> None:
+    lessee_id, lessee = await park.company()
+    lease = await leasing.active(lessee, TODAY)
+    lease_id = lease["id"]
+
+    assert lease["state"] == "active"
+    assert lease["activated_on"] == TODAY.isoformat()
+    assert lease["schedule"][0]["payment"] == "27379.74"
+
+    async def on_kafka() -> list[Any] | None:
+        found = [
+            r.envelope
+            async for r in replay(KAFKA, [RENTAL_ORDERS])
+            if r.envelope is not None and r.envelope.subject == lease_id
+        ]
+        return found if any(e.type.endswith("lease.activated.v1") for e in found) else None
+
+    envelopes = await eventually(on_kafka, timeout=30, interval=0.5)
+    assert [e.type.split(".")[3] for e in envelopes] == [
+        "submitted",
+        "approved",
+        "signed",
+        "down_payment_billed",
+        "payment_received",
+        "activated",
+    ]
+    assert verify_chain(envelopes) == []
+    activated = LeaseActivated.model_validate(envelopes[-1].data)
+    assert activated.lessee_participant_id == lessee_id
+    assert (activated.mode, activated.equipment_category) == ("financing_lease", "industrial_arm")
+    assert (activated.equipment_cost, activated.down_payment, activated.financed_principal) == (
+        D("1000000.00"),
+        D("100000.00"),
+        D("900000.00"),
+    )
+    assert activated.activated_on == TODAY
+    assert len(activated.schedule) == 36
+    assert activated.schedule[-1].payment == D("27379.90")
+    cloud = from_binary_event(
+        KafkaMessage(
+            headers=dict(envelopes[-1].headers()),
+            key=envelopes[-1].key,
+            value=envelopes[-1].value(),
+        )
+    )
+    assert cloud.get_type() == "datapark.rental.lease.activated.v1"
+
+
+async def test_payments_penalties_delinquency_and_credit(leasing, park, rental) -> None:
+    _, lessee = await park.company()
+    lease = await leasing.active(lessee, TODAY - timedelta(days=70))
+    path = f"/v1/leases/{lease['id']}"
+
+    async def delinquent() -> dict[str, Any] | None:
+        got = (await rental.get(path, headers=lessee)).json()
+        return got if got["delinquency_bucket"] == "31-60" else None
+
+    seen = await eventually(delinquent, timeout=30)
+    assert seen["days_past_due"] > 30
+    bad = await rental.post(
+        f"{path}/payments", headers=lessee, json={"amount": "100", "currency": "USD"}
+    )
+    assert bad.status_code == 422
+    assert (
+        await rental.post(f"{path}/payments", headers=lessee, json={"amount": "-5"})
+    ).status_code == 422
+
+    first = (await rental.post(f"{path}/payments", headers=lessee, json={"amount": "30000"})).json()
+    lines = [(a["period"], a["component"]) for a in first["allocations"]]
+    assert lines[:3] == [(1, "penalty"), (1, "interest"), (1, "principal")]
+    assert first["allocations"][1]["amount"] == "4500.00"
+    assert first["allocations"][2]["amount"] == "22879.74"
+    assert lines[3] == (2, "penalty")
+    assert first["credit_after"] == "0.00"
+
+    second = (
+        await rental.post(f"{path}/payments", headers=lessee, json={"amount": "60000"})
+    ).json()
+    assert D(second["credit_after"]) > 0  # an overpayment is held, never lost
+    after = (await rental.get(path, headers=lessee)).json()
+    assert (after["delinquency_bucket"], after["days_past_due"]) == ("0", 0)
+    assert after["credit"] == second["credit_after"]
+    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()
+    assert receivables[0]["penalty"] != "0.00"
+    assert receivables[2]["principal_paid"] == "0.00"  # not yet due: the credit waits for it
+    facts = await park.sql("SELECT event_type FROM rental.outbox WHERE subject = :s", s=lease["id"])
+    kinds = [f[0].split(".")[3] for f in facts]
+    assert kinds.count("installment_fell_due") == 2
+    assert kinds.count("installment_paid") == 2
+    assert "delinquency_changed" in kinds
+
+
+async def test_early_buyout_then_title_transfer(leasing, park, rental) -> None:
+    _, lessee = await park.company()
+    lease = await leasing.active(lessee, TODAY, buyout_price="1000", deposit="50000")
+    path = f"/v1/leases/{lease['id']}"
+
+    quoted = (await rental.get(f"{path}/buyout-quote", headers=lessee)).json()
+    assert quoted["outstanding_principal"] == "900000.00"
+    assert quoted["deposit_offset"] == "50000.00"
+    assert quoted["termination_fee"] == "18000.00"  # 2 % of 900,000
+    assert quoted["total"] == "869000.00"  # 900,000 + 18,000 + 1,000 − 50,000
+    short = await rental.post(f"{path}/buyout", headers=lessee, json={"amount": "868999.99"})
+    assert short.status_code == 422
+    bought = await rental.post(f"{path}/buyout", headers=lessee, json={"amount": quoted["total"]})
+    assert bought.json()["state"] == "paid_off"
+    assert (await rental.post(f"{path}/transfer-title", headers=lessee)).status_code == 403
+    transferred = await rental.post(f"{path}/transfer-title", headers=leasing.lessor)
+    assert transferred.json()["state"] == "title_transferred"
+
+
+async def test_termination_accelerates_and_leads_to_repossession(leasing, park, rental) -> None:
+    _, lessee = await park.company()
+    lease = await leasing.active(lessee, TODAY - timedelta(days=40))
+    path = f"/v1/leases/{lease['id']}"
+
+    statement = (await rental.get(f"{path}/termination-statement", headers=lessee)).json()
+    terminated = await rental.post(
+        f"{path}/terminate", headers=leasing.lessor, json={"reason": "payments stopped"}
+    )
+    assert terminated.status_code == 200, terminated.text
+    assert terminated.json()["state"] == "terminated"
+    assert terminated.json()["terminated_on"] == TODAY.isoformat()
+    assert D(statement["outstanding_principal"]) == D("900000.00")
+    assert D(statement["interest_due"]) == D("4500.00")
+    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()
+    assert {r["due_date"] for r in receivables[1:]} == {TODAY.isoformat()}
+    repossessed = await rental.post(f"{path}/repossess", headers=leasing.lessor)
+    assert repossessed.json()["state"] == "repossessed"
+
+
+async def test_a_long_term_rental_is_returned_and_closed(leasing, park, rental) -> None:
+    _, lessee = await park.company()
+    lease = await leasing.active(
+        lessee,
+        TODAY - timedelta(days=70),
+        mode="long_term",
+        term_months=2,
+        monthly_net_operating_cash_flow="600000",
+    )
+    path = f"/v1/leases/{lease['id']}"
+    returned = await rental.post(f"{path}/return-equipment", headers=leasing.lessor)
+    assert returned.json()["state"] == "returned"
+    refused = await rental.post(f"{path}/close", headers=leasing.lessor)
+    assert refused.status_code == 409
+
+    async def swept() -> list[dict[str, Any]] | None:  # penalties charged up to today
+        got = (await rental.get(path, headers=lessee)).json()
+        rows = (await rental.get(f"{path}/receivables", headers=lessee)).json()
+        return rows if got["days_past_due"] > 0 else None
+
+    rows = await eventually(swept, timeout=30)
+    owed = sum(
+        D(r[c]) - D(r[f"{c}_paid"]) for r in rows for c in ("principal", "interest", "penalty")
+    )
+    paid = await rental.post(
+        f"{path}/payments", headers=lessee, json={"amount": str(owed + D("10.00"))}
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["credit_after"] == "10.00"
+    closed = await rental.post(f"{path}/close", headers=leasing.lessor)
+    assert closed.json()["state"] == "closed", closed.text
+
+
+async def test_a_service_lease_is_invoiced_the_larger_of_usage_and_minimum(
+    leasing, park, rental
+) -> None:
+    _, lessee = await park.company()
+    this_month = TODAY.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    month_before = (last_month - timedelta(days=1)).replace(day=1)
+    lease = await leasing.active(lessee, month_before, mode="service")
+    path = f"/v1/leases/{lease['id']}"
+    for day, quantity in (
+        (month_before, "3"),
+        (last_month, "8"),
+        (last_month + timedelta(days=3), "4"),
+    ):
+        reported = await rental.post(
+            f"{path}/usage",
+            headers=lessee,
+            json={"quantity": quantity, "occurred_on": day.isoformat()},
+        )
+        assert reported.status_code == 201, reported.text
+
+    quiet = (
+        await rental.post(
+            f"{path}/usage-invoices",
+            headers=leasing.lessor,
+            json={"month": month_before.strftime("%Y-%m")},
+        )
+    ).json()
+    busy = (
+        await rental.post(
+            f"{path}/usage-invoices",
+            headers=leasing.lessor,
+            json={"month": last_month.strftime("%Y-%m")},
+        )
+    ).json()
+    twice = await rental.post(
+        f"{path}/usage-invoices",
+        headers=leasing.lessor,
+        json={"month": last_month.strftime("%Y-%m")},
+    )
+
+    assert (quiet["usage_amount"], quiet["amount"]) == ("15000.00", "40000.00")
+    assert (busy["usage_amount"], busy["amount"]) == ("60000.00", "60000.00")
+    assert twice.status_code == 409
+    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()
+    assert [(r["kind"], r["principal"]) for r in receivables] == [
+        ("usage", "40000.00"),
+        ("usage", "60000.00"),
+    ]
