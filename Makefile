@@ -30,6 +30,8 @@ migrate: deps stack
 
 migrate-test: deps stack
 	@for s in $(SERVICES); do DATAPARK_MIGRATIONS_DATABASE_URL=$(TEST_DB_URL) $(UV) run --frozen alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+	@# the models and the migrations must describe the same tables
+	@for s in $(SERVICES); do DATAPARK_MIGRATIONS_DATABASE_URL=$(TEST_DB_URL) $(UV) run --frozen alembic -c services/$$s/alembic.ini check || exit 1; done
 	@echo "[make] migrations applied to database datapark_test"
 
 topics: deps stack
@@ -57,7 +59,7 @@ test: deps stack migrate-test topics lint typecheck importlint
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
 bench: setup
-	@$(UV) run --frozen python bench/outbox_throughput.py
+	@$(UV) run --frozen python bench/outbox_relay.py
 
 stop:
 	@bash deploy/local/stack.sh down

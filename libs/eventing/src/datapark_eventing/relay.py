@@ -51,8 +51,10 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         batch_size: int = 200,
         max_backoff: float = 10.0,
+        listen: bool = True,
     ) -> None:
         self.service = service
+        self.listen = listen
         self.schema = schema
         self.dsn = asyncpg_dsn(database_url)
         self.bootstrap = bootstrap
@@ -93,7 +95,8 @@ class OutboxRelay:
                 await asyncio.sleep(self.poll_seconds)
             self.is_leader = True
             log.info("relay %s is the active relay", self.service)
-            await conn.add_listener(self.channel, self._on_notify)
+            if self.listen:
+                await conn.add_listener(self.channel, self._on_notify)
             await self._publish_forever(conn)
         finally:
             self.is_leader = False
