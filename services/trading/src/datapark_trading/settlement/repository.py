@@ -25,10 +25,14 @@ class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def hold_accounts(self, accounts: Iterable[Account], at: datetime) -> None:
-        """Open the accounts if new and lock their rows, in one global order (no deadlocks),
-        so movements on the same account serialise and each sees the other's entries."""
-        keys = sorted(set(accounts))
+    async def hold_accounts(
+        self, accounts: Iterable[Account], at: datetime, *, debited: Iterable[Account]
+    ) -> None:
+        """Open the accounts if new, and lock the rows of those about to be debited (in one
+        global order: no deadlocks) so two debits of one account serialise and the second
+        sees the first's entries. Accounts only credited need no lock: a credit cannot take
+        them below their floor."""
+        keys = sorted(set(accounts) | set(debited))
         if not keys:
             return
         await self.session.execute(
@@ -46,11 +50,14 @@ class LedgerRepository:
             )
             .on_conflict_do_nothing()
         )
+        held = sorted(a for a in set(debited) if a.floor is not None)
+        if not held:
+            return
         await self.session.execute(
             select(AccountRow.kind)
             .where(
                 tuple_(AccountRow.kind, AccountRow.holder, AccountRow.currency).in_(
-                    [(a.kind.value, a.holder, a.currency) for a in keys]
+                    [(a.kind.value, a.holder, a.currency) for a in held]
                 )
             )
             .order_by(AccountRow.kind, AccountRow.holder, AccountRow.currency)

@@ -63,14 +63,19 @@ class SettlementService:
         self.session = session
         self.repo = LedgerRepository(session)
 
-    async def _balances(self, at: datetime, *accounts: Account) -> dict[Account, Decimal]:
-        await self.repo.hold_accounts(accounts, at)
+    async def _balances(
+        self, at: datetime, *accounts: Account, debited: Account | None = None
+    ) -> dict[Account, Decimal]:
+        await self.repo.hold_accounts(accounts, at, debited=[] if debited is None else [debited])
         return await self.repo.balances(accounts)
 
     async def deposit(self, participant_id: uuid.UUID, amount: Money, at: datetime) -> Decimal:
         """Funds arrived from outside for ``participant_id``; returns the new available."""
         account = ledger.buyer(participant_id, amount.currency)
-        balances = await self._balances(at, account, ledger.external(amount.currency))
+        # the buyer row is held so the published "available" is exact under concurrent deposits
+        balances = await self._balances(
+            at, account, ledger.external(amount.currency), debited=account
+        )
         tx = ledger.deposit(tx_id=uuid7(), participant_id=participant_id, amount=amount, at=at)
         await self.repo.post(tx)
         available = balances[account] + amount.amount
@@ -100,9 +105,8 @@ class SettlementService:
         """Hold the buyer's money for ``agreement``; 422 ``insufficient_funds`` if short."""
         lock_id = uuid7()
         cur = amount.currency
-        balances = await self._balances(
-            at, ledger.buyer(agreement.consumer_id, cur), ledger.escrow(lock_id, cur)
-        )
+        buyer = ledger.buyer(agreement.consumer_id, cur)
+        balances = await self._balances(at, buyer, ledger.escrow(lock_id, cur), debited=buyer)
         held, tx = ledger.lock(
             balances,
             tx_id=uuid7(),
@@ -147,6 +151,7 @@ class SettlementService:
             ledger.seller(held.seller_id, cur),
             ledger.venue_fee(cur),
             ledger.buyer(held.buyer_id, cur),
+            debited=held.account,
         )
 
     async def claim(
