@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,15 @@ def migrated_database() -> str:
             capture_output=True,
         )
     return TEST_DATABASE_URL
+
+
+SESSION_STARTED = datetime.now(UTC)
+
+
+@pytest.fixture(scope="session")
+def session_started() -> datetime:
+    """When this test session began (replays of "our" part of the log start here)."""
+    return SESSION_STARTED
 
 
 @pytest.fixture(scope="session")

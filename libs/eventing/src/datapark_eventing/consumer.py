@@ -87,8 +87,12 @@ class EventConsumer:
         dlq_topic: str | None = None,
         poison_attempts: int = 3,
         max_backoff: float = 10.0,
+        consumer_name: str | None = None,
     ) -> None:
         self.group_id = group_id
+        # The inbox key: the logical consumer, stable across Kafka group ids, so two groups
+        # feeding one database (a blue/green switch, a test harness) never apply an event twice.
+        self.consumer_name = consumer_name or group_id
         self.topics = topics
         self.bootstrap = bootstrap
         self.database = database

@@ -36,6 +36,7 @@ def build_workers(
         group = consumer_group(settings.service_name)
         consumer = EventConsumer(
             group_id=settings.consumer_group_prefix + group.group_id,
+            consumer_name=group.group_id,
             topics=group.topics,
             bootstrap=settings.kafka_bootstrap,
             database=app.state.database,

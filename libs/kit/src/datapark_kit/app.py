@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Table, text
@@ -30,6 +31,7 @@ from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from datapark_kit.problems import install_problem_handlers
 from datapark_kit.settings import ServiceSettings
 from datapark_kit.telemetry import setup_tracing
+from datapark_kit.uow import UnitOfWorkRoute
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
 Workers = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -92,6 +94,7 @@ def create_app(
     readiness: Sequence[ReadinessCheck] = (),
     workers: Workers | None = None,
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    open_paths: frozenset[str] = frozenset(),
 ) -> FastAPI:
     """Build a service app. Resources are created in the lifespan, never at import time."""
 
@@ -127,6 +130,7 @@ def create_app(
         finally:
             await database.dispose()
 
+    _require_unit_of_work(routers, open_paths)
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     install_problem_handlers(app)
     for router in routers:
@@ -160,6 +164,22 @@ def create_app(
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
+
+
+def _require_unit_of_work(routers: Sequence[APIRouter], open_paths: frozenset[str]) -> None:
+    """Every write endpoint runs in the unit of work (transaction + Idempotency-Key); only the
+    declared open paths (the token endpoint) may do without. Checked when the app is built."""
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or not route.methods & {
+                "POST",
+                "PUT",
+                "PATCH",
+                "DELETE",
+            }:
+                continue
+            if route.path not in open_paths and not isinstance(route, UnitOfWorkRoute):
+                raise TypeError(f"{sorted(route.methods)} {route.path} must use UnitOfWorkRoute")
 
 
 async def _load_remote_jwks(verifier: TokenVerifier, url: str) -> None:

@@ -55,5 +55,6 @@ def build_app(settings: CatalogSettings | None = None) -> FastAPI:
         readiness=[kafka_readiness(settings)],
         workers=service_workers(settings, EVENTING),
         on_startup=on_startup,
+        open_paths=frozenset({"/v1/auth/token"}),
     )
     return app
