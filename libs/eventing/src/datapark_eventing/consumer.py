@@ -235,7 +235,7 @@ class EventConsumer:
             inserted = await session.execute(
                 insert(self.inbox)
                 .values(
-                    consumer=self.group_id,
+                    consumer=self.consumer_name,
                     event_id=envelope.id,
                     event_type=envelope.type,
                     topic=record.topic,

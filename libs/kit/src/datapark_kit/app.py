@@ -171,15 +171,11 @@ def _require_unit_of_work(routers: Sequence[APIRouter], open_paths: frozenset[st
     declared open paths (the token endpoint) may do without. Checked when the app is built."""
     for router in routers:
         for route in router.routes:
-            if not isinstance(route, APIRoute) or not route.methods & {
-                "POST",
-                "PUT",
-                "PATCH",
-                "DELETE",
-            }:
+            if not isinstance(route, APIRoute):
                 continue
-            if route.path not in open_paths and not isinstance(route, UnitOfWorkRoute):
-                raise TypeError(f"{sorted(route.methods)} {route.path} must use UnitOfWorkRoute")
+            writes = (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+            if writes and route.path not in open_paths and not isinstance(route, UnitOfWorkRoute):
+                raise TypeError(f"{sorted(writes)} {route.path} must use UnitOfWorkRoute")
 
 
 async def _load_remote_jwks(verifier: TokenVerifier, url: str) -> None:
