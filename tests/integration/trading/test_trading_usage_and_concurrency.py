@@ -117,6 +117,11 @@ async def test_metered_use_is_counted_charged_and_refused_past_the_limit(
     assert ended.json()["grant_revoked_at"] is not None
     revoked = await trading.post("/v1/usage", headers=p, json=use(1))
     assert revoked.status_code == 409
+    seen = await trading.get(
+        f"/v1/transfers/{tid}", headers=token("participant", participant_id=buyer)
+    )
+    assert (seen.json()["state"], seen.json()["access_token"]) == ("TERMINATED", None)
+    assert seen.json()["termination_reason"] == "contract dispute"
 
 
 async def test_receipt_is_confirmed_automatically_and_paid_once(catalog, trading, token) -> None:

@@ -69,6 +69,14 @@ async def request_transfer(
     return transfer_out(row)
 
 
+@router.get("/transfers/{transfer_id}", response_model=TransferOut)
+async def get_transfer(
+    transfer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> TransferOut:
+    """One delivery: its state, grant expiry, confirmation or termination (never the token)."""
+    return transfer_out(await TransferService(session).get(actor, transfer_id))
+
+
 @router.post("/transfers/{transfer_id}/start", response_model=TransferOut)
 async def start_transfer(
     transfer_id: uuid.UUID, body: TransferStart, session: SessionDep, actor: CurrentActor

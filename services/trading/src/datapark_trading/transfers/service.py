@@ -123,6 +123,14 @@ class TransferService:
         actor.ensure_party(agreement.provider_id, agreement.consumer_id, what="transfer")
         return row, agreement, agreement_value(agreement).party_of(actor.participant_id)
 
+    async def get(self, actor: Actor, transfer_id: uuid.UUID) -> TransferRow:
+        row = await self.repo.get(transfer_id)
+        if row is None:
+            raise NotFound("transfer not found")
+        agreement = await self._agreement(row.agreement_id)
+        actor.ensure_party(agreement.provider_id, agreement.consumer_id, what="transfer")
+        return row
+
     async def request(
         self, actor: Actor, agreement_id: uuid.UUID, confirm_after: timedelta, at: datetime
     ) -> TransferRow:
