@@ -11,7 +11,8 @@ import pytest
 from datapark_kit.errors import Conflict, InvalidState, Unprocessable
 from datapark_trading.money import Money
 from datapark_trading.settlement import ledger as lg
-from datapark_trading.settlement.ledger import AccountKind, Ledger, LockStatus, TxKind
+from datapark_trading.settlement.ledger import AccountKind, LockStatus, TxKind
+from datapark_trading.settlement.memory import Ledger
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 BUYER, SELLER = "buyer-1", "seller-1"

@@ -30,7 +30,8 @@ from datapark_trading.agreements.policy import UsagePolicy
 from datapark_trading.money import Money
 from datapark_trading.orders.pricing import Metered, MeterUnit
 from datapark_trading.settlement import ledger as lg
-from datapark_trading.settlement.ledger import AccountKind, Ledger, Lock, LockStatus
+from datapark_trading.settlement.ledger import AccountKind, Lock, LockStatus
+from datapark_trading.settlement.memory import Ledger
 from datapark_trading.transfers.metering import UsageMeter, UsageReport, record
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

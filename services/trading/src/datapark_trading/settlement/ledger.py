@@ -11,8 +11,8 @@ Accounts, one per holder and currency:
 
 A movement is a :class:`Transaction` whose signed entries sum to zero per currency (a positive
 amount raises the holder's balance). The planning functions below take the current balances
-and return the transaction a rule produces, refusing what would break a floor; :class:`Ledger`
-is the same ledger in memory (for tests and replays), checking every posting again.
+and return the transaction a rule produces, refusing what would break a floor; ``Ledger``
+(in :mod:`memory`) is the same ledger in memory, for tests and replays.
 
     deposit   external → buyer
     lock      buyer → escrow(lock)                       on agreement, with an expiry
@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from datapark_kit.errors import Conflict, InvalidState, ProblemError, Unprocessable
+from datapark_kit.errors import InvalidState, ProblemError, Unprocessable
 from datapark_trading.money import ZERO, Money, quantize, require_currency
 
 VENUE = "venue"
@@ -417,44 +417,3 @@ def expire(
         at=now,
         reason=f"lock expired at {held.expires_at.isoformat()}",
     )
-
-
-# --- the ledger in memory ----------------------------------------------------------------
-
-
-def balances_of(entries: Iterable[Entry]) -> dict[Account, Decimal]:
-    """Every account's balance, derived from the entries alone."""
-    totals: dict[Account, Decimal] = defaultdict(lambda: ZERO)
-    for entry in entries:
-        totals[entry.account] += entry.amount
-    return dict(totals)
-
-
-class Ledger:
-    """An append-only ledger in memory: postings are checked, balances derived from entries."""
-
-    def __init__(self) -> None:
-        self._transactions: list[Transaction] = []
-
-    @property
-    def transactions(self) -> tuple[Transaction, ...]:
-        return tuple(self._transactions)
-
-    def entries(self) -> Iterable[Entry]:
-        for tx in self._transactions:
-            yield from tx.entries
-
-    def balances(self) -> dict[Account, Decimal]:
-        return balances_of(self.entries())
-
-    def balance(self, account: Account) -> Decimal:
-        return sum((e.amount for e in self.entries() if e.account == account), ZERO)
-
-    def post(self, tx: Transaction | None) -> None:
-        """Append ``tx`` if every account it touches stays within its rules."""
-        if tx is None:
-            return
-        if any(t.id == tx.id for t in self._transactions):
-            raise Conflict(f"transaction {tx.id} was already posted", code="duplicate_transaction")
-        check(self.balances(), tx)
-        self._transactions.append(tx)
