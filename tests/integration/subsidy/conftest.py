@@ -78,7 +78,8 @@ def company(catalog: Any, subsidy: Any, token: Any) -> Any:
                     )
                 ).first()
 
-        await eventually(projected, timeout=20)
+        # the first company of a session may wait while the consumer catches up on the log
+        await eventually(projected, timeout=240, interval=0.25)
         return participant_id
 
     return register
