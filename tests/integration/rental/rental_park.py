@@ -13,7 +13,7 @@ from support.helpers import eventually, random_uscc
 from datapark_rental.fleet.models import FleetUnit, MaintenanceWindow, Offering
 from datapark_rental.tables import PARTICIPANTS
 
-PROJECTION_TIMEOUT = 30.0
+PROJECTION_TIMEOUT = 120.0  # the first test also waits for relays and the consumer group
 
 
 def hour_floor(moment: datetime) -> datetime:

@@ -298,3 +298,36 @@ async def test_cancellation_fee_and_extension(rental, park) -> None:
     assert cancelled["cancellation_fee"] == "1050.00"  # under 24 h notice: 50 % of 2,100
     hidden = await rental.get(f"/v1/bookings/{first['id']}", headers=other)
     assert hidden.status_code == 404
+
+
+async def test_a_checked_out_booking_past_its_end_is_flagged_overdue(rental, park) -> None:
+    lessor, _, offering_id = await lessor_with_unit(park)
+    _, customer = await park.company()
+    booking = (
+        await rental.post(
+            "/v1/bookings",
+            headers=customer,
+            json={
+                "offering_id": str(offering_id),
+                **period(datetime.now(UTC) + timedelta(minutes=5), 2),
+            },
+        )
+    ).json()
+    path = f"/v1/bookings/{booking['id']}"
+    await rental.post(f"{path}/confirm", headers=customer)
+    assert (await rental.post(f"{path}/check-out", headers=lessor)).status_code == 200
+    await park.sql(
+        "UPDATE rental.bookings SET reserved_from = now() - interval '3 hours', "
+        "start = now() - interval '2 hours', \"end\" = now() - interval '1 minute' "
+        "WHERE id = :b",
+        b=uuid.UUID(booking["id"]),
+    )
+
+    async def flagged() -> bool:
+        return bool((await rental.get(path, headers=customer)).json()["overdue"])
+
+    await eventually(flagged, timeout=20)
+    facts = await park.sql(
+        "SELECT event_type FROM rental.outbox WHERE subject = :s ORDER BY aggseq", s=booking["id"]
+    )
+    assert facts[-1][0] == "datapark.rental.booking.overdue_flagged.v1"

@@ -319,6 +319,26 @@ async def test_payments_penalties_delinquency_and_credit(leasing, park, rental) 
     assert "delinquency_changed" in kinds
 
 
+async def test_a_payment_replayed_with_its_idempotency_key_moves_money_once(
+    leasing, park, rental
+) -> None:
+    _, lessee = await park.company()
+    lease = await leasing.apply(lessee)
+    path = f"/v1/leases/{lease['id']}"
+    await rental.post(f"{path}/sign", headers=leasing.lessor)
+    key = {"Idempotency-Key": f"pay-{uuid.uuid4()}"}
+
+    first = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": "60000"})
+    again = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": "60000"})
+    other = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": "1"})
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    got = (await rental.get(path, headers=lessee)).json()
+    assert got["down_payment_paid"] == "60000.00"
+
+
 async def test_early_buyout_then_title_transfer(leasing, park, rental) -> None:
     _, lessee = await park.company()
     lease = await leasing.active(lessee, TODAY, buyout_price="1000", deposit="50000")
