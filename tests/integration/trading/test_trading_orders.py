@@ -115,7 +115,7 @@ async def test_order_delivery_confirmation_and_settlement(catalog, trading, toke
         ]
         return found if len(found) >= 3 else None
 
-    envelopes = await eventually(agreement_events, timeout=30, interval=0.5)
+    envelopes = await eventually(agreement_events, timeout=60, interval=0.5)
     assert [e.type.split(".")[3] for e in envelopes] == [
         "concluded",
         "escrow_locked",
@@ -181,7 +181,7 @@ async def test_only_listed_products_trade(catalog, trading, token) -> None:
         )
         return answer if answer.status_code == 409 else None
 
-    answer = await eventually(refused, timeout=30, interval=0.3)
+    answer = await eventually(refused, timeout=60, interval=0.3)
     assert answer.json()["state"] == "suspended"
     assert "only listed products trade" in answer.json()["detail"]
     assert (
@@ -217,7 +217,7 @@ async def test_delisting_applies_each_agreements_own_clause(catalog, trading, to
         got = await trading.get(f"/v1/agreements/{ends.json()['agreement']['id']}", headers=buyer_h)
         return got.json() if got.json()["status"] == "terminated" else None
 
-    ended = await eventually(terminated, timeout=30, interval=0.3)
+    ended = await eventually(terminated, timeout=60, interval=0.3)
     assert ended["termination_reason"] == "listing delisted"
     assert ended["terminated_by"] is None
     assert ended["escrow"]["status"] == "refunded"

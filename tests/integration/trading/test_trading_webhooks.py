@@ -116,7 +116,7 @@ async def test_signed_deliveries_retried_kept_and_redelivered(catalog, trading, 
             types = {r["headers"]["Datapark-Event-Type"] for r in receiver.accepted()}
             return wanted <= types
 
-        await eventually(all_delivered, timeout=30, interval=0.2)
+        await eventually(all_delivered, timeout=60, interval=0.2)
         now = datetime.now(UTC)
         for request in receiver.accepted():
             header = request["headers"][signing.HEADER]
@@ -158,7 +158,7 @@ async def test_signed_deliveries_retried_kept_and_redelivered(catalog, trading, 
         found = [d for d in items if d["event_type"].endswith("funds_deposited.v1")]
         return found[0] if found and found[0]["status"] == "exhausted" else None
 
-    kept = await eventually(exhausted, timeout=30, interval=0.3)
+    kept = await eventually(exhausted, timeout=60, interval=0.3)
     assert kept["attempts"] == 5
     assert all(a["status_code"] is None for a in kept["log"])
 

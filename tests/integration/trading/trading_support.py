@@ -45,7 +45,7 @@ async def participant(
             ).scalar_one_or_none()
         return status == "active"
 
-    await eventually(active, timeout=30)
+    await eventually(active, timeout=90)
     return pid
 
 
@@ -99,7 +99,7 @@ async def listed_product(
             row = await session.get(Listing, listing_id)
             return row is not None and row.tradable
 
-    await eventually(tradable, timeout=30)
+    await eventually(tradable, timeout=90)
     return pid, listing_id
 
 
