@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="session")
 def migrated_database() -> str:
-    """Only the schemas these tests use (catalog for registration, subsidy), so that another
+    """Only the schemas these tests use (catalog, rental, subsidy), so that another
     service's migration in progress cannot stop subsidy's tests."""
     url = os.environ.get(
         "DATAPARK_TEST_DATABASE_URL",
@@ -33,7 +33,7 @@ def migrated_database() -> str:
         f"{os.environ.get('DATAPARK_PG_PORT', '54329')}/datapark_test",
     )
     env = {**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": url}
-    for service in ("catalog", "subsidy"):
+    for service in ("catalog", "rental", "subsidy"):
         subprocess.run(
             [
                 sys.executable,
