@@ -31,8 +31,10 @@ TEST_DATABASE_URL = os.environ.get(
     f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test",
 )
 SERVICES = ("catalog", "trading", "rental", "subsidy")
-# Test consumers join their own groups so a running `make run` never takes their records.
-GROUP_PREFIX = f"test-{uuid.uuid4().hex[:8]}."
+# Test consumers join groups of their own, so a running `make run` (another database) never
+# takes their records; the groups are stable, so a new session resumes where the last one
+# stopped instead of re-reading the whole local log.
+GROUP_PREFIX = "test."
 
 
 def service_settings(service: str, **overrides: Any) -> Any:

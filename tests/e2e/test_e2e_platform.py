@@ -33,7 +33,7 @@ def _env(service: str, index: int) -> dict[str, str]:
         f"{prefix}PORT": str(BASE_PORT + index + 1),
         f"{prefix}DATABASE_URL": DB_URL,
         f"{prefix}LOG_JSON": "false",
-        f"{prefix}CONSUMER_GROUP_PREFIX": f"e2e-{os.getpid()}.",
+        f"{prefix}CONSUMER_GROUP_PREFIX": "e2e.",
         f"{prefix}RELAY_POLL_SECONDS": "1.0",
     }
 
