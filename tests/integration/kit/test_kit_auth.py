@@ -206,3 +206,29 @@ async def test_unsupported_grant_and_missing_form_fields_are_422(catalog) -> Non
     missing = await catalog.post("/v1/auth/token", data={"grant_type": "client_credentials"})
     assert missing.status_code == 422
     assert {"client_id", "client_secret"} <= {e["field"] for e in missing.json()["errors"]}
+
+
+async def test_bootstrap_creates_the_first_operator_only_once(catalog) -> None:
+    from sqlalchemy import update
+
+    from datapark_catalog.bootstrap import bootstrap
+    from datapark_catalog.participants.models import Participant
+
+    database = catalog.app.state.database
+    async with database.unit_of_work() as session:
+        # Other tests have created operators; hide them for this check.
+        hidden = (await session.execute(
+            update(Participant).where(Participant.roles.contains(["operator"]))
+            .values(roles=["participant"]).returning(Participant.id))).scalars().all()
+    try:
+        client_id, secret = await bootstrap(database, "Park Ops", random_uscc(), "620102")
+        issued = await _exchange(catalog, client_id, secret)
+        assert issued.status_code == 200
+        assert jwt.decode(issued.json()["access_token"],
+                          options={"verify_signature": False})["roles"] == ["operator"]
+        with pytest.raises(SystemExit, match="already exists"):
+            await bootstrap(database, "Second Ops", random_uscc(), "620102")
+    finally:
+        async with database.unit_of_work() as session:
+            await session.execute(update(Participant).where(Participant.id.in_(hidden))
+                                  .values(roles=["operator"]))

@@ -17,7 +17,9 @@ from datapark_contracts.topics import Topic, all_topics
 log = logging.getLogger("datapark.topics")
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[Topic] | None = None) -> list[str]:
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[Topic] | None = None, *, replication_factor: int = 1
+) -> list[str]:
     """Create every missing topic; return the names created."""
     wanted = list(topics if topics is not None else all_topics())
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -31,7 +33,7 @@ async def ensure_topics(bootstrap: str, topics: Iterable[Topic] | None = None) -
                     NewTopic(
                         t.name,
                         num_partitions=t.partitions,
-                        replication_factor=1,
+                        replication_factor=replication_factor,
                         topic_configs=t.config,
                     )
                     for t in missing
@@ -45,7 +47,8 @@ async def ensure_topics(bootstrap: str, topics: Iterable[Topic] | None = None) -
 def main() -> None:
     port = os.environ.get("DATAPARK_KAFKA_PORT", "9092")
     bootstrap = os.environ.get("DATAPARK_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}")
-    created = asyncio.run(ensure_topics(bootstrap))
+    replicas = int(os.environ.get("DATAPARK_KAFKA_REPLICATION_FACTOR", "1"))
+    created = asyncio.run(ensure_topics(bootstrap, replication_factor=replicas))
     print(f"topics: created {len(created)}: {', '.join(created) or '-'}")
 
 

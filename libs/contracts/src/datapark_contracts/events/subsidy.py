@@ -50,6 +50,10 @@ class ClaimSnapshot(EventPayload):
     lease_id: uuid.UUID | None = Field(description="the lease an automatic claim comes from")
     designation_id: str | None = Field(description="the designation an application is for")
     period: str = Field(description="budget period: a calendar year or designation:<id>")
+    basis: str = Field(
+        default="schedule",
+        description="what the amount rests on: schedule, usage:<YYYY-MM> or application",
+    )
     status: ClaimStatus
     entitled: Amount = Field(description="what the rule (or the application) asks for, CNY")
     granted: Amount | None = Field(description="what the review and the budget granted, CNY")

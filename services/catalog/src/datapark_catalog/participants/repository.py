@@ -30,6 +30,10 @@ class ParticipantRepository:
         query = select(Participant).where(Participant.uscc == uscc)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def has_role_holder(self, role: str) -> bool:
+        query = select(Participant.id).where(Participant.roles.contains([role])).limit(1)
+        return (await self.session.execute(query)).first() is not None
+
     async def page(
         self, *, after: uuid.UUID | None, limit: int, only: uuid.UUID | None = None
     ) -> list[Participant]:
