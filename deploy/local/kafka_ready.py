@@ -5,6 +5,7 @@ Sends a Metadata v4 request (supported by Kafka 3.x and 4.x) and exits 0 when th
 answers with at least one live broker; prints the broker list and cluster id.
 Usage: kafka_ready.py HOST PORT [TIMEOUT_SECONDS]
 """
+
 import socket
 import struct
 import sys
@@ -32,7 +33,9 @@ def probe(host: str, port: int, timeout: float) -> tuple[list[tuple[int, str, in
     client_id = b"datapark-ready"
     # Request header v1 (api_key=3 Metadata, api_version=4, correlation_id, client_id)
     # Body v4: topics = null (-1 => all topics), allow_auto_topic_creation = false
-    body = struct.pack(">hhih", 3, 4, 42, len(client_id)) + client_id + struct.pack(">i?", -1, False)
+    body = (
+        struct.pack(">hhih", 3, 4, 42, len(client_id)) + client_id + struct.pack(">i?", -1, False)
+    )
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.settimeout(timeout)
         sock.sendall(struct.pack(">i", len(body)) + body)
@@ -58,7 +61,7 @@ def main() -> int:
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
     try:
         brokers, cluster_id = probe(host, port, timeout)
-    except Exception as exc:  # noqa: BLE001 - probe: any failure means "not ready"
+    except Exception as exc:
         print(f"not ready: {exc}", file=sys.stderr)
         return 1
     if not brokers:

@@ -217,18 +217,29 @@ async def test_bootstrap_creates_the_first_operator_only_once(catalog) -> None:
     database = catalog.app.state.database
     async with database.unit_of_work() as session:
         # Other tests have created operators; hide them for this check.
-        hidden = (await session.execute(
-            update(Participant).where(Participant.roles.contains(["operator"]))
-            .values(roles=["participant"]).returning(Participant.id))).scalars().all()
+        hidden = (
+            (
+                await session.execute(
+                    update(Participant)
+                    .where(Participant.roles.contains(["operator"]))
+                    .values(roles=["participant"])
+                    .returning(Participant.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
     try:
         client_id, secret = await bootstrap(database, "Park Ops", random_uscc(), "620102")
         issued = await _exchange(catalog, client_id, secret)
         assert issued.status_code == 200
-        assert jwt.decode(issued.json()["access_token"],
-                          options={"verify_signature": False})["roles"] == ["operator"]
+        assert jwt.decode(issued.json()["access_token"], options={"verify_signature": False})[
+            "roles"
+        ] == ["operator"]
         with pytest.raises(SystemExit, match="already exists"):
             await bootstrap(database, "Second Ops", random_uscc(), "620102")
     finally:
         async with database.unit_of_work() as session:
-            await session.execute(update(Participant).where(Participant.id.in_(hidden))
-                                  .values(roles=["operator"]))
+            await session.execute(
+                update(Participant).where(Participant.id.in_(hidden)).values(roles=["operator"])
+            )
