@@ -14,13 +14,16 @@ from support.helpers import eventually
 
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
+from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_contracts.events.rental import (
     BookingClosed,
     LeaseActivated,
+    LeaseUsageInvoiced,
     QuoteLine,
     ScheduledPayment,
 )
 from datapark_contracts.ids import uuid7
+from datapark_contracts.payloads import EventPayload
 from datapark_eventing.kafka import make_producer
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.tables import EVENTING
@@ -69,13 +72,13 @@ def _activated(lease_id: uuid.UUID, lessee: uuid.UUID) -> LeaseActivated:
     )
 
 
-def _envelope(payload: LeaseActivated, aggseq: int) -> Envelope:
+def _envelope(payload: EventPayload, aggseq: int) -> Envelope:
     return Envelope(
         id=uuid7(),
         source="/datapark/rental",
         type=payload.event_type,
         subject=payload.aggregate_id(),
-        time=payload.occurred_at,
+        time=datetime.now(UTC),
         data=payload.to_data(),
         aggseq=aggseq,
         prevhash=GENESIS_HASH,
@@ -201,3 +204,80 @@ async def test_a_closed_short_term_rental_in_xiongan_earns_10_percent(
     assert [(c.policy, c.period, c.entitled) for c in found] == [
         ("xiongan_robot_leasing", "2026", Decimal("2000.00"))
     ]  # 20,000.01 x 10 % = 2,000.001
+
+
+def _invoice(
+    lease_id: uuid.UUID, lessee: uuid.UUID, month: str, due: date, amount: str
+) -> LeaseUsageInvoiced:
+    return LeaseUsageInvoiced(
+        lease_id=lease_id,
+        lessee_participant_id=lessee,
+        occurred_at=datetime.now(UTC),
+        month=month,
+        period=1,
+        usage=Decimal("6"),
+        usage_unit="procedure",
+        unit_price=Decimal("5000.00"),
+        usage_amount=Decimal(amount),
+        monthly_minimum=Decimal("20000.00"),
+        amount=Decimal(amount),
+        due_date=due,
+    )
+
+
+async def test_a_service_lease_earns_on_its_usage_invoices_in_the_year_they_fall_due(
+    subsidy: Any, company: Any
+) -> None:
+    participant = await company("130629", "Rongcheng Hospital Services Co.")
+    lease_id = uuid.uuid4()
+    activation = _activated(lease_id, participant).model_copy(
+        update={"mode": "service_lease", "equipment_category": RobotCategory.SURGICAL}
+    )
+    december = _invoice(lease_id, participant, "2025-12", date(2025, 12, 31), "30000.00")
+    january = _invoice(lease_id, participant, "2026-01", date(2026, 1, 31), "40000.00")
+    envelopes = [
+        _envelope(activation, 7),
+        _envelope(december, 8),
+        _envelope(january, 9),
+        _envelope(december, 8),
+    ]  # the December invoice republished
+    producer = make_producer(KAFKA, client_id="subsidy-test")
+    await producer.start()
+    try:
+        for envelope, payload in zip(
+            envelopes, [activation, december, january, december], strict=True
+        ):
+            await producer.send_and_wait(
+                payload.topic, envelope.value(), key=envelope.key, headers=envelope.headers()
+            )
+    finally:
+        await producer.stop()
+
+    inbox = EVENTING.inbox
+
+    async def all_handled() -> bool:
+        async with subsidy.app.state.database.unit_of_work() as session:
+            ids = set(
+                (
+                    await session.execute(
+                        select(inbox.c.event_id).where(
+                            inbox.c.event_id.in_([e.id for e in envelopes])
+                        )
+                    )
+                ).scalars()
+            )
+        return len(ids) == len(envelopes)
+
+    await eventually(all_handled, timeout=30)
+    async with subsidy.app.state.database.unit_of_work() as session:
+        found = list(
+            (
+                await session.execute(
+                    select(Claim).where(Claim.lease_id == lease_id).order_by(Claim.period)
+                )
+            ).scalars()
+        )
+    assert [(c.policy, c.period, c.basis, c.entitled) for c in found] == [
+        ("xiongan_robot_leasing", "2025", "usage:2025-12", Decimal("3000.00")),
+        ("xiongan_robot_leasing", "2026", "usage:2026-01", Decimal("4000.00")),
+    ]

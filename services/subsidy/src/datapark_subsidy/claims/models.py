@@ -30,8 +30,10 @@ class Claim(Base):
 
     __tablename__ = "claims"
     __table_args__ = (
-        # A lease makes at most one claim per policy and period, whatever is replayed.
-        UniqueConstraint("lease_id", "policy", "period", name="uq_claims_lease_policy_period"),
+        # A lease makes at most one claim per policy, period and basis, whatever is replayed.
+        UniqueConstraint(
+            "lease_id", "policy", "period", "basis", name="uq_claims_lease_policy_period"
+        ),
         CheckConstraint("entitled > 0", name="entitled_positive"),
         CheckConstraint(
             "granted IS NULL OR (granted >= 0 AND granted <= entitled)",
@@ -48,6 +50,9 @@ class Claim(Base):
     lease_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     designation_id: Mapped[str | None] = mapped_column(String(100))
     period: Mapped[str] = mapped_column(String(120))
+    basis: Mapped[str] = mapped_column(String(40), default="schedule")
+    """What the amount rests on: ``schedule`` (the lease's payments as activated),
+    ``usage:<YYYY-MM>`` (a service lease's usage invoice), ``application``."""
     earned_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(30))
     entitled: Mapped[Decimal] = mapped_column(MONEY)

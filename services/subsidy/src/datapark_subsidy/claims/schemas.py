@@ -72,6 +72,7 @@ class ClaimOut(BaseModel):
     lease_id: uuid.UUID | None
     designation_id: str | None
     period: str
+    basis: str
     earned_on: date
     status: ClaimStatus
     entitled: Money
@@ -92,6 +93,7 @@ class ClaimOut(BaseModel):
             lease_id=claim.lease_id,
             designation_id=claim.designation_id,
             period=claim.period,
+            basis=claim.basis,
             earned_on=claim.earned_on,
             status=ClaimStatus(claim.status),
             entitled=Money.of(claim.entitled),

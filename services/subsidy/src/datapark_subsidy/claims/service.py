@@ -77,6 +77,7 @@ def _snapshot(claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> ClaimSn
         lease_id=claim.lease_id,
         designation_id=claim.designation_id,
         period=claim.period,
+        basis=claim.basis,
         status=claim.status,
         entitled=claim.entitled,
         granted=claim.granted,
@@ -101,12 +102,14 @@ class ClaimService:
     # ------------------------------------------------------------------ opening claims
 
     async def open_lease_claims(
-        self, lease: LeaseFacts, lease_id: uuid.UUID, lessee: Lessee
+        self, lease: LeaseFacts, lease_id: uuid.UUID, lessee: Lessee, basis: str = "schedule"
     ) -> tuple[Ineligible, ...]:
         """Create the claims a lease is entitled to (status ``under_review``), at most once.
 
-        A replayed or duplicated event finds the claims already there (unique per lease,
-        policy and period) and creates nothing.
+        ``lease.payments`` are the payments this call rests on (``basis``): the schedule at
+        activation, or one usage invoice of a service lease. A replayed or duplicated event
+        finds the claims already there (unique per lease, policy, period and basis) and creates
+        nothing.
         """
         existing = await self.repo.for_lease(lease_id)
         drawn = {PolicyCode(c.policy) for c in existing if S(c.status) not in _NOT_DRAWN}
@@ -118,6 +121,7 @@ class ClaimService:
                 designation_id=None,
                 status=S.UNDER_REVIEW,
                 documents=[],
+                basis=basis,
             )
         return assessment.ineligible
 
@@ -153,6 +157,7 @@ class ClaimService:
             designation_id=designation_id,
             status=S.DRAFT,
             documents=documents,
+            basis="application",
         )
         if submit:
             await self._move(claim, A.SUBMIT, ClaimSubmitted)
@@ -166,6 +171,7 @@ class ClaimService:
         designation_id: str | None,
         status: ClaimStatus,
         documents: list[dict[str, str]],
+        basis: str,
     ) -> Claim:
         now = datetime.now(UTC)
         values: dict[str, Any] = {
@@ -175,6 +181,7 @@ class ClaimService:
             "lease_id": lease_id,
             "designation_id": designation_id,
             "period": entitlement.period,
+            "basis": basis,
             "earned_on": entitlement.earned_on,
             "status": status.value,
             "entitled": entitlement.amount,
@@ -187,12 +194,13 @@ class ClaimService:
             "created_at": now,
             "updated_at": now,
         }
+        policy = values["policy"]
         if lease_id is not None:
             if not await self.repo.add_for_lease(values):
                 existing = [
                     c
                     for c in await self.repo.for_lease(lease_id)
-                    if c.policy == values["policy"] and c.period == values["period"]
+                    if (c.policy, c.period, c.basis) == (policy, entitlement.period, basis)
                 ]
                 return existing[0]
             claim = await self.repo.get(values["id"])

@@ -10,7 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope
-from datapark_contracts.events.rental import BookingClosed, LeaseActivated, LeaseTerminated
+from datapark_contracts.events.rental import (
+    BookingClosed,
+    LeaseActivated,
+    LeaseTerminated,
+    LeaseUsageInvoiced,
+)
 from datapark_eventing.consumer import Handler
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.leases.service import LeaseService
@@ -35,8 +40,11 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             down_payment=payload.down_payment,
             activated_on=payload.activated_on,
             # the schedule's payments (rent or installments); the down payment is the
-            # lessee's own equity and earns nothing under a per-payment rule
-            payments=[(p.due_date, p.payment) for p in payload.schedule],
+            # lessee's own equity and earns nothing under a per-payment rule. A service
+            # lease's payments are its usage invoices, not the plan it was priced on.
+            payments=[]
+            if payload.mode == "service_lease"
+            else [(p.due_date, p.payment) for p in payload.schedule],
             aggseq=envelope.aggseq,
         )
 
@@ -65,8 +73,19 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             aggseq=envelope.aggseq,
         )
 
+    async def usage_invoiced(
+        session: AsyncSession, envelope: Envelope, payload: LeaseUsageInvoiced
+    ) -> None:
+        await LeaseService(session, params).usage_invoiced(
+            lease_id=payload.lease_id,
+            month=payload.month,
+            due_on=payload.due_date,
+            amount=payload.amount,
+        )
+
     return {
         BookingClosed.event_type: booking_closed,
+        LeaseUsageInvoiced.event_type: usage_invoiced,
         LeaseActivated.event_type: activated,
         LeaseTerminated.event_type: terminated,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -86,6 +86,27 @@ class LeaseService:
         record.updated_at = datetime.now(UTC)
         await self.session.flush()
         await self.claims.claw_back(record.id, record.activated_on, terminated_on)
+
+    async def usage_invoiced(
+        self, *, lease_id: uuid.UUID, month: str, due_on: date, amount: Decimal
+    ) -> None:
+        """A service lease's monthly usage invoice: its payments are these invoices, so each
+        one may earn a (Xiong'an) claim for the year it falls due in."""
+        record = await self.repo.get(lease_id, for_update=True)
+        if record is None or amount <= 0:
+            return  # a lease subsidy never saw activated draws nothing
+        payment = [due_on.isoformat(), f"{amount:.2f}"]
+        if payment not in record.payments:
+            record.payments = [*record.payments, payment]
+            record.updated_at = datetime.now(UTC)
+            await self.session.flush()
+        if not record.assessed:
+            return  # the assessment, once the lessee is known, counts every payment
+        lessee = await ParticipantDirectory(self.session).lessee(record.participant_id)
+        if lessee is None:
+            return
+        invoice = replace(lease_facts(record), payments=(Payment(due_on, amount),))
+        await self.claims.open_lease_claims(invoice, record.id, lessee, basis=f"usage:{month}")
 
     async def participant_known(self, participant_id: uuid.UUID) -> None:
         """A participant arrived or changed: assess its leases that were waiting for it."""
