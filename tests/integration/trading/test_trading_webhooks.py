@@ -142,9 +142,10 @@ async def test_signed_deliveries_retried_kept_and_redelivered(catalog, trading, 
         assert [a["status_code"] for a in first["log"]] == [503, 503, 200]
         times = [datetime.fromisoformat(a["at"]) for a in first["log"]]
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        # the backoff schedule (0.2 s, then 0.4 s in the test environment) is a floor: a busy
+        # sender may be later, never earlier
         assert gaps[0] >= 0.2
         assert gaps[1] >= 0.4
-        assert gaps[1] > gaps[0]
     finally:
         receiver.stop()
 
