@@ -2,7 +2,7 @@
 
 Rental's facts arrive through the inbox (a duplicate never reaches us); the projection is
 idempotent by state as well (``aggseq`` guard, ``assessed`` flag under a row lock, unique
-claim per lease, policy and period), so replays never make a second claim. A lease whose
+claim per lease, policy, period and basis), so replays never make a second claim. A lease whose
 lessee subsidy does not know yet waits, unassessed, until the participant arrives.
 """
 
