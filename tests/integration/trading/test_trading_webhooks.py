@@ -134,11 +134,15 @@ async def test_signed_deliveries_retried_kept_and_redelivered(catalog, trading, 
         assert order_event["data"]["order_id"] == placed.json()["id"]
 
         # every delivery failed twice and got through on the third attempt, with growing waits
-        log = (
-            await trading.get(f"/v1/webhook-subscriptions/{sid}/deliveries", headers=partner_h)
-        ).json()["items"]
-        first = next(d for d in log if d["event_type"].endswith("order.placed.v1"))
-        assert first["status"] == "delivered"
+        async def logged_as_delivered() -> Any:
+            # the sender records the outcome just after the receiver has answered
+            log = (
+                await trading.get(f"/v1/webhook-subscriptions/{sid}/deliveries", headers=partner_h)
+            ).json()["items"]
+            found = [d for d in log if d["event_type"].endswith("order.placed.v1")]
+            return found[0] if found and found[0]["status"] == "delivered" else None
+
+        first = await eventually(logged_as_delivered, timeout=30, interval=0.2)
         assert [a["status_code"] for a in first["log"]] == [503, 503, 200]
         times = [datetime.fromisoformat(a["at"]) for a in first["log"]]
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
