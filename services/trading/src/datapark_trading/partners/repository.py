@@ -33,7 +33,3 @@ class PartnerRepository:
     async def participant_status(self, participant_id: uuid.UUID) -> str | None:
         query = select(PARTICIPANTS.c.status).where(PARTICIPANTS.c.id == participant_id)
         return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def participant_roles(self, participant_id: uuid.UUID) -> list[str] | None:
-        query = select(PARTICIPANTS.c.roles).where(PARTICIPANTS.c.id == participant_id)
-        return (await self.session.execute(query)).scalar_one_or_none()

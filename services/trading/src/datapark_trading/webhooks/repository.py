@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,7 +123,7 @@ class WebhookRepository:
         await self.session.flush()
 
     async def deliveries(
-        self, subscription_id: uuid.UUID, *, limit: int, before: datetime | None = None
+        self, subscription_id: uuid.UUID, *, limit: int
     ) -> Sequence[WebhookDeliveryRow]:
         query = (
             select(WebhookDeliveryRow)
@@ -131,8 +131,6 @@ class WebhookRepository:
             .order_by(WebhookDeliveryRow.created_at.desc(), WebhookDeliveryRow.id.desc())
             .limit(limit)
         )
-        if before is not None:
-            query = query.where(or_(WebhookDeliveryRow.created_at < before))
         return (await self.session.execute(query)).scalars().all()
 
     async def attempts(self, delivery_id: uuid.UUID) -> Sequence[WebhookAttemptRow]:
