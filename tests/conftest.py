@@ -31,10 +31,10 @@ TEST_DATABASE_URL = os.environ.get(
     f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test",
 )
 SERVICES = ("catalog", "trading", "rental", "subsidy")
-# Test consumers join groups of their own, so a running `make run` (another database) never
-# takes their records; the groups are stable, so a new session resumes where the last one
-# stopped instead of re-reading the whole local log.
-GROUP_PREFIX = "test."
+# Each session's consumers join groups of their own (so neither a running `make run` nor
+# another test session takes their records), positioned at the end of the log when the
+# session starts: a session handles the events it produces, not the machine's whole history.
+GROUP_PREFIX = f"test-{uuid.uuid4().hex[:8]}."
 
 
 def service_settings(service: str, **overrides: Any) -> Any:
@@ -99,7 +99,38 @@ async def kafka_topics() -> str:
     from datapark_eventing.topics import ensure_topics
 
     await ensure_topics(KAFKA)
+    await start_groups_at_end(GROUP_PREFIX)
     return KAFKA
+
+
+async def start_groups_at_end(prefix: str) -> None:
+    """Commit, for every service's consumer group under ``prefix``, the current end offsets."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from datapark_contracts.topics import CONSUMER_GROUPS
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(
+            sorted({t for g in CONSUMER_GROUPS for t in g.topics})
+        )
+    finally:
+        await admin.close()
+    partitions = {d["topic"]: [p["partition"] for p in d["partitions"]] for d in described}
+    for group in CONSUMER_GROUPS:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=KAFKA, group_id=prefix + group.group_id, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            tps = [TopicPartition(t, p) for t in group.topics for p in partitions[t]]
+            consumer.assign(tps)
+            ends = await consumer.end_offsets(tps)
+            await consumer.commit({tp: offset for tp, offset in ends.items()})
+        finally:
+            await consumer.stop()
 
 
 @pytest.fixture(scope="session")

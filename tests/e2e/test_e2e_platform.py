@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("catalog", "trading", "rental", "subsidy")
 BASE_PORT = int(os.environ.get("DATAPARK_E2E_BASE_PORT", "18000"))
 PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
+E2E_GROUPS = f"e2e-{os.getpid()}."
 DB_URL = f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test"
 
 
@@ -33,14 +34,23 @@ def _env(service: str, index: int) -> dict[str, str]:
         f"{prefix}PORT": str(BASE_PORT + index + 1),
         f"{prefix}DATABASE_URL": DB_URL,
         f"{prefix}LOG_JSON": "false",
-        f"{prefix}CONSUMER_GROUP_PREFIX": "e2e.",
+        f"{prefix}CONSUMER_GROUP_PREFIX": E2E_GROUPS,
         f"{prefix}RELAY_POLL_SECONDS": "1.0",
     }
 
 
 @pytest.fixture(scope="module")
+async def e2e_groups(kafka_topics: str) -> str:
+    """The e2e services' consumer groups, positioned at the end of the log."""
+    from conftest import start_groups_at_end
+
+    await start_groups_at_end(E2E_GROUPS)
+    return E2E_GROUPS
+
+
+@pytest.fixture(scope="module")
 def platform(
-    migrated_database: str, tmp_path_factory: pytest.TempPathFactory
+    migrated_database: str, e2e_groups: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     logs = tmp_path_factory.mktemp("e2e-logs")
     processes = []

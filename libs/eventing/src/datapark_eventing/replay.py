@@ -38,6 +38,7 @@ class ReplayedRecord:
     offset: int
     envelope: Envelope | None
     error: str | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 async def replay(
@@ -80,7 +81,12 @@ async def replay(
                     except MalformedEvent as exc:
                         envelope, error = None, str(exc)
                     yield ReplayedRecord(
-                        record.topic, record.partition, record.offset, envelope, error
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        envelope,
+                        error,
+                        tuple(record.headers or ()),
                     )
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
     finally:
