@@ -128,7 +128,7 @@ async def start_groups_at_end(prefix: str) -> None:
             tps = [TopicPartition(t, p) for t in group.topics for p in partitions[t]]
             consumer.assign(tps)
             ends = await consumer.end_offsets(tps)
-            await consumer.commit({tp: offset for tp, offset in ends.items()})
+            await consumer.commit(dict(ends))
         finally:
             await consumer.stop()
 
