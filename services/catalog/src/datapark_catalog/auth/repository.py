@@ -54,9 +54,7 @@ class CredentialRepository:
             set_={
                 "failures": count,
                 "window_started_at": case((restart, now), else_=table.window_started_at),
-                "locked_until": case(
-                    (count >= max_failures, lock_until), else_=table.locked_until
-                ),
+                "locked_until": case((count >= max_failures, lock_until), else_=table.locked_until),
             },
         )
         await self.session.execute(stmt)
