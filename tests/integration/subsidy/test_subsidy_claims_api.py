@@ -318,3 +318,42 @@ async def test_a_lease_waits_for_its_lessee_then_gets_its_claim(
         await LeaseService(session, load_parameters()).participant_known(participant)
     claims = await _claims(subsidy, token, participant)
     assert [c["entitled"]["amount"] for c in claims] == ["5000.00"]
+
+
+async def test_a_reservation_not_disbursed_in_time_lapses_and_frees_the_budget(
+    subsidy: Any, company: Any, token: Any, activate_lease: Any
+) -> None:
+    from sqlalchemy import update
+
+    from datapark_subsidy.claims.models import Claim
+    from datapark_subsidy.sweeper import sweep_once
+
+    participant = await company("110105")
+    await activate_lease(participant, cost="100000.00")
+    claim = (await _claims(subsidy, token, participant))[0]
+    reviewed = await subsidy.post(
+        f"/v1/claims/{claim['id']}/review", json={"decision": "approve"}, headers=token("reviewer")
+    )
+    assert reviewed.json()["status"] == "funds_reserved"
+    assert "undisbursed they lapse on" in "\n".join(reviewed.json()["explanation"]["steps"])
+    async with subsidy.app.state.database.unit_of_work() as session:
+        await session.execute(
+            update(Claim)
+            .where(Claim.id == uuid.UUID(claim["id"]))
+            .values(lapses_on=date(2025, 1, 1))
+        )
+    assert await sweep_once(subsidy.app.state.database, load_parameters()) >= 1
+    expired = (await subsidy.get(f"/v1/claims/{claim['id']}", headers=token("reviewer"))).json()
+    assert expired["status"] == "expired"
+    budget = (
+        await subsidy.get(
+            "/v1/budgets", params={"participant_id": str(participant)}, headers=token("reviewer")
+        )
+    ).json()["items"][0]
+    assert (budget["reserved"]["amount"], budget["committed"]["amount"]) == ("0.00", "0.00")
+    assert await _events_of(subsidy, claim["id"]) == [
+        "created",
+        "reviewed",
+        "funds_reserved",
+        "expired",
+    ]

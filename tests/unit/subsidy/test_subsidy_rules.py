@@ -17,6 +17,7 @@ from datapark_subsidy.rules import (
     beijing_financing_lease,
     clawback,
     period_cap,
+    reservation_lapse,
     xiongan_robot_leasing,
 )
 
@@ -241,3 +242,13 @@ def test_fujian_application_is_checked_against_the_maximum() -> None:
             Decimal(1),
             PARAMS,
         )
+
+
+def test_reserved_funds_lapse_after_the_parameterised_days() -> None:
+    lapses_on, step, reading = reservation_lapse(date(2025, 3, 1), PARAMS)
+    assert lapses_on == date(2025, 8, 28)  # 180 days
+    assert reading.parameter == "claims.reservation_lapse_days"
+    assert "claims.reservation_lapse_days = 180 (in force from 2025-01-01)" in step
+    shorter = PARAMS.with_overrides({"claims.reservation_lapse_days": {"2025-03-01": 30}})
+    assert reservation_lapse(date(2025, 3, 1), shorter)[0] == date(2025, 3, 31)
+    assert reservation_lapse(date(2025, 2, 28), shorter)[0] == date(2025, 8, 27)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from datapark_eventing.workers import kafka_readiness, service_workers
@@ -13,6 +16,7 @@ from datapark_subsidy.policies import ParameterSet, load_parameters
 from datapark_subsidy.policies.endpoints import router as policies_router
 from datapark_subsidy.settings import SubsidySettings
 from datapark_subsidy.simulations.endpoints import router as simulations_router
+from datapark_subsidy.sweeper import sweeper
 from datapark_subsidy.tables import EVENTING, IDEMPOTENCY
 
 ROUTERS: list[APIRouter] = [policies_router, claims_router, budgets_router, simulations_router]
@@ -26,6 +30,14 @@ def build_app(settings: SubsidySettings | None = None) -> FastAPI:
     async def keep_parameters(app: FastAPI) -> None:
         app.state.parameters = params
 
+    eventing = service_workers(settings, EVENTING, event_handlers(params))
+    sweeping = sweeper(settings, params)
+
+    @asynccontextmanager
+    async def workers(app: FastAPI) -> AsyncIterator[None]:
+        async with eventing(app), sweeping(app):
+            yield
+
     return create_app(
         settings,
         title="datapark subsidy",
@@ -33,6 +45,6 @@ def build_app(settings: SubsidySettings | None = None) -> FastAPI:
         routers=ROUTERS,
         idempotency_table=IDEMPOTENCY,
         readiness=[kafka_readiness(settings)],
-        workers=service_workers(settings, EVENTING, event_handlers(params)),
+        workers=workers,
         on_startup=keep_parameters,
     )

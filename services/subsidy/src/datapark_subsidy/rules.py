@@ -373,6 +373,17 @@ def period_cap(
     return params.decimal(policy.cap_parameter, on)
 
 
+def reservation_lapse(reserved_on: date, params: ParameterSet) -> tuple[date, str, Reading]:
+    """The day reserved funds lapse if not disbursed, and the explanation line that says so."""
+    days, reading = params.days("claims.reservation_lapse_days", reserved_on)
+    lapses_on = reserved_on + timedelta(days=days)
+    step = (
+        f"funds reserved on {reserved_on.isoformat()}; undisbursed they lapse on "
+        f"{lapses_on.isoformat()} [{cite(reading)}]"
+    )
+    return lapses_on, step, reading
+
+
 @dataclass(frozen=True, slots=True)
 class ClawbackDecision:
     applies: bool

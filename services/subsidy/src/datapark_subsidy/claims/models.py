@@ -66,6 +66,8 @@ class Claim(Base):
     note: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     payment_reference: Mapped[str | None] = mapped_column(String(100))
+    lapses_on: Mapped[date | None] = mapped_column(Date, index=True)
+    """While funds are reserved: the day they lapse if not disbursed."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

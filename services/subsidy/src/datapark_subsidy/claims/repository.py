@@ -61,6 +61,16 @@ class ClaimRepository:
         )
         return {row[0]: row[1] or Decimal(0) for row in rows}
 
+    async def lapsed(self, today: date, limit: int) -> list[Claim]:
+        query = (
+            select(Claim)
+            .where(Claim.status == "funds_reserved", Claim.lapses_on <= today)
+            .order_by(Claim.lapses_on)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).scalars())
+
     async def page(
         self,
         *,

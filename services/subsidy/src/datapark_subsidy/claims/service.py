@@ -49,7 +49,7 @@ from datapark_subsidy.lifecycle import (
 )
 from datapark_subsidy.participants import ParticipantDirectory
 from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, Reading
-from datapark_subsidy.rules import assess_lease, clawback, period_cap
+from datapark_subsidy.rules import assess_lease, clawback, period_cap, reservation_lapse
 from datapark_subsidy.tables import OUTBOX
 from datapark_subsidy.wire import explanation_document
 
@@ -295,6 +295,9 @@ class ClaimService:
         await self._publish(claim, ClaimReviewed, reviewer_id=principal.participant_id)
         if row is not None and result.granted > 0:
             await self.ledger.record(row, LedgerOp.RESERVE, result.granted, claim.id)
+            lapses_on, step, reading = reservation_lapse(datetime.now(UTC).date(), self.params)
+            claim.lapses_on = lapses_on
+            self._explain(claim, [step], [reading])
             await self._move(claim, A.RESERVE_FUNDS, ClaimFundsReserved)
         return claim
 
@@ -323,6 +326,17 @@ class ClaimService:
         claim = await self._locked(claim_id)
         await self._withdraw(claim, A.EXPIRE)
         return claim
+
+    async def expire_lapsed(self, today: date, limit: int = 100) -> int:
+        """Expire reservations that lapsed undisbursed (voiding them); skips locked claims so
+        that several replicas may sweep side by side."""
+        lapsed = await self.repo.lapsed(today, limit)
+        for claim in lapsed:
+            self._explain(
+                claim, [f"not disbursed by {claim.lapses_on}: the reservation lapsed"], []
+            )
+            await self._withdraw(claim, A.EXPIRE)
+        return len(lapsed)
 
     async def claw_back(
         self, lease_id: uuid.UUID, activated_on: date, terminated_on: date
