@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from integration.catalog.test_catalog_products import fields, participant
-from support.helpers import eventually
+from support.helpers import KAFKA, eventually
 from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
 from datapark_contracts.payloads import payload_model
@@ -16,7 +16,6 @@ from datapark_contracts.topics import CATALOG_LISTINGS
 from datapark_eventing.replay import replay
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 START = datetime(2027, 1, 1, tzinfo=UTC)
 
 

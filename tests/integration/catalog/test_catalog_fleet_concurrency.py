@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from integration.catalog.test_catalog_fleet import START, lessor, model, offering_body, unit
 from integration.catalog.test_catalog_products import product_body, registered_product
-from support.helpers import eventually
+from support.helpers import KAFKA, eventually
 from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
 from datapark_contracts.payloads import payload_model
@@ -21,7 +21,6 @@ from datapark_contracts.topics import CATALOG_LISTINGS
 from datapark_eventing.replay import replay
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 
 
 async def test_concurrent_kit_offerings_sharing_a_unit_leave_exactly_one(

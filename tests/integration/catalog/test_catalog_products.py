@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from support.helpers import eventually, random_uscc
+from support.helpers import KAFKA, eventually, random_uscc
 from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
 from datapark_contracts.payloads import payload_model
@@ -17,7 +17,6 @@ from datapark_contracts.verify import verify_chain
 from datapark_eventing.replay import replay
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 
 
 def sha(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from integration.rental.rental_park import Park
-from support.helpers import eventually
+from support.helpers import KAFKA, eventually
 
 from datapark_contracts.events.rental import LeaseActivated
 from datapark_contracts.topics import RENTAL_ORDERS
@@ -21,7 +21,6 @@ from datapark_contracts.verify import verify_chain
 from datapark_eventing.replay import replay
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 D = Decimal
 TODAY = datetime.now(UTC).date()
 VECTOR_1 = {

@@ -17,7 +17,7 @@ from integration.trading.trading_support import (
     policy,
 )
 from sqlalchemy import func, select
-from support.helpers import eventually
+from support.helpers import KAFKA, eventually
 
 from datapark_contracts.topics import TRADING_TRADES
 from datapark_contracts.verify import verify_chain
@@ -25,7 +25,6 @@ from datapark_eventing.replay import replay
 from datapark_trading.settlement.models import LedgerEntryRow
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 FIXED = {"kind": "fixed", "price": "600.00"}
 
 
