@@ -10,14 +10,13 @@ import pytest
 
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.applications import application_entitlement
+from datapark_subsidy.deadlines import clawback, reservation_lapse
 from datapark_subsidy.facts import Entitlement, Ineligible, LeaseFacts, Lessee, Payment, ReasonCode
 from datapark_subsidy.policies import POLICIES, PolicyCode, load_parameters
 from datapark_subsidy.rules import (
     assess_lease,
     beijing_financing_lease,
-    clawback,
     period_cap,
-    reservation_lapse,
     xiongan_robot_leasing,
 )
 

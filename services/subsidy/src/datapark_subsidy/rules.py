@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
@@ -344,7 +344,7 @@ def _apply_stacking(
     return LeaseAssessment(tuple(entitlements), tuple(ineligible))
 
 
-# --------------------------------------------------------------------------- caps and clawback
+# --------------------------------------------------------------------------- caps
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -371,46 +371,3 @@ def period_cap(
             )
         return Decimal(reading.value), reading  # type: ignore[arg-type]  # a currency value
     return params.decimal(policy.cap_parameter, on)
-
-
-def reservation_lapse(reserved_on: date, params: ParameterSet) -> tuple[date, str, Reading]:
-    """The day reserved funds lapse if not disbursed, and the explanation line that says so."""
-    days, reading = params.days("claims.reservation_lapse_days", reserved_on)
-    lapses_on = reserved_on + timedelta(days=days)
-    step = (
-        f"funds reserved on {reserved_on.isoformat()}; undisbursed they lapse on "
-        f"{lapses_on.isoformat()} [{cite(reading)}]"
-    )
-    return lapses_on, step, reading
-
-
-@dataclass(frozen=True, slots=True)
-class ClawbackDecision:
-    applies: bool
-    steps: tuple[str, ...]
-    reading: Reading
-
-
-def clawback(
-    policy_code: PolicyCode,
-    lease_id: str,
-    activated_on: date,
-    terminated_on: date,
-    params: ParameterSet,
-) -> ClawbackDecision:
-    """Whether an early termination gives back what the lease drew under ``policy_code``.
-
-    The period is the policy's ``clawback_period_days`` in force when the lease became active;
-    it is half-open: a termination on its last day is inside, on the day after it is not.
-    """
-    policy = POLICIES[policy_code]
-    days, reading = params.days(policy.parameter("clawback_period_days"), activated_on)
-    period_end = activated_on + timedelta(days=days)
-    applies = activated_on <= terminated_on < period_end
-    step = (
-        f"lease {lease_id} active {activated_on.isoformat()}, terminated "
-        f"{terminated_on.isoformat()}; clawback period [{activated_on.isoformat()}, "
-        f"{period_end.isoformat()}) [{cite(reading)}]: "
-        + ("inside, what it drew is clawed back" if applies else "outside, nothing clawed back")
-    )
-    return ClawbackDecision(applies, (step,), reading)

@@ -19,11 +19,12 @@ from typing import Any
 
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.budget import Budget
+from datapark_subsidy.deadlines import clawback
 from datapark_subsidy.facts import Explanation, Ineligible, LeaseFacts, Lessee, ReasonCode
 from datapark_subsidy.lifecycle import ClaimStatus, ReviewDecision, ReviewVerdict, review
 from datapark_subsidy.policies.catalog import POLICIES, PolicyCode
 from datapark_subsidy.policies.parameters import ParameterSet
-from datapark_subsidy.rules import assess_lease, clawback, period_cap
+from datapark_subsidy.rules import assess_lease, period_cap
 
 ZERO = Decimal("0.00")
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
+from datapark_subsidy.claims.queries import ClaimQueries
 from datapark_subsidy.claims.schemas import (
     ApplicationIn,
     ClaimDetailOut,
@@ -53,14 +54,13 @@ async def apply(
 async def list_claims(
     session: SessionDep,
     principal: CurrentPrincipal,
-    params: ParametersDep,
     participant_id: uuid.UUID | None = None,
     claim_status: Annotated[ClaimStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ClaimPage:
     """Claims of a participant (reviewers, operators and auditors may see every one)."""
-    items, next_cursor = await ClaimService(session, params).page(
+    items, next_cursor = await ClaimQueries(session).page(
         principal, participant_id=participant_id, status=claim_status, cursor=cursor, limit=limit
     )
     return ClaimPage(items=[ClaimOut.of(c) for c in items], next_cursor=next_cursor)
@@ -68,10 +68,10 @@ async def list_claims(
 
 @router.get("/claims/{claim_id}", response_model=ClaimDetailOut)
 async def get_claim(
-    claim_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, params: ParametersDep
+    claim_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> ClaimDetailOut:
     """One claim with its explanation: the steps, dated parameter values and policy version."""
-    return ClaimDetailOut.of(await ClaimService(session, params).get(principal, claim_id))
+    return ClaimDetailOut.of(await ClaimQueries(session).get(principal, claim_id))
 
 
 @router.post("/claims/{claim_id}/submit", response_model=ClaimDetailOut)

@@ -29,13 +29,14 @@ from datapark_contracts.events.subsidy import (
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import NotFound, Unprocessable
-from datapark_kit.pagination import decode_cursor, encode_cursor
 from datapark_subsidy.applications import application_entitlement
 from datapark_subsidy.budget import Budget, LedgerOp
 from datapark_subsidy.budgets.ledger import BudgetLedger, as_budget
 from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.claims.models import Claim
+from datapark_subsidy.claims.queries import sees_all_claims
 from datapark_subsidy.claims.repository import ClaimRepository
+from datapark_subsidy.deadlines import clawback, reservation_lapse
 from datapark_subsidy.facts import Entitlement, Ineligible, LeaseFacts, Lessee, ReasonCode, cite
 from datapark_subsidy.lifecycle import (
     TERMINAL,
@@ -49,12 +50,11 @@ from datapark_subsidy.lifecycle import (
 )
 from datapark_subsidy.participants import ParticipantDirectory
 from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, Reading
-from datapark_subsidy.rules import assess_lease, clawback, period_cap, reservation_lapse
+from datapark_subsidy.rules import assess_lease, period_cap
 from datapark_subsidy.tables import OUTBOX
 from datapark_subsidy.wire import explanation_document
 
 A, S = ClaimAction, ClaimStatus
-REVIEWERS = ("reviewer", "operator", "auditor")
 _OUTCOME_ACTION = {
     S.APPROVED: A.APPROVE,
     S.PARTIALLY_APPROVED: A.PARTIALLY_APPROVE,
@@ -63,10 +63,6 @@ _OUTCOME_ACTION = {
 _NOT_DRAWN = {S.REJECTED, S.CANCELLED, S.EXPIRED, S.REVERSED}
 _NO_BUDGET = Budget(Decimal("0.00"))
 """Stands in for the budget of a rejection, which never touches one."""
-
-
-def sees_all_claims(principal: Principal) -> bool:
-    return principal.has(*REVIEWERS)
 
 
 def _snapshot(claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> ClaimSnapshot:
@@ -214,43 +210,6 @@ class ClaimService:
             occurred_at=now,
         )
         return claim
-
-    # ------------------------------------------------------------------ reading
-
-    async def get(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
-        claim = await self.repo.get(claim_id)
-        if claim is None or not (
-            sees_all_claims(principal) or claim.participant_id == principal.participant_id
-        ):
-            raise NotFound("claim not found")
-        return claim
-
-    async def page(
-        self,
-        principal: Principal,
-        *,
-        participant_id: uuid.UUID | None,
-        status: ClaimStatus | None,
-        cursor: str | None,
-        limit: int,
-    ) -> tuple[list[Claim], str | None]:
-        if not sees_all_claims(principal):
-            if participant_id is not None and participant_id != principal.participant_id:
-                raise NotFound("participant not found")
-            participant_id = principal.participant_id
-        position = decode_cursor(cursor)
-        try:
-            after = uuid.UUID(position) if position else None
-        except ValueError:
-            raise Unprocessable("cursor is not one this API issued", field="cursor") from None
-        rows = await self.repo.page(
-            participant_id=participant_id,
-            status=status.value if status else None,
-            after=after,
-            limit=limit + 1,
-        )
-        next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
-        return rows[:limit], next_cursor
 
     # ------------------------------------------------------------------ lifecycle
 
