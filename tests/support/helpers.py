@@ -38,3 +38,7 @@ async def eventually(
 KAFKA = os.environ.get(
     "DATAPARK_KAFKA_BOOTSTRAP", f"127.0.0.1:{os.environ.get('DATAPARK_KAFKA_PORT', '9092')}"
 )
+
+# Marks a record a test forges on purpose (a fact under a new id, an event of no real
+# aggregate) so the whole-log audit can leave it out.
+INJECTED: tuple[tuple[str, bytes], ...] = (("datapark-test-injected", b"true"),)

@@ -3,9 +3,6 @@ would report them."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -21,37 +18,6 @@ from datapark_subsidy.policies import load_parameters
 from datapark_subsidy.tables import PARTICIPANTS
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="session")
-def migrated_database() -> str:
-    """Only the schemas these tests use (catalog, rental, subsidy), so that another
-    service's migration in progress cannot stop subsidy's tests."""
-    url = os.environ.get(
-        "DATAPARK_TEST_DATABASE_URL",
-        "postgresql+asyncpg://datapark:datapark@127.0.0.1:"
-        f"{os.environ.get('DATAPARK_PG_PORT', '54329')}/datapark_test",
-    )
-    if os.environ.get("DATAPARK_TEST_MIGRATED") == "1":
-        return url  # `make test` migrated every schema already
-    env = {**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": url}
-    for service in ("catalog", "rental", "subsidy"):
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "alembic",
-                "-c",
-                f"services/{service}/alembic.ini",
-                "upgrade",
-                "head",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    return url
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from support.helpers import eventually
+from support.helpers import INJECTED, KAFKA, eventually
 
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
@@ -29,7 +29,6 @@ from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.tables import EVENTING
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 
 
 def _activated(lease_id: uuid.UUID, lessee: uuid.UUID) -> LeaseActivated:
@@ -82,6 +81,7 @@ def _envelope(payload: EventPayload, aggseq: int) -> Envelope:
         data=payload.to_data(),
         aggseq=aggseq,
         prevhash=GENESIS_HASH,
+        extra_headers=INJECTED,
     ).sealed()
 
 

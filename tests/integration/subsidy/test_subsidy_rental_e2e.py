@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from integration.rental.rental_park import Park
 from sqlalchemy import select
-from support.helpers import eventually
+from support.helpers import INJECTED, KAFKA, eventually
 
 from datapark_contracts.ids import uuid7
 from datapark_contracts.topics import RENTAL_ORDERS
@@ -24,7 +24,6 @@ from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.tables import EVENTING, PARTICIPANTS
 
 pytestmark = pytest.mark.integration
-KAFKA = "127.0.0.1:9092"
 
 
 async def _in_subsidy(subsidy: Any, statement: Any) -> list[Any]:
@@ -112,7 +111,7 @@ async def test_a_beijing_financing_lease_activated_over_http_yields_5_percent_on
     ]
     assert len(records) == 1
     original = records[0]
-    republished = replace(original, id=uuid7()).sealed()
+    republished = replace(original, id=uuid7(), extra_headers=INJECTED).sealed()
     producer = make_producer(KAFKA, client_id="subsidy-e2e")
     await producer.start()
     try:
