@@ -8,23 +8,19 @@ side by side without doing anything twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi import FastAPI
 
+from datapark_kit.background import periodic
 from datapark_kit.db import Database
 from datapark_rental.bookings.service import BookingService
 from datapark_rental.leases.accounts import LeaseAccounts
 from datapark_rental.leases.service import LeaseService
 from datapark_rental.settings import RentalSettings
-
-log = logging.getLogger("datapark.rental.sweeper")
 
 
 async def sweep_once(database: Database, settings: RentalSettings) -> dict[str, int]:
@@ -49,26 +45,9 @@ async def sweep_once(database: Database, settings: RentalSettings) -> dict[str, 
 def sweeper(
     settings: RentalSettings,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    @asynccontextmanager
-    async def run(app: FastAPI) -> AsyncIterator[None]:
-        database: Database = app.state.database
+    """The sweeper as a periodic background job of the app."""
 
-        async def loop() -> None:
-            while True:
-                try:
-                    await sweep_once(database, settings)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("sweep failed; trying again")
-                await asyncio.sleep(settings.sweep_seconds)
+    async def sweep(app: FastAPI) -> None:
+        await sweep_once(app.state.database, settings)
 
-        task = asyncio.create_task(loop(), name="rental-sweeper")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return run
+    return periodic("rental-sweeper", settings.sweep_seconds, sweep)

@@ -6,21 +6,17 @@ expiring anything twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from datapark_kit.background import periodic
 from datapark_kit.db import Database
 from datapark_subsidy.claims.service import ClaimService
 from datapark_subsidy.policies import ParameterSet
 from datapark_subsidy.settings import SubsidySettings
-
-log = logging.getLogger("datapark.subsidy.sweeper")
 
 
 async def sweep_once(database: Database, params: ParameterSet) -> int:
@@ -32,26 +28,9 @@ async def sweep_once(database: Database, params: ParameterSet) -> int:
 def sweeper(
     settings: SubsidySettings, params: ParameterSet
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    @asynccontextmanager
-    async def run(app: FastAPI) -> AsyncIterator[None]:
-        database: Database = app.state.database
+    """The sweeper as a periodic background job of the app."""
 
-        async def loop() -> None:
-            while True:
-                try:
-                    await sweep_once(database, params)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("sweep failed; trying again")
-                await asyncio.sleep(settings.sweep_seconds)
+    async def sweep(app: FastAPI) -> None:
+        await sweep_once(app.state.database, params)
 
-        task = asyncio.create_task(loop(), name="subsidy-sweeper")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return run
+    return periodic("subsidy-sweeper", settings.sweep_seconds, sweep)
