@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from datapark_contracts.events.catalog_listings import Amount
+from datapark_contracts.money import Amount
 from datapark_subsidy.facts import Explanation
 
 

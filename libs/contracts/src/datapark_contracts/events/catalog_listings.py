@@ -27,71 +27,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    WithJsonSchema,
     model_validator,
 )
 
+from datapark_contracts.money import Money, Rate
 from datapark_contracts.payloads import EventPayload, P, all_event_types, event
 from datapark_contracts.topics import CATALOG_LISTINGS
-
-_CENT = Decimal("0.01")
-
-
-def _two_places(value: Decimal) -> Decimal:
-    if not value.is_finite():
-        raise ValueError("amount must be a finite number")
-    if value < 0:
-        raise ValueError("amount must not be negative")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(_CENT):
-        raise ValueError("amount must have at most two decimal places")
-    return value.quantize(_CENT)
-
-
-def _rate(value: Decimal) -> Decimal:
-    if not value.is_finite() or value < 0 or value > 1:
-        raise ValueError("rate must be between 0 and 1")
-    return value
-
-
-Amount = Annotated[
-    Decimal,
-    AfterValidator(_two_places),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$"}),
-]
-"""A non-negative money amount with exactly two decimal places ("12.00") on the wire."""
-
-Rate = Annotated[
-    Decimal,
-    AfterValidator(_rate),
-    PlainSerializer(lambda d: str(d), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d+)?|1(\.0+)?)$"}),
-]
-"""A fraction between 0 and 1 as a decimal string ("0.0300" = 3 %)."""
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Money(_Frozen):
-    """An amount of money in a currency (CNY in the park)."""
-
-    amount: Amount
-    currency: Literal["CNY"] = "CNY"
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -38,26 +37,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from datapark_contracts.events.catalog_listings import Amount, RentalMode, RobotCategory
+from datapark_contracts.events.catalog_listings import RentalMode, RobotCategory
+from datapark_contracts.money import Amount, SignedAmount
 from datapark_contracts.payloads import EventPayload, P, event
 from datapark_contracts.topics import RENTAL_ORDERS
-
-_FEN = Decimal("0.01")
-
-
-def _signed_fen(value: Decimal) -> Decimal:
-    if not value.is_finite() or value != value.quantize(_FEN):
-        raise ValueError("amount must be finite with at most two decimal places")
-    return value.quantize(_FEN)
-
-
-SignedAmount = Annotated[
-    Decimal,
-    AfterValidator(_signed_fen),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$"}),
-]
-"""A money amount that may be negative (capitalised interest, a balance owed back)."""
 
 Ratio = Annotated[
     Decimal,

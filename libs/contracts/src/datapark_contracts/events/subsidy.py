@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from datapark_contracts.events.catalog_listings import Amount
+from datapark_contracts.money import Amount
 from datapark_contracts.payloads import EventPayload, event
 from datapark_contracts.topics import SUBSIDY_CLAIMS
 

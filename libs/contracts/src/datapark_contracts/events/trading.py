@@ -22,7 +22,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from datapark_contracts.events.catalog_listings import Money
+from datapark_contracts.money import Money
 from datapark_contracts.payloads import EventPayload, P, event
 from datapark_contracts.topics import TRADING_TRADES
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from datapark_contracts.events import trading as wire
-from datapark_contracts.events.catalog_listings import Money as WireMoney
+from datapark_contracts.money import Money as WireMoney
 from datapark_trading.agreements.agreement import Agreement, Origin, Terms
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.policy import DelistingClause, UsagePolicy

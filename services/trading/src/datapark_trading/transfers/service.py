@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events import trading as events
-from datapark_contracts.events.catalog_listings import Money as WireMoney
 from datapark_contracts.ids import uuid7
+from datapark_contracts.money import Money as WireMoney
 from datapark_kit.errors import Forbidden, NotFound
 from datapark_trading.agreements.agreement import Agreement
 from datapark_trading.agreements.codec import agreement_value
