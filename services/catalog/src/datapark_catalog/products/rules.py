@@ -168,8 +168,8 @@ def ensure_listable(classification: DataClassification) -> None:
 # --- registration certificate -----------------------------------------------------------------
 
 
-def metadata_document(m: ProductMetadata) -> dict[str, Any]:
-    """The metadata as plain JSON values, the input of the content hash."""
+def metadata_fields(m: ProductMetadata) -> dict[str, Any]:
+    """The descriptive fields of a product, by name (dates as dates, enums as their values)."""
     return {
         "title": m.title,
         "description": m.description,
@@ -185,9 +185,17 @@ def metadata_document(m: ProductMetadata) -> dict[str, Any]:
         "format": m.format,
         "license": m.license,
         "contact": m.contact,
-        "temporal_coverage_start": _iso(m.temporal_coverage_start),
-        "temporal_coverage_end": _iso(m.temporal_coverage_end),
+        "temporal_coverage_start": m.temporal_coverage_start,
+        "temporal_coverage_end": m.temporal_coverage_end,
         "spatial_coverage": m.spatial_coverage,
+    }
+
+
+def metadata_document(m: ProductMetadata) -> dict[str, Any]:
+    """The metadata as plain JSON values, the input of the content hash."""
+    return {
+        name: _iso(value) if isinstance(value, date) else value
+        for name, value in metadata_fields(m).items()
     }
 
 

@@ -266,23 +266,4 @@ class ProductService:
 
 
 def _metadata_columns(m: rules.ProductMetadata) -> dict[str, Any]:
-    return {
-        "title": m.title,
-        "description": m.description,
-        "keywords": list(m.keywords),
-        "domain": m.domain.value,
-        "product_form": m.product_form.value,
-        "classification": m.classification.value,
-        "personal_information": m.personal_information,
-        "legal_basis": m.legal_basis,
-        "provenance": m.provenance.value,
-        "provenance_detail": m.provenance_detail,
-        "update_frequency": m.update_frequency,
-        "format": m.format,
-        "license": m.license,
-        "contact": m.contact,
-        "temporal_coverage_start": m.temporal_coverage_start,
-        "temporal_coverage_end": m.temporal_coverage_end,
-        "spatial_coverage": m.spatial_coverage,
-        "sample_sha256": m.sample_sha256,
-    }
+    return {**rules.metadata_fields(m), "sample_sha256": m.sample_sha256}
