@@ -78,34 +78,55 @@ def _metric(text: str, name: str, **labels: str) -> float:
     return total
 
 
-async def test_metrics_show_outbox_and_consumer_figures_moving(catalog, trading, token) -> None:
+async def test_metrics_show_outbox_and_consumer_figures_moving(
+    catalog, trading, rental, subsidy, token
+) -> None:
+    consumers = {"trading": trading, "rental": rental, "subsidy": subsidy}
     before_catalog = (await catalog.get("/metrics")).text
-    before_trading = (await trading.get("/metrics")).text
+    before = {name: (await client.get("/metrics")).text for name, client in consumers.items()}
     for _ in range(3):
         body = {"name": "Metered Co.", "uscc": random_uscc(), "region_code": "350102"}
-        assert (
-            await catalog.post("/v1/participants", json=body, headers=token("operator"))
-        ).status_code == 201
+        response = await catalog.post("/v1/participants", json=body, headers=token("operator"))
+        assert response.status_code == 201
+
+    def handled(text: str, service: str) -> float:
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("datapark_consumer_messages_total{")
+            and f'{service}.worker"' in line
+            and 'outcome="handled"' in line
+        )
 
     async def moved() -> bool:
         after_catalog = (await catalog.get("/metrics")).text
-        after_trading = (await trading.get("/metrics")).text
         sent = _metric(after_catalog, "datapark_outbox_sent_total", service="catalog") - _metric(
             before_catalog, "datapark_outbox_sent_total", service="catalog"
         )
-        handled = _metric(
-            after_trading, "datapark_consumer_messages_total", outcome="handled"
-        ) - _metric(before_trading, "datapark_consumer_messages_total", outcome="handled")
-        return sent >= 3 and handled >= 3
+        for name, client in consumers.items():
+            text = (await client.get("/metrics")).text
+            if handled(text, name) - handled(before[name], name) < 3:
+                return False
+        return sent >= 3
 
     await eventually(moved, timeout=60)
-    text = (await catalog.get("/metrics")).text
-    assert re.search(r'^datapark_outbox_backlog\{service="catalog"\} \d', text, re.M)
-    assert re.search(r'^datapark_outbox_oldest_unsent_age_seconds\{service="catalog"\}', text, re.M)
-    assert re.search(r'^datapark_consumer_lag\{.*topic="catalog.participants.v1"', text, re.M)
+    for name, client in {"catalog": catalog, **consumers}.items():
+        text = (await client.get("/metrics")).text
+        assert re.search(rf'^datapark_outbox_backlog\{{service="{name}"\}} \d', text, re.M)
+        assert re.search(
+            rf'^datapark_outbox_oldest_unsent_age_seconds\{{service="{name}"\}}', text, re.M
+        )
+        assert re.search(r"^datapark_http_request_duration_seconds_bucket\{", text, re.M)
+    for client in consumers.values():
+        text = (await client.get("/metrics")).text
+        assert re.search(r'^datapark_consumer_lag\{.*topic="catalog.participants.v1"', text, re.M)
     assert (
-        _metric(text, "datapark_http_requests_total_total", route="/v1/participants")
-        or _metric(text, "datapark_http_requests_total", route="/v1/participants", status="201")
+        _metric(
+            (await catalog.get("/metrics")).text,
+            "datapark_http_requests_total",
+            route="/v1/participants",
+            status="201",
+        )
         >= 3
     )
 
