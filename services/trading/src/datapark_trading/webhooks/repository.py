@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,13 @@ def webhook_body(envelope: Envelope) -> str:
 class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def last_attempt(self, delivery_id: uuid.UUID) -> int:
+        """The highest attempt number logged for a delivery (0 before the first)."""
+        query = select(func.coalesce(func.max(WebhookAttemptRow.attempt), 0)).where(
+            WebhookAttemptRow.delivery_id == delivery_id
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def add_subscription(self, row: WebhookSubscriptionRow) -> None:
         self.session.add(row)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import func, select
 
 from datapark_kit.db import Database
 from datapark_trading.webhooks import retry, signing
@@ -115,13 +114,7 @@ class WebhookSender:
             row = await repo.delivery(item.delivery_id, for_update=True)
             if row is None:
                 return
-            previous = (
-                await session.execute(
-                    select(func.coalesce(func.max(WebhookAttemptRow.attempt), 0)).where(
-                        WebhookAttemptRow.delivery_id == row.id
-                    )
-                )
-            ).scalar_one()
+            previous = await repo.last_attempt(row.id)
             await repo.add_attempt(
                 WebhookAttemptRow(
                     delivery_id=row.id,
