@@ -10,11 +10,13 @@ declare -A PORTS=([catalog]=${DATAPARK_CATALOG_PORT:-8001} [trading]=${DATAPARK_
 pids=()
 
 stop_all() {
-  trap - INT TERM EXIT
-  echo; echo "[run] stopping services"
+  # A closed terminal or pipe must not cut the shutdown short.
+  trap '' INT TERM PIPE
+  trap - EXIT
+  echo "[run] stopping services" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  bash deploy/local/stack.sh down
+  bash deploy/local/stack.sh down 2>/dev/null || bash deploy/local/stack.sh down >/dev/null 2>&1
   exit 0
 }
 trap stop_all INT TERM EXIT

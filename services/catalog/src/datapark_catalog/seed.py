@@ -89,7 +89,7 @@ async def main() -> None:
         print(f"  {role:<12} {pid:<38} {client_id:<28} {secret}")
     print(
         "\nGet a token:  curl -s -d grant_type=client_credentials -d client_id=<id> "
-        "-d client_secret=<secret> http://127.0.0.1:8001/v1/auth/token"
+        f"-d client_secret=<secret> http://127.0.0.1:{settings.port}/v1/auth/token"
     )
 
 
