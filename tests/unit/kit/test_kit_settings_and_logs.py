@@ -76,3 +76,73 @@ def test_json_logs_carry_trace_ids_and_mask_secrets() -> None:
     assert entry["trace_id"] == expected_trace
     assert entry["service"] == "catalog"
     assert trace.get_current_span() is not None
+
+
+async def test_a_rotated_signing_key_is_fetched_once_then_trusted(monkeypatch) -> None:
+    """A token from a key the verifier has not seen makes it re-read the JWKS, at most once a
+    minute; an unknown key after that stays refused."""
+    import uuid
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    from datapark_kit.auth import TokenSigner, TokenVerifier, jwks_from_private_key
+    from datapark_kit.devkeys import DEV_JWT_PUBLIC_JWKS
+    from datapark_kit.errors import Unauthorized
+
+    new_pem = (
+        Ed25519PrivateKey.generate()
+        .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        .decode()
+    )
+    signer = TokenSigner(
+        new_pem, key_id="rotated-2", issuer="datapark-catalog", audience="datapark", ttl_seconds=60
+    )
+    token = signer.issue(client_id="c", participant_id=uuid.uuid4(), roles=["auditor"])
+    verifier = TokenVerifier(
+        DEV_JWT_PUBLIC_JWKS,
+        issuer="datapark-catalog",
+        audience="datapark",
+        jwks_url="http://catalog.invalid/.well-known/jwks.json",
+    )
+    fetched: list[str] = []
+
+    class Response:
+        text = jwks_from_private_key(new_pem, "rotated-2")
+
+        def raise_for_status(self) -> None:
+            return None
+
+    class Client:
+        async def __aenter__(self) -> Client:
+            return self
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+        async def get(self, url: str) -> Response:
+            fetched.append(url)
+            return Response()
+
+    monkeypatch.setattr("datapark_kit.httpclient.make_client", lambda **_: Client())
+    principal = await verifier.verify_or_refresh(token)
+    assert principal.roles == frozenset({"auditor"})
+    assert len(fetched) == 1
+    stranger = TokenSigner(
+        Ed25519PrivateKey.generate()
+        .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        .decode(),
+        key_id="forged",
+        issuer="datapark-catalog",
+        audience="datapark",
+        ttl_seconds=60,
+    )
+    with pytest.raises(Unauthorized):
+        await verifier.verify_or_refresh(
+            stranger.issue(client_id="x", participant_id=uuid.uuid4(), roles=["operator"])
+        )
+    assert len(fetched) == 1  # no second fetch within the minute

@@ -110,10 +110,13 @@ def create_app(
         app.state.settings = settings
         app.state.database = database
         app.state.verifier = TokenVerifier(
-            settings.jwt_public_jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            settings.jwt_public_jwks,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_url=settings.jwks_url,
         )
         if settings.jwks_url:
-            await _load_remote_jwks(app.state.verifier, settings.jwks_url)
+            await app.state.verifier.refresh()
         if idempotency_table is not None:
             app.state.idempotency = IdempotencyStore(idempotency_table)
         if on_startup is not None:
@@ -176,12 +179,3 @@ def _require_unit_of_work(routers: Sequence[APIRouter], open_paths: frozenset[st
             writes = (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
             if writes and route.path not in open_paths and not isinstance(route, UnitOfWorkRoute):
                 raise TypeError(f"{sorted(writes)} {route.path} must use UnitOfWorkRoute")
-
-
-async def _load_remote_jwks(verifier: TokenVerifier, url: str) -> None:
-    from datapark_kit.httpclient import make_client
-
-    async with make_client(timeout=5) as client:
-        response = await client.get(url)
-        response.raise_for_status()
-        verifier.load_jwks(response.text)

@@ -53,14 +53,49 @@ class Principal:
 
 
 class TokenVerifier:
-    """Verifies tokens against the published keys; no network on the request path."""
+    """Verifies tokens against the published keys; no network on the request path, except
+    that a token signed by a key not seen yet makes it re-read the issuer's JWKS (at most once
+    per ``refresh_seconds``), so a key rotation at catalog needs no restart elsewhere."""
 
-    def __init__(self, jwks_json: str, *, issuer: str, audience: str, leeway: int = 5) -> None:
+    def __init__(
+        self,
+        jwks_json: str,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int = 5,
+        jwks_url: str | None = None,
+        refresh_seconds: float = 60.0,
+    ) -> None:
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.jwks_url = jwks_url
+        self.refresh_seconds = refresh_seconds
+        self._refreshed_at = float("-inf")
         self._keys: dict[str, Any] = {}
         self.load_jwks(jwks_json)
+
+    async def refresh(self) -> bool:
+        """Re-read the JWKS from ``jwks_url`` unless that was done recently; True if it was."""
+        if self.jwks_url is None or time.monotonic() - self._refreshed_at < self.refresh_seconds:
+            return False
+        self._refreshed_at = time.monotonic()
+        from datapark_kit.httpclient import make_client
+
+        async with make_client(timeout=5) as client:
+            response = await client.get(self.jwks_url)
+            response.raise_for_status()
+            self.load_jwks(response.text)
+        return True
+
+    async def verify_or_refresh(self, token: str) -> Principal:
+        try:
+            return self.verify(token)
+        except Unauthorized as error:
+            if error.code != "unknown_key" or not await self.refresh():
+                raise
+            return self.verify(token)
 
     def load_jwks(self, jwks_json: str) -> None:
         keys = json.loads(jwks_json)["keys"]
@@ -71,7 +106,7 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(header.get("kid", ""))
             if key is None:
-                raise Unauthorized("token signed by an unknown key", code="invalid_token")
+                raise Unauthorized("token signed by an unknown key", code="unknown_key")
             claims = jwt.decode(
                 token,
                 key,
@@ -134,7 +169,7 @@ async def authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required", code="missing_token")
     verifier: TokenVerifier = request.app.state.verifier
-    principal = verifier.verify(credentials.credentials)
+    principal = await verifier.verify_or_refresh(credentials.credentials)
     principal_var.set(principal.client_id)
     return principal
 

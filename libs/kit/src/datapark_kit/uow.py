@@ -21,14 +21,14 @@ from datapark_kit.errors import ProblemError
 from datapark_kit.idempotency import HEADER, IdempotencyClaim, IdempotencyStore, request_fingerprint
 
 
-def _principal_scope(request: Request) -> str | None:
+async def _principal_scope(request: Request) -> str | None:
     """The verified caller's client id, to scope idempotency keys; None when unauthenticated."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return verifier.verify(header[7:].strip()).client_id
+        return (await verifier.verify_or_refresh(header[7:].strip())).client_id
     except ProblemError:
         return None
 
@@ -63,7 +63,7 @@ class UnitOfWorkRoute(APIRoute):
                 request.scope[SESSION_SCOPE_KEY] = session
                 claim: IdempotencyClaim | None = None
                 key = request.headers.get(HEADER)
-                scope = _principal_scope(request) if key is not None else None
+                scope = await _principal_scope(request) if key is not None else None
                 if (
                     key is not None
                     and scope is not None
