@@ -243,3 +243,103 @@ async def test_bootstrap_creates_the_first_operator_only_once(catalog) -> None:
             await session.execute(
                 update(Participant).where(Participant.id.in_(hidden)).values(roles=["operator"])
             )
+
+
+async def _real_token(catalog: Any, client_id: str, secret: str) -> dict[str, str]:
+    issued = await _exchange(catalog, client_id, secret)
+    assert issued.status_code == 200, issued.text
+    return {"Authorization": f"Bearer {issued.json()['access_token']}"}
+
+
+async def test_a_lesser_credential_cannot_manage_a_stronger_one(catalog, token) -> None:
+    participant = await _participant(catalog, token, ["participant", "customer"])
+    strong = await _credential(catalog, token, participant["id"])
+    weak = (
+        await catalog.post(
+            f"/v1/participants/{participant['id']}/credentials",
+            json={"roles": ["customer"]},
+            headers=token("operator"),
+        )
+    ).json()
+    as_weak = await _real_token(catalog, weak["client_id"], weak["client_secret"])
+    refused = await catalog.post(f"/v1/credentials/{strong['client_id']}/rotate", headers=as_weak)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "roles_insufficient"
+    assert (
+        await _exchange(catalog, strong["client_id"], strong["client_secret"])
+    ).status_code == 200
+    as_strong = await _real_token(catalog, strong["client_id"], strong["client_secret"])
+    allowed = await catalog.post(f"/v1/credentials/{weak['client_id']}/revoke", headers=as_strong)
+    assert allowed.status_code == 200
+
+
+async def test_only_operators_change_region_group_and_membership(catalog, token) -> None:
+    participant = await _participant(catalog, token, ["participant"])
+    me = token("participant", participant_id=__import__("uuid").UUID(participant["id"]))
+    for field, value in (
+        ("group_id", None),
+        ("operating_region_code", "350102"),
+        ("park_member", True),
+    ):
+        refused = await catalog.patch(
+            f"/v1/participants/{participant['id']}", json={field: value}, headers=me
+        )
+        assert refused.status_code == 403, field
+        assert refused.json()["code"] == "operator_only_field"
+    renamed = await catalog.patch(
+        f"/v1/participants/{participant['id']}", json={"name": "Renamed Co."}, headers=me
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Renamed Co."
+    by_operator = await catalog.patch(
+        f"/v1/participants/{participant['id']}",
+        json={"group_id": "gansu-holdings"},
+        headers=token("operator"),
+    )
+    assert by_operator.json()["group_id"] == "gansu-holdings"
+
+
+async def test_secrets_are_never_kept_for_idempotent_replay(catalog, token) -> None:
+    from sqlalchemy import select
+
+    from datapark_catalog.tables import IDEMPOTENCY
+
+    participant = await _participant(catalog, token, ["participant"])
+    key = f"cred-{time.time_ns()}"
+    headers = {**token("operator", client_id="idem-cred"), "Idempotency-Key": key}
+    first = await catalog.post(
+        f"/v1/participants/{participant['id']}/credentials", json={}, headers=headers
+    )
+    assert first.status_code == 201
+    assert first.headers["cache-control"] == "no-store"
+    again = await catalog.post(
+        f"/v1/participants/{participant['id']}/credentials", json={}, headers=headers
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "idempotent_response_withheld"
+    assert first.json()["client_secret"] not in again.text
+    async with catalog.app.state.database.unit_of_work() as session:
+        stored = (
+            await session.execute(
+                select(IDEMPOTENCY.c.response_body).where(IDEMPOTENCY.c.key == key)
+            )
+        ).scalar_one()
+    assert stored is None
+
+
+async def test_lockout_is_per_source_so_a_stranger_cannot_lock_the_owner_out(
+    catalog, token
+) -> None:
+    import httpx
+
+    participant = await _participant(catalog, token, ["participant"])
+    credential = await _credential(catalog, token, participant["id"])
+    transport = httpx.ASGITransport(app=catalog.app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://catalog.test") as stranger:
+        codes = [
+            (await _exchange(stranger, credential["client_id"], f"guess-{n}")).status_code
+            for n in range(6)
+        ]
+    assert codes == [401] * 5 + [429]
+    owner = await _exchange(catalog, credential["client_id"], credential["client_secret"])
+    assert owner.status_code == 200

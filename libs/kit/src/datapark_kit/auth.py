@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +23,7 @@ from jwt import PyJWK
 from datapark_kit.errors import Forbidden, NotFound, Unauthorized
 from datapark_kit.logs import principal_var
 
+log = logging.getLogger("datapark.auth")
 Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
 ROLES: tuple[Role, ...] = ("operator", "partner", "participant", "customer", "reviewer", "auditor")
 # Roles that see every tenant's objects (auditors read-only: they get no write endpoints).
@@ -83,10 +86,17 @@ class TokenVerifier:
         self._refreshed_at = time.monotonic()
         from datapark_kit.httpclient import make_client
 
-        async with make_client(timeout=5) as client:
-            response = await client.get(self.jwks_url)
-            response.raise_for_status()
-            self.load_jwks(response.text)
+        try:
+            async with make_client(timeout=5) as client:
+                response = await client.get(self.jwks_url)
+                response.raise_for_status()
+                self.load_jwks(response.text)
+        except (httpx.HTTPError, ValueError, KeyError) as error:
+            # The issuer is unreachable or answered nonsense: the token stays unverifiable.
+            log.warning(
+                "could not refresh the JWKS from %s: %s", self.jwks_url, type(error).__name__
+            )
+            return False
         return True
 
     async def verify_or_refresh(self, token: str) -> Principal:

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from datapark_kit.errors import Unprocessable
+from datapark_kit.errors import Conflict, Unprocessable
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -113,6 +113,13 @@ class IdempotencyStore:
                 "the first request with this key is still running", code="idempotency_in_progress"
             )
         headers = dict(row.response_headers or {})
+        if row.response_body is None:
+            raise Conflict(
+                "the first request with this key succeeded; its response carried a secret, "
+                "which is shown only once and is not replayed",
+                code="idempotent_response_withheld",
+                first_status=row.status_code,
+            )
         headers[REPLAY_HEADER] = "true"
         return Response(content=row.response_body, status_code=row.status_code, headers=headers)
 
@@ -122,12 +129,15 @@ class IdempotencyStore:
         keep = {
             k: v for k, v in response.headers.items() if k.lower() in ("content-type", "location")
         }
+        # A response marked no-store carries a secret (a client secret, an access token): it is
+        # not kept, so a replay says the effect happened instead of showing the secret again.
+        withheld = "no-store" in response.headers.get("cache-control", "").lower()
         await session.execute(
             update(self.table)
             .where(self.table.c.principal == claim.principal, self.table.c.key == claim.key)
             .values(
                 status_code=response.status_code,
-                response_body=body,
+                response_body=None if withheld else body,
                 response_headers=json.loads(json.dumps(keep)),
             )
         )

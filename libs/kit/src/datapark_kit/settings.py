@@ -64,6 +64,10 @@ class ServiceSettings(BaseSettings):
     def _refuse_development_secrets(self) -> ServiceSettings:
         if self.environment in ("development", "test"):
             return self
+        if self.jwks_url and self.jwt_public_jwks == DEV_JWT_PUBLIC_JWKS:
+            # Trust only what the issuer publishes, never the public development key.
+            self.jwt_public_jwks = '{"keys":[]}'
+
         kept = sorted(name for name, is_dev in self.development_secrets().items() if is_dev)
         if kept:
             raise InsecureSettings(

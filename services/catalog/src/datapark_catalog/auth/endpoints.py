@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from datapark_catalog.auth.schemas import (
     CredentialCreate,
@@ -23,7 +23,9 @@ router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute)
 public = APIRouter(tags=["auth"])
 
 
-def _issued(credential: Any, secret: str) -> IssuedCredential:
+def _issued(credential: Any, secret: str, response: Response) -> IssuedCredential:
+    # The secret is shown once: not cached, and not kept for an Idempotency-Key replay.
+    response.headers["Cache-Control"] = "no-store"
     return IssuedCredential(
         **CredentialOut.model_validate(credential).model_dump(), client_secret=secret
     )
@@ -36,20 +38,20 @@ def _issued(credential: Any, secret: str) -> IssuedCredential:
     dependencies=[require_roles("operator")],
 )
 async def create_credential(
-    participant_id: uuid.UUID, body: CredentialCreate, session: SessionDep
+    participant_id: uuid.UUID, body: CredentialCreate, session: SessionDep, response: Response
 ) -> IssuedCredential:
     """Issue a client id and secret for a participant. The secret is shown only here."""
     credential, secret = await CredentialService(session).create(participant_id, body)
-    return _issued(credential, secret)
+    return _issued(credential, secret, response)
 
 
 @router.post("/v1/credentials/{client_id}/rotate", response_model=IssuedCredential)
 async def rotate_credential(
-    client_id: str, session: SessionDep, principal: CurrentPrincipal
+    client_id: str, session: SessionDep, principal: CurrentPrincipal, response: Response
 ) -> IssuedCredential:
     """Replace the secret (owner or operator); the old secret stops working at once."""
     credential, secret = await CredentialService(session).rotate(principal, client_id)
-    return _issued(credential, secret)
+    return _issued(credential, secret, response)
 
 
 @router.post("/v1/credentials/{client_id}/revoke", response_model=CredentialOut)
@@ -79,7 +81,8 @@ async def issue_token(
             code="unsupported_grant_type",
         )
     service: TokenService = request.app.state.token_service
-    return await service.exchange(client_id, client_secret)
+    source = request.client.host if request.client else "unknown"
+    return await service.exchange(client_id, client_secret, source)
 
 
 @public.get("/.well-known/jwks.json")

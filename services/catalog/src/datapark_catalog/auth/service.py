@@ -25,7 +25,14 @@ from datapark_catalog.participants.repository import ParticipantRepository
 from datapark_catalog.settings import CatalogSettings
 from datapark_kit.auth import Principal, TokenSigner
 from datapark_kit.db import Database
-from datapark_kit.errors import InvalidState, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from datapark_kit.errors import (
+    Forbidden,
+    InvalidState,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 
 
 class CredentialService:
@@ -75,11 +82,18 @@ class CredentialService:
         return credential
 
     async def _owned(self, principal: Principal, client_id: str) -> Credential:
+        """An operator, or a credential of the same participant holding every role of the
+        target (a customer-only key must not mint itself a participant's key)."""
         credential = await self.repo.get(client_id, for_update=True)
         if credential is None or not (
             principal.has("operator") or credential.participant_id == principal.participant_id
         ):
             raise NotFound("credential not found")
+        if not principal.has("operator") and not set(credential.roles) <= principal.roles:
+            raise Forbidden(
+                "a credential may only be managed with one holding all of its roles",
+                code="roles_insufficient",
+            )
         return credential
 
 
@@ -89,11 +103,17 @@ class TokenService:
         self.signer = signer
         self.settings = settings
 
-    async def exchange(self, client_id: str, client_secret: str) -> TokenResponse:
+    async def exchange(
+        self, client_id: str, client_secret: str, source: str = "unknown"
+    ) -> TokenResponse:
+        """Client credentials for a token. Failures are counted per client id *and* source
+        address, so guessing from one place is slowed down without letting a stranger lock the
+        rightful owner out from everywhere."""
+        throttle_key = f"{client_id[:150]}|{source[:45]}"
         now = datetime.now(UTC)
         async with self.database.unit_of_work() as session:
             repo = CredentialRepository(session)
-            failures = await repo.failures(client_id)
+            failures = await repo.failures(throttle_key)
             if failures is not None and failures.locked_until and failures.locked_until > now:
                 wait = int((failures.locked_until - now).total_seconds()) + 1
                 raise TooManyRequests(
@@ -117,7 +137,7 @@ class TokenService:
             async with self.database.unit_of_work() as session:
                 window = timedelta(seconds=self.settings.token_lockout_seconds)
                 await CredentialRepository(session).record_failure(
-                    client_id[:200],
+                    throttle_key,
                     now,
                     now - window,
                     self.settings.token_max_failures,
@@ -126,7 +146,7 @@ class TokenService:
             raise Unauthorized("invalid client credentials", code="invalid_client")
         if failures is not None:
             async with self.database.unit_of_work() as session:
-                await CredentialRepository(session).clear_failures(client_id)
+                await CredentialRepository(session).clear_failures(throttle_key)
         token = self.signer.issue(
             client_id=credential.client_id,
             participant_id=credential.participant_id,

@@ -94,7 +94,7 @@ def validate_kit(
     for i, unit in enumerate(units):
         if unit.lessor_participant_id != lessor_participant_id:
             raise Unprocessable(
-                f"unit {unit.unit_id} belongs to another lessor", field=f"unit_ids[{i}]"
+                f"unit {unit.unit_id} is not one of your units", field=f"unit_ids[{i}]"
             )
         if unit.status is RobotUnitStatus.RETIRED:
             raise Unprocessable(f"unit {unit.unit_id} is retired", field=f"unit_ids[{i}]")
@@ -347,7 +347,7 @@ def ensure_units_offerable(units: Sequence[UnitRef], lessor_participant_id: UUID
     for i, unit in enumerate(units):
         if unit.lessor_participant_id != lessor_participant_id:
             raise Unprocessable(
-                f"unit {unit.unit_id} belongs to another lessor", field=f"unit_ids[{i}]"
+                f"unit {unit.unit_id} is not one of your units", field=f"unit_ids[{i}]"
             )
         if unit.status is RobotUnitStatus.RETIRED:
             raise Conflict(f"unit {unit.unit_id} is retired", code="unit_retired")

@@ -219,7 +219,9 @@ class FleetService:
         for i, unit_id in enumerate(body.unit_ids):
             # An unknown unit and another tenant's unit look the same: neither is yours.
             if unit_id not in units:
-                raise Unprocessable(f"unit {unit_id} not found", field=f"unit_ids[{i}]")
+                raise Unprocessable(
+                    f"unit {unit_id} is not one of your units", field=f"unit_ids[{i}]"
+                )
         refs = [unit_ref(units[u]) for u in body.unit_ids]
         unit_ids = rules.validate_kit(principal.participant_id, body.name, refs)
         now = datetime.now(UTC)

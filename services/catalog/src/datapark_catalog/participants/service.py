@@ -21,7 +21,7 @@ from datapark_contracts.events.participants import (
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import Conflict, InvalidState, NotFound, Unprocessable
+from datapark_kit.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 from datapark_kit.pagination import decode_cursor, encode_cursor
 
 
@@ -42,6 +42,9 @@ def _snapshot(
         occurred_at=p.updated_at,
         **extra,
     )
+
+
+OPERATOR_ONLY_FIELDS = frozenset({"operating_region_code", "park_member", "group_id"})
 
 
 class ParticipantService:
@@ -109,6 +112,13 @@ class ParticipantService:
     ) -> Participant:
         participant = await self._for_change(principal, participant_id)
         changes = data.model_dump(exclude_unset=True)
+        # Region, group and park membership feed subsidy eligibility and lessors' concentration
+        # limits: only the park operator records them.
+        restricted = sorted(set(changes) & OPERATOR_ONLY_FIELDS)
+        if restricted and not principal.has("operator"):
+            raise Forbidden(
+                f"only an operator may change: {', '.join(restricted)}", code="operator_only_field"
+            )
         for name, value in changes.items():
             setattr(participant, name, value)
         return await self._publish(participant, ParticipantUpdated)
