@@ -459,3 +459,38 @@ async def test_a_service_lease_is_invoiced_the_larger_of_usage_and_minimum(
         ("usage", "40000.00"),
         ("usage", "60000.00"),
     ]
+
+
+async def test_only_parties_write_and_only_operators_apply_for_others(
+    leasing: Leasing, token: Any
+) -> None:
+    """A partner cannot open a lease in someone else's name; an auditor reads but cannot pay
+    or report usage; a stranger sees nothing."""
+    lessee_id, lessee = await leasing.park.company()
+    partner = token("partner", participant_id=uuid.uuid4())
+    body = {
+        **VECTOR_1,
+        "start_date": TODAY.isoformat(),
+        "offering_id": str(leasing.offering_id),
+        "monthly_net_operating_cash_flow": "40000",
+        "lessee_participant_id": str(lessee_id),
+    }
+    impostor = await leasing.rental.post("/v1/lease-applications", headers=partner, json=body)
+    assert impostor.status_code == 403
+    lease = await leasing.apply(lessee)
+    path = f"/v1/leases/{lease['id']}"
+    signed = (await leasing.rental.post(f"{path}/sign", headers=leasing.lessor)).json()
+    auditor = token("auditor", participant_id=uuid.uuid4())
+    assert (await leasing.rental.get(path, headers=auditor)).status_code == 200
+    paid = await leasing.rental.post(
+        f"{path}/payments", headers=auditor, json={"amount": signed["upfront_due"]}
+    )
+    assert paid.status_code == 403
+    stranger = token("participant", participant_id=uuid.uuid4())
+    hidden = await leasing.rental.post(
+        f"{path}/payments", headers=stranger, json={"amount": signed["upfront_due"]}
+    )
+    assert hidden.status_code == 404
+    still = (await leasing.rental.get(path, headers=lessee)).json()
+    assert still["state"] == "awaiting_down_payment"
+    assert D(still["down_payment_paid"]) == D("0.00")

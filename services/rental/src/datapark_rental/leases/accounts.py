@@ -15,12 +15,12 @@ from decimal import Decimal
 from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import InvalidState, NotFound, Unprocessable
+from datapark_kit.errors import InvalidState, Unprocessable
 from datapark_rental.leases import lifecycle
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease, LeasePayment, LeaseReceivable
 from datapark_rental.leases.repository import SERVICED_STATES
-from datapark_rental.leases.service import LeaseService, may_see
+from datapark_rental.leases.service import LeaseService
 from datapark_rental.leases.servicing import (
     Allocation,
     PenaltyPolicy,
@@ -95,9 +95,8 @@ class LeaseAccounts:
         paid_on = paid_on or now.date()
         if paid_on > now.date():
             raise Unprocessable("a payment cannot be dated in the future", field="paid_on")
-        lease = await self.repo.get(lease_id, for_update=True)
-        if lease is None or not may_see(principal, lease):
-            raise NotFound("lease not found")
+        # Either party records a payment; an auditor only reads (403), a stranger sees nothing.
+        lease = await self.leases.locked_for(principal, lease_id, lessee=True, lessor=True)
         state = LeaseState(lease.state)
         if state is LeaseState.AWAITING_DOWN_PAYMENT:
             take = min(amount, lease.upfront_due - lease.down_payment_paid)

@@ -105,8 +105,8 @@ class LeaseService:
         """Record the application and run the risk review: approved or rejected at once."""
         now = datetime.now(UTC)
         lessee_id = body.lessee_participant_id or principal.participant_id
-        if lessee_id != principal.participant_id and not principal.has("operator", "partner"):
-            raise Forbidden("only operators and partners apply for another participant")
+        if lessee_id != principal.participant_id and not principal.has("operator"):
+            raise Forbidden("only an operator applies for another participant")
         lessee = await self.repo.participant(lessee_id)
         if lessee is None or lessee[0] != "active":
             raise Unprocessable(

@@ -39,7 +39,7 @@ class LeaseUsage:
         occurred_on: date,
         note: str | None,
     ) -> UsageRecord:
-        lease = await self.leases.get(principal, lease_id)
+        lease = await self.leases.locked_for(principal, lease_id, lessee=True, lessor=True)
         self._require_service(lease)
         if lease.activated_on is None or occurred_on < lease.activated_on:
             raise Unprocessable("usage must fall after activation", field="occurred_on")
