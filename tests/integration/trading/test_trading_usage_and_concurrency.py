@@ -301,3 +301,39 @@ async def test_concurrent_orders_never_overdraw_the_buyer(catalog, trading, toke
     account = (await trading.get(f"/v1/accounts/{buyer}", headers=c)).json()
     assert (account["available"], account["locked"]) == ("0.00", "250.00")
     print(f"20 concurrent orders settled in {elapsed:.2f}s")
+
+
+async def test_only_a_party_changes_a_trade_auditors_only_read(catalog, trading, token) -> None:
+    seller = await participant(catalog, trading, token)
+    buyer = await participant(catalog, trading, token)
+    _, listing_id = await listed_product(
+        catalog, trading, token, seller, {"kind": "fixed", "price": "120.00"}
+    )
+    await fund(trading, token, buyer, "120.00")
+    c = token("participant", participant_id=buyer)
+    placed = await trading.post(
+        "/v1/orders", headers=c, json={"listing_id": str(listing_id), "policy": policy()}
+    )
+    agreement = placed.json()["agreement"]
+    tid = (
+        await trading.post(f"/v1/agreements/{agreement['id']}/transfers", headers=c, json={})
+    ).json()["id"]
+    onlooker = token("auditor", "participant", participant_id=uuid.uuid4())
+    assert (await trading.get(f"/v1/transfers/{tid}", headers=onlooker)).status_code == 200
+    start = await trading.post(
+        f"/v1/transfers/{tid}/start", headers=onlooker, json={"endpoint": "https://x.example/d"}
+    )
+    assert start.status_code == 403
+    assert "access_token" not in start.text
+    ended = await trading.post(
+        f"/v1/agreements/{agreement['id']}/terminate", headers=onlooker, json={"reason": "x"}
+    )
+    assert ended.status_code == 403
+    stranger = token("participant", participant_id=uuid.uuid4())
+    hidden = await trading.post(
+        f"/v1/agreements/{agreement['id']}/terminate", headers=stranger, json={"reason": "x"}
+    )
+    assert hidden.status_code == 404
+    got = (await trading.get(f"/v1/agreements/{agreement['id']}", headers=c)).json()
+    assert got["escrow"]["status"] == "held"
+    assert got["termination_reason"] is None

@@ -136,7 +136,7 @@ class AgreementService:
     ) -> AgreementRow:
         """Either side ends a running agreement with a reason; unused escrow goes back."""
         row = await self._locked(agreement_id)
-        actor.ensure_party(row.provider_id, row.consumer_id, what="agreement")
+        actor.ensure_acting_party(row.provider_id, row.consumer_id, what="agreement")
         party = agreement_value(row).party_of(actor.participant_id)
         return await self._terminate(row, party, reason, at)
 

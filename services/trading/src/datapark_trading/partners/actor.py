@@ -37,9 +37,18 @@ class Actor:
         return self.participant_id in party_ids
 
     def ensure_party(self, *party_ids: uuid.UUID, what: str) -> None:
-        """404 unless the actor is one of the parties (or may see every tenant)."""
+        """For reading: 404 unless the actor is one of the parties (or may see every tenant)."""
         if not (self.sees_all or self.is_party(*party_ids)):
             raise NotFound(f"{what} not found")
+
+    def ensure_acting_party(self, *party_ids: uuid.UUID, what: str) -> None:
+        """For changing: only a party acts on a trade. Whoever may merely read every tenant
+        (an operator or auditor who is not a party) gets 403; anyone else 404."""
+        if self.is_party(*party_ids):
+            return
+        if self.sees_all:
+            raise Forbidden(f"only a party to the {what} may change it", code="not_a_party")
+        raise NotFound(f"{what} not found")
 
 
 async def resolve_actor(

@@ -120,7 +120,7 @@ class TransferService:
         agreement = await self._agreement(row.agreement_id)
         if actor is None:
             return row, agreement, None
-        actor.ensure_party(agreement.provider_id, agreement.consumer_id, what="transfer")
+        actor.ensure_acting_party(agreement.provider_id, agreement.consumer_id, what="transfer")
         return row, agreement, agreement_value(agreement).party_of(actor.participant_id)
 
     async def get(self, actor: Actor, transfer_id: uuid.UUID) -> TransferRow:
@@ -135,9 +135,9 @@ class TransferService:
         self, actor: Actor, agreement_id: uuid.UUID, confirm_after: timedelta, at: datetime
     ) -> TransferRow:
         agreement = await self._agreement(agreement_id)
-        actor.ensure_party(agreement.provider_id, agreement.consumer_id, what="agreement")
+        actor.ensure_acting_party(agreement.provider_id, agreement.consumer_id, what="agreement")
         value = agreement_value(agreement)
-        by = value.party_of(actor.participant_id) or Party.CONSUMER
+        by = _acting(value.party_of(actor.participant_id))
         t = tr.request(
             transfer_id=uuid7(), agreement=value, by=by, at=at, confirm_after=confirm_after
         )
@@ -167,7 +167,7 @@ class TransferService:
         t = tr.start(
             transfer_value(row),
             agreement=agreement_value(agreement),
-            by=by or Party.PROVIDER,
+            by=_acting(by),
             token=token,
             endpoint=endpoint,
             at=at,
@@ -197,7 +197,7 @@ class TransferService:
     async def confirm(self, actor: Actor, transfer_id: uuid.UUID, at: datetime) -> TransferRow:
         """The consumer confirms receipt; the escrow is released to the seller."""
         row, agreement, by = await self._transfer(actor, transfer_id)
-        _store(row, tr.confirm(transfer_value(row), by=by or Party.PROVIDER, at=at))
+        _store(row, tr.confirm(transfer_value(row), by=_acting(by), at=at))
         await self._publish(row, agreement, at)
         await self._settle(agreement, at, "delivery confirmed by the consumer")
         return row
@@ -375,3 +375,10 @@ class TransferService:
             parties=[agreement.provider_id, agreement.consumer_id],
             occurred_at=at,
         )
+
+
+def _acting(party: Party | None) -> Party:
+    """The side a party acts for (ensure_acting_party has made sure there is one)."""
+    if party is None:  # pragma: no cover - guarded by Actor.ensure_acting_party
+        raise NotFound("transfer not found")
+    return party
