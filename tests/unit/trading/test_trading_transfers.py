@@ -15,7 +15,13 @@ from datapark_trading.money import Money
 from datapark_trading.orders.pricing import Metered, MeterUnit
 from datapark_trading.parties import Party
 from datapark_trading.transfers import states as tr
-from datapark_trading.transfers.metering import UsageMeter, UsageReport, megabytes, record
+from datapark_trading.transfers.metering import (
+    COUNTER_MAX,
+    UsageMeter,
+    UsageReport,
+    megabytes,
+    record,
+)
 from datapark_trading.transfers.states import ConfirmedBy, Transfer, TransferState
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -320,3 +326,25 @@ def test_usage_reports_are_validated() -> None:
     assert megabytes(1_000_001) == 2
     with pytest.raises(Unprocessable):
         megabytes(-1)
+
+
+def test_a_counter_past_the_integer_column_is_refused_not_overflowed(
+    make_policy, make_terms
+) -> None:
+    """Found by the schema fuzzer: unlimited use could add up past Postgres ``integer``."""
+    policy = make_policy()  # no limits
+    pricing = make_terms().pricing
+    meter = UsageMeter(calls=COUNTER_MAX - 1)
+    meter = record(meter, UsageReport(calls=1), policy=policy, pricing=pricing, at=T0).meter
+    assert meter.calls == COUNTER_MAX
+    with pytest.raises(Unprocessable) as over:
+        record(meter, UsageReport(calls=1), policy=policy, pricing=pricing, at=T0)
+    assert over.value.code == "usage_counter_overflow"
+    with pytest.raises(Unprocessable):
+        record(
+            UsageMeter(),
+            UsageReport(megabytes=COUNTER_MAX + 1),
+            policy=policy,
+            pricing=pricing,
+            at=T0,
+        )

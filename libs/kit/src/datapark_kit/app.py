@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datapark_kit.auth import TokenVerifier
 from datapark_kit.db import Database
+from datapark_kit.guards import RejectNulMiddleware
 from datapark_kit.idempotency import IdempotencyStore
 from datapark_kit.logs import configure_logging, principal_var, request_id_var
 from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -165,6 +166,8 @@ def create_app(
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # Inside the request context (so a refusal carries the request id and is counted).
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
 

@@ -13,6 +13,8 @@ from datapark_kit.errors import Unprocessable
 CURRENCY = "CNY"
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+# Money columns are NUMERIC(16, 2): at most 14 digits before the point.
+MAX_AMOUNT = Decimal("99999999999999.99")
 
 
 def to_fen(amount: Decimal) -> Decimal:
@@ -21,14 +23,17 @@ def to_fen(amount: Decimal) -> Decimal:
 
 
 def require_money(amount: Decimal, field: str, *, positive: bool = False) -> Decimal:
-    """Accept a finite amount with at most two decimal places, non-negative (or positive)."""
+    """Accept a finite amount that fits the money columns, with at most two decimal places,
+    non-negative (or positive)."""
     if not amount.is_finite():
         raise Unprocessable(f"{field} must be a finite amount", field=field)
-    if amount != amount.quantize(FEN):
-        raise Unprocessable(f"{field} must have at most two decimal places", field=field)
     if amount < 0 or (positive and amount == 0):
         bound = "greater than 0" if positive else "0 or more"
         raise Unprocessable(f"{field} must be {bound}", field=field)
+    if amount > MAX_AMOUNT:  # before quantizing: a huge value overflows the decimal context
+        raise Unprocessable(f"{field} must be at most {MAX_AMOUNT}", field=field)
+    if amount != amount.quantize(FEN):
+        raise Unprocessable(f"{field} must have at most two decimal places", field=field)
     return amount.quantize(FEN)
 
 

@@ -12,6 +12,8 @@ from datapark_kit.errors import Unprocessable
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# Money columns are NUMERIC(18, 2): at most 16 digits before the point.
+MAX_AMOUNT = Decimal("9999999999999999.99")
 
 
 def round_money(value: Decimal) -> Decimal:
@@ -26,7 +28,8 @@ def parse_money(
     allow_zero: bool = True,
     allow_negative: bool = False,
 ) -> Decimal:
-    """Validate an input amount: finite, not negative, at most two decimal places.
+    """Validate an input amount: finite, not negative, fits the money columns, at most two
+    decimal places.
 
     Raises ``Unprocessable`` naming ``field``; returns the amount quantized to two places.
     ``allow_negative`` serves projections (a first year's net income may be a loss), never
@@ -42,6 +45,8 @@ def parse_money(
         raise Unprocessable(f"{field} must not be negative", field=field)
     if not allow_zero and amount == 0:
         raise Unprocessable(f"{field} must be greater than zero", field=field)
+    if abs(amount) > MAX_AMOUNT:  # before quantizing: a huge value overflows the context
+        raise Unprocessable(f"{field} must be at most {MAX_AMOUNT} in size", field=field)
     if amount != amount.quantize(CENT):
         raise Unprocessable(f"{field} must have at most two decimal places", field=field)
     return amount.quantize(CENT)

@@ -18,8 +18,8 @@ class PolicyRequest(BaseModel):
     permitted_uses: list[str] = Field(min_length=1)
     territory: list[str] = Field(min_length=1)
     duration_days: int | None = Field(default=None, ge=1, le=3660)
-    max_calls: int | None = Field(default=None, ge=1)
-    max_records: int | None = Field(default=None, ge=1)
+    max_calls: int | None = Field(default=None, ge=1, le=2**31 - 1)  # an integer column
+    max_records: int | None = Field(default=None, ge=1, le=2**31 - 1)  # an integer column
     on_delisting: Literal["continue", "suspend", "terminate"] = "continue"
 
 

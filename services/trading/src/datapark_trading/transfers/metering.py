@@ -20,6 +20,8 @@ from datapark_trading.money import ZERO
 from datapark_trading.orders.pricing import Metered, MeterUnit, Pricing, month_start
 
 BYTES_PER_MEGABYTE = 1_000_000
+# The meter's counters are Postgres ``integer`` columns.
+COUNTER_MAX = 2**31 - 1
 
 
 def megabytes(n_bytes: int) -> int:
@@ -92,6 +94,14 @@ def record(
                 code="usage_limit_exceeded",
                 limit=limit,
                 used=used,
+            )
+    totals = {"calls": calls, "records": records, "megabytes": meter.megabytes + report.megabytes}
+    for name, total in totals.items():
+        if total > COUNTER_MAX:
+            raise Unprocessable(
+                f"{name} of this delivery would exceed {COUNTER_MAX}; nothing was counted",
+                field=name,
+                code="usage_counter_overflow",
             )
     month = month_start(at)
     month_units = meter.month_units if meter.month == month else 0

@@ -7,16 +7,23 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+# The counters are Postgres ``integer`` columns; a year bounds every waiting period.
+INT_MAX = 2**31 - 1
+YEAR_SECONDS = 365 * 24 * 3600
+
 
 class TransferCreate(BaseModel):
     confirm_after_seconds: int | None = Field(
-        default=None, ge=60, description="when receipt is confirmed automatically after start"
+        default=None,
+        ge=60,
+        le=YEAR_SECONDS,
+        description="when receipt is confirmed automatically after start",
     )
 
 
 class TransferStart(BaseModel):
     endpoint: str = Field(min_length=9, max_length=2000, description="https URL of the data")
-    grant_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    grant_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=YEAR_SECONDS)
 
 
 class ReasonBody(BaseModel):
@@ -48,9 +55,9 @@ class UsageCreate(BaseModel):
     access_token: str = Field(min_length=32, max_length=200)
     use: str = Field(min_length=1, max_length=100)
     region: str = Field(min_length=2, max_length=20)
-    calls: int = Field(default=0, ge=0)
-    records: int = Field(default=0, ge=0)
-    megabytes: int = Field(default=0, ge=0)
+    calls: int = Field(default=0, ge=0, le=INT_MAX)
+    records: int = Field(default=0, ge=0, le=INT_MAX)
+    megabytes: int = Field(default=0, ge=0, le=INT_MAX)
 
 
 class UsageOut(BaseModel):
