@@ -54,6 +54,11 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+def shown_once(response: Response) -> None:
+    """Mark a response that carries a secret: not cached, not kept for an idempotent replay."""
+    response.headers["Cache-Control"] = "no-store"
+
+
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
     digest = hashlib.sha256()
     for part in (method.encode(), b"\0", path.encode(), b"\0", body):

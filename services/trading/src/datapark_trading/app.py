@@ -60,6 +60,7 @@ def trading_workers(
                     max_attempts=settings.webhook_max_attempts,
                 ),
                 poll_seconds=settings.webhook_poll_seconds,
+                public_only=settings.environment not in ("development", "test"),
             )
             sweeper = Sweeper(app.state.database, interval_seconds=settings.sweep_interval_seconds)
             app.state.webhook_sender, app.state.sweeper = sender, sweeper

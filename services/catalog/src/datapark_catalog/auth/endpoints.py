@@ -17,6 +17,7 @@ from datapark_catalog.auth.schemas import (
 from datapark_catalog.auth.service import CredentialService, TokenService
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.errors import Unprocessable
+from datapark_kit.idempotency import shown_once
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
 router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute)
@@ -24,8 +25,7 @@ public = APIRouter(tags=["auth"])
 
 
 def _issued(credential: Any, secret: str, response: Response) -> IssuedCredential:
-    # The secret is shown once: not cached, and not kept for an Idempotency-Key replay.
-    response.headers["Cache-Control"] = "no-store"
+    shown_once(response)
     return IssuedCredential(
         **CredentialOut.model_validate(credential).model_dump(), client_secret=secret
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
 from datapark_kit.auth import require_roles
+from datapark_kit.idempotency import shown_once
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.transfers.metering import UsageReport
@@ -79,7 +80,11 @@ async def get_transfer(
 
 @router.post("/transfers/{transfer_id}/start", response_model=TransferOut)
 async def start_transfer(
-    transfer_id: uuid.UUID, body: TransferStart, session: SessionDep, actor: CurrentActor
+    transfer_id: uuid.UUID,
+    body: TransferStart,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
 ) -> TransferOut:
     """The provider starts delivery and issues the access grant (token, endpoint, expiry no
     later than the agreement's end). The token is in this answer only."""
@@ -90,6 +95,7 @@ async def start_transfer(
         timedelta(seconds=body.grant_ttl_seconds),
         datetime.now(UTC),
     )
+    shown_once(response)
     return transfer_out(row, token)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from datapark_kit.auth import require_roles
+from datapark_kit.idempotency import shown_once
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.webhooks.models import WebhookDeliveryRow
@@ -44,13 +45,18 @@ def delivery_out(row: WebhookDeliveryRow, log: list[AttemptOut] | None = None) -
     dependencies=[require_roles("partner")],
 )
 async def subscribe(
-    body: SubscriptionCreate, request: Request, session: SessionDep, actor: CurrentActor
+    body: SubscriptionCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
 ) -> SubscriptionOut:
     """A partner subscribes a URL to every change of its members' trades. Each delivery is a
     CloudEvent (JSON) signed with HMAC-SHA256 over `"<t>." + body` in `Datapark-Signature:
     t=<unix>,v1=<hex>`; failures are retried with exponential backoff and kept."""
     allow_http = request.app.state.settings.environment in ("development", "test")
     row = await WebhookService(session).subscribe(actor, body.url, allow_http=allow_http)
+    shown_once(response)
     return SubscriptionOut(
         id=row.id,
         partner_id=row.partner_id,

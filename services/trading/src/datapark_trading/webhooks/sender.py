@@ -19,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from datapark_kit.db import Database
+from datapark_kit.errors import Unprocessable
 from datapark_trading.webhooks import retry, signing
+from datapark_trading.webhooks.destinations import require_public_destination
 from datapark_trading.webhooks.models import WebhookAttemptRow
 from datapark_trading.webhooks.repository import WebhookRepository
 
@@ -46,7 +48,9 @@ class WebhookSender:
         backoff: retry.Backoff,
         poll_seconds: float,
         batch_size: int = 50,
+        public_only: bool = True,
     ) -> None:
+        self.public_only = public_only
         self.database = database
         self.client = client
         self.backoff = backoff
@@ -83,6 +87,9 @@ class WebhookSender:
         status_code: int | None = None
         error: str | None = None
         try:
+            if self.public_only:
+                # DNS may have changed since the subscription was checked.
+                await require_public_destination(item.url)
             response = await self.client.post(
                 item.url,
                 content=body,
@@ -99,6 +106,8 @@ class WebhookSender:
                 error = f"HTTP {status_code}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
+        except Unprocessable as refused:
+            error = f"refused: {refused.detail}"[:500]
         await self._record(item, sent_at, status_code, error, time.monotonic() - started)
 
     async def _record(

@@ -13,6 +13,7 @@ from datapark_contracts.ids import uuid7
 from datapark_kit.errors import NotFound, Unprocessable
 from datapark_trading.partners.actor import Actor
 from datapark_trading.webhooks import retry
+from datapark_trading.webhooks.destinations import require_public_destination
 from datapark_trading.webhooks.models import (
     WebhookAttemptRow,
     WebhookDeliveryRow,
@@ -32,6 +33,9 @@ class WebhookService:
         """A partner subscribes a URL to every change of its members' trades."""
         if not (url.startswith("https://") or (allow_http and url.startswith("http://"))):
             raise Unprocessable("a webhook URL is an https URL", field="url")
+        if not allow_http:
+            # Outside development the destination must be public (checked again on each send).
+            await require_public_destination(url)
         row = WebhookSubscriptionRow(
             id=uuid7(),
             partner_id=actor.principal.participant_id,
