@@ -357,3 +357,38 @@ async def test_a_reservation_not_disbursed_in_time_lapses_and_frees_the_budget(
         "funds_reserved",
         "expired",
     ]
+
+
+async def test_only_the_applicant_cancels_reviewers_and_auditors_only_read(
+    subsidy: Any, company: Any, token: Any
+) -> None:
+    fujian = await company("350102", "Xiamen Data Cluster Operator Co.")
+    applicant = token("participant", participant_id=fujian)
+    created = await subsidy.post(
+        "/v1/applications",
+        json={
+            "policy": "fujian_data_park",
+            "designation_id": f"FJ-P-{uuid.uuid4().hex[:6]}",
+            "applied_on": "2025-12-01",
+            "amount": "1000000.00",
+            "documents": [DOC],
+        },
+        headers=applicant,
+    )
+    assert created.status_code == 201, created.text
+    claim_id = created.json()["id"]
+    for role in ("auditor", "reviewer"):
+        onlooker = token(role, participant_id=uuid.uuid4())
+        assert (await subsidy.get(f"/v1/claims/{claim_id}", headers=onlooker)).status_code == 200
+        refused = await subsidy.post(f"/v1/claims/{claim_id}/cancel", headers=onlooker)
+        assert refused.status_code == 403, role
+    stranger = token("participant", participant_id=uuid.uuid4())
+    assert (
+        await subsidy.post(f"/v1/claims/{claim_id}/cancel", headers=stranger)
+    ).status_code == 404
+    assert (await subsidy.get(f"/v1/claims/{claim_id}", headers=applicant)).json()[
+        "status"
+    ] == "submitted"
+    cancelled = await subsidy.post(f"/v1/claims/{claim_id}/cancel", headers=applicant)
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"

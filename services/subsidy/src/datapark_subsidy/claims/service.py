@@ -28,7 +28,7 @@ from datapark_contracts.events.subsidy import (
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import NotFound, Unprocessable
+from datapark_kit.errors import Forbidden, NotFound, Unprocessable
 from datapark_subsidy.applications import application_entitlement
 from datapark_subsidy.budget import Budget, LedgerOp
 from datapark_subsidy.budgets.ledger import BudgetLedger, as_budget
@@ -392,9 +392,12 @@ class ClaimService:
         return claim
 
     async def _locked_for(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
+        """The claim, locked, for its applicant: submitting and cancelling are the applicant's
+        acts. Reviewers, operators and auditors see every claim but get 403 here; anyone
+        else 404."""
         claim = await self.repo.get(claim_id, for_update=True)
-        if claim is None or not (
-            sees_all_claims(principal) or claim.participant_id == principal.participant_id
-        ):
-            raise NotFound("claim not found")
-        return claim
+        if claim is not None and claim.participant_id == principal.participant_id:
+            return claim
+        if claim is not None and sees_all_claims(principal):
+            raise Forbidden("only the applicant submits or cancels a claim", code="not_applicant")
+        raise NotFound("claim not found")
