@@ -23,6 +23,7 @@ from datapark_trading.settings import TradingSettings
 from datapark_trading.settlement.endpoints import router as accounts
 from datapark_trading.sweeper import Sweeper
 from datapark_trading.tables import EVENTING, IDEMPOTENCY
+from datapark_trading.transfers.endpoints import lists as transfer_lists
 from datapark_trading.transfers.endpoints import router as transfers
 from datapark_trading.webhooks.endpoints import router as webhooks
 from datapark_trading.webhooks.retry import Backoff
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     orders,
     negotiations,
     agreements,
+    transfer_lists,
     transfers,
     accounts,
     webhooks,

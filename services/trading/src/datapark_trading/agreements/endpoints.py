@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_kit.auth import require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.agreements.models import AgreementRow
-from datapark_trading.agreements.schemas import AgreementOut, EscrowOut, TerminateRequest
+from datapark_trading.agreements.schemas import (
+    AgreementOut,
+    AgreementPage,
+    AgreementState,
+    EscrowOut,
+    TerminateRequest,
+)
 from datapark_trading.agreements.service import AgreementService
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.settlement import ledger
@@ -57,6 +64,26 @@ async def agreement_out(session: AsyncSession, row: AgreementRow) -> AgreementOu
         terminated_by=row.terminated_by,
         termination_reason=row.termination_reason,
         escrow=escrow,
+    )
+
+
+@router.get("", response_model=AgreementPage)
+async def list_agreements(
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    state: AgreementState | None = None,
+    listing_id: uuid.UUID | None = None,
+) -> AgreementPage:
+    """The agreements the caller (or the member a partner acts for) is consumer or provider of;
+    operators and auditors see all. Oldest first; `state` is a status, or `running` for
+    pending or active."""
+    rows, next_cursor = await AgreementService(session).page(
+        actor, cursor, limit, status=state, listing_id=listing_id, at=datetime.now(UTC)
+    )
+    return AgreementPage(
+        items=[await agreement_out(session, row) for row in rows], next_cursor=next_cursor
     )
 
 

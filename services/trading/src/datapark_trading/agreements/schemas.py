@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +46,15 @@ class EscrowOut(BaseModel):
     status: str
     expires_at: datetime
     close_reason: str | None
+
+
+# An agreement's status, or ``running`` for pending or active (not terminated, superseded, expired).
+AgreementState = Literal["pending", "active", "expired", "terminated", "superseded", "running"]
+
+
+class AgreementPage(BaseModel):
+    items: list[AgreementOut]
+    next_cursor: str | None
 
 
 class TerminateRequest(BaseModel):

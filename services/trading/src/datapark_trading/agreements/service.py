@@ -17,6 +17,7 @@ from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.policy import ListingEffect, ListingState
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.listings.models import Listing
+from datapark_trading.paging import after_id, page_of
 from datapark_trading.parties import Party
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
@@ -119,6 +120,27 @@ class AgreementService:
             raise NotFound("agreement not found")
         actor.ensure_party(row.provider_id, row.consumer_id, what="agreement")
         return row
+
+    async def page(
+        self,
+        actor: Actor,
+        cursor: str | None,
+        limit: int,
+        *,
+        status: str | None = None,
+        listing_id: uuid.UUID | None = None,
+        at: datetime,
+    ) -> tuple[list[AgreementRow], str | None]:
+        """The agreements the actor is a side of (all for operators and auditors), oldest first."""
+        rows = await self.repo.page(
+            party=None if actor.sees_all else actor.participant_id,
+            after=after_id(cursor),
+            limit=limit + 1,
+            status=status,
+            listing_id=listing_id,
+            now=at,
+        )
+        return page_of(rows, limit, lambda row: row.id)
 
     async def supersede(self, old_id: uuid.UUID, new_id: uuid.UUID, at: datetime) -> None:
         """Mark a running agreement as amended by ``new_id`` and refund what its lock holds."""

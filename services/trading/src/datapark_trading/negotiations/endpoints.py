@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
@@ -14,11 +15,12 @@ from datapark_trading.negotiations.schemas import (
     CounterRequest,
     NegotiationCreate,
     NegotiationOut,
+    NegotiationPage,
     OfferOut,
     TerminateNegotiation,
 )
 from datapark_trading.negotiations.service import NegotiationService, negotiation_value
-from datapark_trading.negotiations.states import Action
+from datapark_trading.negotiations.states import Action, NegotiationState
 from datapark_trading.partners.actor import CurrentActor
 
 router = APIRouter(
@@ -69,6 +71,22 @@ async def open_negotiation(
     terms to a consumer (→ OFFERED). Every step has a response deadline; an unanswered
     negotiation expires with a recorded reason."""
     return negotiation_out(await NegotiationService(session).open(actor, body))
+
+
+@router.get("", response_model=NegotiationPage)
+async def list_negotiations(
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    state: NegotiationState | None = None,
+) -> NegotiationPage:
+    """The negotiations the caller (or the member a partner acts for) is consumer or provider
+    of; operators and auditors see all. Oldest first, each with every round of terms."""
+    found, next_cursor = await NegotiationService(session).page(
+        actor, cursor, limit, state=None if state is None else state.value
+    )
+    return NegotiationPage(items=[negotiation_out(f) for f in found], next_cursor=next_cursor)
 
 
 @router.get("/{negotiation_id}", response_model=NegotiationOut)

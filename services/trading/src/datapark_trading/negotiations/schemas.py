@@ -59,3 +59,8 @@ class NegotiationOut(BaseModel):
     waiting_for: str
     termination_reason: str | None
     terminated_by: str | None
+
+
+class NegotiationPage(BaseModel):
+    items: list[NegotiationOut]
+    next_cursor: str | None

@@ -29,6 +29,7 @@ from datapark_trading.negotiations.models import NegotiationRow, OfferRow
 from datapark_trading.negotiations.repository import NegotiationRepository
 from datapark_trading.negotiations.schemas import NegotiationCreate
 from datapark_trading.negotiations.states import Approval, Negotiation, Offer
+from datapark_trading.paging import after_id, page_of
 from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor, require_trading_participant
 from datapark_trading.publishing import publish
@@ -136,6 +137,21 @@ class NegotiationService:
             raise NotFound("negotiation not found")
         actor.ensure_party(row.provider_id, row.consumer_id, what="negotiation")
         return row, list(await self.repo.offers(row.id))
+
+    async def page(
+        self, actor: Actor, cursor: str | None, limit: int, *, state: str | None = None
+    ) -> tuple[list[tuple[NegotiationRow, list[OfferRow]]], str | None]:
+        """The negotiations the actor is a side of (all for operators and auditors), oldest
+        first, each with its offers."""
+        rows = await self.repo.page(
+            party=None if actor.sees_all else actor.participant_id,
+            after=after_id(cursor),
+            limit=limit + 1,
+            state=state,
+        )
+        items, next_cursor = page_of(rows, limit, lambda row: row.id)
+        offers = await self.repo.offers_of([row.id for row in items])
+        return [(row, offers[row.id]) for row in items], next_cursor
 
     async def _load(
         self, actor: Actor | None, negotiation_id: uuid.UUID

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.idempotency import shown_once
@@ -17,17 +18,27 @@ from datapark_trading.transfers.schemas import (
     ReasonBody,
     TransferCreate,
     TransferOut,
+    TransferPage,
     TransferStart,
     UsageCreate,
     UsageOut,
 )
 from datapark_trading.transfers.service import TransferService, transfer_value
+from datapark_trading.transfers.states import TransferState
 
 router = APIRouter(
     prefix="/v1",
     tags=["transfers"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner")],
+)
+
+# Reading the list: the parties (or a partner for a member), and whoever reads every tenant.
+lists = APIRouter(
+    prefix="/v1/transfers",
+    tags=["transfers"],
+    route_class=UnitOfWorkRoute,
+    dependencies=[require_roles("participant", "partner", "operator", "auditor")],
 )
 
 
@@ -68,6 +79,22 @@ async def request_transfer(
         actor, agreement_id, timedelta(seconds=seconds), datetime.now(UTC)
     )
     return transfer_out(row)
+
+
+@lists.get("", response_model=TransferPage)
+async def list_transfers(
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    state: TransferState | None = None,
+) -> TransferPage:
+    """The deliveries under agreements the caller (or the member a partner acts for) is
+    consumer or provider of; operators and auditors see all. Oldest first; never the token."""
+    rows, next_cursor = await TransferService(session).page(
+        actor, cursor, limit, state=None if state is None else state.value
+    )
+    return TransferPage(items=[transfer_out(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/transfers/{transfer_id}", response_model=TransferOut)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_trading.agreements.models import AgreementRow
@@ -41,6 +41,27 @@ class TransferRepository:
             .order_by(TransferRow.id)
             .with_for_update()
         )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def page(
+        self,
+        *,
+        party: uuid.UUID | None,
+        after: uuid.UUID | None,
+        limit: int,
+        state: str | None = None,
+    ) -> Sequence[TransferRow]:
+        """Transfers in id (creation) order after ``after``; only those under an agreement
+        ``party`` is a side of unless ``party`` is ``None``."""
+        query = select(TransferRow).order_by(TransferRow.id).limit(limit)
+        if after is not None:
+            query = query.where(TransferRow.id > after)
+        if party is not None:
+            query = query.join(AgreementRow, AgreementRow.id == TransferRow.agreement_id).where(
+                or_(AgreementRow.consumer_id == party, AgreementRow.provider_id == party)
+            )
+        if state is not None:
+            query = query.where(TransferRow.state == state)
         return (await self.session.execute(query)).scalars().all()
 
     async def due_for_confirmation(self, now: datetime, limit: int) -> list[uuid.UUID]:

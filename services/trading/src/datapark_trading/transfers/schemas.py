@@ -49,6 +49,11 @@ class TransferOut(BaseModel):
     )
 
 
+class TransferPage(BaseModel):
+    items: list[TransferOut]
+    next_cursor: str | None
+
+
 class UsageCreate(BaseModel):
     """Use of a delivery, reported by the provider's gateway with the grant's token."""
 

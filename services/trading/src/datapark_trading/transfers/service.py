@@ -20,6 +20,7 @@ from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.orders.pricing import Metered, Subscription
+from datapark_trading.paging import after_id, page_of
 from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
@@ -130,6 +131,19 @@ class TransferService:
         agreement = await self._agreement(row.agreement_id)
         actor.ensure_party(agreement.provider_id, agreement.consumer_id, what="transfer")
         return row
+
+    async def page(
+        self, actor: Actor, cursor: str | None, limit: int, *, state: str | None = None
+    ) -> tuple[list[TransferRow], str | None]:
+        """The deliveries under agreements the actor is a side of (all for operators and
+        auditors), oldest first."""
+        rows = await self.repo.page(
+            party=None if actor.sees_all else actor.participant_id,
+            after=after_id(cursor),
+            limit=limit + 1,
+            state=state,
+        )
+        return page_of(rows, limit, lambda row: row.id)
 
     async def request(
         self, actor: Actor, agreement_id: uuid.UUID, confirm_after: timedelta, at: datetime

@@ -77,9 +77,13 @@ async def deliveries(
     session: SessionDep,
     actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> DeliveryPage:
-    """The delivery log: every delivery, newest first, with each attempt's outcome."""
-    found = await WebhookService(session).deliveries(actor, subscription_id, limit)
+    """The delivery log: every delivery, newest first, with each attempt's outcome; follow
+    `next_cursor` for older ones."""
+    found, next_cursor = await WebhookService(session).deliveries(
+        actor, subscription_id, cursor, limit
+    )
     return DeliveryPage(
         items=[
             delivery_out(
@@ -96,7 +100,8 @@ async def deliveries(
                 ],
             )
             for d, attempts in found
-        ]
+        ],
+        next_cursor=next_cursor,
     )
 
 

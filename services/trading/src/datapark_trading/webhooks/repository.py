@@ -130,15 +130,35 @@ class WebhookRepository:
         await self.session.flush()
 
     async def deliveries(
-        self, subscription_id: uuid.UUID, *, limit: int
+        self, subscription_id: uuid.UUID, *, before: uuid.UUID | None, limit: int
     ) -> Sequence[WebhookDeliveryRow]:
+        """A subscription's deliveries newest first (uuid7 ids are time ordered), those older
+        than ``before`` when given."""
         query = (
             select(WebhookDeliveryRow)
             .where(WebhookDeliveryRow.subscription_id == subscription_id)
-            .order_by(WebhookDeliveryRow.created_at.desc(), WebhookDeliveryRow.id.desc())
+            .order_by(WebhookDeliveryRow.id.desc())
             .limit(limit)
         )
+        if before is not None:
+            query = query.where(WebhookDeliveryRow.id < before)
         return (await self.session.execute(query)).scalars().all()
+
+    async def attempts_of(
+        self, delivery_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[WebhookAttemptRow]]:
+        """Every attempt of each delivery, in order."""
+        found: dict[uuid.UUID, list[WebhookAttemptRow]] = {did: [] for did in delivery_ids}
+        if not delivery_ids:
+            return found
+        query = (
+            select(WebhookAttemptRow)
+            .where(WebhookAttemptRow.delivery_id.in_(delivery_ids))
+            .order_by(WebhookAttemptRow.delivery_id, WebhookAttemptRow.attempt)
+        )
+        for attempt in (await self.session.execute(query)).scalars():
+            found[attempt.delivery_id].append(attempt)
+        return found
 
     async def attempts(self, delivery_id: uuid.UUID) -> Sequence[WebhookAttemptRow]:
         query = (
