@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_rental.bookings.lifecycle import BookingAction
+from datapark_rental.bookings.lifecycle import BookingAction, BookingState
 from datapark_rental.bookings.pricing import Quote
 from datapark_rental.bookings.schemas import (
     AvailabilityOut,
     BookingOut,
+    BookingPage,
     ExtendRequest,
     InspectRequest,
     PeriodOut,
@@ -99,6 +100,31 @@ async def create_booking(
     until the hold expires. 409 names the period that is taken; nothing is held then."""
     booking = await bookings.hold(principal, body.offering_id, body.start, body.end)
     return BookingOut.model_validate(booking)
+
+
+@router.get("/bookings", response_model=BookingPage)
+async def list_bookings(
+    bookings: Bookings,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    status: BookingState | None = None,
+    offering_id: uuid.UUID | None = None,
+    participant_id: Annotated[
+        uuid.UUID | None, Query(description="bookings where it is the customer or the lessor")
+    ] = None,
+) -> BookingPage:
+    """Bookings the caller is the customer or the lessor of (operators and auditors see all),
+    newest first. Another tenant's ``participant_id`` yields an empty page."""
+    items, next_cursor = await bookings.page(
+        principal,
+        cursor,
+        limit,
+        participant_id=participant_id,
+        status=status,
+        offering_id=offering_id,
+    )
+    return BookingPage(items=[BookingOut.model_validate(b) for b in items], next_cursor=next_cursor)
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)

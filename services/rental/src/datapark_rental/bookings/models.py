@@ -52,7 +52,7 @@ class Booking(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     offering_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     customer_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    lessor_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    lessor_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     mode: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(40))
     kit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

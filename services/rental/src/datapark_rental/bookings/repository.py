@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,37 @@ class BookingRepository:
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def page(
+        self,
+        *,
+        before: uuid.UUID | None,
+        limit: int,
+        party: uuid.UUID | None = None,
+        visible_to: uuid.UUID | None = None,
+        status: str | None = None,
+        offering_id: uuid.UUID | None = None,
+    ) -> list[Booking]:
+        """Bookings newest first (uuid7 ids are time ordered), strictly before ``before``.
+
+        ``party`` and ``visible_to`` each keep only bookings where that participant is the
+        customer or the lessor (the filter asked for, and the caller's tenant)."""
+        query = select(Booking).order_by(Booking.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(Booking.id < before)
+        for participant_id in (party, visible_to):
+            if participant_id is not None:
+                query = query.where(
+                    or_(
+                        Booking.customer_participant_id == participant_id,
+                        Booking.lessor_participant_id == participant_id,
+                    )
+                )
+        if status is not None:
+            query = query.where(Booking.status == status)
+        if offering_id is not None:
+            query = query.where(Booking.offering_id == offering_id)
+        return list((await self.session.execute(query)).scalars())
 
     async def reserve(
         self,

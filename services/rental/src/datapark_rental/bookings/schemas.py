@@ -95,3 +95,8 @@ class BookingOut(BaseModel):
     returned_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class BookingPage(BaseModel):
+    items: list[BookingOut]
+    next_cursor: str | None

@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.errors import NotFound
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
-from datapark_rental.leases.lifecycle import LeaseAction
+from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.schedule import present_value
 from datapark_rental.leases.schemas import (
@@ -21,6 +21,7 @@ from datapark_rental.leases.schemas import (
     BuyoutIn,
     LeaseApplicationIn,
     LeaseOut,
+    LeasePage,
     LeaseQuoteOut,
     LeaseTermsIn,
     LessorFinancialsIn,
@@ -136,6 +137,26 @@ async def apply_for_lease(
     once and the lease comes back ``approved`` or ``rejected`` with every check and, when
     refused, the failed checks and by how much (``refusal``)."""
     return lease_out(await leases.apply(principal, body))
+
+
+@router.get("/leases", response_model=LeasePage)
+async def list_leases(
+    leases: Leases,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    state: LeaseState | None = None,
+    mode: LeaseMode | None = None,
+    participant_id: Annotated[
+        uuid.UUID | None, Query(description="leases where it is the lessee or the lessor")
+    ] = None,
+) -> LeasePage:
+    """Leases the caller is the lessee or the lessor of (operators and auditors see all),
+    newest first. Another tenant's ``participant_id`` yields an empty page."""
+    items, next_cursor = await leases.page(
+        principal, cursor, limit, participant_id=participant_id, state=state, mode=mode
+    )
+    return LeasePage(items=[lease_out(x) for x in items], next_cursor=next_cursor)
 
 
 @router.get("/leases/{lease_id}", response_model=LeaseOut)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_rental.leases.models import (
@@ -38,6 +38,37 @@ class LeaseRepository:
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def page(
+        self,
+        *,
+        before: uuid.UUID | None,
+        limit: int,
+        party: uuid.UUID | None = None,
+        visible_to: uuid.UUID | None = None,
+        state: str | None = None,
+        mode: str | None = None,
+    ) -> list[Lease]:
+        """Leases newest first (uuid7 ids are time ordered), strictly before ``before``.
+
+        ``party`` and ``visible_to`` each keep only leases where that participant is the
+        lessee or the lessor (the filter asked for, and the caller's tenant)."""
+        query = select(Lease).order_by(Lease.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(Lease.id < before)
+        for participant_id in (party, visible_to):
+            if participant_id is not None:
+                query = query.where(
+                    or_(
+                        Lease.lessee_participant_id == participant_id,
+                        Lease.lessor_participant_id == participant_id,
+                    )
+                )
+        if state is not None:
+            query = query.where(Lease.state == state)
+        if mode is not None:
+            query = query.where(Lease.mode == mode)
+        return list((await self.session.execute(query)).scalars())
 
     async def receivables(self, lease_id: uuid.UUID) -> list[LeaseReceivable]:
         query = (

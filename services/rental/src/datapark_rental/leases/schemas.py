@@ -131,6 +131,11 @@ class LeaseOut(BaseModel):
     updated_at: datetime
 
 
+class LeasePage(BaseModel):
+    items: list[LeaseOut]
+    next_cursor: str | None
+
+
 class PaymentIn(_In):
     amount: Decimal
     currency: str = "CNY"
