@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,13 +22,16 @@ class AgreementRow(Base):
         CheckConstraint(
             "(terminated_at IS NULL) = (termination_reason IS NULL)", name="termination_has_reason"
         ),
+        # keyset pages of a party's agreements (and lookups by party)
+        Index("ix_agreements_provider_keyset", "provider_id", "id"),
+        Index("ix_agreements_consumer_keyset", "consumer_id", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"), index=True)
     product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    provider_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    consumer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    consumer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     terms: Mapped[dict[str, Any]] = mapped_column(JSONB)
     origin: Mapped[str] = mapped_column(String(20))
     origin_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)

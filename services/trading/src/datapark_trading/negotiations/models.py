@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -35,12 +36,15 @@ class NegotiationRow(Base):
             "expires_at > updated_at OR state IN ('FINALIZED','TERMINATED')",
             name="open_has_deadline",
         ),
+        # keyset pages of a party's negotiations (and lookups by party)
+        Index("ix_negotiations_provider_keyset", "provider_id", "id"),
+        Index("ix_negotiations_consumer_keyset", "consumer_id", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"), index=True)
-    provider_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    consumer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    consumer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     state: Mapped[str] = mapped_column(String(20))
     requires_approval: Mapped[bool] = mapped_column(Boolean)
     approved_round: Mapped[int | None] = mapped_column(Integer)

@@ -46,6 +46,8 @@ class WebhookDeliveryRow(Base):
             "next_attempt_at",
             postgresql_where=text("status IN ('pending','retrying')"),
         ),
+        # the delivery log, newest first, by keyset
+        Index("ix_webhook_deliveries_subscription_keyset", "subscription_id", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
