@@ -33,7 +33,8 @@ router = APIRouter(
     dependencies=[require_roles("participant", "partner")],
 )
 
-# Reading the list: the parties (or a partner for a member), and whoever reads every tenant.
+# Reading (the list and one transfer): the parties (or a partner for a member), and whoever
+# reads every tenant.
 lists = APIRouter(
     prefix="/v1/transfers",
     tags=["transfers"],
@@ -97,7 +98,7 @@ async def list_transfers(
     return TransferPage(items=[transfer_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/transfers/{transfer_id}", response_model=TransferOut)
+@lists.get("/{transfer_id}", response_model=TransferOut)
 async def get_transfer(
     transfer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> TransferOut:

@@ -159,11 +159,3 @@ class WebhookRepository:
         for attempt in (await self.session.execute(query)).scalars():
             found[attempt.delivery_id].append(attempt)
         return found
-
-    async def attempts(self, delivery_id: uuid.UUID) -> Sequence[WebhookAttemptRow]:
-        query = (
-            select(WebhookAttemptRow)
-            .where(WebhookAttemptRow.delivery_id == delivery_id)
-            .order_by(WebhookAttemptRow.attempt)
-        )
-        return (await self.session.execute(query)).scalars().all()
