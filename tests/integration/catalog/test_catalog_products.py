@@ -284,6 +284,17 @@ async def test_authorisation(catalog: Any, token: Any) -> None:
     )
     assert self_review.status_code == 403
     assert (await catalog.get(f"/v1/data-products/{pid}")).status_code == 401
+    # An owner that is also an operator still cannot review its own product.
+    owner_operator = token("operator", "participant", participant_id=owner_id)
+    own = await catalog.post(
+        f"/v1/data-products/{pid}/review",
+        headers=owner_operator,
+        json={"decision": "approved", "document_hashes": [sha("x")]},
+    )
+    assert own.status_code == 403
+    assert own.json()["code"] == "own_product"
+    state = (await catalog.get(f"/v1/data-products/{pid}", headers=owner)).json()["state"]
+    assert state == "submitted"
 
 
 async def test_a_suspended_participant_cannot_list(catalog: Any, token: Any) -> None:

@@ -47,7 +47,7 @@ from datapark_contracts.events.catalog_listings import (
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import NotFound, Unprocessable
+from datapark_kit.errors import Forbidden, NotFound, Unprocessable
 from datapark_kit.pagination import decode_cursor, encode_cursor
 
 WHAT = "data product"
@@ -135,6 +135,9 @@ class ProductService:
         """Decide a submitted or under-review product. Taking up a submitted product first
         records ``review_started``; approval issues the registration certificate."""
         product = await self._locked(product_id)
+        if product.owner_participant_id == principal.participant_id:
+            # Compliance review is independent: nobody reviews their own data product.
+            raise Forbidden("an operator cannot review its own data product", code="own_product")
         now = datetime.now(UTC)
         review = rules.validate_review(
             rules.ComplianceReview(
