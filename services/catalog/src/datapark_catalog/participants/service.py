@@ -22,7 +22,7 @@ from datapark_contracts.events.participants import (
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
-from datapark_kit.pagination import decode_cursor, encode_cursor
+from datapark_kit.pagination import cursor_id, keyset_page
 
 
 def _snapshot(
@@ -97,15 +97,10 @@ class ParticipantService:
     async def page(
         self, principal: Principal, cursor: str | None, limit: int
     ) -> tuple[list[Participant], str | None]:
-        position = decode_cursor(cursor)
-        try:
-            after = uuid.UUID(position) if position else None
-        except ValueError:
-            raise Unprocessable("cursor is not one this API issued", field="cursor") from None
+        after = cursor_id(cursor)
         only = None if principal.sees_all_tenants else principal.participant_id
         rows = await self.repo.page(after=after, limit=limit + 1, only=only)
-        next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
-        return rows[:limit], next_cursor
+        return keyset_page(rows, limit, key=lambda p: p.id)
 
     async def update(
         self, principal: Principal, participant_id: uuid.UUID, data: ParticipantUpdate

@@ -47,8 +47,8 @@ from datapark_contracts.events.catalog_listings import (
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import Forbidden, NotFound, Unprocessable
-from datapark_kit.pagination import decode_cursor, encode_cursor
+from datapark_kit.errors import Forbidden, NotFound
+from datapark_kit.pagination import cursor_id, keyset_page
 
 WHAT = "data product"
 
@@ -76,15 +76,11 @@ class ProductService:
     async def page(
         self, principal: Principal, cursor: str | None, limit: int
     ) -> tuple[list[ProductRecord], str | None]:
-        position = decode_cursor(cursor)
-        try:
-            after = uuid.UUID(position) if position else None
-        except ValueError:
-            raise Unprocessable("cursor is not one this API issued", field="cursor") from None
+        after = cursor_id(cursor)
         owner = None if principal.sees_all_tenants else principal.participant_id
         rows = await self.repo.page(after=after, limit=limit + 1, owner=owner)
-        next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
-        return [await self.repo.record(p) for p in rows[:limit]], next_cursor
+        page, next_cursor = keyset_page(rows, limit, key=lambda p: p.id)
+        return [await self.repo.record(p) for p in page], next_cursor
 
     # --- describing ------------------------------------------------------------------------
 

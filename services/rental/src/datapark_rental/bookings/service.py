@@ -14,7 +14,7 @@ from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
-from datapark_rental import paging
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_rental.bookings import lifecycle
 from datapark_rental.bookings.availability import free_periods
 from datapark_rental.bookings.lifecycle import BookingAction, BookingState
@@ -141,14 +141,15 @@ class BookingService:
         """Bookings the caller may see, newest first: its own as customer or lessor, or all
         for operators and auditors. Another tenant's ``participant_id`` matches nothing."""
         rows = await self.repo.page(
-            before=paging.position(cursor),
+            before=cursor_id(cursor),
             limit=limit + 1,
             party=participant_id,
             visible_to=None if principal.sees_all_tenants else principal.participant_id,
             status=status.value if status is not None else None,
             offering_id=offering_id,
         )
-        return [b for b in rows[:limit] if _may_see(principal, b)], paging.next_cursor(rows, limit)
+        page, next_cursor = keyset_page(rows, limit, key=lambda row: row.id)
+        return [b for b in page if _may_see(principal, b)], next_cursor
 
     # ---------------------------------------------------------------- the hold
 

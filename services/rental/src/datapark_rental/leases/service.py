@@ -15,7 +15,7 @@ from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
-from datapark_rental import paging
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_rental.fleet.repository import FleetRepository
 from datapark_rental.leases import lifecycle
 from datapark_rental.leases.facts import (
@@ -115,14 +115,15 @@ class LeaseService:
         """Leases the caller may see, newest first: its own as lessee or lessor, or all for
         operators and auditors. Another tenant's ``participant_id`` matches nothing."""
         rows = await self.repo.page(
-            before=paging.position(cursor),
+            before=cursor_id(cursor),
             limit=limit + 1,
             party=participant_id,
             visible_to=None if principal.sees_all_tenants else principal.participant_id,
             state=state.value if state is not None else None,
             mode=mode.value if mode is not None else None,
         )
-        return [x for x in rows[:limit] if may_see(principal, x)], paging.next_cursor(rows, limit)
+        page, next_cursor = keyset_page(rows, limit, key=lambda row: row.id)
+        return [x for x in page if may_see(principal, x)], next_cursor
 
     async def apply(self, principal: Principal, body: LeaseApplicationIn) -> Lease:
         """Record the application and run the risk review: approved or rejected at once."""

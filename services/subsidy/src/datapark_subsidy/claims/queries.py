@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_kit.auth import Principal
-from datapark_kit.errors import NotFound, Unprocessable
-from datapark_kit.pagination import decode_cursor, encode_cursor
+from datapark_kit.errors import NotFound
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.claims.repository import ClaimRepository
 from datapark_subsidy.lifecycle import ClaimStatus
@@ -45,16 +45,11 @@ class ClaimQueries:
             if participant_id is not None and participant_id != principal.participant_id:
                 raise NotFound("participant not found")
             participant_id = principal.participant_id
-        position = decode_cursor(cursor)
-        try:
-            after = uuid.UUID(position) if position else None
-        except ValueError:
-            raise Unprocessable("cursor is not one this API issued", field="cursor") from None
+        after = cursor_id(cursor)
         rows = await self.repo.page(
             participant_id=participant_id,
             status=status.value if status else None,
             after=after,
             limit=limit + 1,
         )
-        next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
-        return rows[:limit], next_cursor
+        return keyset_page(rows, limit, key=lambda c: c.id)

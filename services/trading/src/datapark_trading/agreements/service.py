@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events import trading as events
 from datapark_kit.errors import NotFound
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_trading.agreements import agreement as ag
 from datapark_trading.agreements.agreement import Origin, Terms
 from datapark_trading.agreements.codec import agreement_value, terms_to_json, terms_to_wire
@@ -17,7 +18,6 @@ from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.policy import ListingEffect, ListingState
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.listings.models import Listing
-from datapark_trading.paging import after_id, page_of
 from datapark_trading.parties import Party
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
@@ -134,13 +134,13 @@ class AgreementService:
         """The agreements the actor is a side of (all for operators and auditors), oldest first."""
         rows = await self.repo.page(
             party=None if actor.sees_all else actor.participant_id,
-            after=after_id(cursor),
+            after=cursor_id(cursor),
             limit=limit + 1,
             status=status,
             listing_id=listing_id,
             now=at,
         )
-        return page_of(rows, limit, lambda row: row.id)
+        return keyset_page(rows, limit, lambda row: row.id)
 
     async def supersede(self, old_id: uuid.UUID, new_id: uuid.UUID, at: datetime) -> None:
         """Mark a running agreement as amended by ``new_id`` and refund what its lock holds."""

@@ -13,6 +13,7 @@ from datapark_contracts.events import trading as events
 from datapark_contracts.events.trading import Terms as WireTerms
 from datapark_contracts.ids import uuid7
 from datapark_kit.errors import NotFound, Unprocessable
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_trading.agreements.agreement import Origin
 from datapark_trading.agreements.codec import (
     agreement_value,
@@ -29,7 +30,6 @@ from datapark_trading.negotiations.models import NegotiationRow, OfferRow
 from datapark_trading.negotiations.repository import NegotiationRepository
 from datapark_trading.negotiations.schemas import NegotiationCreate
 from datapark_trading.negotiations.states import Approval, Negotiation, Offer
-from datapark_trading.paging import after_id, page_of
 from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor, require_trading_participant
 from datapark_trading.publishing import publish
@@ -145,11 +145,11 @@ class NegotiationService:
         first, each with its offers."""
         rows = await self.repo.page(
             party=None if actor.sees_all else actor.participant_id,
-            after=after_id(cursor),
+            after=cursor_id(cursor),
             limit=limit + 1,
             state=state,
         )
-        items, next_cursor = page_of(rows, limit, lambda row: row.id)
+        items, next_cursor = keyset_page(rows, limit, lambda row: row.id)
         offers = await self.repo.offers_of([row.id for row in items])
         return [(row, offers[row.id]) for row in items], next_cursor
 

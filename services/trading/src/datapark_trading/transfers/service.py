@@ -15,12 +15,12 @@ from datapark_contracts.events import trading as events
 from datapark_contracts.ids import uuid7
 from datapark_contracts.money import Money as WireMoney
 from datapark_kit.errors import Forbidden, NotFound
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_trading.agreements.agreement import Agreement
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.orders.pricing import Metered, Subscription
-from datapark_trading.paging import after_id, page_of
 from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
@@ -139,11 +139,11 @@ class TransferService:
         auditors), oldest first."""
         rows = await self.repo.page(
             party=None if actor.sees_all else actor.participant_id,
-            after=after_id(cursor),
+            after=cursor_id(cursor),
             limit=limit + 1,
             state=state,
         )
-        return page_of(rows, limit, lambda row: row.id)
+        return keyset_page(rows, limit, lambda row: row.id)
 
     async def request(
         self, actor: Actor, agreement_id: uuid.UUID, confirm_after: timedelta, at: datetime

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.ids import uuid7
 from datapark_kit.errors import NotFound, Unprocessable
-from datapark_trading.paging import after_id, page_of
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_trading.partners.actor import Actor
 from datapark_trading.webhooks import retry
 from datapark_trading.webhooks.destinations import require_public_destination
@@ -58,10 +58,10 @@ class WebhookService:
         self, actor: Actor, subscription_id: uuid.UUID, cursor: str | None, limit: int
     ) -> tuple[list[tuple[WebhookDeliveryRow, Sequence[WebhookAttemptRow]]], str | None]:
         """The delivery log, newest first, each delivery with its attempts."""
-        before = after_id(cursor)
+        before = cursor_id(cursor)
         await self._own(actor, subscription_id)
         rows = await self.repo.deliveries(subscription_id, before=before, limit=limit + 1)
-        items, next_cursor = page_of(rows, limit, lambda row: row.id)
+        items, next_cursor = keyset_page(rows, limit, lambda row: row.id)
         attempts = await self.repo.attempts_of([d.id for d in items])
         return [(d, attempts[d.id]) for d in items], next_cursor
 
