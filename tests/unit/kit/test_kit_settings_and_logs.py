@@ -7,6 +7,8 @@ import json
 import logging
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import ValidationError
@@ -37,6 +39,10 @@ def test_production_with_real_secrets_starts(monkeypatch: pytest.MonkeyPatch) ->
         "postgresql+asyncpg://trading:s3cret-from-vault@db:5432/datapark",
     )
     monkeypatch.setenv("DATAPARK_TRADING_JWKS_URL", "https://catalog.park/.well-known/jwks.json")
+    checkpoint_key = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+    )
+    monkeypatch.setenv("DATAPARK_TRADING_CHECKPOINT_SIGNING_KEY_PEM", checkpoint_key.decode())
     settings = TradingSettings()
     assert settings.environment == "production"
     assert "s3cret" not in repr(settings)

@@ -13,6 +13,7 @@ CATALOG_LISTINGS = "catalog.listings.v1"
 TRADING_TRADES = "trading.trades.v1"
 RENTAL_ORDERS = "rental.orders.v1"
 SUBSIDY_CLAIMS = "subsidy.claims.v1"
+AUDIT_CHECKPOINTS = "audit.checkpoints.v1"
 
 AUDIT_CONFIG = {"cleanup.policy": "delete", "retention.ms": "-1"}
 
@@ -71,6 +72,13 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         SUBSIDY_CLAIMS, 3, "subsidy", "claim or budget id", "Subsidy claims and budget movements."
+    ),
+    Topic(
+        AUDIT_CHECKPOINTS,
+        1,
+        "platform",
+        "relay term id",
+        "Signed checkpoints of every service's relay: what it put on which partition.",
     ),
 )
 

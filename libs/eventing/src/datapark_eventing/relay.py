@@ -25,6 +25,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from datapark_contracts.envelope import Envelope
+from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.kafka import make_producer
 from datapark_eventing.outbox import notify_channel
 from datapark_kit.db import asyncpg_dsn
@@ -52,9 +53,11 @@ class OutboxRelay:
         batch_size: int = 200,
         max_backoff: float = 10.0,
         listen: bool = True,
+        checkpoints: Checkpointer | None = None,
     ) -> None:
         self.service = service
         self.listen = listen
+        self.checkpoints = checkpoints
         self.schema = schema
         self.dsn = asyncpg_dsn(database_url)
         self.bootstrap = bootstrap
@@ -114,6 +117,8 @@ class OutboxRelay:
                 backoff = 0.2
                 while True:
                     sent = await self.publish_batch(conn, producer)
+                    if self.checkpoints is not None:
+                        await self.checkpoints.maybe_publish(producer)
                     await self._update_backlog(conn)
                     if sent < self.batch_size:
                         self._wake.clear()
@@ -176,11 +181,13 @@ class OutboxRelay:
                 future = await producer.send(
                     row["topic"], value=traced.value(), key=traced.key, headers=traced.headers()
                 )
-            pending.append((row, future))
+            pending.append((row, traced, future))
         acknowledged: list[Any] = []
         try:
-            for row, future in pending:
-                await future
+            for row, traced, future in pending:
+                sent = await future
+                if self.checkpoints is not None:
+                    self.checkpoints.record(row["topic"], sent.partition, sent.offset, traced)
                 acknowledged.append(row["id"])
                 OUTBOX_SENT.labels(self.service, row["topic"]).inc()
         finally:

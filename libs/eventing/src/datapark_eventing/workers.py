@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from datapark_contracts.topics import consumer_group
+from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import EventConsumer, Handler
 from datapark_eventing.kafka import broker_reachable
 from datapark_eventing.relay import OutboxRelay
@@ -30,6 +31,7 @@ def build_workers(
         bootstrap=settings.kafka_bootstrap,
         poll_seconds=settings.relay_poll_seconds,
         batch_size=settings.relay_batch_size,
+        checkpoints=Checkpointer.from_settings(settings),
     )
     consumer = None
     if handlers:

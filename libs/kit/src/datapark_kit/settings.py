@@ -9,11 +9,16 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM, DEV_JWT_PUBLIC_JWKS
+from datapark_kit.devkeys import (
+    DEV_CHECKPOINT_KEY_ID,
+    DEV_CHECKPOINT_PRIVATE_KEY_PEM,
+    DEV_JWT_PRIVATE_KEY_PEM,
+    DEV_JWT_PUBLIC_JWKS,
+)
 
 DEV_DATABASE_PASSWORD = "datapark"
 # The local stack's ports (deploy/local/stack.sh reads the same variables).
@@ -51,6 +56,11 @@ class ServiceSettings(BaseSettings):
     consumer_group_prefix: str = ""
     relay_poll_seconds: float = 1.0
     relay_batch_size: int = 200
+    # Signed relay checkpoints for auditors (datapark_eventing.checkpoints, docs/auditing.md).
+    checkpoint_signing_key_pem: SecretStr = SecretStr(DEV_CHECKPOINT_PRIVATE_KEY_PEM)
+    checkpoint_key_id: str = DEV_CHECKPOINT_KEY_ID
+    checkpoint_every_events: int = Field(default=1000, ge=1)
+    checkpoint_every_seconds: float = Field(default=30.0, gt=0)
 
     def development_secrets(self) -> dict[str, bool]:
         """Which secrets still hold the public development value (subclasses add theirs)."""
@@ -58,6 +68,8 @@ class ServiceSettings(BaseSettings):
             "database_url": make_url(self.database_url.get_secret_value()).password
             == DEV_DATABASE_PASSWORD,
             "jwt_public_jwks": self.jwt_public_jwks == DEV_JWT_PUBLIC_JWKS and not self.jwks_url,
+            "checkpoint_signing_key_pem": self.checkpoint_signing_key_pem.get_secret_value()
+            == DEV_CHECKPOINT_PRIVATE_KEY_PEM,
         }
 
     @model_validator(mode="after")
