@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -49,12 +50,14 @@ def test_a_sound_application_passes_every_check_with_its_inputs_recorded() -> No
 
     assert result.approved
     assert [(c.name, c.outcome, c.value) for c in result.checks] == [
-        ("dscr", Outcome.PASSED, D("1.4609")),  # 40,000 / 27,379.74
+        ("dscr", Outcome.PASSED, D("1.4609")),  # 40,000 / 27,379.90 (the last, largest)
         ("ltv", Outcome.PASSED, D("0.7500")),
         ("lessee_concentration", Outcome.PASSED, D("0.2800")),
         ("group_concentration", Outcome.PASSED, D("0.3800")),
+        ("related_party_concentration", Outcome.NOT_APPLICABLE, None),
     ]
-    assert result.checks[0].inputs["debt_service"] == D("27379.74")
+    assert result.checks[0].inputs["debt_service"] == D("27379.90")
+    assert result.checks[0].inputs["weakest_period"] == 36
     assert result.refusal() == []
 
 
@@ -64,23 +67,26 @@ def test_weak_debt_service_coverage_is_refused_with_the_shortfall() -> None:
 
     assert not result.approved
     assert dscr.outcome is Outcome.FAILED
-    assert dscr.value == D("1.0957")
-    assert dscr.shortfall == {"ratio": D("0.1543"), "monthly_cash_flow": D("4224.68")}
+    # The weakest month is the last (27,379.90 > 27,379.74), found on exact ratios:
+    # 30,000 / 27,379.90 = 1.09569…, shown rounded down (it failed); 1.25 × 27,379.90 − 30,000
+    # = 4,224.875 → 4,224.88 rounded up to the fen.
+    assert dscr.value == D("1.0956")
+    assert dscr.shortfall == {"ratio": D("0.1544"), "monthly_cash_flow": D("4224.88")}
     assert result.refusal() == [
         {
             "check": "dscr",
             "outcome": "failed",
             "threshold": "1.25",
             "comparison": ">=",
-            "value": "1.0957",
+            "value": "1.0956",
             "inputs": {
-                "weakest_period": 1,
+                "weakest_period": 36,
                 "cash_flow": "30000.00",
-                "debt_service": "27379.74",
+                "debt_service": "27379.90",
                 "existing_monthly_debt_service": "0.00",
                 "cash_flow_source": "declared_monthly",
             },
-            "shortfall": {"ratio": "0.1543", "monthly_cash_flow": "4224.68"},
+            "shortfall": {"ratio": "0.1544", "monthly_cash_flow": "4224.88"},
         }
     ]
 
@@ -126,7 +132,16 @@ def test_high_ltv_fails_unless_mitigated() -> None:
 
     failed = check(inputs(**appraised), "ltv")
     buy_back = check(inputs(**appraised, mitigation=Mitigation(vendor_buy_back=True)), "ltv")
-    guarantee = check(inputs(**appraised, mitigation=Mitigation(residual_guarantee=True)), "ltv")
+    guarantor = uuid.UUID("01890000-0000-7000-8000-000000000001")
+    guarantee = check(
+        inputs(
+            **appraised,
+            mitigation=Mitigation(
+                residual_guarantee=True, residual_guarantor_participant_id=guarantor
+            ),
+        ),
+        "ltv",
+    )
     enough_deposit = check(
         inputs(**appraised, mitigation=Mitigation(extra_deposit=D("100000"))), "ltv"
     )

@@ -39,6 +39,9 @@ RATE_PRECISION = 40
 MAX_TERM_MONTHS = 600
 MAX_ANNUAL_RATE = Decimal("1")
 PROFILE_MONTHS = 12
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+"""Every date of a lease lies in these bounds (a year-9999 date would overflow the schedule)."""
 
 
 class Amortization(StrEnum):
@@ -90,6 +93,11 @@ class LeaseTerms:
         if not self.annual_rate.is_finite() or not 0 <= self.annual_rate <= MAX_ANNUAL_RATE:
             raise Unprocessable(
                 f"annual_rate must be between 0 and {MAX_ANNUAL_RATE}", field="annual_rate"
+            )
+        if not EARLIEST_DATE <= self.start_date <= LATEST_DATE:
+            raise Unprocessable(
+                f"start_date must be between {EARLIEST_DATE} and {LATEST_DATE}",
+                field="start_date",
             )
         if self.balloon >= self.financed_principal:
             raise Unprocessable("balloon must be below the financed principal", field="balloon")
@@ -196,34 +204,94 @@ def due_date(start: date, months: int) -> date:
 
 def build_schedule(terms: LeaseTerms) -> Schedule:
     """The repayment schedule of ``terms`` under Fineract's rounding."""
-    n, r = terms.term_months, terms.periodic_rate
-    dates = [due_date(terms.start_date, k) for k in range(1, n + 1)]
-    if terms.amortization is Amortization.ANNUITY:
-        payments: Sequence[Decimal] | None = [annuity_payment(terms)] * n
-    elif terms.amortization is Amortization.SEASONAL:
-        payments = seasonal_payments(terms, dates)
+    dates = [due_date(terms.start_date, k) for k in range(1, terms.term_months + 1)]
+    rows = amortize(
+        terms.financed_principal,
+        terms.balloon,
+        terms.periodic_rate,
+        dates,
+        terms.amortization,
+        terms.cash_flow_profile,
+    )
+    return Schedule(terms, rows)
+
+
+def amortize(
+    principal: Decimal,
+    balloon: Decimal,
+    r: Decimal,
+    dates: Sequence[date],
+    amortization: Amortization,
+    profile: tuple[Decimal, ...] | None,
+    *,
+    first_period: int = 1,
+) -> tuple[Installment, ...]:
+    """Amortise ``principal`` down to ``balloon`` over ``dates`` at periodic rate ``r``."""
+    n = len(dates)
+    if amortization is Amortization.ANNUITY:
+        payments: Sequence[Decimal] | None = [level_payment(principal, balloon, n, r)] * n
+    elif amortization is Amortization.SEASONAL:
+        assert profile is not None
+        payments = seasonal_amounts(principal, balloon, r, dates, profile)
     else:
         payments = None
-    principal_step = to_fen((terms.financed_principal - terms.balloon) / n)
+    principal_step = to_fen((principal - balloon) / n)
 
     rows: list[Installment] = []
-    balance = terms.financed_principal
+    balance = principal
     for k, due in enumerate(dates, start=1):
         interest = to_fen(balance * r)
         if k == n:
-            principal = balance - terms.balloon
+            part = balance - balloon
         elif payments is None:
-            principal = principal_step
+            part = principal_step
         else:
-            principal = payments[k - 1] - interest
-        balance -= principal
-        rows.append(Installment(k, due, principal + interest, interest, principal, balance))
-    return Schedule(terms, tuple(rows))
+            part = payments[k - 1] - interest
+        balance -= part
+        rows.append(
+            Installment(first_period + k - 1, due, part + interest, interest, part, balance)
+        )
+    return tuple(rows)
+
+
+def reprice(
+    installments: Sequence[Installment],
+    after_period: int,
+    annual_rate: Decimal,
+    *,
+    financed_principal: Decimal,
+    balloon: Decimal,
+    amortization: Amortization,
+    profile: tuple[Decimal, ...] | None = None,
+) -> tuple[Installment, ...]:
+    """The schedule with every period after ``after_period`` recomputed at ``annual_rate``
+    from the balance then outstanding, keeping the term, the due dates and the balloon."""
+    if not 0 <= after_period < len(installments):
+        raise ValueError("after_period must leave at least one period to reprice")
+    balance = installments[after_period - 1].balance if after_period else financed_principal
+    with localcontext(prec=RATE_PRECISION):
+        r = annual_rate / 12
+    rest = amortize(
+        balance,
+        balloon,
+        r,
+        [i.due_date for i in installments[after_period:]],
+        amortization,
+        profile,
+        first_period=after_period + 1,
+    )
+    return tuple(installments[:after_period]) + rest
 
 
 def annuity_payment(terms: LeaseTerms) -> Decimal:
     """The level installment ``A`` with balloon ``F``, rounded to the fen."""
-    p, f, n, r = terms.financed_principal, terms.balloon, terms.term_months, terms.periodic_rate
+    return level_payment(
+        terms.financed_principal, terms.balloon, terms.term_months, terms.periodic_rate
+    )
+
+
+def level_payment(p: Decimal, f: Decimal, n: int, r: Decimal) -> Decimal:
+    """``A = (P(1+r)^n − F)·r / ((1+r)^n − 1)`` rounded to the fen (``(P − F)/n`` at r = 0)."""
     if r == 0:
         return to_fen((p - f) / n)
     with localcontext(prec=RATE_PRECISION):
@@ -235,11 +303,27 @@ def annuity_payment(terms: LeaseTerms) -> Decimal:
 def seasonal_payments(terms: LeaseTerms, dates: Sequence[date]) -> list[Decimal]:
     """Installments ``round(c·w_k)`` with ``w_k`` the profile amount of the due month."""
     assert terms.cash_flow_profile is not None
-    weights = [terms.cash_flow_profile[d.month - 1] for d in dates]
-    r, n = terms.periodic_rate, len(dates)
+    return seasonal_amounts(
+        terms.financed_principal,
+        terms.balloon,
+        terms.periodic_rate,
+        dates,
+        terms.cash_flow_profile,
+    )
+
+
+def seasonal_amounts(
+    principal: Decimal,
+    balloon: Decimal,
+    r: Decimal,
+    dates: Sequence[date],
+    profile: tuple[Decimal, ...],
+) -> list[Decimal]:
+    weights = [profile[d.month - 1] for d in dates]
+    n = len(dates)
     with localcontext(prec=RATE_PRECISION):
         v = 1 / (1 + r)
-        target = terms.financed_principal - terms.balloon * v**n
+        target = principal - balloon * v**n
         weighted_pv = sum((w * v**k for k, w in enumerate(weights, start=1)), Decimal(0))
         scale = target / weighted_pv
         exact = [scale * w for w in weights]
