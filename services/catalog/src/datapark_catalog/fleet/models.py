@@ -14,13 +14,16 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -99,6 +102,9 @@ class MaintenanceWindowRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+PUBLISHED = "state = 'published'"
+
+
 class RentalOfferingRow(Base):
     __tablename__ = "rental_offerings"
     __table_args__ = (
@@ -116,6 +122,32 @@ class RentalOfferingRow(Base):
         ),
         CheckConstraint(
             "available_until IS NULL OR available_until > available_from", name="validity"
+        ),
+        # The search (listings/repository.py): published offerings newest first, by category,
+        # by price and by n-gram.
+        Index(
+            "ix_rental_offerings_published_order",
+            "published_at",
+            "id",
+            postgresql_where=text(PUBLISHED),
+        ),
+        Index(
+            "ix_rental_offerings_published_category",
+            "category",
+            "published_at",
+            "id",
+            postgresql_where=text(PUBLISHED),
+        ),
+        Index(
+            "ix_rental_offerings_published_price",
+            "headline_price",
+            postgresql_where=text(PUBLISHED),
+        ),
+        Index(
+            "ix_rental_offerings_published_grams",
+            "search_grams",
+            postgresql_using="gin",
+            postgresql_where=text(PUBLISHED),
         ),
     )
 
@@ -144,6 +176,12 @@ class RentalOfferingRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Kept by Postgres (catalog.search_grams, migration 0003); never loaded with the row.
+    search_grams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        Computed("catalog.search_grams(ARRAY[title, location, category])", persisted=True),
+        deferred=True,
+    )
 
 
 class OfferingUnitRow(Base):

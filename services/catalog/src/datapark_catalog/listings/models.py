@@ -51,6 +51,26 @@ class VenueListingRow(Base):
             unique=True,
             postgresql_where=text("state <> 'delisted'"),
         ),
+        # The search walks listed rows newest first, all venues or one (keyset pages), or
+        # starts from a narrow price range.
+        Index(
+            "ix_venue_listings_listed_order",
+            "listed_at",
+            "id",
+            postgresql_where=text("state = 'listed'"),
+        ),
+        Index(
+            "ix_venue_listings_listed_venue",
+            "venue_code",
+            "listed_at",
+            "id",
+            postgresql_where=text("state = 'listed'"),
+        ),
+        Index(
+            "ix_venue_listings_listed_price",
+            "headline_price",
+            postgresql_where=text("state = 'listed'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -1,4 +1,11 @@
-"""All SQL of the search over what is on offer (venue listings and rental offerings)."""
+"""All SQL of the search over what is on offer (venue listings and rental offerings).
+
+One statement per page: each kind's newest rows after the cursor (a backward walk of a partial
+index on its listed rows, ``(listed_at, id)`` or ``(published_at, id)``, led by the venue or
+category when one is asked for), merged and cut to the page. Text narrows through the n-gram
+GIN indexes (``catalog.search_grams``, migration 0003) and is then rechecked with the ILIKE
+that defines a match, so the index changes the cost and never the results.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.fleet.models import RentalOfferingRow
@@ -38,64 +58,132 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _grams_match(grams: SQLColumnExpression[list[str]], text: str) -> ColumnElement[bool]:
+    """The document holds every n-gram of the query (served by a GIN index; necessary, not
+    sufficient: the ILIKE recheck decides)."""
+    return grams.op("@>")(func.catalog.search_query_grams(text))
+
+
+def _after(
+    at: SQLColumnExpression[datetime], row_id: SQLColumnExpression[uuid.UUID], cursor: Cursor
+) -> ColumnElement[bool]:
+    return tuple_(at, row_id) < tuple_(literal(cursor.published_at), literal(cursor.item_id))
+
+
+def _no_uuid() -> ColumnElement[uuid.UUID]:
+    return null().cast(UUID(as_uuid=True))
+
+
+def _no_text() -> ColumnElement[str]:
+    return null().cast(String())
+
+
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def products(self, f: SearchFilter, after: Cursor | None, limit: int) -> list[Hit]:
+    async def page(
+        self,
+        f: SearchFilter,
+        after: Cursor | None,
+        limit: int,
+        *,
+        products: bool,
+        offerings: bool,
+    ) -> list[Hit]:
+        """Up to ``limit`` items of the asked kinds, newest first, strictly after ``after``."""
+        if not (products or offerings):
+            return []
+        query = self.statement(f, after, limit, products=products, offerings=offerings)
+        rows = await self.session.execute(query)
+        return [Hit(**row) for row in rows.mappings()]
+
+    @classmethod
+    def statement(
+        cls,
+        f: SearchFilter,
+        after: Cursor | None,
+        limit: int,
+        *,
+        products: bool,
+        offerings: bool,
+    ) -> Select[tuple[object, ...]]:
+        """The one statement of a page (public so its plan can be examined)."""
+        parts = []
+        if products:
+            parts.append(cls._products(f, after, limit))
+        if offerings:
+            parts.append(cls._offerings(f, after, limit))
+        if len(parts) == 1:
+            return parts[0]
+        both = union_all(*parts).subquery("hits")
+        return select(both).order_by(both.c.published_at.desc(), both.c.id.desc()).limit(limit)
+
+    @staticmethod
+    def _products(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
+        listing, product = VenueListingRow, DataProduct
         query = (
-            select(VenueListingRow, DataProduct)
-            .join(DataProduct, DataProduct.id == VenueListingRow.product_id)
-            .where(DataProduct.state == "listed", VenueListingRow.state == "listed")
-            .order_by(VenueListingRow.listed_at.desc(), VenueListingRow.id.desc())
+            select(
+                literal("data_product").label("kind"),
+                listing.id.label("id"),
+                product.id.label("product_id"),
+                _no_uuid().label("offering_id"),
+                product.owner_participant_id.label("owner_participant_id"),
+                product.title.label("title"),
+                product.domain.label("domain"),
+                _no_text().label("category"),
+                listing.venue_code.label("venue_code"),
+                listing.reference.label("reference"),
+                listing.price_kind.label("price_kind"),
+                listing.headline_price.label("headline_price"),
+                listing.listed_at.label("published_at"),
+            )
+            .join(product, product.id == listing.product_id)
+            .where(product.state == "listed", listing.state == "listed")
+            .order_by(listing.listed_at.desc(), listing.id.desc())
             .limit(limit)
         )
         if f.domain is not None:
-            query = query.where(DataProduct.domain == f.domain.value)
+            query = query.where(product.domain == f.domain.value)
         if f.venue is not None:
-            query = query.where(VenueListingRow.venue_code == f.venue)
+            query = query.where(listing.venue_code == f.venue)
         if f.min_price is not None:
-            query = query.where(VenueListingRow.headline_price >= f.min_price)
+            query = query.where(listing.headline_price >= f.min_price)
         if f.max_price is not None:
-            query = query.where(VenueListingRow.headline_price <= f.max_price)
+            query = query.where(listing.headline_price <= f.max_price)
         if f.text:
             pattern = _like(f.text)
             query = query.where(
+                _grams_match(product.search_grams, f.text),
                 or_(
-                    DataProduct.title.ilike(pattern),
-                    DataProduct.description.ilike(pattern),
-                    func.array_to_string(DataProduct.keywords, " ").ilike(pattern),
-                )
+                    product.title.ilike(pattern),
+                    product.description.ilike(pattern),
+                    func.array_to_string(product.keywords, " ").ilike(pattern),
+                ),
             )
         if after is not None:
-            query = query.where(
-                tuple_(VenueListingRow.listed_at, VenueListingRow.id)
-                < tuple_(literal(after.published_at), literal(after.item_id))
-            )
-        rows = await self.session.execute(query)
-        return [
-            Hit(
-                kind="data_product",
-                id=listing.id,
-                product_id=product.id,
-                offering_id=None,
-                owner_participant_id=product.owner_participant_id,
-                title=product.title,
-                domain=product.domain,
-                category=None,
-                venue_code=listing.venue_code,
-                reference=listing.reference,
-                price_kind=listing.price_kind,
-                headline_price=listing.headline_price,
-                published_at=listing.listed_at,
-            )
-            for listing, product in rows.all()
-        ]
+            query = query.where(_after(listing.listed_at, listing.id, after))
+        return query
 
-    async def offerings(self, f: SearchFilter, after: Cursor | None, limit: int) -> list[Hit]:
+    @staticmethod
+    def _offerings(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
         o = RentalOfferingRow
         query = (
-            select(o)
+            select(
+                literal("rental_offering").label("kind"),
+                o.id.label("id"),
+                _no_uuid().label("product_id"),
+                o.id.label("offering_id"),
+                o.lessor_participant_id.label("owner_participant_id"),
+                o.title.label("title"),
+                _no_text().label("domain"),
+                o.category.label("category"),
+                _no_text().label("venue_code"),
+                _no_text().label("reference"),
+                literal("rate_card").label("price_kind"),
+                o.headline_price.label("headline_price"),
+                o.published_at.label("published_at"),
+            )
             .where(o.state == "published")
             .order_by(o.published_at.desc(), o.id.desc())
             .limit(limit)
@@ -109,35 +197,9 @@ class SearchRepository:
         if f.text:
             pattern = _like(f.text)
             query = query.where(
-                or_(
-                    o.title.ilike(pattern),
-                    o.location.ilike(pattern),
-                    o.category.ilike(pattern),
-                )
+                _grams_match(o.search_grams, f.text),
+                or_(o.title.ilike(pattern), o.location.ilike(pattern), o.category.ilike(pattern)),
             )
         if after is not None:
-            query = query.where(
-                and_(
-                    tuple_(o.published_at, o.id)
-                    < tuple_(literal(after.published_at), literal(after.item_id))
-                )
-            )
-        rows = await self.session.execute(query)
-        return [
-            Hit(
-                kind="rental_offering",
-                id=row.id,
-                product_id=None,
-                offering_id=row.id,
-                owner_participant_id=row.lessor_participant_id,
-                title=row.title,
-                domain=None,
-                category=row.category,
-                venue_code=None,
-                reference=None,
-                price_kind="rate_card",
-                headline_price=row.headline_price,
-                published_at=row.published_at,
-            )
-            for row in rows.scalars()
-        ]
+            query = query.where(_after(o.published_at, o.id, after))
+        return query

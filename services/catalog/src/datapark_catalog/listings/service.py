@@ -180,18 +180,18 @@ class ListingService:
 async def search(
     session: AsyncSession, f: SearchFilter, cursor: str | None
 ) -> tuple[list[Hit], str | None]:
-    """Keyset pagination newest first over both kinds: each side fetches one more than a
-    page after the cursor, the two are merged, and the cursor is the last item returned."""
+    """Keyset pagination newest first over both kinds: one more than a page after the cursor
+    (one statement, both kinds merged in SQL); the cursor is the last item returned."""
     f = validate_filter(f)
     after = decode_cursor(cursor) if cursor else None
-    repo = SearchRepository(session)
-    hits: list[Hit] = []
     products_only = f.domain is not None or f.venue is not None
-    if f.kind in (None, ListingKind.DATA_PRODUCT) and f.category is None:
-        hits += await repo.products(f, after, f.limit + 1)
-    if f.kind in (None, ListingKind.RENTAL_OFFERING) and not products_only:
-        hits += await repo.offerings(f, after, f.limit + 1)
-    hits.sort(key=lambda h: (h.published_at, h.id), reverse=True)
+    hits = await SearchRepository(session).page(
+        f,
+        after,
+        f.limit + 1,
+        products=f.kind in (None, ListingKind.DATA_PRODUCT) and f.category is None,
+        offerings=f.kind in (None, ListingKind.RENTAL_OFFERING) and not products_only,
+    )
     page = hits[: f.limit]
     more = len(hits) > f.limit
     next_cursor = encode_cursor(Cursor(page[-1].published_at, page[-1].id)) if more else None

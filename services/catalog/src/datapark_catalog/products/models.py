@@ -9,6 +9,7 @@ from sqlalchemy import (
     ARRAY,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Sequence,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,6 +31,8 @@ CERTIFICATE_SEQUENCE = Sequence("registration_certificate_seq", metadata=Base.me
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
+
+LISTED = "state = 'listed'"
 
 PRODUCT_STATES = (
     "draft",
@@ -57,6 +61,14 @@ class DataProduct(Base):
             name="core_never_listed",
         ),
         Index("ix_data_products_owner", "owner_participant_id"),
+        # The search (listings/repository.py): listed products by domain and by n-gram.
+        Index("ix_data_products_listed_domain", "domain", postgresql_where=text(LISTED)),
+        Index(
+            "ix_data_products_listed_grams",
+            "search_grams",
+            postgresql_using="gin",
+            postgresql_where=text(LISTED),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -83,6 +95,12 @@ class DataProduct(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Kept by Postgres (catalog.search_grams, migration 0003); never loaded with the row.
+    search_grams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        Computed("catalog.search_grams(ARRAY[title, description] || keywords)", persisted=True),
+        deferred=True,
+    )
 
 
 class RegistrationCertificate(Base):

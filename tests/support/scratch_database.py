@@ -1,0 +1,62 @@
+"""A scratch database for volume tests and benchmarks: created beside the test database,
+migrated to the latest schema of the services asked for, dropped afterwards (never the real
+``datapark`` or ``datapark_test`` tables)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
+SERVER = f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}"
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _migrate(url: str, service: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "alembic",
+        "-c",
+        f"services/{service}/alembic.ini",
+        "upgrade",
+        "head",
+        cwd=ROOT,
+        env={**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"migrating {service} failed:\n{output.decode()}")
+
+
+@asynccontextmanager
+async def scratch_database(services: Sequence[str]) -> AsyncIterator[str]:
+    """Yield the URL of a fresh database holding the migrated schemas of ``services``."""
+    name = f"datapark_scratch_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"{SERVER}/{name}"
+        for service in services:
+            await _migrate(url, service)
+        yield url
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
