@@ -139,18 +139,35 @@ async def test_three_approaches_and_the_book_position(catalog: Any, token: Any) 
     )
     assert booked.status_code == 200, booked.text
     assert booked.json()["capitalised_cost"] == "540000.00"
-    # As of 2025-01-01: 12 of 60 months amortised (108,000.00); the latest valuation with a
-    # base date on or before that day is the income one (302,779.86).
+    # The cost-approach valuation of 30 June 2024 (144,000.00) is an impairment test: by then
+    # 6 of 60 months are amortised (54,000.00), carrying 486,000.00, written down by
+    # 342,000.00; 144,000 is then spread over the remaining 54 months: July–December
+    # 144,000 × 6 / 54 = 16,000.00. As of 2025-01-01 accumulated 70,000.00, book value
+    # 540,000 − 70,000 − 342,000 = 128,000.00. The income valuation of 31 December
+    # (302,779.86) is the latest; an intangible asset's write-down is not reversed.
     position = (
         await catalog.get(
             f"/v1/data-products/{pid}/balance-sheet", params={"as_of": "2025-01-01"}, headers=owner
         )
     ).json()
-    assert position["accumulated_amortisation"] == "108000.00"
-    assert position["book_value"] == "432000.00"
+    assert position["accumulated_amortisation"] == "70000.00"
+    assert position["write_down"] == "342000.00"
+    assert position["book_value"] == "128000.00"
     assert position["latest_valuation"] == "302779.86"
-    assert position["valuation_surplus"] == "-129220.14"
+    assert position["valuation_surplus"] == "174779.86"
     assert position["expensed_cost"] == "80000.00"
+    assert position["presentation"] == "intangible_asset"
+    assert position["presentation_label"] == "无形资产"
+    [impairment] = position["impairments"]
+    assert impairment == {
+        "on": "2024-06-30",
+        "write_down": "342000.00",
+        "carrying_amount_before": "486000.00",
+        "recoverable_amount": "144000.00",
+        "evidence_valuation_id": cost.json()["id"],
+        "evidence_method": "cost",
+        "evidence_appraiser_name": "Zhonghe Appraisal",
+    }
 
 
 async def test_valuation_rules_over_http(catalog: Any, token: Any) -> None:

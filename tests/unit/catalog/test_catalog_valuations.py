@@ -15,6 +15,7 @@ from datapark_catalog.valuations.balance_sheet import (
     CostLineKind,
     book_position,
     capitalised_cost,
+    expensed_cost,
     validate_record,
 )
 from datapark_catalog.valuations.methods import (
@@ -271,7 +272,7 @@ def test_intangible_asset_book_value_beside_valuation() -> None:
         appraiser_id=APPRAISER,
         appraiser_name="x",
     )
-    pos = book_position(record, date(2025, 1, 1), valuation)
+    pos = book_position(record, date(2025, 1, 1), [valuation])
     assert pos.capitalised_cost == D("540000.00")
     assert pos.expensed_cost == D("80000.00")
     assert pos.accumulated_amortisation == D("108000.00")
@@ -303,7 +304,9 @@ def test_inventory_at_lower_of_cost_and_net_realisable_value() -> None:
 
 
 def test_only_capitalisable_lines_count() -> None:
-    assert capitalised_cost(LINES[-1:]) == D("0.00")
+    record = BalanceSheetRecord(AssetClassification.INVENTORY, LINES, date(2024, 1, 1))
+    assert capitalised_cost(record) == D("540000.00")
+    assert expensed_cost(record) == D("80000.00")
 
 
 @pytest.mark.parametrize(

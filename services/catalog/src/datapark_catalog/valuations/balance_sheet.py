@@ -1,50 +1,168 @@
-"""Balance-sheet entry of data resources (数据资源入表), after the Ministry of Finance's interim
-rules in force from 2024-01-01.
+"""Balance-sheet entry of data resources (数据资源入表) by the Ministry of Finance's interim
+rules 财会〔2023〕11号 (企业数据资源相关会计处理暂行规定, in force from 2024-01-01), with CAS 6
+(intangible assets), CAS 1 (inventories) and CAS 8 (impairment) where they apply.
 
-Data resources are booked as an intangible asset (held for use) or as inventory (held for
-sale) at their capitalisable cost: acquisition, rights verification (权属鉴证), quality
-assessment (质量评估), registration and settlement fees (登记结算). Other spending (research,
-marketing) is expensed and kept beside it so the split is visible. The book value is shown beside
-the latest valuation; the two are never mixed (a valuation does not write the book value up).
+A record says how the owner holds the data resource and how it came by it:
+
+- intangible asset (held for use), **purchased**: purchase price, related taxes, the directly
+  attributable costs of making the data fit for use (desensitising, cleaning, labelling,
+  integration, analysis, visualisation) and rights verification, quality assessment,
+  registration and settlement and security management fees;
+- intangible asset, **self-developed**: research-phase spend is expensed as incurred;
+  development-phase spend is capitalised only from the day the CAS 6 §9 criteria are met (the
+  record's ``recognised_on``), earlier development spend is expensed. Until the asset is ready
+  for use it is presented as development expenditure (开发支出), not amortised;
+- inventory (held for sale), **purchased**: purchase price, related taxes, insurance and the
+  fees above; **processed**: those plus collection and processing costs.
+
+Every cost line says whether it was capitalised or expensed and why. A finite-life intangible
+asset is amortised straight-line from the month it is ready for use (CAS 6: 当月增加，当月摊销),
+each month's charge booked at that month's end. Each recorded valuation with a base date on or
+after recognition is an impairment test: a valuation below the carrying amount at its base date
+writes the asset down to it, with that valuation as the evidence. An intangible asset's
+write-down is never reversed and later amortisation spreads the reduced carrying amount over
+the remaining life (CAS 8 §17, §18); an inventory write-down (跌价准备) is reversed, within the
+amount written down, when a later valuation recovers (CAS 1 §19). The book value is shown beside
+the latest valuation; a valuation never writes the book value up above cost.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from uuid import UUID
 
-from datapark_catalog.valuations.depreciation import straight_line_value
-from datapark_catalog.valuations.methods import Valuation
+from datapark_catalog.valuations.methods import Valuation, latest
 from datapark_catalog.valuations.money import ZERO, parse_money, round_money
 from datapark_kit.errors import Unprocessable
 
+MAX_USEFUL_LIFE_MONTHS = 1200
+"""A hundred years: any finite life a data resource could be given fits below it."""
+
 
 class CostLineKind(StrEnum):
-    ACQUISITION = "acquisition"
-    RIGHTS_VERIFICATION = "rights_verification"
-    QUALITY_ASSESSMENT = "quality_assessment"
-    REGISTRATION_FEE = "registration_fee"
-    SETTLEMENT_FEE = "settlement_fee"
-    RESEARCH = "research"
-    MARKETING = "marketing"
-
-
-CAPITALISABLE: frozenset[CostLineKind] = frozenset(
-    {
-        CostLineKind.ACQUISITION,
-        CostLineKind.RIGHTS_VERIFICATION,
-        CostLineKind.QUALITY_ASSESSMENT,
-        CostLineKind.REGISTRATION_FEE,
-        CostLineKind.SETTLEMENT_FEE,
-    }
-)
+    ACQUISITION = "acquisition"  # 购买价款, the purchase price
+    RELATED_TAXES = "related_taxes"  # 相关税费
+    INSURANCE = "insurance"  # 保险费 (inventory purchases)
+    COLLECTION = "collection"  # 数据采集
+    DESENSITISATION = "desensitisation"  # 脱敏
+    CLEANING = "cleaning"  # 清洗
+    LABELLING = "labelling"  # 标注
+    INTEGRATION = "integration"  # 整合
+    ANALYSIS = "analysis"  # 分析
+    VISUALISATION = "visualisation"  # 可视化
+    DEVELOPMENT = "development"  # other development-phase spend (staff, compute)
+    RIGHTS_VERIFICATION = "rights_verification"  # 数据权属鉴证
+    QUALITY_ASSESSMENT = "quality_assessment"  # 质量评估
+    REGISTRATION_FEE = "registration_fee"  # 登记
+    SETTLEMENT_FEE = "settlement_fee"  # 结算
+    SECURITY_MANAGEMENT = "security_management"  # 安全管理
+    OTHER_ATTRIBUTABLE = "other_attributable"  # the rules' 等: another directly attributable cost
+    RESEARCH = "research"  # 研究阶段支出, always expensed
+    MARKETING = "marketing"  # selling costs, always expensed
 
 
 class AssetClassification(StrEnum):
     INTANGIBLE_ASSET = "intangible_asset"
     INVENTORY = "inventory"
+
+
+class AcquisitionMode(StrEnum):
+    PURCHASED = "purchased"  # 外购
+    SELF_DEVELOPED = "self_developed"  # 自行开发 (intangible assets)
+    PROCESSED = "processed"  # 自行加工 (inventory)
+
+
+class Phase(StrEnum):
+    RESEARCH = "research"
+    DEVELOPMENT = "development"
+
+
+class Presentation(StrEnum):
+    """The balance-sheet line the record is shown under, each with 其中：数据资源."""
+
+    INVENTORY = "inventory"
+    INTANGIBLE_ASSET = "intangible_asset"
+    DEVELOPMENT_EXPENDITURE = "development_expenditure"
+
+
+PRESENTATION_LABELS: dict[Presentation, str] = {
+    Presentation.INVENTORY: "存货",
+    Presentation.INTANGIBLE_ASSET: "无形资产",
+    Presentation.DEVELOPMENT_EXPENDITURE: "开发支出",
+}
+
+
+class Treatment(StrEnum):
+    CAPITALISED = "capitalised"
+    EXPENSED = "expensed"
+
+
+PROCESSING = frozenset(
+    {
+        CostLineKind.DESENSITISATION,
+        CostLineKind.CLEANING,
+        CostLineKind.LABELLING,
+        CostLineKind.INTEGRATION,
+        CostLineKind.ANALYSIS,
+        CostLineKind.VISUALISATION,
+    }
+)
+FEES = frozenset(
+    {
+        CostLineKind.RIGHTS_VERIFICATION,
+        CostLineKind.QUALITY_ASSESSMENT,
+        CostLineKind.REGISTRATION_FEE,
+        CostLineKind.SETTLEMENT_FEE,
+        CostLineKind.SECURITY_MANAGEMENT,
+        CostLineKind.OTHER_ATTRIBUTABLE,
+    }
+)
+ALWAYS_EXPENSED = frozenset({CostLineKind.RESEARCH, CostLineKind.MARKETING})
+_PURCHASE = frozenset({CostLineKind.ACQUISITION, CostLineKind.RELATED_TAXES})
+
+COST_KINDS: dict[tuple[AssetClassification, AcquisitionMode], frozenset[CostLineKind]] = {
+    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.PURCHASED): _PURCHASE
+    | PROCESSING
+    | FEES,
+    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.SELF_DEVELOPED): _PURCHASE
+    | PROCESSING
+    | FEES
+    | {CostLineKind.COLLECTION, CostLineKind.DEVELOPMENT},
+    (AssetClassification.INVENTORY, AcquisitionMode.PURCHASED): _PURCHASE
+    | FEES
+    | {CostLineKind.INSURANCE},
+    (AssetClassification.INVENTORY, AcquisitionMode.PROCESSED): _PURCHASE
+    | FEES
+    | PROCESSING
+    | {CostLineKind.INSURANCE, CostLineKind.COLLECTION},
+}
+"""The kinds of cost that make up the asset's cost, by classification and acquisition mode."""
+
+BASIS_RESEARCH = "research-phase spend is expensed as incurred (财会〔2023〕11号 二(二); CAS 6 §7)"
+BASIS_MARKETING = "selling and marketing spend is expensed as incurred"
+BASIS_EARLY_DEVELOPMENT = (
+    "development-phase spend before the capitalisation criteria of CAS 6 §9 were met "
+    "(recognised_on) is expensed"
+)
+BASIS: dict[tuple[AssetClassification, AcquisitionMode], str] = {
+    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.PURCHASED): (
+        "cost of a purchased data resource held as an intangible asset (财会〔2023〕11号 二(二))"
+    ),
+    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.SELF_DEVELOPED): (
+        "development-phase spend meeting the capitalisation criteria (CAS 6 §9)"
+    ),
+    (AssetClassification.INVENTORY, AcquisitionMode.PURCHASED): (
+        "purchase cost of a data resource held for sale (财会〔2023〕11号 二(五))"
+    ),
+    (AssetClassification.INVENTORY, AcquisitionMode.PROCESSED): (
+        "purchase or processing cost of a data resource held for sale (财会〔2023〕11号 二(五))"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -53,15 +171,21 @@ class BookCostLine:
     description: str
     amount: Decimal
     incurred_on: date
+    phase: Phase | None = None
+    """Research or development: stated for self-developed data resources only."""
 
 
 @dataclass(frozen=True)
 class BalanceSheetRecord:
     """How a product sits on its owner's books.
 
-    ``useful_life_months`` applies to an intangible asset with a finite life (amortised
-    straight-line from ``recognised_on``; None means an indefinite life, not amortised).
-    ``net_realisable_value`` applies to inventory (measured at the lower of cost and NRV).
+    ``recognised_on`` is the day the asset is first on the books: the purchase for a purchased
+    resource, the day the development phase met the capitalisation criteria for a self-developed
+    one. ``ready_for_use_on`` (intangible assets only) starts amortisation; a purchased asset is
+    ready when recognised unless told otherwise, a self-developed one without it is still in
+    development. ``useful_life_months`` applies to an intangible asset with a finite life (None
+    means an indefinite life, not amortised). ``net_realisable_value`` applies to inventory
+    (measured at the lower of cost and NRV).
     """
 
     classification: AssetClassification
@@ -69,6 +193,31 @@ class BalanceSheetRecord:
     recognised_on: date
     useful_life_months: int | None = None
     net_realisable_value: Decimal | None = None
+    acquisition_mode: AcquisitionMode = AcquisitionMode.PURCHASED
+    ready_for_use_on: date | None = None
+
+
+@dataclass(frozen=True)
+class TreatedLine:
+    line: BookCostLine
+    treatment: Treatment
+    basis: str
+
+
+@dataclass(frozen=True)
+class Impairment:
+    """One impairment test that changed the carrying amount, with its evidence.
+
+    ``write_down`` is positive for a write-down, negative for an inventory reversal.
+    """
+
+    on: date
+    valuation_id: UUID | None
+    method: str
+    appraiser_name: str
+    carrying_amount_before: Decimal
+    recoverable_amount: Decimal
+    write_down: Decimal
 
 
 @dataclass(frozen=True)
@@ -77,8 +226,13 @@ class BookPosition:
 
     as_of: date
     classification: AssetClassification
+    acquisition_mode: AcquisitionMode
+    presentation: Presentation
+    ready_for_use_on: date | None
     capitalised_cost: Decimal
     expensed_cost: Decimal
+    expensed_research_cost: Decimal
+    amortisation_months: int
     accumulated_amortisation: Decimal
     write_down: Decimal
     book_value: Decimal
@@ -86,75 +240,293 @@ class BookPosition:
     valuation_base_date: date | None
     valuation_surplus: Decimal | None
     """Latest valuation − book value (positive: the books understate the asset)."""
+    lines: tuple[TreatedLine, ...] = ()
+    impairments: tuple[Impairment, ...] = ()
 
 
-def validate_record(record: BalanceSheetRecord) -> BalanceSheetRecord:
-    """Check a record's lines and its classification-specific fields; raise Unprocessable."""
-    if not record.cost_lines:
-        raise Unprocessable("a balance-sheet record needs cost lines", field="cost_lines")
-    if not any(line.kind in CAPITALISABLE for line in record.cost_lines):
+def _validate_mode(record: BalanceSheetRecord) -> None:
+    if (record.classification, record.acquisition_mode) not in COST_KINDS:
+        allowed = sorted(m.value for c, m in COST_KINDS if c is record.classification)
         raise Unprocessable(
-            "at least one capitalisable cost line is needed to recognise an asset",
-            field="cost_lines",
+            f"a data resource held as {record.classification.value} is acquired "
+            f"{' or '.join(allowed)}, not {record.acquisition_mode.value}",
+            field="acquisition_mode",
         )
-    for i, line in enumerate(record.cost_lines):
-        parse_money(line.amount, f"cost_lines[{i}].amount")
-        if line.incurred_on > record.recognised_on and line.kind in CAPITALISABLE:
-            raise Unprocessable(
-                "a capitalised cost cannot be incurred after recognition",
-                field=f"cost_lines[{i}].incurred_on",
-            )
+
+
+def _validate_dates(record: BalanceSheetRecord) -> None:
     if record.classification is AssetClassification.INVENTORY:
         if record.useful_life_months is not None:
             raise Unprocessable("inventory is not amortised", field="useful_life_months")
+        if record.ready_for_use_on is not None:
+            raise Unprocessable(
+                "inventory is not amortised; ready_for_use_on applies to intangible assets",
+                field="ready_for_use_on",
+            )
         if record.net_realisable_value is not None:
             parse_money(record.net_realisable_value, "net_realisable_value")
-    else:
-        if record.net_realisable_value is not None:
+        return
+    if record.net_realisable_value is not None:
+        raise Unprocessable(
+            "net realisable value applies to inventory only", field="net_realisable_value"
+        )
+    life = record.useful_life_months
+    if life is not None and not 0 < life <= MAX_USEFUL_LIFE_MONTHS:
+        raise Unprocessable(
+            f"useful life must be between 1 and {MAX_USEFUL_LIFE_MONTHS} months",
+            field="useful_life_months",
+        )
+    if record.ready_for_use_on is not None and record.ready_for_use_on < record.recognised_on:
+        raise Unprocessable(
+            "an asset cannot be ready for use before it is recognised", field="ready_for_use_on"
+        )
+
+
+def _validate_line(record: BalanceSheetRecord, i: int, line: BookCostLine) -> None:
+    parse_money(line.amount, f"cost_lines[{i}].amount")
+    self_developed = record.acquisition_mode is AcquisitionMode.SELF_DEVELOPED
+    if line.phase is not None and not self_developed:
+        raise Unprocessable(
+            "phase applies to self-developed data resources only", field=f"cost_lines[{i}].phase"
+        )
+    if self_developed:
+        if line.kind is CostLineKind.RESEARCH and line.phase is Phase.DEVELOPMENT:
             raise Unprocessable(
-                "net realisable value applies to inventory only", field="net_realisable_value"
+                "a research line cannot be development-phase spend",
+                field=f"cost_lines[{i}].phase",
             )
-        if record.useful_life_months is not None and record.useful_life_months <= 0:
+        if line.phase is None and line.kind not in ALWAYS_EXPENSED:
             raise Unprocessable(
-                "useful life must be at least one month", field="useful_life_months"
+                "say whether this is research- or development-phase spend",
+                field=f"cost_lines[{i}].phase",
+            )
+    kinds = COST_KINDS[(record.classification, record.acquisition_mode)]
+    if line.kind not in kinds and line.kind not in ALWAYS_EXPENSED:
+        hint = (
+            " (processing makes it processed inventory: acquisition_mode processed)"
+            if record.classification is AssetClassification.INVENTORY and line.kind in PROCESSING
+            else ""
+        )
+        raise Unprocessable(
+            f"{line.kind.value} is not a cost of a {record.acquisition_mode.value} "
+            f"{record.classification.value}{hint}; allowed: "
+            f"{', '.join(sorted(k.value for k in kinds | ALWAYS_EXPENSED))}",
+            field=f"cost_lines[{i}].kind",
+        )
+
+
+def treat(record: BalanceSheetRecord, line: BookCostLine) -> TreatedLine:
+    """Whether a (valid) line is capitalised or expensed, and the rule that says so."""
+    if line.kind is CostLineKind.RESEARCH or line.phase is Phase.RESEARCH:
+        return TreatedLine(line, Treatment.EXPENSED, BASIS_RESEARCH)
+    if line.kind is CostLineKind.MARKETING:
+        return TreatedLine(line, Treatment.EXPENSED, BASIS_MARKETING)
+    if record.acquisition_mode is AcquisitionMode.SELF_DEVELOPED and (
+        line.incurred_on < record.recognised_on
+    ):
+        return TreatedLine(line, Treatment.EXPENSED, BASIS_EARLY_DEVELOPMENT)
+    return TreatedLine(
+        line, Treatment.CAPITALISED, BASIS[(record.classification, record.acquisition_mode)]
+    )
+
+
+def validate_record(record: BalanceSheetRecord) -> BalanceSheetRecord:
+    """Check a record's lines and its classification-specific fields; raise Unprocessable.
+
+    Returns the record with a purchased intangible asset's ``ready_for_use_on`` defaulted to
+    ``recognised_on``.
+    """
+    _validate_mode(record)
+    if (
+        record.classification is AssetClassification.INTANGIBLE_ASSET
+        and record.acquisition_mode is AcquisitionMode.PURCHASED
+        and record.ready_for_use_on is None
+    ):
+        record = replace(record, ready_for_use_on=record.recognised_on)
+    _validate_dates(record)
+    if not record.cost_lines:
+        raise Unprocessable("a balance-sheet record needs cost lines", field="cost_lines")
+    for i, line in enumerate(record.cost_lines):
+        _validate_line(record, i, line)
+    treated = [treat(record, line) for line in record.cost_lines]
+    if not any(t.treatment is Treatment.CAPITALISED for t in treated):
+        raise Unprocessable(
+            "at least one capitalisable cost line is needed to recognise an asset "
+            "(research-phase spend, and development spend before the criteria are met, "
+            "is expensed)",
+            field="cost_lines",
+        )
+    for i, t in enumerate(treated):
+        if t.treatment is not Treatment.CAPITALISED:
+            continue
+        if record.classification is AssetClassification.INVENTORY:
+            if t.line.incurred_on > record.recognised_on:
+                raise Unprocessable(
+                    "a capitalised cost cannot be incurred after recognition",
+                    field=f"cost_lines[{i}].incurred_on",
+                )
+        elif record.ready_for_use_on is not None and t.line.incurred_on > record.ready_for_use_on:
+            raise Unprocessable(
+                "a cost incurred after the asset was ready for use is not part of its cost",
+                field=f"cost_lines[{i}].incurred_on",
             )
     return record
 
 
-def capitalised_cost(lines: tuple[BookCostLine, ...]) -> Decimal:
-    return round_money(sum((ln.amount for ln in lines if ln.kind in CAPITALISABLE), ZERO))
+def presentation(record: BalanceSheetRecord, as_of: date) -> Presentation:
+    """The balance-sheet line of a validated record on ``as_of``."""
+    if record.classification is AssetClassification.INVENTORY:
+        return Presentation.INVENTORY
+    ready = record.ready_for_use_on is not None and record.ready_for_use_on <= as_of
+    if record.acquisition_mode is AcquisitionMode.SELF_DEVELOPED and not ready:
+        return Presentation.DEVELOPMENT_EXPENDITURE
+    return Presentation.INTANGIBLE_ASSET
 
 
-def expensed_cost(lines: tuple[BookCostLine, ...]) -> Decimal:
-    return round_money(sum((ln.amount for ln in lines if ln.kind not in CAPITALISABLE), ZERO))
+def months_charged(ready_on: date, as_of: date) -> int:
+    """Monthly amortisation charges booked by ``as_of``: one for the month the asset is ready
+    for use and one for each later month, each booked on its last day.
+
+    Ready 2024-01-15: none by 2024-01-30, one by 2024-01-31, twelve by 2025-01-01.
+    """
+    if as_of < ready_on:
+        return 0
+    months = (as_of.year - ready_on.year) * 12 + (as_of.month - ready_on.month)
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        months += 1
+    return months
+
+
+def capitalised_cost(record: BalanceSheetRecord, as_of: date | None = None) -> Decimal:
+    """The capitalised lines incurred by ``as_of`` (all of them without a date)."""
+    return _total(record, Treatment.CAPITALISED, as_of)
+
+
+def expensed_cost(record: BalanceSheetRecord, as_of: date | None = None) -> Decimal:
+    return _total(record, Treatment.EXPENSED, as_of)
+
+
+def _total(
+    record: BalanceSheetRecord, treatment: Treatment, as_of: date | None, basis: str | None = None
+) -> Decimal:
+    total = ZERO
+    for line in record.cost_lines:
+        t = treat(record, line)
+        if t.treatment is not treatment or (as_of is not None and line.incurred_on > as_of):
+            continue
+        if basis is None or t.basis == basis:
+            total += line.amount
+    return round_money(total)
+
+
+class _Amortisation:
+    """Straight-line amortisation over the useful life, re-based after each write-down: the
+    carrying amount after it is spread over the remaining months (CAS 8 §18)."""
+
+    def __init__(self, record: BalanceSheetRecord, cost: Decimal) -> None:
+        self.ready = record.ready_for_use_on
+        self.life = record.useful_life_months
+        self.before = ZERO  # accumulated before the current segment
+        self.start = 0  # months charged before the current segment
+        self.basis = cost  # carrying amount the current segment spreads
+        self.remaining = self.life or 0
+
+    @property
+    def active(self) -> bool:
+        return self.ready is not None and self.life is not None
+
+    def months(self, on: date) -> int:
+        if self.ready is None or self.life is None:
+            return 0
+        return min(months_charged(self.ready, on), self.life)
+
+    def accumulated(self, on: date) -> Decimal:
+        charged = self.months(on) - self.start
+        if not self.active or self.remaining == 0 or charged <= 0:
+            return self.before
+        return self.before + round_money(self.basis * charged / self.remaining)
+
+    def write_down(self, on: date, amount: Decimal) -> None:
+        if not self.active or self.ready is None or on < self.ready:
+            self.basis -= amount  # before amortisation starts: the whole life is left
+            return
+        carrying = self.basis - (self.accumulated(on) - self.before)
+        self.before = self.accumulated(on)
+        self.start = self.months(on)
+        self.basis = carrying - amount
+        self.remaining = (self.life or 0) - self.start
 
 
 def book_position(
-    record: BalanceSheetRecord, as_of: date, latest: Valuation | None = None
+    record: BalanceSheetRecord, as_of: date, valuations: Sequence[Valuation] = ()
 ) -> BookPosition:
-    """Book value as of ``as_of`` and the latest valuation beside it."""
-    validate_record(record)
-    cost = capitalised_cost(record.cost_lines)
-    amortisation = ZERO
-    write_down = ZERO
-    if record.classification is AssetClassification.INTANGIBLE_ASSET:
-        if record.useful_life_months is not None:
-            remaining = straight_line_value(
-                cost, ZERO, record.useful_life_months, record.recognised_on, as_of
+    """Book value as of ``as_of`` and the latest valuation beside it.
+
+    ``valuations`` are the product's recorded valuations in the order they were recorded; each
+    with a base date from recognition to ``as_of`` is an impairment test, in base-date order.
+    """
+    record = validate_record(record)
+    if as_of < record.recognised_on:
+        raise Unprocessable(
+            f"the record is recognised on {record.recognised_on.isoformat()}; "
+            "there is no book position before it",
+            field="as_of",
+        )
+    total_cost = capitalised_cost(record)
+    amortisation = _Amortisation(record, total_cost)
+    nrv_write_down = ZERO
+    if record.net_realisable_value is not None and record.net_realisable_value < total_cost:
+        nrv_write_down = total_cost - record.net_realisable_value
+    provision = nrv_write_down
+    impairments: list[Impairment] = []
+    tests = sorted(
+        (v for v in valuations if record.recognised_on <= v.base_date <= as_of),
+        key=lambda v: v.base_date,
+    )
+    for valuation in tests:
+        on = valuation.base_date
+        carrying = capitalised_cost(record, on) - amortisation.accumulated(on) - provision
+        change = ZERO
+        if valuation.amount < carrying:
+            change = carrying - valuation.amount
+            amortisation.write_down(on, change)
+        elif record.classification is AssetClassification.INVENTORY:
+            # CAS 1 §19: reverse within what earlier valuations wrote down.
+            change = -min(provision - nrv_write_down, valuation.amount - carrying)
+        if change == 0:
+            continue
+        provision += change
+        impairments.append(
+            Impairment(
+                on=on,
+                valuation_id=valuation.reference,
+                method=valuation.method.value,
+                appraiser_name=valuation.appraiser_name,
+                carrying_amount_before=carrying,
+                recoverable_amount=valuation.amount,
+                write_down=change,
             )
-            amortisation = cost - remaining
-    elif record.net_realisable_value is not None and record.net_realisable_value < cost:
-        write_down = cost - record.net_realisable_value
-    book = cost - amortisation - write_down
+        )
+    cost = capitalised_cost(record, as_of)
+    accumulated = amortisation.accumulated(as_of)
+    book = cost - accumulated - provision
+    best = latest([v for v in valuations if v.base_date <= as_of])
     return BookPosition(
         as_of=as_of,
         classification=record.classification,
+        acquisition_mode=record.acquisition_mode,
+        presentation=presentation(record, as_of),
+        ready_for_use_on=record.ready_for_use_on,
         capitalised_cost=cost,
-        expensed_cost=expensed_cost(record.cost_lines),
-        accumulated_amortisation=amortisation,
-        write_down=write_down,
+        expensed_cost=expensed_cost(record, as_of),
+        expensed_research_cost=_total(record, Treatment.EXPENSED, as_of, BASIS_RESEARCH),
+        amortisation_months=amortisation.months(as_of),
+        accumulated_amortisation=accumulated,
+        write_down=provision,
         book_value=book,
-        latest_valuation=latest.amount if latest else None,
-        valuation_base_date=latest.base_date if latest else None,
-        valuation_surplus=(latest.amount - book) if latest else None,
+        latest_valuation=best.amount if best else None,
+        valuation_base_date=best.base_date if best else None,
+        valuation_surplus=(best.amount - book) if best else None,
+        lines=tuple(treat(record, line) for line in record.cost_lines),
+        impairments=tuple(impairments),
     )

@@ -1,7 +1,8 @@
 """Straight-line depreciation and amortisation by whole months.
 
-One rule serves both a robot unit's appraised value and the amortisation of a data resource
-booked as an intangible asset: the same arithmetic must never diverge between the two.
+It serves a robot unit's appraised value (whole months from its in-service day). The
+amortisation of a data resource booked as an intangible asset follows CAS 6's month rule instead
+(from the month it is ready for use, charged at each month's end): see ``balance_sheet``.
 """
 
 from __future__ import annotations

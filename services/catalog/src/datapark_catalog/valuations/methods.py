@@ -90,6 +90,8 @@ class Valuation:
     appraiser_id: UUID
     appraiser_name: str
     amount: Decimal
+    reference: UUID | None = None
+    """The stored valuation's id, once recorded (the evidence an impairment cites)."""
 
 
 def value_by_cost(inputs: CostApproachInputs) -> Decimal:

@@ -35,7 +35,11 @@ class ValuationRow(Base):
 
 
 class BalanceSheetRow(Base):
-    """入表: how the owner books the product (one current record per product)."""
+    """入表: how the owner books the product (one current record per product).
+
+    Cost lines are kept as given (kind, description, amount, incurred_on, and phase for a
+    self-developed resource); whether each is capitalised follows from the record's rules.
+    """
 
     __tablename__ = "balance_sheet_records"
     __table_args__ = (
@@ -46,6 +50,22 @@ class BalanceSheetRow(Base):
             "classification = 'intangible_asset' OR useful_life_months IS NULL",
             name="inventory_not_amortised",
         ),
+        CheckConstraint(
+            "(classification = 'intangible_asset' AND acquisition_mode IN "
+            "('purchased', 'self_developed')) OR (classification = 'inventory' AND "
+            "acquisition_mode IN ('purchased', 'processed'))",
+            name="acquisition_mode",
+        ),
+        CheckConstraint(
+            "CASE WHEN classification = 'inventory' THEN ready_for_use_on IS NULL "
+            "WHEN acquisition_mode = 'purchased' THEN ready_for_use_on IS NOT NULL "
+            "ELSE true END",
+            name="ready_for_use",
+        ),
+        CheckConstraint(
+            "ready_for_use_on IS NULL OR ready_for_use_on >= recognised_on",
+            name="ready_after_recognition",
+        ),
     )
 
     product_id: Mapped[uuid.UUID] = mapped_column(
@@ -53,7 +73,9 @@ class BalanceSheetRow(Base):
     )
     classification: Mapped[str] = mapped_column(String(20))
     cost_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    acquisition_mode: Mapped[str] = mapped_column(String(20), server_default="purchased")
     recognised_on: Mapped[date] = mapped_column(Date)
+    ready_for_use_on: Mapped[date | None] = mapped_column(Date)
     useful_life_months: Mapped[int | None] = mapped_column(Integer)
     net_realisable_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

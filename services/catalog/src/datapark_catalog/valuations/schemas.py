@@ -10,10 +10,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_catalog.products.schemas import MoneyOut
-from datapark_catalog.valuations.balance_sheet import AssetClassification, CostLineKind
+from datapark_catalog.valuations.balance_sheet import (
+    AcquisitionMode,
+    AssetClassification,
+    CostLineKind,
+    Phase,
+)
+from datapark_kit.schemas import RequestModel
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -74,16 +80,54 @@ class BookCostLineIn(_In):
     description: str = Field(min_length=1, max_length=200)
     amount: Decimal
     incurred_on: date
+    phase: Phase | None = None
+    """research or development: stated on each line of a self-developed data resource."""
 
 
 class BalanceSheetIn(_In):
-    """How the owner books the product (入表): intangible asset or inventory at cost."""
+    """How the owner books the product (入表, 财会〔2023〕11号).
+
+    - ``classification``: intangible_asset (held for use) or inventory (held for sale)
+    - ``acquisition_mode``: purchased (default), self_developed (intangible assets) or
+      processed (inventory)
+    - ``recognised_on``: first on the books (a self-developed resource: the day development
+      met the capitalisation criteria)
+    - ``ready_for_use_on``: intangible assets; amortisation starts in its month (a purchased
+      asset defaults to ``recognised_on``; a self-developed one without it is still in
+      development and shown as 开发支出)
+    """
 
     classification: AssetClassification
+    acquisition_mode: AcquisitionMode = AcquisitionMode.PURCHASED
     cost_lines: list[BookCostLineIn] = Field(min_length=1, max_length=200)
     recognised_on: date
+    ready_for_use_on: date | None = None
     useful_life_months: int | None = None
     net_realisable_value: Decimal | None = None
+
+
+class TreatedLineOut(BaseModel):
+    """A cost line and what the rules made of it."""
+
+    kind: str
+    description: str
+    amount: MoneyOut
+    incurred_on: date
+    phase: str | None
+    treatment: Literal["capitalised", "expensed"]
+    basis: str
+
+
+class ImpairmentOut(BaseModel):
+    """A write-down (or, for inventory, a reversal: negative) and the valuation it rests on."""
+
+    on: date
+    write_down: MoneyOut
+    carrying_amount_before: MoneyOut
+    recoverable_amount: MoneyOut
+    evidence_valuation_id: uuid.UUID | None
+    evidence_method: str
+    evidence_appraiser_name: str
 
 
 class BookPositionOut(BaseModel):
@@ -92,8 +136,16 @@ class BookPositionOut(BaseModel):
     product_id: uuid.UUID
     as_of: date
     classification: str
+    acquisition_mode: str
+    presentation: str
+    presentation_label: str
+    recognised_on: date
+    ready_for_use_on: date | None
+    useful_life_months: int | None
     capitalised_cost: MoneyOut
     expensed_cost: MoneyOut
+    expensed_research_cost: MoneyOut
+    amortisation_months: int
     accumulated_amortisation: MoneyOut
     write_down: MoneyOut
     book_value: MoneyOut
@@ -101,4 +153,49 @@ class BookPositionOut(BaseModel):
     valuation_base_date: date | None
     valuation_surplus: MoneyOut | None
     currency: Literal["CNY"] = "CNY"
-    cost_lines: list[dict[str, object]]
+    cost_lines: list[TreatedLineOut]
+    impairments: list[ImpairmentOut]
+
+
+class DisclosureItemOut(BaseModel):
+    product_id: uuid.UUID
+    title: str
+    acquisition_mode: str
+    capitalised_cost: MoneyOut
+    accumulated_amortisation: MoneyOut
+    write_down: MoneyOut
+    book_value: MoneyOut
+
+
+class DisclosureTotalsOut(BaseModel):
+    """账面原值, 累计摊销, 减值准备 (跌价准备 for inventory) and 账面价值."""
+
+    capitalised_cost: MoneyOut
+    accumulated_amortisation: MoneyOut
+    write_down: MoneyOut
+    book_value: MoneyOut
+
+
+class DisclosureModeOut(DisclosureTotalsOut):
+    acquisition_mode: str
+
+
+class DisclosureGroupOut(DisclosureTotalsOut):
+    """One balance-sheet line's 其中：数据资源, split by how the resources were acquired."""
+
+    presentation: str
+    presentation_label: str
+    by_acquisition_mode: list[DisclosureModeOut]
+    items: list[DisclosureItemOut]
+
+
+class DisclosureOut(BaseModel):
+    """A company's data resources on its balance sheet as of a date, one group per line
+    (存货, 无形资产, 开发支出), and the spend on them that was expensed up to that date."""
+
+    participant_id: uuid.UUID
+    as_of: date
+    currency: Literal["CNY"] = "CNY"
+    groups: list[DisclosureGroupOut]
+    expensed_cost: MoneyOut
+    expensed_research_cost: MoneyOut

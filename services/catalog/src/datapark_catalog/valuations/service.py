@@ -9,19 +9,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_catalog.participants.repository import ParticipantRepository
 from datapark_catalog.products.access import ensure_owner, ensure_visible
 from datapark_catalog.products.models import DataProduct
 from datapark_catalog.products.repository import ProductRepository
 from datapark_catalog.valuations import methods
 from datapark_catalog.valuations.balance_sheet import (
+    AcquisitionMode,
     AssetClassification,
     BalanceSheetRecord,
     BookCostLine,
     BookPosition,
     CostLineKind,
+    Phase,
     book_position,
     validate_record,
 )
+from datapark_catalog.valuations.disclosure import Disclosure, Item, disclose
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
 from datapark_catalog.valuations.repository import ValuationRepository
 from datapark_catalog.valuations.schemas import BalanceSheetIn, ValuationCreate
@@ -97,17 +101,32 @@ def _record_of(row: BalanceSheetRow) -> BalanceSheetRecord:
                 str(x["description"]),
                 Decimal(x["amount"]),
                 date.fromisoformat(x["incurred_on"]),
+                Phase(x["phase"]) if x.get("phase") else None,
             )
             for x in row.cost_lines
         ),
         recognised_on=row.recognised_on,
         useful_life_months=row.useful_life_months,
         net_realisable_value=row.net_realisable_value,
+        acquisition_mode=AcquisitionMode(row.acquisition_mode),
+        ready_for_use_on=row.ready_for_use_on,
     )
 
 
+def _line_document(line: BookCostLine) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "kind": line.kind.value,
+        "description": line.description,
+        "amount": f"{line.amount:.2f}",
+        "incurred_on": line.incurred_on.isoformat(),
+    }
+    if line.phase is not None:
+        document["phase"] = line.phase.value
+    return document
+
+
 def _valuation_of(row: ValuationRow) -> methods.Valuation:
-    # Only what ``latest`` and the book position read: the amount and the base date.
+    # Only what ``latest`` and the impairment test read: amount, base date, method, appraiser.
     return methods.Valuation(
         methods.ValuationMethod(row.method),
         methods.MarketApproachInputs(()),
@@ -115,6 +134,7 @@ def _valuation_of(row: ValuationRow) -> methods.Valuation:
         row.appraiser_id,
         row.appraiser_name,
         row.amount,
+        reference=row.id,
     )
 
 
@@ -170,36 +190,32 @@ class ValuationService:
             BalanceSheetRecord(
                 classification=body.classification,
                 cost_lines=tuple(
-                    BookCostLine(x.kind, x.description, x.amount, x.incurred_on)
+                    BookCostLine(x.kind, x.description, x.amount, x.incurred_on, x.phase)
                     for x in body.cost_lines
                 ),
                 recognised_on=body.recognised_on,
                 useful_life_months=body.useful_life_months,
                 net_realisable_value=body.net_realisable_value,
+                acquisition_mode=body.acquisition_mode,
+                ready_for_use_on=body.ready_for_use_on,
             )
         )
-        lines = [
-            {
-                "kind": x.kind.value,
-                "description": x.description,
-                "amount": f"{x.amount:.2f}",
-                "incurred_on": x.incurred_on.isoformat(),
-            }
-            for x in record.cost_lines
-        ]
         row = await self.repo.balance_sheet(product.id, for_update=True)
         now = datetime.now(UTC)
         if row is None:
             row = BalanceSheetRow(product_id=product.id)
             self.session.add(row)
         row.classification = record.classification.value
-        row.cost_lines = lines
+        row.acquisition_mode = record.acquisition_mode.value
+        row.cost_lines = [_line_document(x) for x in record.cost_lines]
         row.recognised_on = record.recognised_on
+        row.ready_for_use_on = record.ready_for_use_on
         row.useful_life_months = record.useful_life_months
         row.net_realisable_value = record.net_realisable_value
         row.updated_at = now
         await self.session.flush()
-        return await self.position(principal, product_id, now.date())
+        # A record recognised in the future has no position yet: show it as of recognition.
+        return await self.position(principal, product_id, max(now.date(), record.recognised_on))
 
     async def position(
         self, principal: Principal, product_id: uuid.UUID, as_of: date
@@ -208,14 +224,35 @@ class ValuationService:
         row = await self.repo.balance_sheet(product_id)
         if row is None:
             raise NotFound("the product has no balance-sheet record")
-        latest = methods.latest(
+        valuations = [_valuation_of(v) for v in await self.repo.of_product(product_id)]
+        return book_position(_record_of(row), as_of, valuations), row
+
+    async def disclosure(
+        self, principal: Principal, participant_id: uuid.UUID, as_of: date
+    ) -> Disclosure:
+        """The company's data resources on its balance sheet as of ``as_of`` (records
+        recognised later are not on it yet); the company itself, operators and auditors."""
+        principal.ensure_tenant(participant_id, "participant")
+        if await ParticipantRepository(self.session).get(participant_id) is None:
+            raise NotFound("participant not found")
+        records = [
+            (row, title)
+            for row, title in await self.repo.balance_sheets_of_owner(participant_id)
+            if row.recognised_on <= as_of
+        ]
+        valuations: dict[uuid.UUID, list[methods.Valuation]] = {}
+        for v in await self.repo.of_products([row.product_id for row, _ in records]):
+            valuations.setdefault(v.product_id, []).append(_valuation_of(v))
+        return disclose(
             [
-                _valuation_of(v)
-                for v in await self.repo.of_product(product_id)
-                if v.base_date <= as_of
+                Item(
+                    row.product_id,
+                    title,
+                    book_position(_record_of(row), as_of, valuations.get(row.product_id, ())),
+                )
+                for row, title in records
             ]
         )
-        return book_position(_record_of(row), as_of, latest), row
 
     async def _product(
         self, principal: Principal, product_id: uuid.UUID, *, owner: bool
