@@ -3,6 +3,8 @@
 # No Docker: Postgres comes from Debian packages, Kafka from jars fetched by deploy/local/pom.xml.
 #
 #   bash deploy/local/stack.sh up|down|status|reset
+#   bash deploy/local/stack.sh secure-up|secure-down|secure-status|secure-reset
+#     (a second, separate broker with a SASL_SSL listener, TLS, SCRAM users and ACLs)
 #
 # State lives under <repo>/.local/ (git-ignored). Every subcommand is idempotent and
 # recovers from crashes (kill -9, stale pid files, stale postmaster.pid).
@@ -442,6 +444,321 @@ kafka_down() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# A second, separate Kafka broker with a SASL_SSL listener (secure-up|secure-down|secure-status)
+# ---------------------------------------------------------------------------------------------
+# It never touches the plaintext broker above: own ports, data dir, cluster id and process.
+# Clients: SASL_SSL on 127.0.0.1:$KS_PORT with SCRAM-SHA-512 users 'admin' (super user) and one
+# per service (from the topic registry); a client certificate is required as well (mutual TLS);
+# ACLs (StandardAuthorizer) grant each service exactly what datapark_eventing.access derives from
+# the registry. The controller listener speaks TLS and admits only the broker's certificate.
+# What a client needs is in .local/kafka-secure/client.env (mode 600).
+KS_PORT="${DATAPARK_KAFKA_SECURE_PORT:-9094}"
+KS_CONTROLLER_PORT="${DATAPARK_KAFKA_SECURE_CONTROLLER_PORT:-9095}"
+KS_HEAP_OPTS="${DATAPARK_KAFKA_SECURE_HEAP_OPTS:--Xmx384m -Xms128m}"
+KS_BASE="$LOCAL/kafka-secure"
+KS_DATA="$KS_BASE/data"
+KS_LOGS="$KS_BASE/logs"
+KS_TLS="$KS_BASE/tls"
+KS_CONF="$KS_BASE/config/server.properties"
+KS_ADMIN_CONF="$KS_BASE/config/admin.properties"
+KS_PID="$KS_BASE/kafka.pid"
+KS_SECRETS="$KS_BASE/secrets.env"
+KS_CLIENT_ENV="$KS_BASE/client.env"
+KS_TOOLS_LIBS="$LOCAL/kafka-tools-libs"
+
+ks_ensure_tools() {
+  if [ -f "$KS_TOOLS_LIBS/kafka-tools-$KAFKA_VERSION.jar" ] && [ -f "$KS_TOOLS_LIBS/.complete-$KAFKA_VERSION" ]; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || apt_install maven
+  log "fetching Kafka $KAFKA_VERSION admin tools from Maven Central into .local/kafka-tools-libs"
+  rm -rf "$KS_TOOLS_LIBS"; mkdir -p "$KS_TOOLS_LIBS"
+  mvn -B -q -f "$HERE/pom-tools.xml" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
+    -DoutputDirectory="$KS_TOOLS_LIBS" >"$LOCAL/mvn-tools.log" 2>&1 \
+    || { cat "$LOCAL/mvn-tools.log" >&2; die "mvn dependency:copy-dependencies (tools) failed"; }
+  [ -f "$KS_TOOLS_LIBS/kafka-tools-$KAFKA_VERSION.jar" ] || die "kafka-tools-$KAFKA_VERSION.jar not fetched"
+  touch "$KS_TOOLS_LIBS/.complete-$KAFKA_VERSION"
+}
+
+ks_password() { openssl rand -hex 16; }
+
+# The project's Python (already inside `uv run`, e.g. from a test, or through uv).
+ks_python() {
+  if python3 -c "import datapark_eventing" >/dev/null 2>&1; then (cd "$ROOT" && python3 "$@")
+  else (cd "$ROOT" && python3 -m uv run --frozen --quiet python "$@"); fi
+}
+
+# A CA, the broker's and a client's certificate (openssl), the broker's PKCS#12 keystore; once.
+ks_tls() {
+  [ -f "$KS_TLS/.complete" ] && return 0
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+  log "generating a local CA, a broker and a client certificate in .local/kafka-secure/tls"
+  rm -rf "$KS_TLS"; mkdir -p "$KS_TLS"; chmod 700 "$KS_TLS"
+  local store_pass name
+  store_pass="$(ks_password)"
+  (
+    set -e
+    cd "$KS_TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.crt \
+      -subj "/CN=datapark local Kafka CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -addext "subjectKeyIdentifier=hash" 2>/dev/null
+    for name in broker client; do
+      openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+        -subj "/CN=datapark-$name" 2>/dev/null
+      printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" > "$name.ext"
+      openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
+        -sha256 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+      rm -f "$name.csr" "$name.ext"
+    done
+    openssl pkcs12 -export -in broker.crt -inkey broker.key -certfile ca.crt -name broker \
+      -out broker.p12 -passout "pass:$store_pass"
+    chmod 600 ./*.key broker.p12
+  ) || die "certificate generation failed"
+  (umask 077; echo "KS_STORE_PASSWORD=$store_pass" > "$KS_TLS/store.env")
+  touch "$KS_TLS/.complete"
+}
+
+# The principals (admin + the services of the registry) and their SCRAM passwords: generated
+# once, kept in secrets.env (mode 600), never printed.
+ks_secrets() {
+  local services u var
+  services="$(ks_python -m datapark_eventing.access users)" \
+    || die "cannot list the services (python -m datapark_eventing.access users)"
+  mkdir -p "$KS_BASE"
+  (umask 077; touch "$KS_SECRETS")
+  KS_USERS="admin $services"
+  for u in $KS_USERS; do
+    var="KS_PASSWORD_${u^^}"
+    grep -q "^$var=" "$KS_SECRETS" || (umask 077; echo "$var=$(ks_password)" >> "$KS_SECRETS")
+  done
+}
+
+ks_write_conf() {
+  # shellcheck disable=SC1090,SC1091
+  . "$KS_TLS/store.env"
+  # shellcheck disable=SC1090
+  . "$KS_SECRETS"
+  mkdir -p "$KS_BASE/config" "$KS_DATA" "$KS_LOGS"
+  local jaas="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$KS_PASSWORD_ADMIN\";"
+  (umask 077; printf '%s\n' \
+    "# Written by deploy/local/stack.sh secure-up - edit the script, not this file." \
+    "process.roles=broker,controller" \
+    "node.id=1" \
+    "controller.quorum.voters=1@127.0.0.1:$KS_CONTROLLER_PORT" \
+    "listeners=SASL_SSL://127.0.0.1:$KS_PORT,CONTROLLER://127.0.0.1:$KS_CONTROLLER_PORT" \
+    "advertised.listeners=SASL_SSL://127.0.0.1:$KS_PORT" \
+    "controller.listener.names=CONTROLLER" \
+    "inter.broker.listener.name=SASL_SSL" \
+    "listener.security.protocol.map=CONTROLLER:SSL,SASL_SSL:SASL_SSL" \
+    "sasl.enabled.mechanisms=SCRAM-SHA-512" \
+    "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512" \
+    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$jaas" \
+    "ssl.keystore.type=PKCS12" \
+    "ssl.keystore.location=$KS_TLS/broker.p12" \
+    "ssl.keystore.password=$KS_STORE_PASSWORD" \
+    "ssl.truststore.type=PEM" \
+    "ssl.truststore.location=$KS_TLS/ca.crt" \
+    "ssl.client.auth=required" \
+    "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer" \
+    "super.users=User:admin;User:CN=datapark-broker" \
+    "allow.everyone.if.no.acl.found=false" \
+    "log.dirs=$KS_DATA" \
+    "auto.create.topics.enable=false" \
+    "offsets.topic.replication.factor=1" \
+    "transaction.state.log.replication.factor=1" \
+    "transaction.state.log.min.isr=1" \
+    "share.coordinator.state.topic.replication.factor=1" \
+    "share.coordinator.state.topic.min.isr=1" \
+    "group.initial.rebalance.delay.ms=0" > "$KS_CONF"
+  printf '%s\n' \
+    "security.protocol=SASL_SSL" \
+    "sasl.mechanism=SCRAM-SHA-512" \
+    "sasl.jaas.config=$jaas" \
+    "ssl.truststore.type=PEM" \
+    "ssl.truststore.location=$KS_TLS/ca.crt" \
+    "ssl.keystore.type=PKCS12" \
+    "ssl.keystore.location=$KS_TLS/broker.p12" \
+    "ssl.keystore.password=$KS_STORE_PASSWORD" > "$KS_ADMIN_CONF")
+  printf '%s\n' \
+    '<?xml version="1.0" encoding="UTF-8"?>' \
+    '<Configuration status="WARN">' \
+    '  <Appenders>' \
+    '    <Console name="STDOUT" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console>' \
+    "    <RollingFile name=\"SERVER\" fileName=\"$KS_LOGS/server.log\" filePattern=\"$KS_LOGS/server.log.%i\">" \
+    '      <PatternLayout pattern="[%d] %p %m (%c)%n"/>' \
+    '      <Policies><SizeBasedTriggeringPolicy size="50 MB"/></Policies>' \
+    '      <DefaultRolloverStrategy max="2"/>' \
+    '    </RollingFile>' \
+    '  </Appenders>' \
+    '  <Loggers>' \
+    '    <Root level="INFO"><AppenderRef ref="SERVER"/><AppenderRef ref="STDOUT" level="WARN"/></Root>' \
+    '  </Loggers>' \
+    '</Configuration>' > "$KS_BASE/config/log4j2.xml"
+  # What a client of this broker needs (datapark_eventing.kafka.KafkaClientConfig.from_env,
+  # with the password of the principal it acts as).
+  local u var
+  (umask 077; {
+    echo "DATAPARK_KAFKA_BOOTSTRAP=127.0.0.1:$KS_PORT"
+    echo "DATAPARK_KAFKA_SECURITY_PROTOCOL=SASL_SSL"
+    echo "DATAPARK_KAFKA_SSL_CAFILE=$KS_TLS/ca.crt"
+    echo "DATAPARK_KAFKA_SSL_CERTFILE=$KS_TLS/client.crt"
+    echo "DATAPARK_KAFKA_SSL_KEYFILE=$KS_TLS/client.key"
+    echo "DATAPARK_KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+    for u in $KS_USERS; do
+      var="KS_PASSWORD_${u^^}"
+      echo "DATAPARK_KAFKA_SASL_PASSWORD_${u^^}=${!var}"
+    done
+  } > "$KS_CLIENT_ENV")
+}
+
+ks_java_cmd() {  # ks_java_cmd <array var> <classpath> <main class> args...
+  local -n _o="$1"; local cp="$2"; shift 2
+  local heap; read -r -a heap <<<"$KS_HEAP_OPTS"
+  _o=(java "${heap[@]}" -XX:+UseG1GC -Djava.awt.headless=true
+    -Dlog4j2.configurationFile="$KS_BASE/config/log4j2.xml" -Dkafka.logs.dir="$KS_LOGS" -cp "$cp" "$@")
+}
+
+ks_format() {
+  [ -f "$KS_DATA/meta.properties" ] && return 0
+  local cid c u var scram=()
+  ks_java_cmd c "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid
+  cid="$("${c[@]}" 2>/dev/null | tail -n1)"; [ -n "$cid" ] || die "could not generate a cluster id"
+  for u in $KS_USERS; do
+    var="KS_PASSWORD_${u^^}"
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$u,password=${!var}]")
+  done
+  log "formatting the SASL_SSL broker's storage (cluster id $cid); SCRAM users: $KS_USERS"
+  rm -rf "$KS_DATA"; mkdir -p "$KS_DATA"
+  rm -f "$KS_BASE/.grants-done"
+  echo "$KS_USERS" | tr ' ' '\n' > "$KS_BASE/scram-users"
+  ks_java_cmd c "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$cid" -c "$KS_CONF" "${scram[@]}"
+  "${c[@]}" >"$KS_LOGS/format.log" 2>&1 || { cat "$KS_LOGS/format.log" >&2; die "storage format failed"; }
+}
+
+ks_running_pid() {
+  local pid="" p
+  [ -f "$KS_PID" ] && pid="$(cat "$KS_PID" 2>/dev/null || true)"
+  if pid_alive "$pid" && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "kafka.Kafka $KS_CONF"; then
+    echo "$pid"; return 0
+  fi
+  for p in /proc/[0-9]*; do
+    if tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -qF "kafka.Kafka $KS_CONF"; then
+      echo "${p#/proc/}" > "$KS_PID"; echo "${p#/proc/}"; return 0
+    fi
+  done
+  return 1
+}
+
+ks_acl() {  # ks_acl args... -> Kafka's AclCommand against the SASL_SSL broker, as admin
+  local c
+  ks_java_cmd c "$KAFKA_LIBS/*:$KS_TOOLS_LIBS/*" org.apache.kafka.tools.AclCommand \
+    --bootstrap-server "127.0.0.1:$KS_PORT" --command-config "$KS_ADMIN_CONF" "$@"
+  "${c[@]}"
+}
+
+# A principal the registry gained after the storage was formatted: its SCRAM credential.
+ks_add_scram_user() {  # ks_add_scram_user NAME PASSWORD
+  local c
+  ks_java_cmd c "$KAFKA_LIBS/*:$KS_TOOLS_LIBS/*" kafka.admin.ConfigCommand \
+    --bootstrap-server "127.0.0.1:$KS_PORT" --command-config "$KS_ADMIN_CONF" --alter \
+    --add-config "SCRAM-SHA-512=[password=$2]" --entity-type users --entity-name "$1"
+  "${c[@]}" >>"$KS_LOGS/acl.log" 2>&1 || die "cannot create the SCRAM user $1 (log: $KS_LOGS/acl.log)"
+  echo "$1" >> "$KS_BASE/scram-users"
+}
+
+# The ACLs derived from the registry (python -m datapark_eventing.access acl-args), applied
+# again whenever the registry's principals or grants change; the first call also waits until
+# the broker answers authenticated admin requests.
+ks_acls() {
+  local grants i line args fingerprint u var
+  grants="$(ks_python -m datapark_eventing.access acl-args)" \
+    || die "cannot derive the ACLs (python -m datapark_eventing.access acl-args)"
+  fingerprint="$(printf '%s\n%s\n' "$KS_USERS" "$grants" | sha256sum | cut -c1-64)"
+  [ "$(cat "$KS_BASE/.grants-done" 2>/dev/null || true)" = "$fingerprint" ] && return 0
+  for i in $(seq 1 60); do
+    ks_acl --list >"$KS_LOGS/acl.log" 2>&1 && break
+    [ "$i" -eq 60 ] && { tail -n 20 "$KS_LOGS/acl.log" >&2; die "the SASL_SSL broker does not answer its admin"; }
+    sleep 1
+  done
+  for u in $KS_USERS; do
+    grep -qx "$u" "$KS_BASE/scram-users" 2>/dev/null && continue
+    var="KS_PASSWORD_${u^^}"
+    log "adding the SCRAM user $u"
+    ks_add_scram_user "$u" "${!var}"
+  done
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    read -r -a args <<<"$line"
+    ks_acl --add --force "${args[@]}" >>"$KS_LOGS/acl.log" 2>&1 \
+      || { tail -n 20 "$KS_LOGS/acl.log" >&2; die "AclCommand --add ${args[*]} failed"; }
+  done <<<"$grants"
+  echo "$fingerprint" > "$KS_BASE/.grants-done"
+  log "ACLs granted from the topic registry ($(grep -c . <<<"$grants") grants)"
+}
+
+ks_up() {
+  ensure_java
+  ensure_kafka_jars
+  ks_ensure_tools
+  ks_tls
+  ks_secrets
+  ks_write_conf
+  local pid p i cmd
+  if pid="$(ks_running_pid)"; then
+    log "SASL_SSL kafka already running (pid $pid, port $KS_PORT)"
+  else
+    rm -f "$KS_PID"
+    for p in "$KS_PORT" "$KS_CONTROLLER_PORT"; do
+      if port_open "$p"; then die "port $p is taken (set DATAPARK_KAFKA_SECURE_PORT / DATAPARK_KAFKA_SECURE_CONTROLLER_PORT)"; fi
+    done
+    ks_format
+    log "starting the SASL_SSL kafka $KAFKA_VERSION on 127.0.0.1:$KS_PORT (controller :$KS_CONTROLLER_PORT, TLS)"
+    echo "===== $(date -Is) start" >> "$KS_LOGS/kafka.out"
+    ks_java_cmd cmd "$KAFKA_LIBS/*" kafka.Kafka "$KS_CONF"
+    (
+      cd "$KS_BASE"
+      setsid nohup "${cmd[@]}" </dev/null >>"$KS_LOGS/kafka.out" 2>&1 9>&- &
+      echo $! > "$KS_PID"
+    )
+    pid="$(cat "$KS_PID")"
+  fi
+  for i in $(seq 1 120); do
+    port_open "$KS_PORT" && break
+    if ! pid_alive "$pid"; then
+      tail -n 40 "$KS_LOGS/kafka.out" >&2 || true; rm -f "$KS_PID"
+      die "the SASL_SSL kafka exited during startup (logs: $KS_LOGS/server.log)"
+    fi
+    [ "$i" -eq 120 ] && die "the SASL_SSL kafka is not listening after 120s (logs: $KS_LOGS/server.log)"
+    sleep 1
+  done
+  ks_acls
+  log "SASL_SSL kafka ready: 127.0.0.1:$KS_PORT (client settings: .local/kafka-secure/client.env)"
+}
+
+ks_down() {
+  local pid i
+  if ! pid="$(ks_running_pid)"; then rm -f "$KS_PID"; log "SASL_SSL kafka not running"; return 0; fi
+  log "stopping the SASL_SSL kafka (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 45); do pid_alive "$pid" || break; sleep 1; done
+  if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$KS_PID"
+}
+
+ks_status() {
+  local pid
+  if pid="$(ks_running_pid)" && port_open "$KS_PORT"; then
+    log "SASL_SSL kafka: running (pid $pid) on 127.0.0.1:$KS_PORT"
+  else
+    log "SASL_SSL kafka: stopped"; return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------------------------
 with_lock() {
@@ -499,5 +816,9 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   reset) cmd_reset ;;
-  *) echo "usage: $0 up|down|status|reset" >&2; exit 2 ;;
+  secure-up) with_lock; ks_up ;;
+  secure-down) with_lock; ks_down ;;
+  secure-status) ks_status ;;
+  secure-reset) with_lock; ks_down; log "deleting .local/kafka-secure"; rm -rf "$KS_BASE" ;;
+  *) echo "usage: $0 up|down|status|reset|secure-up|secure-down|secure-status|secure-reset" >&2; exit 2 ;;
 esac

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope, MalformedEvent
 from datapark_contracts.payloads import EventPayload, UnknownEventType, payload_model
-from datapark_eventing.kafka import make_producer
+from datapark_eventing.kafka import Kafka, make_consumer, make_producer
 from datapark_kit.db import Database
 from datapark_kit.metrics import CONSUMER_LAG, MESSAGES
 from datapark_kit.telemetry import context_from
@@ -80,7 +80,7 @@ class EventConsumer:
         *,
         group_id: str,
         topics: tuple[str, ...],
-        bootstrap: str,
+        bootstrap: Kafka,
         database: Database,
         inbox: Any,
         handlers: Mapping[str, Handler],
@@ -106,9 +106,9 @@ class EventConsumer:
     async def run(self) -> None:
         backoff = 0.2
         while True:
-            consumer = AIOKafkaConsumer(
+            consumer = make_consumer(
+                self.bootstrap,
                 *self.topics,
-                bootstrap_servers=self.bootstrap,
                 group_id=self.group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

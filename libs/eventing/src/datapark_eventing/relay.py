@@ -26,7 +26,7 @@ from opentelemetry.trace import SpanKind
 
 from datapark_contracts.envelope import Envelope
 from datapark_eventing.checkpoints import Checkpointer
-from datapark_eventing.kafka import make_producer
+from datapark_eventing.kafka import Kafka, make_producer
 from datapark_eventing.outbox import notify_channel
 from datapark_kit.db import asyncpg_dsn
 from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
@@ -34,6 +34,14 @@ from datapark_kit.telemetry import context_from, current_traceparent
 
 log = logging.getLogger("datapark.relay")
 tracer = trace.get_tracer("datapark.relay")
+
+
+LOCK_KEEPALIVES = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "3",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "20000",
+}
 
 
 def advisory_lock_key(schema: str) -> int:
@@ -48,7 +56,7 @@ class OutboxRelay:
         service: str,
         schema: str,
         database_url: str,
-        bootstrap: str,
+        bootstrap: Kafka,
         poll_seconds: float = 1.0,
         batch_size: int = 200,
         max_backoff: float = 10.0,
@@ -89,7 +97,9 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self.max_backoff)
 
     async def _lead(self) -> None:
-        conn: asyncpg.Connection = await asyncpg.connect(self.dsn)
+        # Server-side keepalives: when the leader's node dies without closing its socket,
+        # Postgres ends the session (and frees the lock) in about idle + interval * count.
+        conn: asyncpg.Connection = await asyncpg.connect(self.dsn, server_settings=LOCK_KEEPALIVES)
         try:
             # A standby polls for the lock; nothing can signal it when the leader's session ends.
             while not await conn.fetchval(  # noqa: ASYNC110

@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
 from datapark_contracts.envelope import Envelope, MalformedEvent
+from datapark_eventing.kafka import Kafka, make_admin, make_consumer
 
 
-async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _partitions(bootstrap: Kafka, topics: list[str]) -> list[TopicPartition]:
+    admin = make_admin(bootstrap)
     await admin.start()
     try:
         described = await admin.describe_topics(topics)
@@ -42,13 +42,13 @@ class ReplayedRecord:
 
 
 async def replay(
-    bootstrap: str, topics: Iterable[str], *, since: datetime | None = None
+    bootstrap: Kafka, topics: Iterable[str], *, since: datetime | None = None
 ) -> AsyncIterator[ReplayedRecord]:
     partitions = await _partitions(bootstrap, list(topics))
     if not partitions:
         return
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+    consumer = make_consumer(
+        bootstrap,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

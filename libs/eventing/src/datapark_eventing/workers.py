@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from datapark_contracts.topics import consumer_group
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import EventConsumer, Handler
-from datapark_eventing.kafka import broker_reachable
+from datapark_eventing.kafka import KafkaClientConfig, broker_reachable
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.tables import EventingTables
 from datapark_kit.settings import ServiceSettings
@@ -28,7 +28,7 @@ def build_workers(
         service=settings.service_name,
         schema=tables.schema,
         database_url=settings.database_url.get_secret_value(),
-        bootstrap=settings.kafka_bootstrap,
+        bootstrap=KafkaClientConfig.from_settings(settings),
         poll_seconds=settings.relay_poll_seconds,
         batch_size=settings.relay_batch_size,
         checkpoints=Checkpointer.from_settings(settings),
@@ -40,7 +40,7 @@ def build_workers(
             group_id=settings.consumer_group_prefix + group.group_id,
             consumer_name=group.group_id,
             topics=group.topics,
-            bootstrap=settings.kafka_bootstrap,
+            bootstrap=KafkaClientConfig.from_settings(settings),
             database=app.state.database,
             inbox=tables.inbox,
             handlers=handlers,
@@ -77,6 +77,6 @@ def service_workers(
 
 def kafka_readiness(settings: ServiceSettings) -> Callable[[FastAPI], Awaitable[None]]:
     async def kafka_ready(app: FastAPI) -> None:
-        await broker_reachable(settings.kafka_bootstrap)
+        await broker_reachable(KafkaClientConfig.from_settings(settings))
 
     return kafka_ready

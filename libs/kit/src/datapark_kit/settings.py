@@ -45,6 +45,14 @@ class ServiceSettings(BaseSettings):
     database_url: SecretStr = SecretStr(DEV_DATABASE_URL)
     database_pool_size: int = 10
     kafka_bootstrap: str = f"127.0.0.1:{LOCAL_KAFKA_PORT}"
+    # Kafka connection security (datapark_eventing.kafka.KafkaClientConfig reads these).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: str | None = None
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     jwt_issuer: str = "datapark-catalog"
     jwt_audience: str = "datapark"
     jwt_public_jwks: str = DEV_JWT_PUBLIC_JWKS
