@@ -88,6 +88,7 @@ async def test_three_approaches_and_the_book_position(catalog: Any, token: Any) 
 
     history = (await catalog.get(url, headers=owner)).json()["items"]
     assert [v["method"] for v in history] == ["cost", "income", "market"]
+    assert [v["impairment_test"] for v in history] == [None] * 3  # nothing booked yet
 
     lines = [
         {
@@ -158,6 +159,12 @@ async def test_three_approaches_and_the_book_position(catalog: Any, token: Any) 
     assert position["expensed_cost"] == "80000.00"
     assert position["presentation"] == "intangible_asset"
     assert position["presentation_label"] == "无形资产"
+    # Booked now, the valuations are tests of it: the cost one wrote it down; the income one
+    # (302,779.86 against 128,000.00) and the market one of 31 March 2025 (209,166.67 against
+    # 144,000 − 144,000 × 9 / 54 = 120,000.00) passed.
+    tested = (await catalog.get(url, headers=owner)).json()["items"]
+    assert [v["impairment_test"]["write_down"] for v in tested] == ["342000.00", "0.00", "0.00"]
+    assert tested[2]["impairment_test"]["carrying_amount_before"] == "120000.00"
     [impairment] = position["impairments"]
     assert impairment == {
         "on": "2024-06-30",

@@ -147,6 +147,14 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
         },
     )
     assert valuation.status_code == 201, valuation.text
+    assert valuation.json()["impairment_test"] == {
+        "on": "2024-07-31",
+        "write_down": "81333.33",
+        "carrying_amount_before": "381333.33",
+        "recoverable_amount": "300000.00",
+    }
+    history = await catalog.get(f"/v1/data-products/{products[0]}/valuations", headers=owner)
+    assert [v["impairment_test"]["write_down"] for v in history.json()["items"]] == ["81333.33"]
     bought = await position(catalog, products[0], owner, "2024-09-30")
     assert bought["impairments"][0]["write_down"] == "81333.33"
     assert bought["impairments"][0]["evidence_valuation_id"] == valuation.json()["id"]

@@ -260,6 +260,8 @@ def test_a_valuation_below_carrying_amount_writes_the_asset_down() -> None:
     assert year_end.book_value == D("128000.00")
     assert year_end.valuation_surplus == D("174779.86")
     assert len(year_end.impairments) == 1
+    passed = year_end.tests[1]
+    assert (passed.carrying_amount_before, passed.write_down) == (D("128000.00"), D("0.00"))
     # At the end of the life the book value is exactly nil: 54,000 + 144,000 = 198,000
     # amortised, 540,000 − 198,000 − 342,000 = 0.
     end = book_position(HELD, date(2029, 1, 1), [low, high])

@@ -203,12 +203,18 @@ class TreatedLine:
     treatment: Treatment
     basis: str
 
+    @property
+    def research(self) -> bool:
+        """Research-phase spend (always expensed)."""
+        return self.line.kind is CostLineKind.RESEARCH or self.line.phase is Phase.RESEARCH
+
 
 @dataclass(frozen=True)
 class Impairment:
-    """One impairment test that changed the carrying amount, with its evidence.
+    """One impairment test and its evidence (a recorded valuation).
 
-    ``write_down`` is positive for a write-down, negative for an inventory reversal.
+    ``write_down`` is positive for a write-down, negative for an inventory reversal, zero when
+    the valuation did not fall below the carrying amount (nothing to reverse).
     """
 
     on: date
@@ -241,7 +247,13 @@ class BookPosition:
     valuation_surplus: Decimal | None
     """Latest valuation − book value (positive: the books understate the asset)."""
     lines: tuple[TreatedLine, ...] = ()
-    impairments: tuple[Impairment, ...] = ()
+    tests: tuple[Impairment, ...] = ()
+    """Every impairment test to ``as_of``, in base-date order."""
+
+    @property
+    def impairments(self) -> tuple[Impairment, ...]:
+        """The tests that changed the carrying amount."""
+        return tuple(t for t in self.tests if t.write_down != 0)
 
 
 def _validate_mode(record: BalanceSheetRecord) -> None:
@@ -406,15 +418,23 @@ def expensed_cost(record: BalanceSheetRecord, as_of: date | None = None) -> Deci
     return _total(record, Treatment.EXPENSED, as_of)
 
 
+def expensed_research_cost(record: BalanceSheetRecord, as_of: date | None = None) -> Decimal:
+    return _total(record, Treatment.EXPENSED, as_of, research_only=True)
+
+
 def _total(
-    record: BalanceSheetRecord, treatment: Treatment, as_of: date | None, basis: str | None = None
+    record: BalanceSheetRecord,
+    treatment: Treatment,
+    as_of: date | None,
+    *,
+    research_only: bool = False,
 ) -> Decimal:
     total = ZERO
     for line in record.cost_lines:
         t = treat(record, line)
         if t.treatment is not treatment or (as_of is not None and line.incurred_on > as_of):
             continue
-        if basis is None or t.basis == basis:
+        if t.research or not research_only:
             total += line.amount
     return round_money(total)
 
@@ -478,7 +498,7 @@ def book_position(
     if record.net_realisable_value is not None and record.net_realisable_value < total_cost:
         nrv_write_down = total_cost - record.net_realisable_value
     provision = nrv_write_down
-    impairments: list[Impairment] = []
+    done: list[Impairment] = []
     tests = sorted(
         (v for v in valuations if record.recognised_on <= v.base_date <= as_of),
         key=lambda v: v.base_date,
@@ -493,10 +513,8 @@ def book_position(
         elif record.classification is AssetClassification.INVENTORY:
             # CAS 1 §19: reverse within what earlier valuations wrote down.
             change = -min(provision - nrv_write_down, valuation.amount - carrying)
-        if change == 0:
-            continue
         provision += change
-        impairments.append(
+        done.append(
             Impairment(
                 on=on,
                 valuation_id=valuation.reference,
@@ -504,7 +522,7 @@ def book_position(
                 appraiser_name=valuation.appraiser_name,
                 carrying_amount_before=carrying,
                 recoverable_amount=valuation.amount,
-                write_down=change,
+                write_down=change + ZERO,  # no negative zero
             )
         )
     cost = capitalised_cost(record, as_of)
@@ -519,7 +537,7 @@ def book_position(
         ready_for_use_on=record.ready_for_use_on,
         capitalised_cost=cost,
         expensed_cost=expensed_cost(record, as_of),
-        expensed_research_cost=_total(record, Treatment.EXPENSED, as_of, BASIS_RESEARCH),
+        expensed_research_cost=expensed_research_cost(record, as_of),
         amortisation_months=amortisation.months(as_of),
         accumulated_amortisation=accumulated,
         write_down=provision,
@@ -528,5 +546,5 @@ def book_position(
         valuation_base_date=best.base_date if best else None,
         valuation_surplus=(best.amount - book) if best else None,
         lines=tuple(treat(record, line) for line in record.cost_lines),
-        impairments=tuple(impairments),
+        tests=tuple(done),
     )

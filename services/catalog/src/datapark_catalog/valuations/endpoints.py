@@ -12,6 +12,7 @@ from datapark_catalog.valuations.balance_sheet import (
     PRESENTATION_LABELS,
     AcquisitionMode,
     BookPosition,
+    Impairment,
 )
 from datapark_catalog.valuations.disclosure import Disclosure, Totals
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
@@ -23,6 +24,7 @@ from datapark_catalog.valuations.schemas import (
     DisclosureModeOut,
     DisclosureOut,
     ImpairmentOut,
+    ImpairmentTestOut,
     TreatedLineOut,
     ValuationCreate,
     ValuationList,
@@ -36,7 +38,7 @@ router = APIRouter(tags=["valuations"], route_class=UnitOfWorkRoute)
 PRODUCT = "/v1/data-products/{product_id}"
 
 
-def present(row: ValuationRow) -> ValuationOut:
+def present(row: ValuationRow, test: Impairment | None) -> ValuationOut:
     return ValuationOut(
         id=row.id,
         product_id=row.product_id,
@@ -47,6 +49,14 @@ def present(row: ValuationRow) -> ValuationOut:
         appraiser_name=row.appraiser_name,
         amount=row.amount,
         recorded_at=row.recorded_at,
+        impairment_test=None
+        if test is None
+        else ImpairmentTestOut(
+            on=test.on,
+            write_down=test.write_down,
+            carrying_amount_before=test.carrying_amount_before,
+            recoverable_amount=test.recoverable_amount,
+        ),
     )
 
 
@@ -57,9 +67,10 @@ async def record_valuation(
     product_id: uuid.UUID, body: ValuationCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> ValuationOut:
     """Value the product by the cost, income or market approach; method, inputs, base date,
-    appraiser and amount are kept (owner only, once registered). A valuation below the booked
-    carrying amount at its base date writes the asset down (see the balance sheet)."""
-    return present(await ValuationService(session).record(principal, product_id, body))
+    appraiser and amount are kept (owner only, once registered). Once the product is booked, the
+    valuation is an impairment test on its base date: below the carrying amount it writes the
+    asset down (``impairment_test``; see the balance sheet)."""
+    return present(*await ValuationService(session).record(principal, product_id, body))
 
 
 @router.get(f"{PRODUCT}/valuations", response_model=ValuationList)
@@ -68,7 +79,7 @@ async def list_valuations(
 ) -> ValuationList:
     """Every valuation of the product, oldest base date first."""
     rows = await ValuationService(session).history(principal, product_id)
-    return ValuationList(items=[present(r) for r in rows])
+    return ValuationList(items=[present(r, t) for r, t in rows])
 
 
 @router.put(f"{PRODUCT}/balance-sheet", response_model=BookPositionOut)

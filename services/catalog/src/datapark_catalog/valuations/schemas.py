@@ -69,6 +69,9 @@ class ValuationOut(BaseModel):
     amount: MoneyOut
     currency: Literal["CNY"] = "CNY"
     recorded_at: datetime
+    impairment_test: ImpairmentTestOut | None = None
+    """None when the product has no balance-sheet record or the base date is before its
+    recognition."""
 
 
 class ValuationList(BaseModel):
@@ -118,13 +121,19 @@ class TreatedLineOut(BaseModel):
     basis: str
 
 
-class ImpairmentOut(BaseModel):
-    """A write-down (or, for inventory, a reversal: negative) and the valuation it rests on."""
+class ImpairmentTestOut(BaseModel):
+    """A valuation as an impairment test of the booked asset on its base date: the write-down
+    it made (negative: an inventory reversal; 0.00: not below the carrying amount)."""
 
     on: date
     write_down: MoneyOut
     carrying_amount_before: MoneyOut
     recoverable_amount: MoneyOut
+
+
+class ImpairmentOut(ImpairmentTestOut):
+    """A write-down (or, for inventory, a reversal: negative) and the valuation it rests on."""
+
     evidence_valuation_id: uuid.UUID | None
     evidence_method: str
     evidence_appraiser_name: str

@@ -21,6 +21,7 @@ from datapark_catalog.valuations.balance_sheet import (
     BookCostLine,
     BookPosition,
     CostLineKind,
+    Impairment,
     Phase,
     book_position,
     validate_record,
@@ -146,8 +147,9 @@ class ValuationService:
 
     async def record(
         self, principal: Principal, product_id: uuid.UUID, body: ValuationCreate
-    ) -> ValuationRow:
-        """The owner records a valuation of its registered product."""
+    ) -> tuple[ValuationRow, Impairment | None]:
+        """The owner records a valuation of its registered product; with it, the impairment
+        test it is of the booked asset (None when there is none at its base date)."""
         product = await self._product(principal, product_id, owner=True)
         if product.state not in VALUABLE_STATES:
             raise InvalidState(
@@ -174,11 +176,27 @@ class ValuationService:
             recorded_at=datetime.now(UTC),
         )
         await self.repo.add(row)
-        return row
+        [(_, test)] = [x for x in await self._tested(product.id) if x[0].id == row.id]
+        return row, test
 
-    async def history(self, principal: Principal, product_id: uuid.UUID) -> list[ValuationRow]:
+    async def history(
+        self, principal: Principal, product_id: uuid.UUID
+    ) -> list[tuple[ValuationRow, Impairment | None]]:
+        """Every valuation with the impairment test it is of the booked asset, if any."""
         await self._product(principal, product_id, owner=False)
-        return await self.repo.of_product(product_id)
+        return await self._tested(product_id)
+
+    async def _tested(self, product_id: uuid.UUID) -> list[tuple[ValuationRow, Impairment | None]]:
+        rows = await self.repo.of_product(product_id)
+        record_row = await self.repo.balance_sheet(product_id)
+        tests: dict[uuid.UUID | None, Impairment] = {}
+        if record_row is not None and rows:
+            record = _record_of(record_row)
+            last = max(v.base_date for v in rows)
+            if last >= record.recognised_on:
+                position = book_position(record, last, [_valuation_of(v) for v in rows])
+                tests = {t.valuation_id: t for t in position.tests}
+        return [(v, tests.get(v.id)) for v in rows]
 
     async def book(
         self, principal: Principal, product_id: uuid.UUID, body: BalanceSheetIn
