@@ -1,8 +1,15 @@
 """Golden cases in YAML (``golden/*.yaml``): each policy at its edges, replayed through the rules.
 
-A case lists lessees (participant -> division code), recorded rental events and/or Fujian
-applications, optional parameter ``changes`` (merged into the shipped files, as a simulation
-would), and the claims, verdicts and budgets it expects, to the fen.
+A case lists lessees (participant -> division code), recorded rental events (activations with
+their receivables, payments, ends) and/or Fujian designations and applications, optional
+parameter ``changes`` (merged into the shipped files, as a simulation would), and the claims,
+verdicts and budgets it expects, to the fen. Events replay in date order (stable: on one day,
+in the order written).
+
+Receivables of an activation: ``payments: [[due, amount], ...]`` (instalments without
+interest), ``schedule: [[due, amount, interest, opening balance], ...]`` (instalments of a
+financing lease), ``balloon: [due, amount]``. ``paid: {lease, through}`` pays every receivable
+of a lease due by ``through`` on its due date; ``paid: {lease, kind, period, date}`` pays one.
 """
 
 from __future__ import annotations
@@ -18,39 +25,72 @@ import yaml
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.applications import application_entitlement
 from datapark_subsidy.budget import Budget
-from datapark_subsidy.facts import LeaseFacts, Lessee, Payment
+from datapark_subsidy.facts import Designation, LeaseFacts, Lessee, Receivable
 from datapark_subsidy.lifecycle import ReviewDecision, ReviewVerdict, review
 from datapark_subsidy.policies import POLICIES, PolicyCode, load_parameters
 from datapark_subsidy.rules import period_cap
-from datapark_subsidy.simulation import LeaseActivated, LeaseTerminated, RentalEvent, replay
+from datapark_subsidy.simulation import (
+    LeaseActivated,
+    LeaseEnded,
+    ReceivablePaid,
+    RentalEvent,
+    replay,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 
 
+def _receivables(a: dict[str, Any]) -> tuple[Receivable, ...]:
+    found = [
+        Receivable("installment", i, d, Decimal(v))
+        for i, (d, v) in enumerate(a.get("payments", []), start=1)
+    ]
+    found += [
+        Receivable("installment", i, d, Decimal(v), Decimal(interest), Decimal(0), Decimal(b))
+        for i, (d, v, interest, b) in enumerate(a.get("schedule", []), start=1)
+    ]
+    if "balloon" in a:
+        due, amount = a["balloon"]
+        found.append(Receivable("balloon", len(found), due, Decimal(amount)))
+    return tuple(found)
+
+
 def _events(raw: list[dict[str, Any]]) -> list[RentalEvent]:
     events: list[RentalEvent] = []
+    leases: dict[str, LeaseFacts] = {}
     for item in raw:
         if "activated" in item:
             a = item["activated"]
-            events.append(
-                LeaseActivated(
-                    LeaseFacts(
-                        lease_id=a["lease"],
-                        participant_id=a["participant"],
-                        mode=a["mode"],
-                        equipment_category=a["category"],
-                        cost=Decimal(a["cost"]),
-                        down_payment=Decimal(a["down_payment"]),
-                        activated_on=a["date"],
-                        payments=tuple(Payment(d, Decimal(v)) for d, v in a.get("payments", [])),
-                    )
-                )
+            lease = LeaseFacts(
+                lease_id=a["lease"],
+                participant_id=a["participant"],
+                mode=a["mode"],
+                equipment_category=a["category"],
+                cost=Decimal(a["cost"]),
+                down_payment=Decimal(a["down_payment"]),
+                activated_on=a["date"],
+                receivables=_receivables(a),
             )
+            leases[lease.lease_id] = lease
+            events.append(LeaseActivated(lease))
+        elif "paid" in item:
+            p = item["paid"]
+            if "through" in p:
+                events.extend(
+                    ReceivablePaid(p["lease"], r.kind, r.period, r.due_on)
+                    for r in leases[p["lease"]].receivables
+                    if r.due_on <= p["through"]
+                )
+            else:
+                events.append(ReceivablePaid(p["lease"], p["kind"], p["period"], p["date"]))
+        elif "ended" in item:
+            e = item["ended"]
+            events.append(LeaseEnded(e["lease"], e["date"], e["reason"]))
         else:
             t = item["terminated"]
-            events.append(LeaseTerminated(t["lease"], t["date"]))
-    return events
+            events.append(LeaseEnded(t["lease"], t["date"], "terminated"))
+    return sorted(events, key=lambda e: e.on)
 
 
 def test_there_is_a_golden_case_for_each_policy() -> None:
@@ -65,7 +105,7 @@ def test_golden(path: Path) -> None:
     params = load_parameters().with_overrides(case.get("changes") or {})
     if "events" in case:
         lessees = {p: Lessee(p, code) for p, code in case["lessees"].items()}
-        result = replay(_events(case["events"]), lessees, params)
+        result = replay(_events(case["events"]), lessees, params, case.get("as_of"))
         _check_claims(case["expect"].get("claims", []), result.claims)
         expected_ineligible = {
             (i["lease"], i["policy"], i["reason"]) for i in case["expect"].get("ineligible", [])
@@ -80,9 +120,17 @@ def test_golden(path: Path) -> None:
             assert budget.committed == Decimal(b["committed"])
             assert budget.reserved == 0
             assert budget.committed <= budget.cap
+    designations = {
+        key: Designation(key, d["kind"], d["name"], d["region"], d["date"])
+        for key, d in (case.get("designations") or {}).items()
+    }
+    budgets: dict[str, Budget] = {}
     for application in case.get("applications", []):
-        _check_application(application, params, budgets := case.setdefault("_budgets", {}))
+        _check_application(application, params, designations, budgets)
         assert all(b.committed + b.reserved <= b.cap for b in budgets.values())
+    for period, want in (case.get("expect") or {}).get("designation_budgets", {}).items():
+        assert budgets[period].reserved == Decimal(want["reserved"])
+        assert budgets[period].cap == Decimal(want["cap"])
 
 
 def _check_claims(expected: list[dict[str, Any]], claims: Any) -> None:
@@ -94,6 +142,10 @@ def _check_claims(expected: list[dict[str, Any]], claims: Any) -> None:
         assert got.entitled == Decimal(want["entitled"])
         assert got.granted == Decimal(want["granted"])
         assert got.status.value == want["status"]
+        if "earned_on" in want:
+            assert got.earned_on == want["earned_on"]
+        if "basis" in want:
+            assert got.basis == want["basis"]
         if "reason" in want:
             assert got.reason is not None
             assert got.reason.value == want["reason"]
@@ -106,25 +158,33 @@ def _check_claims(expected: list[dict[str, Any]], claims: Any) -> None:
 
 
 def _check_application(
-    app: dict[str, Any], params: Any, budgets: dict[tuple[str, str, str], Budget]
+    app: dict[str, Any],
+    params: Any,
+    designations: dict[str, Designation],
+    budgets: dict[str, Budget],
 ) -> None:
+    """One application reviewed as approved against its designation's budget, which every
+    applicant under the designation shares."""
     policy = PolicyCode(app["policy"])
     applicant = Lessee(app["participant"], app["region"], app.get("operating_region"))
+    designation = designations[app["designation"]]
     want = app["expect"]
     on: date = app["date"]
     if "error" in want:
         with pytest.raises(Unprocessable) as caught:
             application_entitlement(
-                policy, applicant, app["designation"], on, Decimal(app["amount"]), params
+                policy, applicant, designation, on, Decimal(app["amount"]), params
             )
         assert caught.value.code == want["error"]
         return
     entitlement = application_entitlement(
-        policy, applicant, app["designation"], on, Decimal(app["amount"]), params
+        policy, applicant, designation, on, Decimal(app["amount"]), params
     )
-    key = (policy.value, app["participant"], entitlement.period)
+    key = entitlement.period
+    assert key == f"designation:{designation.designation_id}"
     if key not in budgets:
-        budgets[key] = Budget(period_cap(POLICIES[policy], entitlement.period, on, params)[0])
+        cap = period_cap(POLICIES[policy], key, designation.designated_on, params)[0]
+        budgets[key] = Budget(cap)
     result = review(entitlement.amount, ReviewDecision(ReviewVerdict.APPROVE), budgets[key])
     budgets[key] = result.budget
     assert result.status.value == want["status"]

@@ -1,7 +1,9 @@
 """Application-based policies (Fujian cluster and park): the reviewer's amount, checked.
 
-An operator applies with its designation and documents' hashes; a reviewer sets the amount
-within the policy's maximum per designation, which is a dated parameter.
+An operator applies under a designation on record (``designations``) with its documents'
+hashes; a reviewer sets the amount within the policy's maximum per designation, a dated
+parameter read on the designation date. The maximum belongs to the designation: every
+applicant under it draws on one shared budget.
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from datetime import date
 from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.facts import Entitlement, Explanation, Lessee, ReasonCode, cite, money
+from datapark_subsidy.facts import (
+    Designation,
+    Entitlement,
+    Explanation,
+    Lessee,
+    ReasonCode,
+    cite,
+    money,
+)
 from datapark_subsidy.policies.catalog import POLICIES, PolicyCode, PolicyKind, region_of
 from datapark_subsidy.policies.parameters import ParameterSet, Reading
 
@@ -20,19 +30,36 @@ from datapark_subsidy.policies.parameters import ParameterSet, Reading
 def application_entitlement(
     policy_code: PolicyCode,
     applicant: Lessee,
-    designation_id: str,
+    designation: Designation,
     applied_on: date,
     amount: Decimal,
     params: ParameterSet,
 ) -> Entitlement:
     """The reviewer's amount for a Fujian application, checked against the maximum.
 
-    The operator must be registered (or declare it operates) in Fujian; the amount must be
-    positive, in fen, and within ``<policy>.max_per_designation`` in force on ``applied_on``.
+    The designation must be of the policy's kind (a cluster for the cluster policy, a park for
+    the park policy) and made on or before ``applied_on``; the operator must be registered (or
+    declare it operates) in Fujian; the amount must be positive, in fen, and within
+    ``<policy>.max_per_designation`` in force on the designation date.
     """
     policy = POLICIES[policy_code]
     if policy.kind is not PolicyKind.APPLICATION:
         raise Unprocessable(f"{policy_code.value} is not granted by application", field="policy")
+    wanted = "cluster" if policy_code is PolicyCode.FUJIAN_DATA_CLUSTER else "park"
+    if designation.kind != wanted:
+        raise Unprocessable(
+            f"designation {designation.designation_id} is a {designation.kind}; "
+            f"{policy_code.value} supports a designated {wanted}",
+            field="designation_id",
+            code="designation_kind_mismatch",
+        )
+    if applied_on < designation.designated_on:
+        raise Unprocessable(
+            f"applied on {applied_on.isoformat()}, before the designation of "
+            f"{designation.designated_on.isoformat()}",
+            field="applied_on",
+            code=ReasonCode.NOT_DESIGNATED.value,
+        )
     if applicant.kind != "company":
         raise Unprocessable(
             "only a company operating a designated cluster or park may apply",
@@ -58,7 +85,7 @@ def application_entitlement(
             field="participant_id",
             code=ReasonCode.REGION_NOT_COVERED.value,
         )
-    maximum, max_reading = params.decimal(policy.cap_parameter, applied_on)
+    maximum, max_reading = params.decimal(policy.cap_parameter, designation.designated_on)
     if amount != money(amount) or amount <= 0:
         raise Unprocessable("amount must be a positive sum in fen", field="amount")
     if amount > maximum:
@@ -69,15 +96,18 @@ def application_entitlement(
             code="above_maximum",
         )
     steps += [
-        f"designation {designation_id}, applied on {applied_on.isoformat()}",
-        f"reviewer set {money(amount)}, within the maximum {money(maximum)} [{cite(max_reading)}]",
+        f"designation {designation.designation_id} ({designation.kind} {designation.name!r}, "
+        f"{designation.region_code}, designated {designation.designated_on.isoformat()}); "
+        f"applied on {applied_on.isoformat()}",
+        f"amount requested {money(amount)}, within the maximum {money(maximum)} per "
+        f"designation [{cite(max_reading)}]; every applicant under the designation shares it",
     ]
     explanation = Explanation(policy.code, params.version, tuple(steps), (*readings, max_reading))
     return Entitlement(
         policy.code,
         applicant.participant_id,
         None,
-        f"designation:{designation_id}",
+        f"designation:{designation.designation_id}",
         applied_on,
         money(amount),
         explanation,

@@ -33,21 +33,31 @@ def clawback(
     policy_code: PolicyCode,
     lease_id: str,
     activated_on: date,
-    terminated_on: date,
+    ended_on: date,
     params: ParameterSet,
+    end_reason: str = "terminated",
 ) -> ClawbackDecision:
-    """Whether an early termination gives back what the lease drew under ``policy_code``.
+    """Whether a lease's end gives back what it drew under ``policy_code``.
 
-    The period is the policy's ``clawback_period_days`` in force when the lease became active;
-    it is half-open: a termination on its last day is inside, on the day after it is not.
+    Only the ways of ending listed in ``<policy>.clawback_ends`` count as an early termination
+    (by default a termination; an early buyout leaves the robot with the lessee). The period is
+    the policy's ``clawback_period_days`` in force when the lease became active; it is
+    half-open: an end on its last day is inside, on the day after it is not.
     """
     policy = POLICIES[policy_code]
     days, reading = params.days(policy.parameter("clawback_period_days"), activated_on)
+    ends, ends_reading = params.codes(policy.parameter("clawback_ends"), activated_on)
     period_end = activated_on + timedelta(days=days)
-    applies = activated_on <= terminated_on < period_end
+    if end_reason not in ends:
+        step = (
+            f"lease {lease_id} ended ({end_reason}) on {ended_on.isoformat()}; only "
+            f"{', '.join(ends)} claws back [{cite(ends_reading)}]: nothing clawed back"
+        )
+        return ClawbackDecision(False, (step,), ends_reading)
+    applies = activated_on <= ended_on < period_end
     step = (
-        f"lease {lease_id} active {activated_on.isoformat()}, terminated "
-        f"{terminated_on.isoformat()}; clawback period [{activated_on.isoformat()}, "
+        f"lease {lease_id} active {activated_on.isoformat()}, {end_reason} "
+        f"{ended_on.isoformat()}; clawback period [{activated_on.isoformat()}, "
         f"{period_end.isoformat()}) [{cite(reading)}]: "
         + ("inside, what it drew is clawed back" if applies else "outside, nothing clawed back")
     )

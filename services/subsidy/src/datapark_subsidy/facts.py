@@ -32,6 +32,7 @@ class ReasonCode(StrEnum):
     POLICY_NOT_IN_FORCE = "policy_not_in_force"
     NOTHING_FINANCED = "nothing_financed"
     NO_PAYMENTS_DUE = "no_payments_due"
+    NOTHING_EARNED = "nothing_earned"
     ROUNDS_TO_ZERO = "rounds_to_zero"
     LEASE_ALREADY_SUBSIDISED = "lease_already_subsidised"
     CAP_EXHAUSTED = "cap_exhausted"
@@ -45,12 +46,28 @@ class ReasonCode(StrEnum):
 # --------------------------------------------------------------------------- facts
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """One scheduled lease payment (down payment, rent or installment) and its due date."""
+ZERO = Decimal("0.00")
 
+
+@dataclass(frozen=True, slots=True)
+class Receivable:
+    """One contractual payment of a lease and whether (and when) it was paid.
+
+    ``kind`` is rental's receivable kind (``installment``, ``balloon``, ``usage``) or
+    ``rental`` for a closed short-term or container rental's price. ``amount`` is what the
+    contract asks (principal and interest; never deposits, fees, penalties or a buyout price);
+    ``interest`` and ``fees`` are its financing cost and ``opening_balance`` the financed
+    balance before it (what rate support is measured against).
+    """
+
+    kind: str
+    period: int
     due_on: date
     amount: Decimal
+    interest: Decimal = ZERO
+    fees: Decimal = ZERO
+    opening_balance: Decimal = ZERO
+    paid_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +82,47 @@ class LeaseFacts:
     cost: Decimal
     down_payment: Decimal
     activated_on: date
-    payments: tuple[Payment, ...] = ()
+    receivables: tuple[Receivable, ...] = ()
+    ended_on: date | None = None
+    """The day the lease ended, however it ended; nothing falling due after it earns."""
+    end_reason: str | None = None
+    """``terminated``, ``bought_out``, ``repossessed``, ``written_off``, ``returned``,
+    ``closed``, ``paid_off`` or ``title_transferred`` (the first end rental reported)."""
+
+    def earned(self) -> tuple[Receivable, ...]:
+        """The receivables that count: paid, and falling due before the lease ended."""
+        return tuple(
+            sorted(
+                (
+                    r
+                    for r in self.receivables
+                    if r.paid_on is not None
+                    and (self.ended_on is None or r.due_on <= self.ended_on)
+                ),
+                key=lambda r: (r.due_on, r.kind, r.period),
+            )
+        )
+
+    def earned_on(self, year: int) -> date:
+        """When a year's entitlement is earned: the year's end (it becomes reviewable on 1
+        January) or the lease's end, whichever comes first."""
+        year_end = date(year + 1, 1, 1)
+        if self.ended_on is not None and self.ended_on < year_end:
+            return max(self.ended_on, date(year, 1, 1))
+        return year_end
+
+
+@dataclass(frozen=True, slots=True)
+class Designation:
+    """A provincial designation of a data-industry cluster or data-element park (an
+    operator-kept record); the Fujian cap belongs to it, whoever applies."""
+
+    designation_id: str
+    kind: str
+    """``cluster`` or ``park``."""
+    name: str
+    region_code: str
+    designated_on: date
 
 
 @dataclass(frozen=True, slots=True)

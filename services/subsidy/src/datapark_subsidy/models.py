@@ -2,7 +2,8 @@
 
 from datapark_subsidy.budgets.models import BudgetEntry, BudgetRow
 from datapark_subsidy.claims.models import Claim
-from datapark_subsidy.leases.models import LeaseRecord
+from datapark_subsidy.designations.models import DesignationRecord
+from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 from datapark_subsidy.tables import EVENTING, IDEMPOTENCY, PARTICIPANTS, Base
 
 __all__ = [
@@ -13,5 +14,7 @@ __all__ = [
     "BudgetEntry",
     "BudgetRow",
     "Claim",
+    "DesignationRecord",
+    "LeaseReceivableRecord",
     "LeaseRecord",
 ]

@@ -16,14 +16,15 @@ from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.facts import (
+    ZERO,
     Entitlement,
     Explanation,
     Ineligible,
     LeaseAssessment,
     LeaseFacts,
     Lessee,
-    Payment,
     ReasonCode,
+    Receivable,
     cite,
     money,
 )
@@ -85,11 +86,156 @@ def _listed_step(
     return f"{what} {item} qualifies: {cite(reading)}", reading
 
 
+BASIS_FINANCING_COST = "financing_cost"
+BASIS_FINANCED_PRINCIPAL = "financed_principal"
+BASES = (BASIS_FINANCING_COST, BASIS_FINANCED_PRINCIPAL)
+RATE_SUPPORTED_KINDS = frozenset({"installment", "balloon"})
+"""Receivables that carry financing cost (a usage invoice or a rental price carries none)."""
+
+
+def _eligible(
+    policy: Policy, lease: LeaseFacts, lessee: Lessee, params: ParameterSet, *, categories: bool
+) -> Explanation | Ineligible:
+    on = lease.activated_on
+    checks = [
+        _lessee_region_step(policy, lessee, params, on),
+        _listed_step(
+            policy,
+            "qualifying_lease_modes",
+            "lease mode",
+            lease.mode,
+            params,
+            on,
+            ReasonCode.LEASE_MODE_NOT_COVERED,
+        ),
+    ]
+    if categories:
+        checks.append(
+            _listed_step(
+                policy,
+                "qualifying_equipment_categories",
+                "equipment category",
+                lease.equipment_category,
+                params,
+                on,
+                ReasonCode.EQUIPMENT_NOT_COVERED,
+            )
+        )
+    explanation = _start(policy, params)
+    for check in checks:
+        if isinstance(check, Ineligible):
+            return check
+        explanation = explanation.then([check[0]], [check[1]])
+    return explanation.then([f"lease {lease.lease_id} became active on {on.isoformat()}"])
+
+
+def _ending_step(lease: LeaseFacts) -> list[str]:
+    if lease.ended_on is None:
+        return []
+    late = [r for r in lease.receivables if r.due_on > lease.ended_on]
+    step = (
+        f"the lease ended ({lease.end_reason or 'ended'}) on {lease.ended_on.isoformat()}: "
+        "accrual stops there"
+    )
+    if late:
+        step += f"; {len(late)} receivable(s) falling due after it earn nothing"
+    return [step]
+
+
+def _earned_step(lease: LeaseFacts, year: int) -> str:
+    earned_on = lease.earned_on(year)
+    why = "the lease's end" if earned_on < date(year + 1, 1, 1) else f"the end of {year}"
+    return (
+        f"the {year} entitlement is earned on {earned_on.isoformat()} ({why}); "
+        "it cannot be reviewed, approved or paid before"
+    )
+
+
 def beijing_financing_lease(
     lease: LeaseFacts, lessee: Lessee, params: ParameterSet
-) -> Entitlement | Ineligible:
-    """5 % (a dated rate) of the financed principal, earned when the lease becomes active."""
+) -> tuple[Entitlement, ...] | Ineligible:
+    """Rate support for a financing lease of listed equipment, year by year as earned.
+
+    Under ``beijing_financing_lease.basis`` = ``financing_cost`` (in force on the activation
+    date) each instalment that fell due and was paid earns min(its interest and fees, its
+    opening financed balance x rate / 12), rounded half-up to the fen, at the rate in force on
+    its due date; a year's entitlement is the sum over the instalments due in it. Under the
+    older ``financed_principal`` basis the lease earns rate x financed principal once, in the
+    year it became active.
+    """
     policy = POLICIES[PolicyCode.BEIJING_FINANCING_LEASE]
+    on = lease.activated_on
+    if params.read_optional(policy.parameter("basis"), on) is None:
+        return Ineligible(
+            policy.code,
+            ReasonCode.POLICY_NOT_IN_FORCE,
+            f"{policy.parameter('basis')} has no value on {on.isoformat()}",
+        )
+    base = _eligible(policy, lease, lessee, params, categories=True)
+    if isinstance(base, Ineligible):
+        return base
+    basis, basis_reading = params.keyword(policy.parameter("basis"), on, BASES)
+    base = base.then([f"reading: {cite(basis_reading)}"], [basis_reading])
+    if basis == BASIS_FINANCED_PRINCIPAL:
+        return _beijing_on_principal(policy, lease, params, base)
+    by_year: dict[int, list[Receivable]] = defaultdict(list)
+    for receivable in lease.earned():
+        if receivable.kind in RATE_SUPPORTED_KINDS:
+            by_year[receivable.due_on.year].append(receivable)
+    entitlements: list[Entitlement] = []
+    for year in sorted(by_year):
+        steps = [*_ending_step(lease)]
+        readings: list[Reading] = []
+        amount = ZERO
+        for r in by_year[year]:
+            rate_reading = params.read_optional(policy.parameter("rate"), r.due_on)
+            if rate_reading is None:
+                steps.append(
+                    f"{r.kind} {r.period} due {r.due_on.isoformat()}: "
+                    f"{policy.parameter('rate')} not in force, earns nothing"
+                )
+                continue
+            rate = Decimal(rate_reading.value)  # type: ignore[arg-type]  # a "/1" value
+            cost = money(r.interest + r.fees)
+            ceiling = money(r.opening_balance * rate / 12)
+            support = min(cost, ceiling)
+            amount += support
+            readings.append(rate_reading)
+            steps.append(
+                f"{r.kind} {r.period} due {r.due_on.isoformat()}, paid "
+                f"{r.paid_on.isoformat() if r.paid_on else '-'}: min(interest {money(r.interest)}"
+                f" + fees {money(r.fees)} = {cost}, opening balance {money(r.opening_balance)}"
+                f" x {rate} / 12 = {ceiling}) = {support}"
+            )
+        if amount <= 0:
+            continue
+        rates = sorted({cite(r) for r in readings})
+        steps.append(f"amount for {year} = {amount} [{'; '.join(rates)}]")
+        steps.append(_earned_step(lease, year))
+        entitlements.append(
+            Entitlement(
+                policy.code,
+                lease.participant_id,
+                lease.lease_id,
+                str(year),
+                lease.earned_on(year),
+                amount,
+                base.then(steps, readings),
+            )
+        )
+    if not entitlements:
+        return Ineligible(
+            policy.code,
+            ReasonCode.NOTHING_EARNED,
+            "no instalment that fell due and was paid carries financing cost to support "
+            "(a 0 % lease earns nothing)",
+        )
+    return tuple(entitlements)
+
+
+def _beijing_on_principal(
+    policy: Policy, lease: LeaseFacts, params: ParameterSet, base: Explanation
+) -> tuple[Entitlement, ...] | Ineligible:
     on = lease.activated_on
     rate_reading = params.read_optional(policy.parameter("rate"), on)
     if rate_reading is None:
@@ -98,32 +244,6 @@ def beijing_financing_lease(
             ReasonCode.POLICY_NOT_IN_FORCE,
             f"{policy.parameter('rate')} has no value on {on.isoformat()}",
         )
-    checks = (
-        _lessee_region_step(policy, lessee, params, on),
-        _listed_step(
-            policy,
-            "qualifying_lease_modes",
-            "lease mode",
-            lease.mode,
-            params,
-            on,
-            ReasonCode.LEASE_MODE_NOT_COVERED,
-        ),
-        _listed_step(
-            policy,
-            "qualifying_equipment_categories",
-            "equipment category",
-            lease.equipment_category,
-            params,
-            on,
-            ReasonCode.EQUIPMENT_NOT_COVERED,
-        ),
-    )
-    explanation = _start(policy, params)
-    for check in checks:
-        if isinstance(check, Ineligible):
-            return check
-        explanation = explanation.then([check[0]], [check[1]])
     principal = money(lease.cost - lease.down_payment)
     if principal <= 0:
         return Ineligible(
@@ -131,39 +251,50 @@ def beijing_financing_lease(
             ReasonCode.NOTHING_FINANCED,
             f"financed principal {principal} is not positive",
         )
-    rate, _ = params.decimal(policy.parameter("rate"), on)
+    rate = Decimal(rate_reading.value)  # type: ignore[arg-type]  # a "/1" value
     amount = money(principal * rate)
     if amount <= 0:
         return Ineligible(
             policy.code, ReasonCode.ROUNDS_TO_ZERO, f"{principal} x rate {rate} rounds to nothing"
         )
-    explanation = explanation.then(
+    explanation = base.then(
         [
-            f"lease {lease.lease_id} became active on {on.isoformat()}",
             f"financed principal = cost {money(lease.cost)} - down payment "
             f"{money(lease.down_payment)} = {principal}",
             f"amount = {principal} x rate {rate} = {amount} "
             f"[{cite(rate_reading)}], rounded half-up to the fen",
+            _earned_step(lease, on.year),
         ],
         [rate_reading],
     )
-    return Entitlement(
-        policy.code, lease.participant_id, lease.lease_id, str(on.year), on, amount, explanation
+    return (
+        Entitlement(
+            policy.code,
+            lease.participant_id,
+            lease.lease_id,
+            str(on.year),
+            lease.earned_on(on.year),
+            amount,
+            explanation,
+        ),
     )
 
 
 def xiongan_robot_leasing(
     lease: LeaseFacts, lessee: Lessee, params: ParameterSet
 ) -> tuple[Entitlement, ...] | Ineligible:
-    """10 % (a dated rate) of the payments falling due in each calendar year, one per year.
+    """10 % (a dated rate) of the contractual lease payments that fell due in a calendar year
+    and were paid, one entitlement per year.
 
-    A lease straddling 31 December splits by due date: each year's entitlement counts only the
-    payments due in that year, at the rate in force on each payment's due date.
+    The payments that count are ``xiongan_robot_leasing.counted_payments`` (instalments, the
+    balloon, usage invoices, a rental's price; never deposits, fees, penalties or a buyout
+    price). A lease straddling 31 December splits by due date, each payment at the rate in
+    force on its due date; nothing falling due after the lease ended earns.
     """
     policy = POLICIES[PolicyCode.XIONGAN_ROBOT_LEASING]
     on = lease.activated_on
     if params.read_optional(policy.parameter("rate"), on) is None and not any(
-        params.read_optional(policy.parameter("rate"), p.due_on) for p in lease.payments
+        params.read_optional(policy.parameter("rate"), r.due_on) for r in lease.receivables
     ):
         return Ineligible(
             policy.code,
@@ -171,47 +302,44 @@ def xiongan_robot_leasing(
             f"{policy.parameter('rate')} is in force neither on {on.isoformat()} "
             "nor on any payment's due date",
         )
-    base = _start(policy, params)
-    for check in (
-        _lessee_region_step(policy, lessee, params, on),
-        _listed_step(
-            policy,
-            "qualifying_lease_modes",
-            "lease mode",
-            lease.mode,
-            params,
-            on,
-            ReasonCode.LEASE_MODE_NOT_COVERED,
-        ),
-    ):
-        if isinstance(check, Ineligible):
-            return check
-        base = base.then([check[0]], [check[1]])
-    base = base.then([f"lease {lease.lease_id} became active on {on.isoformat()}"])
-
-    by_year: dict[int, list[Payment]] = defaultdict(list)
-    for payment in sorted(lease.payments, key=lambda p: p.due_on):
-        by_year[payment.due_on.year].append(payment)
+    base = _eligible(policy, lease, lessee, params, categories=False)
+    if isinstance(base, Ineligible):
+        return base
+    counted_name = policy.parameter("counted_payments")
+    by_year: dict[int, list[Receivable]] = defaultdict(list)
+    counted_readings: list[Reading] = []
+    for receivable in lease.earned():
+        reading = params.read_optional(counted_name, receivable.due_on)
+        if reading is None:
+            continue  # the policy was not in force when it fell due
+        kinds, _ = params.codes(counted_name, receivable.due_on)
+        if receivable.kind in kinds:
+            by_year[receivable.due_on.year].append(receivable)
+            counted_readings.append(reading)
+    if counted_readings:
+        base = base.then(
+            [f"lease payments that count: {cite(counted_readings[0])}"], counted_readings
+        )
     entitlements: list[Entitlement] = []
     for year in sorted(by_year):
-        explanation, amount, earned_on = _xiongan_year(policy, params, base, year, by_year[year])
-        if earned_on is not None and amount > 0:
+        explanation, amount = _xiongan_year(policy, params, base, year, by_year[year])
+        if amount > 0:
             entitlements.append(
                 Entitlement(
                     policy.code,
                     lease.participant_id,
                     lease.lease_id,
                     str(year),
-                    earned_on,
+                    lease.earned_on(year),
                     amount,
-                    explanation,
+                    explanation.then([*_ending_step(lease), _earned_step(lease, year)]),
                 )
             )
     if not entitlements:
         return Ineligible(
             policy.code,
             ReasonCode.NO_PAYMENTS_DUE,
-            "no payment falls due while the rate is in force",
+            "no lease payment fell due and was paid while the rate is in force",
         )
     return tuple(entitlements)
 
@@ -221,15 +349,17 @@ def _xiongan_year(
     params: ParameterSet,
     base: Explanation,
     year: int,
-    payments: Sequence[Payment],
-) -> tuple[Explanation, Decimal, date | None]:
+    payments: Sequence[Receivable],
+) -> tuple[Explanation, Decimal]:
     due = money(sum((p.amount for p in payments), Decimal(0)))
+    kinds = ", ".join(sorted({p.kind for p in payments}))
     steps = [
-        f"payments falling due in {year}: {len(payments)} totalling {due} "
-        f"({payments[0].due_on.isoformat()} .. {payments[-1].due_on.isoformat()})"
+        f"lease payments ({kinds}) that fell due in {year} and were paid: {len(payments)} "
+        f"totalling {due} ({payments[0].due_on.isoformat()} .. "
+        f"{payments[-1].due_on.isoformat()})"
     ]
-    groups: dict[Reading, list[Payment]] = {}
-    unrated: list[Payment] = []
+    groups: dict[Reading, list[Receivable]] = {}
+    unrated: list[Receivable] = []
     for payment in payments:
         reading = params.read_optional(policy.parameter("rate"), payment.due_on)
         if reading is None:
@@ -254,8 +384,7 @@ def _xiongan_year(
         )
     if len(groups) > 1:
         steps.append(f"amount for {year} = {amount}")
-    earned = min((p.due_on for g in groups.values() for p in g), default=None)
-    return base.then(steps, groups), amount, earned
+    return base.then(steps, groups), amount
 
 
 LEASE_RULES = {
@@ -284,7 +413,7 @@ def assess_lease(
         if isinstance(verdict, Ineligible):
             ineligible.append(verdict)
         else:
-            found[policy.code] = verdict if isinstance(verdict, tuple) else (verdict,)
+            found[policy.code] = verdict
     return _apply_stacking(lease, params, found, ineligible, frozenset(already_drawn))
 
 

@@ -1,10 +1,13 @@
 """Replaying recorded rental events through the rules, for what-if questions and golden tests.
 
-``replay`` plays lease activations and terminations in their recorded order through the lease
-policies and the budget ledger, as if every entitlement were approved and paid out at once:
-caps bind in event order, a claim that would cross one gets the remainder, and an early
-termination claws back. ``simulate`` does it twice, with the real and with changed parameters,
-and reports per company what was (or would have been) granted and the budget difference.
+``replay`` plays lease activations, payments and ends in their recorded order through the
+lease policies and the budget ledger with the accrual rules of real claims (earned, not
+promised: a year's entitlement counts what fell due and was paid in it, and is settled when the
+year or the lease ends), as if every earned entitlement were approved and paid out at once:
+caps bind in the order claims are earned, a claim that would cross one gets the remainder, and
+an early termination claws back. ``simulate`` does it twice, with the real and with changed
+parameters, and reports per company what was (or would have been) granted and the budget
+difference.
 Nothing here touches real claims.
 """
 
@@ -20,7 +23,15 @@ from typing import Any
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.budget import Budget
 from datapark_subsidy.deadlines import clawback
-from datapark_subsidy.facts import Explanation, Ineligible, LeaseFacts, Lessee, ReasonCode
+from datapark_subsidy.facts import (
+    Entitlement,
+    Explanation,
+    Ineligible,
+    LeaseAssessment,
+    LeaseFacts,
+    Lessee,
+    ReasonCode,
+)
 from datapark_subsidy.lifecycle import ClaimStatus, ReviewDecision, ReviewVerdict, review
 from datapark_subsidy.policies.catalog import POLICIES, PolicyCode
 from datapark_subsidy.policies.parameters import ParameterSet
@@ -31,7 +42,8 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True, slots=True)
 class LeaseActivated:
-    """A recorded ``lease activated`` event, reduced to the facts the rules read."""
+    """A recorded ``lease activated`` event, reduced to the facts the rules read (its
+    receivables as scheduled, none paid yet unless the record says so)."""
 
     lease: LeaseFacts
 
@@ -41,18 +53,36 @@ class LeaseActivated:
 
 
 @dataclass(frozen=True, slots=True)
-class LeaseTerminated:
-    """A recorded early termination of a lease."""
+class ReceivablePaid:
+    """A recorded ``installment_paid``: one receivable of a lease was paid in full."""
 
     lease_id: str
-    terminated_on: date
+    kind: str
+    period: int
+    paid_on: date
 
     @property
     def on(self) -> date:
-        return self.terminated_on
+        return self.paid_on
 
 
-RentalEvent = LeaseActivated | LeaseTerminated
+@dataclass(frozen=True, slots=True)
+class LeaseEnded:
+    """A lease ended (terminated, bought out, returned, ...): accrual stops at its date."""
+
+    lease_id: str
+    ended_on: date
+    reason: str = "terminated"
+
+    @property
+    def on(self) -> date:
+        return self.ended_on
+
+
+LeaseTerminated = LeaseEnded
+"""An early termination is one way a lease ends."""
+
+RentalEvent = LeaseActivated | ReceivablePaid | LeaseEnded
 
 BudgetKey = tuple[PolicyCode, str, str]
 """(policy, participant id, period)."""
@@ -72,6 +102,7 @@ class ClaimOutcome:
     status: ClaimStatus
     reason: ReasonCode | None
     explanation: Explanation
+    basis: str = "schedule"
 
     @property
     def net(self) -> Decimal:
@@ -84,52 +115,158 @@ class Replay:
     claims: tuple[ClaimOutcome, ...]
     budgets: Mapping[BudgetKey, Budget]
     ineligible: tuple[tuple[str, Ineligible], ...]
-    """(lease id, verdict) for every policy that refused a lease."""
+    """(lease id, verdict) for every policy that refused a lease (as the lease stands at the
+    end of the replay)."""
 
 
-def replay(
-    events: Iterable[RentalEvent], lessees: Mapping[str, Lessee], params: ParameterSet
-) -> Replay:
-    """Play ``events`` in order through the lease policies and the budget ledger."""
-    budgets: dict[BudgetKey, Budget] = {}
-    claims: list[ClaimOutcome] = []
-    ineligible: list[tuple[str, Ineligible]] = []
-    leases: dict[str, LeaseFacts] = {}
-    for event in events:
-        if isinstance(event, LeaseActivated):
-            lease = event.lease
-            if lease.lease_id in leases:
-                continue  # a replayed activation never makes a second claim
-            leases[lease.lease_id] = lease
-            lessee = lessees.get(lease.participant_id)
-            if lessee is None:
-                ineligible.append(
-                    (
-                        lease.lease_id,
-                        Ineligible(
-                            PolicyCode.BEIJING_FINANCING_LEASE,
-                            ReasonCode.UNKNOWN_PARTICIPANT,
-                            f"participant {lease.participant_id} is unknown",
-                        ),
-                    )
+class _Replayer:
+    """The state of one replay: leases as learnt so far, claims settled, budgets."""
+
+    def __init__(self, lessees: Mapping[str, Lessee], params: ParameterSet) -> None:
+        self.lessees = lessees
+        self.params = params
+        self.budgets: dict[BudgetKey, Budget] = {}
+        self.claims: list[ClaimOutcome] = []
+        self.leases: dict[str, LeaseFacts] = {}
+        self.clawed: set[str] = set()
+        self.unknown: list[tuple[str, Ineligible]] = []
+
+    def activated(self, lease: LeaseFacts) -> bool:
+        if lease.lease_id in self.leases:
+            return False  # a replayed activation never makes a second claim
+        self.leases[lease.lease_id] = lease
+        if lease.participant_id not in self.lessees:
+            self.unknown.append(
+                (
+                    lease.lease_id,
+                    Ineligible(
+                        PolicyCode.BEIJING_FINANCING_LEASE,
+                        ReasonCode.UNKNOWN_PARTICIPANT,
+                        f"participant {lease.participant_id} is unknown",
+                    ),
                 )
+            )
+        return True
+
+    def paid(self, event: ReceivablePaid) -> bool:
+        """Record a payment; True if it may make something earned already (a late payment)."""
+        lease = self.leases.get(event.lease_id)
+        if lease is None:
+            return False
+        changed = [
+            replace(r, paid_on=r.paid_on or event.paid_on)
+            if (r.kind, r.period) == (event.kind, event.period)
+            else r
+            for r in lease.receivables
+        ]
+        self.leases[event.lease_id] = replace(lease, receivables=tuple(changed))
+        key = (event.kind, event.period)
+        due = [r.due_on for r in lease.receivables if (r.kind, r.period) == key]
+        return any(lease.earned_on(d.year) <= event.paid_on for d in due)
+
+    def ended(self, event: LeaseEnded) -> None:
+        lease = self.leases.get(event.lease_id)
+        if lease is None or lease.ended_on is not None:
+            return  # unknown, or already ended (a repossession after its termination)
+        lease = replace(lease, ended_on=event.ended_on, end_reason=event.reason)
+        self.leases[event.lease_id] = lease
+        for index, claim in enumerate(self.claims):
+            if claim.lease_id != lease.lease_id:
                 continue
-            assessment = assess_lease(lease, lessee, params)
-            ineligible.extend((lease.lease_id, i) for i in assessment.ineligible)
-            for entitlement in assessment.entitlements:
-                key = (entitlement.policy, entitlement.participant_id, entitlement.period)
-                cap, cap_reading = period_cap(
-                    POLICIES[entitlement.policy], entitlement.period, entitlement.earned_on, params
-                )
-                budgets.setdefault(key, Budget(cap))
-                result = review(
-                    entitlement.amount, ReviewDecision(ReviewVerdict.APPROVE), budgets[key]
-                )
-                status = result.status
-                if result.granted > 0:
-                    budgets[key] = result.budget.post(result.granted)
-                    status = ClaimStatus.DISBURSED
-                explanation = entitlement.explanation.then(
+            decision = clawback(
+                claim.policy,
+                lease.lease_id,
+                lease.activated_on,
+                event.ended_on,
+                self.params,
+                event.reason,
+            )
+            if not decision.applies:
+                continue
+            self.clawed.add(lease.lease_id)
+            if claim.status is not ClaimStatus.DISBURSED:
+                continue
+            key = (claim.policy, claim.participant_id, claim.period)
+            self.budgets[key] = self.budgets[key].reverse(claim.granted)
+            self.claims[index] = replace(
+                claim,
+                status=ClaimStatus.REVERSED,
+                explanation=claim.explanation.then(decision.steps, [decision.reading]),
+            )
+        if not any(c.lease_id == lease.lease_id for c in self.claims):
+            # nothing drawn yet: would a claim of this lease be clawed back on its end?
+            for policy in {e.policy for e in self._assess(lease).entitlements}:
+                if clawback(
+                    policy,
+                    lease.lease_id,
+                    lease.activated_on,
+                    event.ended_on,
+                    self.params,
+                    event.reason,
+                ).applies:
+                    self.clawed.add(lease.lease_id)
+
+    def _assess(self, lease: LeaseFacts) -> LeaseAssessment:
+        drawn = {c.policy for c in self.claims if c.lease_id == lease.lease_id}
+        return assess_lease(lease, self.lessees[lease.participant_id], self.params, drawn)
+
+    def settle(self, lease_ids: Iterable[str], until: date) -> None:
+        """Review, as if approved and paid at once, what these leases have earned by
+        ``until`` and not drawn yet: by earned date, then in the order leases arrived."""
+        order = {lease_id: i for i, lease_id in enumerate(self.leases)}
+        due: list[tuple[date, int, Entitlement]] = []
+        for lease_id in lease_ids:
+            lease = self.leases.get(lease_id)
+            if lease is None or lease_id in self.clawed or lease.participant_id not in self.lessees:
+                continue
+            due.extend(
+                (e.earned_on, order[lease_id], e)
+                for e in self._assess(lease).entitlements
+                if e.earned_on <= until
+            )
+        for _, _, entitlement in sorted(due, key=lambda item: item[:2]):
+            self._settle_one(entitlement)
+
+    def _settle_one(self, entitlement: Entitlement) -> None:
+        earlier = [
+            c
+            for c in self.claims
+            if (c.lease_id, c.policy, c.period)
+            == (entitlement.lease_id, entitlement.policy, entitlement.period)
+        ]
+        drawn = sum((c.entitled for c in earlier), ZERO)
+        amount = entitlement.amount - drawn
+        if amount <= 0:
+            return
+        explanation = entitlement.explanation
+        basis = "schedule"
+        if earlier:
+            basis = f"late:{len(earlier) + 1}"
+            explanation = explanation.then(
+                [f"already claimed for {entitlement.period}: {drawn}; this claim: {amount}"]
+            )
+        key = (entitlement.policy, entitlement.participant_id, entitlement.period)
+        cap, cap_reading = period_cap(
+            POLICIES[entitlement.policy], entitlement.period, entitlement.earned_on, self.params
+        )
+        self.budgets.setdefault(key, Budget(cap))
+        result = review(amount, ReviewDecision(ReviewVerdict.APPROVE), self.budgets[key])
+        status = result.status
+        if result.granted > 0:
+            self.budgets[key] = result.budget.post(result.granted)
+            status = ClaimStatus.DISBURSED
+        self.claims.append(
+            ClaimOutcome(
+                entitlement.policy,
+                entitlement.participant_id,
+                entitlement.lease_id,
+                entitlement.period,
+                entitlement.earned_on,
+                amount,
+                result.granted,
+                status,
+                result.reason,
+                explanation.then(
                     [
                         f"cap for {entitlement.period}: {cap_reading.parameter} = "
                         f"{cap_reading.render()} (in force from "
@@ -137,51 +274,61 @@ def replay(
                         *result.steps,
                     ],
                     [cap_reading],
-                )
-                claims.append(
-                    ClaimOutcome(
-                        entitlement.policy,
-                        entitlement.participant_id,
-                        entitlement.lease_id,
-                        entitlement.period,
-                        entitlement.earned_on,
-                        entitlement.amount,
-                        result.granted,
-                        status,
-                        result.reason,
-                        explanation,
-                    )
-                )
-        else:
-            _claw_back(event, leases, claims, budgets, params)
-    return Replay(tuple(claims), budgets, tuple(ineligible))
+                ),
+                basis,
+            )
+        )
+
+    def ineligible(self) -> tuple[tuple[str, Ineligible], ...]:
+        found = list(self.unknown)
+        for lease in self.leases.values():
+            if lease.participant_id in self.lessees:
+                found.extend((lease.lease_id, i) for i in self._assess(lease).ineligible)
+        return tuple(found)
 
 
-def _claw_back(
-    event: LeaseTerminated,
-    leases: Mapping[str, LeaseFacts],
-    claims: list[ClaimOutcome],
-    budgets: dict[BudgetKey, Budget],
+def replay(
+    events: Iterable[RentalEvent],
+    lessees: Mapping[str, Lessee],
     params: ParameterSet,
-) -> None:
-    lease = leases.get(event.lease_id)
-    if lease is None:
-        return
-    for index, claim in enumerate(claims):
-        if claim.lease_id != lease.lease_id or claim.status is not ClaimStatus.DISBURSED:
-            continue
-        decision = clawback(
-            claim.policy, lease.lease_id, lease.activated_on, event.terminated_on, params
-        )
-        if not decision.applies:
-            continue
-        key = (claim.policy, claim.participant_id, claim.period)
-        budgets[key] = budgets[key].reverse(claim.granted)
-        claims[index] = replace(
-            claim,
-            status=ClaimStatus.REVERSED,
-            explanation=claim.explanation.then(decision.steps, [decision.reading]),
-        )
+    as_of: date | None = None,
+) -> Replay:
+    """Play ``events`` (in date order) through the lease policies and the budget ledger.
+
+    Entitlements accrue from receivables as they are paid; a year's entitlement is settled
+    (reviewed against the year's cap, as if approved and paid at once) when it is earned: at
+    the year's end or the lease's end. A payment for a year already settled adds a late claim
+    for the difference. Whatever is earned by ``as_of`` (default: everything) is settled at
+    the end; what is still accruing then is not a claim yet.
+    """
+    state = _Replayer(lessees, params)
+    pending: set[str] = set()
+    year: int | None = None
+    for event in events:
+        if year is None or event.on.year > year:
+            pending |= set(state.leases)  # a year ended: its entitlements are earned
+            year = event.on.year
+        state.settle(sorted(pending), event.on)
+        pending.clear()
+        if isinstance(event, LeaseActivated):
+            if state.activated(event.lease):
+                pending.add(event.lease.lease_id)
+        elif isinstance(event, ReceivablePaid):
+            if state.paid(event):
+                pending.add(event.lease_id)
+        else:
+            state.ended(event)
+            pending.add(event.lease_id)
+    state.settle(list(state.leases), as_of or date.max)
+    return Replay(tuple(state.claims), state.budgets, state.ineligible())
+
+
+def in_years(period: str, start: date, end: date) -> bool:
+    """Whether a claim's calendar year overlaps ``[start, end)`` (designations never do)."""
+    if not period.isdigit():
+        return False
+    year = int(period)
+    return date(year, 1, 1) < end and date(year + 1, 1, 1) > start
 
 
 # --------------------------------------------------------------------------- what-if
@@ -244,8 +391,10 @@ def simulate(
 ) -> SimulationResult:
     """What each company would have received over ``[start, end)`` with ``changes`` applied.
 
-    Every event before ``end`` is replayed (earlier claims in a year use up its cap), and the
-    claims earned inside the period are compared, company by company and budget by budget.
+    Every event before ``end`` is replayed year by year with the same accrual rules as real
+    claims (earlier claims in a year use up its cap; nothing counts before it is earned), and
+    the claims of the calendar years overlapping the period that are earned by ``end`` are
+    compared, company by company and budget by budget.
     """
     if not start < end:
         raise Unprocessable("the period's start must come before its end", field="period")
@@ -253,8 +402,12 @@ def simulate(
         raise Unprocessable("a simulation changes at least one parameter", field="changes")
     changed = params.with_overrides(changes)
     replayed = [e for e in events if e.on < end]
-    actual = [c for c in replay(replayed, lessees, params).claims if start <= c.earned_on < end]
-    simulated = [c for c in replay(replayed, lessees, changed).claims if start <= c.earned_on < end]
+    actual = [
+        c for c in replay(replayed, lessees, params, end).claims if in_years(c.period, start, end)
+    ]
+    simulated = [
+        c for c in replay(replayed, lessees, changed, end).claims if in_years(c.period, start, end)
+    ]
     by_company: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     by_budget: dict[tuple[PolicyCode, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for column, claims in enumerate((actual, simulated)):

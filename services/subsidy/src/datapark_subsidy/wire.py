@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from datapark_contracts.money import Amount
 from datapark_subsidy.facts import Explanation
+from datapark_subsidy.policies.parameters import Reading
 
 
 class Money(BaseModel):
@@ -25,21 +27,26 @@ class Money(BaseModel):
         return cls(amount=amount)
 
 
+def readings_document(readings: Iterable[Reading]) -> list[dict[str, str]]:
+    """The stored (JSON) form of the dated parameter values a computation read."""
+    return [
+        {
+            "parameter": r.parameter,
+            "value": r.render(),
+            "effective_from": r.effective_from.isoformat(),
+            "unit": r.unit,
+        }
+        for r in readings
+    ]
+
+
 def explanation_document(explanation: Explanation) -> dict[str, Any]:
     """The stored (JSON) form of an explanation."""
     return {
         "policy": explanation.policy.value,
         "policy_version": explanation.policy_version,
         "steps": list(explanation.steps),
-        "readings": [
-            {
-                "parameter": r.parameter,
-                "value": r.render(),
-                "effective_from": r.effective_from.isoformat(),
-                "unit": r.unit,
-            }
-            for r in explanation.readings
-        ],
+        "readings": readings_document(explanation.readings),
     }
 
 

@@ -1,5 +1,5 @@
-"""Events of subsidy (topic ``subsidy.claims.v1``): claims (key = claim id) and budget
-movements (key = budget id).
+"""Events of subsidy (topic ``subsidy.claims.v1``): claims (key = claim id), budget
+movements (key = budget id) and Fujian designations (key = designation id).
 
 Every claim event carries the whole claim as it stands after the fact, with the policy files'
 version that produced its amount; every budget event carries the ledger entry and the row's
@@ -39,6 +39,7 @@ PolicyCode = Literal[
     "fujian_data_park",
 ]
 LedgerOp = Literal["reserve", "post", "void", "reverse"]
+DesignationKind = Literal["cluster", "park"]
 
 
 class ClaimSnapshot(EventPayload):
@@ -52,7 +53,11 @@ class ClaimSnapshot(EventPayload):
     period: str = Field(description="budget period: a calendar year or designation:<id>")
     basis: str = Field(
         default="schedule",
-        description="what the amount rests on: schedule, usage:<YYYY-MM> or application",
+        description=(
+            "what the amount rests on: schedule (a lease's payments of the year), late:<n> (the "
+            "year's payments paid after its claim was decided), usage:<YYYY-MM> (older claims) "
+            "or application"
+        ),
     )
     status: ClaimStatus
     entitled: Amount = Field(description="what the rule (or the application) asks for, CNY")
@@ -67,7 +72,23 @@ class ClaimSnapshot(EventPayload):
 class ClaimCreated(ClaimSnapshot):
     """An entitlement appeared from a lease event, or an application was drafted."""
 
+    earned_on: date = Field(
+        description=(
+            "a lease claim: the day the year's entitlement is earned (1 January after the year,"
+            " or the lease's end if earlier); no review, approval or payment before it. An "
+            "application: the day it was made"
+        )
+    )
+    explanation: tuple[str, ...] = Field(description="the computation, step by step")
+
+
+@event("datapark.subsidy.claim.accrued.v1", topic=SUBSIDY_CLAIMS, aggregate="claim")
+class ClaimAccrued(ClaimSnapshot):
+    """A lease claim not yet decided changed as its lease ran: more of the year's payments
+    were paid (``entitled`` grew), or the lease ended (``earned_on`` moved to its end)."""
+
     earned_on: date
+    previous_entitled: Amount
     explanation: tuple[str, ...] = Field(description="the computation, step by step")
 
 
@@ -134,4 +155,25 @@ class BudgetEntryRecorded(EventPayload):
     reserved: Amount
     committed: Amount
     currency: Literal["CNY"] = "CNY"
+    occurred_at: datetime
+    designation_id: str | None = Field(
+        default=None,
+        description=(
+            "set on a designation's budget, which every applicant under it shares; "
+            "participant_id then names the applicant whose claim made the entry"
+        ),
+    )
+
+
+@event("datapark.subsidy.designation.recorded.v1", topic=SUBSIDY_CLAIMS, aggregate="designation")
+class DesignationRecorded(EventPayload):
+    """An operator recorded a provincial designation of a data-industry cluster or a
+    data-element park; its cap is shared by whoever applies under it."""
+
+    designation_id: uuid.UUID
+    kind: DesignationKind
+    name: str
+    region_code: str = Field(pattern=r"^[0-9]{6}$")
+    designated_on: date
+    recorded_by: uuid.UUID
     occurred_at: datetime

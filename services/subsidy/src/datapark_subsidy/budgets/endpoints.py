@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1/budgets", tags=["budgets"], route_class=UnitOfWor
 class BudgetOut(BaseModel):
     id: uuid.UUID
     policy: str
-    participant_id: uuid.UUID
+    participant_id: uuid.UUID | None
+    """The company; null on a designation's budget, which every applicant under it shares."""
     period: str
     cap: Money
     reserved: Money

@@ -33,9 +33,17 @@ class BudgetLedger:
         self.repo = BudgetRepository(session)
 
     async def record(
-        self, row: BudgetRow, op: LedgerOp, amount: Decimal, claim_id: uuid.UUID
+        self,
+        row: BudgetRow,
+        op: LedgerOp,
+        amount: Decimal,
+        claim_id: uuid.UUID,
+        claimant_id: uuid.UUID,
     ) -> bool:
-        """Apply one entry to a locked row; False if this claim already made this entry."""
+        """Apply one entry to a locked row; False if this claim already made this entry.
+
+        ``claimant_id`` is the company whose claim makes the entry (the row's own company, or
+        an applicant under a shared designation budget)."""
         key = f"{claim_id}:{op.value}"
         entry_id = await self.repo.add_entry(row.id, claim_id, op.value, amount, key)
         if entry_id is None:
@@ -49,7 +57,7 @@ class BudgetLedger:
                 budget_id=row.id,
                 entry_id=entry_id,
                 policy=row.policy,
-                participant_id=row.participant_id,
+                participant_id=row.participant_id or claimant_id,
                 period=row.period,
                 op=op.value,
                 amount=amount,
@@ -59,6 +67,9 @@ class BudgetLedger:
                 reserved=row.reserved,
                 committed=row.committed,
                 occurred_at=datetime.now(UTC),
+                designation_id=(
+                    row.period.removeprefix("designation:") if row.participant_id is None else None
+                ),
             ),
         )
         return True

@@ -10,9 +10,11 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,18 +25,35 @@ MONEY = Numeric(16, 2)
 
 
 class BudgetRow(Base):
-    """One budget per (policy, company, period); the CHECK is the last line of defence."""
+    """One budget per (policy, company, period), or per (policy, designation) shared by every
+    applicant under the designation (``participant_id`` NULL); the CHECK is the last line of
+    defence."""
 
     __tablename__ = "budgets"
     __table_args__ = (
-        UniqueConstraint("policy", "participant_id", "period", name="uq_budgets_policy_company"),
+        Index(
+            "uq_budgets_policy_company",
+            "policy",
+            "participant_id",
+            "period",
+            unique=True,
+            postgresql_where=text("participant_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_budgets_policy_shared",
+            "policy",
+            "period",
+            unique=True,
+            postgresql_where=text("participant_id IS NULL"),
+        ),
         CheckConstraint("reserved >= 0 AND committed >= 0", name="non_negative"),
         CheckConstraint("reserved + committed <= cap", name="within_cap"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     policy: Mapped[str] = mapped_column(String(40))
-    participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The company of a yearly budget; NULL for a designation's budget, shared by applicants."""
     period: Mapped[str] = mapped_column(String(120))
     cap: Mapped[Decimal] = mapped_column(MONEY)
     reserved: Mapped[Decimal] = mapped_column(MONEY)

@@ -22,7 +22,7 @@ class BudgetRepository:
         self,
         *,
         policy: str,
-        participant_id: uuid.UUID,
+        participant_id: uuid.UUID | None,
         period: str,
         cap: Decimal,
         cap_parameter: str,
@@ -47,15 +47,27 @@ class BudgetRepository:
                 created_at=now,
                 updated_at=now,
             )
-            .on_conflict_do_nothing(constraint="uq_budgets_policy_company")
+            .on_conflict_do_nothing(
+                index_elements=(
+                    ["policy", "period"]
+                    if participant_id is None
+                    else ["policy", "participant_id", "period"]
+                ),
+                index_where=(
+                    BudgetRow.participant_id.is_(None)
+                    if participant_id is None
+                    else BudgetRow.participant_id.is_not(None)
+                ),
+            )
+        )
+        holder = (
+            BudgetRow.participant_id.is_(None)
+            if participant_id is None
+            else BudgetRow.participant_id == participant_id
         )
         query = (
             select(BudgetRow)
-            .where(
-                BudgetRow.policy == policy,
-                BudgetRow.participant_id == participant_id,
-                BudgetRow.period == period,
-            )
+            .where(BudgetRow.policy == policy, holder, BudgetRow.period == period)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -113,6 +125,13 @@ class BudgetRepository:
             return False
         row.reserved, row.committed = reserved, committed
         return True
+
+    async def shared(self, period: str) -> list[BudgetRow]:
+        """The budget rows shared under a designation (``designation:<id>``)."""
+        query = select(BudgetRow).where(
+            BudgetRow.participant_id.is_(None), BudgetRow.period == period
+        )
+        return list((await self.session.execute(query.order_by(BudgetRow.policy))).scalars())
 
     async def for_participant(
         self, participant_id: uuid.UUID, period: str | None

@@ -44,16 +44,15 @@ class ClaimRepository:
         return list((await self.session.execute(query)).scalars())
 
     async def granted_by_company(
-        self, policies: list[str], start: date, end: date
+        self, policies: list[str], years: list[str]
     ) -> dict[uuid.UUID, Decimal]:
-        """What real claims under ``policies`` earned in ``[start, end)`` were granted and
+        """What real claims under ``policies`` for the calendar ``years`` were granted and
         still hold (reversed claims gave theirs back)."""
         rows = await self.session.execute(
             select(Claim.participant_id, func.sum(Claim.granted))
             .where(
                 Claim.policy.in_(policies),
-                Claim.earned_on >= start,
-                Claim.earned_on < end,
+                Claim.period.in_(years),
                 Claim.granted.is_not(None),
                 Claim.status != "reversed",
             )

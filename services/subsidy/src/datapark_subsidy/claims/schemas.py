@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_kit.schemas import RequestModel
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.facts import ReasonCode
 from datapark_subsidy.lifecycle import ClaimStatus, ReviewDecision, ReviewVerdict
@@ -17,14 +18,14 @@ from datapark_subsidy.wire import ExplanationOut, Money
 ApplicationPolicy = Literal["fujian_data_cluster", "fujian_data_park"]
 
 
-class Document(BaseModel):
+class Document(RequestModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=200)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex sha256 of the document")
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(RequestModel):
     """An application for Fujian cluster or park support, with its documents' hashes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -33,10 +34,8 @@ class ApplicationIn(BaseModel):
     participant_id: uuid.UUID | None = Field(
         default=None, description="the operator applying; defaults to the caller's participant"
     )
-    designation_id: str = Field(
-        min_length=1,
-        max_length=100,
-        description="the provincial designation of the cluster or park",
+    designation_id: uuid.UUID = Field(
+        description="the designation on record (POST /v1/designations) applied under"
     )
     applied_on: date | None = Field(default=None, description="defaults to today (UTC)")
     amount: Decimal = Field(
@@ -46,7 +45,7 @@ class ApplicationIn(BaseModel):
     submit: bool = Field(default=True, description="submit at once, or keep as a draft")
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestModel):
     """A reviewer's decision: approve, approve a lower amount, or reject with a reason code."""
 
     model_config = ConfigDict(extra="forbid")
@@ -59,7 +58,7 @@ class ReviewIn(BaseModel):
         return ReviewDecision(self.decision, self.amount, self.reason_code)
 
 
-class DisburseIn(BaseModel):
+class DisburseIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     payment_reference: str = Field(min_length=1, max_length=100)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events.subsidy import (
+    ClaimAccrued,
     ClaimCancelled,
     ClaimCreated,
     ClaimDisbursed,
@@ -28,7 +30,7 @@ from datapark_contracts.events.subsidy import (
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import Forbidden, NotFound, Unprocessable
+from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from datapark_subsidy.applications import application_entitlement
 from datapark_subsidy.budget import Budget, LedgerOp
 from datapark_subsidy.budgets.ledger import BudgetLedger, as_budget
@@ -36,8 +38,18 @@ from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.claims.queries import sees_all_claims
 from datapark_subsidy.claims.repository import ClaimRepository
+from datapark_subsidy.clock import park_today
 from datapark_subsidy.deadlines import clawback, reservation_lapse
-from datapark_subsidy.facts import Entitlement, Ineligible, LeaseFacts, Lessee, ReasonCode, cite
+from datapark_subsidy.designations.repository import DesignationRepository
+from datapark_subsidy.facts import (
+    Entitlement,
+    Explanation,
+    Ineligible,
+    LeaseFacts,
+    Lessee,
+    ReasonCode,
+    cite,
+)
 from datapark_subsidy.lifecycle import (
     TERMINAL,
     ClaimAction,
@@ -49,10 +61,10 @@ from datapark_subsidy.lifecycle import (
     review,
 )
 from datapark_subsidy.participants import ParticipantDirectory
-from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, Reading
+from datapark_subsidy.policies import POLICIES, CapScope, ParameterSet, PolicyCode, Reading
 from datapark_subsidy.rules import assess_lease, period_cap
 from datapark_subsidy.tables import OUTBOX
-from datapark_subsidy.wire import explanation_document
+from datapark_subsidy.wire import explanation_document, readings_document
 
 A, S = ClaimAction, ClaimStatus
 _OUTCOME_ACTION = {
@@ -84,6 +96,20 @@ def _snapshot(claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> ClaimSn
     )
 
 
+def _require_earned(claim: Claim, what: str) -> None:
+    """A lease claim is earned at its year's end or its lease's end: not reviewed, approved
+    or paid before (409 naming the date)."""
+    today = park_today()
+    if claim.lease_id is not None and today < claim.earned_on:
+        raise Conflict(
+            f"claim {claim.id} for {claim.period} is earned on {claim.earned_on.isoformat()} "
+            f"(its year's end or its lease's end); it cannot be {what} before then "
+            f"(today is {today.isoformat()})",
+            code="not_yet_earned",
+            earned_on=claim.earned_on.isoformat(),
+        )
+
+
 def _steps(claim: Claim) -> tuple[str, ...]:
     return tuple(f"{i}. {s}" for i, s in enumerate(claim.explanation["steps"], start=1))
 
@@ -97,29 +123,79 @@ class ClaimService:
 
     # ------------------------------------------------------------------ opening claims
 
-    async def open_lease_claims(
-        self, lease: LeaseFacts, lease_id: uuid.UUID, lessee: Lessee, basis: str = "schedule"
+    async def accrue_lease_claims(
+        self, lease: LeaseFacts, lease_id: uuid.UUID, lessee: Lessee
     ) -> tuple[Ineligible, ...]:
-        """Create the claims a lease is entitled to (status ``under_review``), at most once.
+        """Bring a lease's claims up to what it has earned so far (earned, not promised).
 
-        ``lease.payments`` are the payments this call rests on (``basis``): the schedule at
-        activation, or one usage invoice of a service lease. A replayed or duplicated event
-        finds the claims already there (unique per lease, policy, period and basis) and creates
-        nothing.
+        One claim per policy and calendar year (status ``under_review``, ``earned_on`` the
+        year's end or the lease's end) that grows as the year's receivables are paid, until a
+        reviewer decides it; a payment of that year arriving after the decision opens a late
+        claim for the difference (basis ``late:<n>``). Replays find the figures already there
+        and change nothing; a lease clawed back accrues nothing more.
         """
-        existing = await self.repo.for_lease(lease_id)
+        existing = await self.repo.for_lease(lease_id, for_update=True)
         drawn = {PolicyCode(c.policy) for c in existing if S(c.status) not in _NOT_DRAWN}
         assessment = assess_lease(lease, lessee, self.params, already_drawn=drawn)
         for entitlement in assessment.entitlements:
+            if lease.ended_on is not None and (
+                clawback(
+                    entitlement.policy,
+                    lease.lease_id,
+                    lease.activated_on,
+                    lease.ended_on,
+                    self.params,
+                    lease.end_reason or "terminated",
+                ).applies
+            ):
+                continue  # ended early: what it would draw is clawed back
+            same = [
+                c
+                for c in existing
+                if (c.policy, c.period) == (entitlement.policy.value, entitlement.period)
+            ]
+            pending = next(
+                (c for c in same if S(c.status) is S.UNDER_REVIEW and c.granted is None), None
+            )
+            others = sum((c.entitled for c in same if c is not pending), Decimal("0.00"))
+            amount = entitlement.amount - others
+            if amount <= 0:
+                continue
+            explanation = entitlement.explanation
+            if others > 0:
+                explanation = explanation.then(
+                    [f"already claimed for {entitlement.period}: {others}; this claim: {amount}"]
+                )
+            if pending is not None:
+                await self._accrued(pending, amount, entitlement.earned_on, explanation)
+                continue
             await self._open(
-                entitlement,
+                replace(entitlement, amount=amount, explanation=explanation),
                 lease_id=lease_id,
                 designation_id=None,
                 status=S.UNDER_REVIEW,
                 documents=[],
-                basis=basis,
+                basis="schedule" if not same else f"late:{len(same) + 1}",
             )
         return assessment.ineligible
+
+    async def _accrued(
+        self, claim: Claim, amount: Decimal, earned_on: date, explanation: Explanation
+    ) -> None:
+        if (claim.entitled, claim.earned_on) == (amount, earned_on):
+            return
+        previous = claim.entitled
+        claim.entitled = amount
+        claim.earned_on = earned_on
+        claim.policy_version = explanation.policy_version
+        claim.explanation = explanation_document(explanation)
+        await self._publish(
+            claim,
+            ClaimAccrued,
+            earned_on=earned_on,
+            previous_entitled=previous,
+            explanation=_steps(claim),
+        )
 
     async def apply(
         self,
@@ -127,7 +203,7 @@ class ClaimService:
         *,
         policy: PolicyCode,
         participant_id: uuid.UUID | None,
-        designation_id: str,
+        designation_id: uuid.UUID,
         applied_on: date,
         amount: Decimal,
         documents: list[dict[str, str]],
@@ -144,13 +220,20 @@ class ClaimService:
                 field="participant_id",
                 code=ReasonCode.UNKNOWN_PARTICIPANT.value,
             )
+        designation = await DesignationRepository(self.session).get(designation_id)
+        if designation is None:
+            raise Unprocessable(
+                f"designation {designation_id} is not on record",
+                field="designation_id",
+                code=ReasonCode.NOT_DESIGNATED.value,
+            )
         entitlement = application_entitlement(
-            policy, applicant, designation_id, applied_on, amount, self.params
+            policy, applicant, designation.as_facts(), applied_on, amount, self.params
         )
         claim = await self._open(
             entitlement,
             lease_id=None,
-            designation_id=designation_id,
+            designation_id=str(designation_id),
             status=S.DRAFT,
             documents=documents,
             basis="application",
@@ -228,6 +311,7 @@ class ClaimService:
         effect); a contradicting one is an invalid state (409).
         """
         claim = await self._locked(claim_id)
+        _require_earned(claim, "reviewed")
         status = S(claim.status)
         verdict_action = A(decision.verdict.value)
         if already_applied(status, verdict_action):
@@ -253,7 +337,9 @@ class ClaimService:
         self._explain(claim, [*cap_step, *result.steps], [cap_reading] if cap_reading else [])
         await self._publish(claim, ClaimReviewed, reviewer_id=principal.participant_id)
         if row is not None and result.granted > 0:
-            await self.ledger.record(row, LedgerOp.RESERVE, result.granted, claim.id)
+            await self.ledger.record(
+                row, LedgerOp.RESERVE, result.granted, claim.id, claim.participant_id
+            )
             lapses_on, step, reading = reservation_lapse(datetime.now(UTC).date(), self.params)
             claim.lapses_on = lapses_on
             self._explain(claim, [step], [reading])
@@ -264,6 +350,7 @@ class ClaimService:
         claim = await self._locked(claim_id)
         if already_applied(S(claim.status), A.DISBURSE):
             return claim
+        _require_earned(claim, "disbursed")
         next_status(S(claim.status), A.DISBURSE)
         await self._ledger(claim, LedgerOp.POST)
         claim.payment_reference = payment_reference
@@ -298,16 +385,22 @@ class ClaimService:
         return len(lapsed)
 
     async def claw_back(
-        self, lease_id: uuid.UUID, activated_on: date, terminated_on: date
+        self, lease_id: uuid.UUID, activated_on: date, ended_on: date, end_reason: str
     ) -> list[Claim]:
-        """A subsidised lease ended early: reverse what was paid, cancel what was not."""
+        """A subsidised lease ended early (within the clawback period, in a way that claws
+        back): reverse what was paid, cancel what was not."""
         changed = []
         for claim in await self.repo.for_lease(lease_id, for_update=True):
             status = S(claim.status)
             if status in TERMINAL:
                 continue
             decision = clawback(
-                PolicyCode(claim.policy), str(lease_id), activated_on, terminated_on, self.params
+                PolicyCode(claim.policy),
+                str(lease_id),
+                activated_on,
+                ended_on,
+                self.params,
+                end_reason,
             )
             if not decision.applies:
                 continue
@@ -338,14 +431,24 @@ class ClaimService:
         if claim.granted is None or claim.granted <= 0:
             return
         row, _ = await self._budget_row(claim)
-        await self.ledger.record(row, op, claim.granted, claim.id)
+        await self.ledger.record(row, op, claim.granted, claim.id, claim.participant_id)
 
     async def _budget_row(self, claim: Claim) -> tuple[BudgetRow, Reading]:
+        """The claim's budget row, locked: the company's for the year, or the designation's,
+        shared by every applicant under it (its cap read on the designation date)."""
         policy = POLICIES[PolicyCode(claim.policy)]
-        cap, reading = period_cap(policy, claim.period, claim.earned_on, self.params)
+        shared = policy.cap_scope is CapScope.DESIGNATION
+        on = claim.earned_on
+        if shared and claim.designation_id is not None:
+            designation = await DesignationRepository(self.session).get(
+                uuid.UUID(claim.designation_id)
+            )
+            if designation is not None:
+                on = designation.designated_on
+        cap, reading = period_cap(policy, claim.period, on, self.params)
         row = await self.ledger.repo.locked_row(
             policy=claim.policy,
-            participant_id=claim.participant_id,
+            participant_id=None if shared else claim.participant_id,
             period=claim.period,
             cap=cap,
             cap_parameter=reading.parameter,
@@ -357,18 +460,7 @@ class ClaimService:
     def _explain(self, claim: Claim, steps: Iterable[str], readings: Iterable[Reading]) -> None:
         doc = dict(claim.explanation)
         doc["steps"] = [*doc["steps"], *steps]
-        doc["readings"] = [
-            *doc["readings"],
-            *(
-                {
-                    "parameter": r.parameter,
-                    "value": r.render(),
-                    "effective_from": r.effective_from.isoformat(),
-                    "unit": r.unit,
-                }
-                for r in readings
-            ),
-        ]
+        doc["readings"] = [*doc["readings"], *readings_document(readings)]
         claim.explanation = doc
 
     async def _move(

@@ -1,9 +1,16 @@
-"""Handlers of rental.orders.v1: a lease becoming active opens its claims; an early
-termination claws back; a closed short-term or container rental counts as a rental whose price
-fell due when it closed (Xiong'an supports any lease or rental of robots)."""
+"""Handlers of rental.orders.v1: a lease's life as subsidy needs it.
+
+A lease becoming active records its receivables as scheduled (instalments with their interest
+and opening balance, and the balloon); ``installment_fell_due`` and ``installment_paid`` accrue
+its yearly entitlements; every way a lease ends (termination, early buyout, repossession,
+write-off, return, close, pay-off) stops accrual at its date; a closed short-term or container
+rental counts as a rental whose price fell due, and was paid, when it closed (Xiong'an supports
+any lease or rental of robots).
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,17 +19,80 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.rental import (
     BookingClosed,
+    InstallmentFellDue,
+    InstallmentPaid,
     LeaseActivated,
+    LeaseBoughtOut,
+    LeaseClosed,
+    LeasePaidOff,
+    LeaseRepossessed,
+    LeaseReturned,
+    LeaseSnapshot,
     LeaseTerminated,
     LeaseUsageInvoiced,
+    LeaseWrittenOff,
 )
 from datapark_eventing.consumer import Handler
 from datapark_kit.errors import Unprocessable
+from datapark_subsidy.facts import ZERO, Receivable
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.policies import ParameterSet
 
 PARK_TIME = ZoneInfo("Asia/Shanghai")
 """Business dates (which calendar year a payment falls in) are the park's local dates."""
+
+ENDINGS: dict[str, type[LeaseSnapshot]] = {
+    "terminated": LeaseTerminated,
+    "bought_out": LeaseBoughtOut,
+    "repossessed": LeaseRepossessed,
+    "written_off": LeaseWrittenOff,
+    "returned": LeaseReturned,
+    "closed": LeaseClosed,
+    "paid_off": LeasePaidOff,
+}
+"""Every way a lease ends; the first one subsidy hears of stops accrual at its date."""
+
+
+def schedule_receivables(payload: LeaseSnapshot) -> list[Receivable]:
+    """The lease's contractual payments as scheduled: each instalment with its interest (and
+    fees, if rental itemises them) and opening financed balance, then the balloon due with the
+    last instalment. A service lease's payments are its usage invoices, not the plan it was
+    priced on."""
+    if payload.mode == "service_lease":
+        return []
+    receivables = [
+        Receivable(
+            kind="installment",
+            period=p.period,
+            due_on=p.due_date,
+            amount=p.payment,
+            interest=p.interest,
+            fees=Decimal(getattr(p, "fees", ZERO)),
+            opening_balance=p.balance + p.principal,
+        )
+        for p in payload.schedule
+    ]
+    if payload.balloon > 0 and payload.schedule:
+        last = payload.schedule[-1]
+        receivables.append(
+            Receivable(
+                kind="balloon",
+                period=last.period,
+                due_on=last.due_date,
+                amount=payload.balloon,
+                opening_balance=payload.balloon,
+            )
+        )
+    return receivables
+
+
+def _end_date(payload: LeaseSnapshot) -> date:
+    explicit = getattr(payload, "ended_on", None)
+    if isinstance(explicit, date):
+        return explicit
+    if payload.terminated_on is not None:
+        return payload.terminated_on
+    return payload.occurred_at.astimezone(PARK_TIME).date()
 
 
 def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
@@ -39,21 +109,37 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             cost=payload.equipment_cost,
             down_payment=payload.down_payment,
             activated_on=payload.activated_on,
-            # the schedule's payments (rent or installments); the down payment is the
-            # lessee's own equity and earns nothing under a per-payment rule. A service
-            # lease's payments are its usage invoices, not the plan it was priced on.
-            payments=[]
-            if payload.mode == "service_lease"
-            else [(p.due_date, p.payment) for p in payload.schedule],
+            receivables=schedule_receivables(payload),
             aggseq=envelope.aggseq,
         )
 
-    async def terminated(
-        session: AsyncSession, envelope: Envelope, payload: LeaseTerminated
+    def ending(reason: str) -> Handler:
+        async def ended(session: AsyncSession, envelope: Envelope, payload: LeaseSnapshot) -> None:
+            await LeaseService(session, params).lease_ended(
+                lease_id=payload.lease_id,
+                ended_on=_end_date(payload),
+                reason=reason,
+                aggseq=envelope.aggseq,
+            )
+
+        return ended
+
+    async def fell_due(
+        session: AsyncSession, envelope: Envelope, payload: InstallmentFellDue
     ) -> None:
-        terminated_on = payload.terminated_on or payload.occurred_at.astimezone(PARK_TIME).date()
-        await LeaseService(session, params).lease_terminated(
-            lease_id=payload.lease_id, terminated_on=terminated_on, aggseq=envelope.aggseq
+        await LeaseService(session, params).receivable_fell_due(
+            lease_id=payload.lease_id,
+            receivable=Receivable(
+                payload.kind, payload.period, payload.due_date, payload.amount, payload.interest
+            ),
+            fell_due_on=payload.occurred_at.astimezone(PARK_TIME).date(),
+        )
+
+    async def paid(session: AsyncSession, envelope: Envelope, payload: InstallmentPaid) -> None:
+        await LeaseService(session, params).receivable_paid(
+            lease_id=payload.lease_id,
+            receivable=Receivable(payload.kind, payload.period, payload.due_date, payload.amount),
+            paid_on=payload.paid_on,
         )
 
     async def booking_closed(
@@ -61,16 +147,21 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
     ) -> None:
         if payload.rental_price <= 0:
             return
+        closed_on = payload.occurred_at.astimezone(PARK_TIME).date()
         await LeaseService(session, params).lease_activated(
             lease_id=payload.booking_id,
             participant_id=payload.customer_participant_id,
             mode=payload.mode.value,
             equipment_category=payload.equipment_category.value,
-            cost=Decimal("0.00"),
-            down_payment=Decimal("0.00"),
+            cost=ZERO,
+            down_payment=ZERO,
             activated_on=payload.start.astimezone(PARK_TIME).date(),
-            payments=[(payload.occurred_at.astimezone(PARK_TIME).date(), payload.rental_price)],
+            receivables=[
+                Receivable("rental", 1, closed_on, payload.rental_price, paid_on=closed_on)
+            ],
             aggseq=envelope.aggseq,
+            ended_on=closed_on,
+            end_reason="closed",
         )
 
     async def usage_invoiced(
@@ -78,14 +169,18 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
     ) -> None:
         await LeaseService(session, params).usage_invoiced(
             lease_id=payload.lease_id,
-            month=payload.month,
+            period=payload.period,
             due_on=payload.due_date,
             amount=payload.amount,
         )
 
-    return {
+    handlers: dict[str, Handler] = {
         BookingClosed.event_type: booking_closed,
         LeaseUsageInvoiced.event_type: usage_invoiced,
         LeaseActivated.event_type: activated,
-        LeaseTerminated.event_type: terminated,
+        InstallmentFellDue.event_type: fell_due,
+        InstallmentPaid.event_type: paid,
     }
+    for reason, event_class in ENDINGS.items():
+        handlers[event_class.event_type] = ending(reason)
+    return handlers

@@ -32,10 +32,19 @@ from datapark_kit.errors import Unprocessable
 PACKAGED_PARAMETERS = "datapark_subsidy.policies"
 """Package whose ``parameters/`` folder ships the policy files."""
 
-ParameterValue = Decimal | int | bool | tuple[str, ...]
-"""What a parameter can hold at a date: a ratio or amount, a count of days, a flag, a code list."""
+ParameterValue = Decimal | int | bool | str | tuple[str, ...]
+"""What a parameter can hold at a date: a ratio or amount, a count of days, a flag, a keyword
+(one reading out of several, e.g. ``financing_cost``), a code list."""
 
-UNITS = ("/1", "currency-CNY", "day", "bool", "division-code-prefixes", "category-list")
+UNITS = (
+    "/1",
+    "currency-CNY",
+    "day",
+    "bool",
+    "keyword",
+    "division-code-prefixes",
+    "category-list",
+)
 _ALLOWED_KEYS = frozenset({"description", "reference", "unit", "values", "documentation"})
 _DIVISION_PREFIX = re.compile(r"^[0-9]{2,6}$")
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -170,6 +179,16 @@ class ParameterSet:
         if not isinstance(reading.value, bool):
             raise ParameterError(name, f"expected true or false, holds {reading.render()}")
         return reading.value, reading
+
+    def keyword(self, name: str, on: date, allowed: tuple[str, ...]) -> tuple[str, Reading]:
+        """A keyword parameter (one reading out of ``allowed``) in force on ``on``."""
+        reading = self.read(name, on)
+        value = reading.value
+        if not isinstance(value, str) or value not in allowed:
+            raise ParameterError(
+                name, f"expected one of {', '.join(allowed)}, holds {render_value(value)}"
+            )
+        return value, reading
 
     def days(self, name: str, on: date) -> tuple[int, Reading]:
         reading = self.read(name, on)
@@ -310,6 +329,10 @@ def _parse_value(where: str, unit: str, raw: object) -> ParameterValue:
     if unit == "bool":
         if not isinstance(raw, bool):
             raise ParameterError(where, f"expected true or false, got {raw!r}")
+        return raw
+    if unit == "keyword":
+        if not isinstance(raw, str) or not _CATEGORY.match(raw):
+            raise ParameterError(where, f"expected a keyword matching {_CATEGORY.pattern}")
         return raw
     if unit == "day":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:

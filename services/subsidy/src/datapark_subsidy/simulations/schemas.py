@@ -9,13 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_kit.schemas import RequestModel
 from datapark_subsidy.simulation import SimulationResult
 from datapark_subsidy.wire import Money
 
 ZERO = Decimal("0.00")
 
 
-class Period(BaseModel):
+class Period(RequestModel):
     """Half-open ``[start, end)``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -24,7 +25,7 @@ class Period(BaseModel):
     end: date
 
 
-class SimulationIn(BaseModel):
+class SimulationIn(RequestModel):
     """Changed dated values (like a parameter file's ``values``) and the period to compare."""
 
     model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,36 @@
+"""All SQL about designations."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datapark_subsidy.designations.models import DesignationRecord
+
+
+class DesignationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, values: dict[str, object]) -> bool:
+        """Insert a designation; False if one of that kind and name is on record already."""
+        inserted = await self.session.execute(
+            insert(DesignationRecord)
+            .values(**values)
+            .on_conflict_do_nothing(constraint="uq_designations_kind_name")
+            .returning(DesignationRecord.id)
+        )
+        return inserted.scalar_one_or_none() is not None
+
+    async def get(self, designation_id: uuid.UUID) -> DesignationRecord | None:
+        query = select(DesignationRecord).where(DesignationRecord.id == designation_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def page(self, *, after: uuid.UUID | None, limit: int) -> list[DesignationRecord]:
+        query = select(DesignationRecord).order_by(DesignationRecord.id).limit(limit)
+        if after is not None:
+            query = query.where(DesignationRecord.id > after)
+        return list((await self.session.execute(query)).scalars())
