@@ -2,22 +2,60 @@
 
 Every event payload that carries money uses these types, so all topics agree on the format
 (``"12.00"``, or ``{"amount": "12.00", "currency": "CNY"}`` where a currency travels with it).
+
+What is accepted as input is strict, the same everywhere: ASCII digits, at most one point and
+(for money) at most two places, nothing else. Python's ``Decimal`` would also take ``"1E2"``,
+``"1_000"``, ``" 1.00 "``, full-width ``"１２"`` or Arabic-Indic ``"١٢"``, and JSON numbers
+arrive as binary floats; all of those are refused. ``Decimal`` objects built in Python pass.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     PlainSerializer,
     WithJsonSchema,
 )
 
 _CENT = Decimal("0.01")
+
+MONEY_PATTERN = r"^[0-9]{1,20}(\.[0-9]{1,2})?$"
+"""Money as accepted on input: ASCII digits, an optional point and at most two places."""
+SIGNED_MONEY_PATTERN = r"^-?[0-9]{1,20}(\.[0-9]{1,2})?$"
+DECIMAL_PATTERN = r"^-?[0-9]{1,20}(\.[0-9]{1,20})?$"
+"""Any other decimal (a rate, a quantity): ASCII digits, an optional sign and point."""
+_MONEY = re.compile(MONEY_PATTERN)
+_SIGNED_MONEY = re.compile(SIGNED_MONEY_PATTERN)
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+
+
+def strict_decimal(value: Any, pattern: re.Pattern[str] = _DECIMAL, what: str = "a decimal") -> Any:
+    """Refuse anything but a ``Decimal`` object or a string matching ``pattern`` (``fullmatch``:
+    ``$`` alone would let a trailing newline through). Returns the value unchanged."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str):
+        if pattern.fullmatch(value) is None:
+            raise ValueError(f"must be {what} written with ASCII digits and at most one point")
+        return value
+    if isinstance(value, int | float):
+        raise ValueError(f'must be {what} in a JSON string ("12.00"), not a JSON number')
+    raise ValueError(f"must be {what} in a JSON string")
+
+
+def strict_money(value: Any) -> Any:
+    return strict_decimal(value, _MONEY, "an amount (at most two places)")
+
+
+def strict_signed_money(value: Any) -> Any:
+    return strict_decimal(value, _SIGNED_MONEY, "an amount (at most two places)")
 
 
 def _two_places(value: Decimal) -> Decimal:
@@ -39,6 +77,7 @@ def _rate(value: Decimal) -> Decimal:
 
 Amount = Annotated[
     Decimal,
+    BeforeValidator(strict_money),
     AfterValidator(_two_places),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$"}),
@@ -47,8 +86,10 @@ Amount = Annotated[
 
 Rate = Annotated[
     Decimal,
+    BeforeValidator(strict_decimal),
     AfterValidator(_rate),
-    PlainSerializer(lambda d: str(d), return_type=str, when_used="json"),
+    # Fixed-point (never "1E-7"), so what one service writes the others read back.
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d+)?|1(\.0+)?)$"}),
 ]
 """A fraction between 0 and 1 as a decimal string ("0.0300" = 3 %)."""
@@ -62,6 +103,7 @@ def _signed_fen(value: Decimal) -> Decimal:
 
 SignedAmount = Annotated[
     Decimal,
+    BeforeValidator(strict_signed_money),
     AfterValidator(_signed_fen),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$"}),

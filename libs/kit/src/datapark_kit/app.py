@@ -20,16 +20,18 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Table, text
+from pydantic import BaseModel
+from sqlalchemy import FromClause, Table, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datapark_kit.auth import TokenVerifier
 from datapark_kit.db import Database
-from datapark_kit.guards import RejectNulMiddleware
+from datapark_kit.guards import BodyLimitMiddleware, RejectControlCharactersMiddleware
 from datapark_kit.idempotency import IdempotencyStore
 from datapark_kit.logs import configure_logging, principal_var, request_id_var
 from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from datapark_kit.problems import install_problem_handlers
+from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
+from datapark_kit.schemas import RequestModel, forbids_extra, request_models
 from datapark_kit.settings import ServiceSettings
 from datapark_kit.telemetry import setup_tracing
 from datapark_kit.uow import UnitOfWorkRoute
@@ -96,8 +98,12 @@ def create_app(
     workers: Workers | None = None,
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
     open_paths: frozenset[str] = frozenset(),
+    participants: FromClause | None = None,
 ) -> FastAPI:
-    """Build a service app. Resources are created in the lifespan, never at import time."""
+    """Build a service app. Resources are created in the lifespan, never at import time.
+
+    ``participants`` is the service's table of participants (``id``, ``status``): every write
+    of a participant it holds as suspended is refused (``datapark_kit.uow``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -135,7 +141,12 @@ def create_app(
             await database.dispose()
 
     _require_unit_of_work(routers, open_paths)
+    lenient = lenient_request_models(routers)
+    for found in lenient:
+        log.warning("%s: unknown fields are not refused, decimals not read strictly", found)
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.participants = participants
+    app.state.lenient_request_models = lenient
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -166,8 +177,16 @@ def create_app(
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
-    # Inside the request context (so a refusal carries the request id and is counted).
-    app.add_middleware(RejectNulMiddleware)
+    # Outermost last. All inside the request context (so a refusal carries the request id
+    # and is counted); the body limit before anything reads the body; the last resort around
+    # everything that may fail.
+    app.add_middleware(RejectControlCharactersMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout=settings.body_read_timeout_seconds,
+    )
+    app.add_middleware(LastResortMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
 
@@ -182,3 +201,34 @@ def _require_unit_of_work(routers: Sequence[APIRouter], open_paths: frozenset[st
             writes = (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
             if writes and route.path not in open_paths and not isinstance(route, UnitOfWorkRoute):
                 raise TypeError(f"{sorted(writes)} {route.path} must use UnitOfWorkRoute")
+
+
+def lenient_request_models(routers: Sequence[APIRouter]) -> list[str]:
+    """Request body models (or models inside one) that are neither a
+    ``datapark_kit.schemas.RequestModel`` nor a frozen payload model of
+    ``datapark_contracts`` (whose money types are strict), or that do not refuse unknown
+    fields. Every service must have none (tests/integration/security checks it)."""
+    seen: set[type[BaseModel]] = set()
+    found: list[str] = []
+
+    def check(model: type[BaseModel], where: str) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        strict = issubclass(model, RequestModel) or model.__module__.startswith(
+            "datapark_contracts."
+        )
+        if not (strict and forbids_extra(model)):
+            found.append(f"{where}: {model.__module__}.{model.__name__}")
+        for field in model.model_fields.values():
+            for inner in request_models(field.annotation):
+                check(inner, where)
+
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            for param in route.dependant.body_params:
+                for model in request_models(param.field_info.annotation):
+                    check(model, f"{','.join(sorted(route.methods or ()))} {route.path}")
+    return found

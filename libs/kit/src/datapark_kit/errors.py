@@ -74,7 +74,23 @@ class Unprocessable(ProblemError):
         super().__init__(detail, code=code, **extra)
 
 
+class RequestTimeout(ProblemError):
+    """The client did not send its request (body) in time."""
+
+    status = 408
+    title = "Request timeout"
+    default_code = "request_timeout"
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    title = "Content too large"
+    default_code = "payload_too_large"
+
+
 class TooManyRequests(ProblemError):
+    """Slow down; ``retry_after`` (seconds) becomes the ``Retry-After`` header too."""
+
     status = 429
     title = "Too many requests"
     default_code = "rate_limited"

@@ -2,6 +2,11 @@
 
 Expected errors are ``ProblemError`` subclasses; request validation errors list each field;
 anything unexpected is a 500 that reveals nothing (no stack trace, no SQL) and is logged.
+A ``retry_after`` (seconds) in a problem is also sent as the ``Retry-After`` header.
+
+Starlette's own last-resort handler answers a 500 and then re-raises the error to the server,
+which drops the keep-alive connection (the client's next request on it fails).
+``LastResortMiddleware`` answers the 500 itself and keeps the connection usable.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datapark_kit.errors import ProblemError
 
@@ -33,7 +39,14 @@ def problem_response(
         "instance": instance,
     }
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    retry_after = extra.get("retry_after")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool) and retry_after >= 0:
+        headers["Retry-After"] = str(retry_after)
+    if status in (408, 413):  # the rest of the request may still be on its way: do not wait
+        headers["Connection"] = "close"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -80,15 +93,48 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+def internal_error(path: str) -> JSONResponse:
     return problem_response(
         500,
         "Internal error",
         "internal_error",
         "the server could not complete the request",
-        request.url.path,
+        path,
     )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return internal_error(request.url.path)
+
+
+class LastResortMiddleware:
+    """Anything no handler turned into a response becomes a 500 problem here, and the error
+    stops here: the server sees a finished response and keeps the connection open. (An error
+    after the response has started cannot be answered any more; it goes on to the server.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            await internal_error(scope.get("path", ""))(scope, receive, send)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -96,3 +142,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
+    # ``_unexpected`` still serves Starlette's outermost layer (for errors raised by a
+    # middleware outside ``LastResortMiddleware``); ``create_app`` installs the middleware.

@@ -69,6 +69,16 @@ class ServiceSettings(BaseSettings):
     checkpoint_key_id: str = DEV_CHECKPOINT_KEY_ID
     checkpoint_every_events: int = Field(default=1000, ge=1)
     checkpoint_every_seconds: float = Field(default=30.0, gt=0)
+    # What one client may ask of the HTTP server (datapark_kit.guards, datapark_kit.serve).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    body_read_timeout_seconds: float = Field(default=15.0, gt=0)
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    max_connections: int = Field(default=1000, ge=1)
+    # Addresses of the reverse proxies whose X-Forwarded-For / -Proto are believed (comma
+    # separated IPs or networks); empty: none, the peer's own address is the client's.
+    forwarded_allow_ips: str = ""
 
     def development_secrets(self) -> dict[str, bool]:
         """Which secrets still hold the public development value (subclasses add theirs)."""
@@ -105,6 +115,16 @@ class IssuerSettings(ServiceSettings):
     token_ttl_seconds: int = 900
     token_max_failures: int = 5
     token_lockout_seconds: int = 300
+    # Failures for one client id from all sources together before it is locked everywhere.
+    token_max_failures_per_client: int = 50
+    # Per source address, checked before any hashing: token requests that did not succeed
+    # (failed or still running) per window, and requests being served at once.
+    token_failures_per_source: int = Field(default=100, ge=1)
+    token_source_window_seconds: int = Field(default=60, ge=1)
+    token_concurrent_per_source: int = Field(default=4, ge=1)
+    # Secret hashing runs in this many worker threads; at most this many requests wait.
+    token_hash_workers: int = Field(default=2, ge=1)
+    token_hash_queue: int = Field(default=16, ge=0)
 
     def development_secrets(self) -> dict[str, bool]:
         found = super().development_secrets()

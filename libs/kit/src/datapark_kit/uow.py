@@ -3,34 +3,80 @@ response leaves, with idempotent POST handling in the same transaction.
 
 Routers use ``UnitOfWorkRoute`` as their ``route_class``; endpoints get the session through
 ``SessionDep``. Errors raised by the endpoint roll the transaction back.
+
+Every write (POST, PUT, PATCH, DELETE) by a verified caller first checks, in the same
+transaction, the caller's participant in the service's own participant table (catalog's
+participants, the others' projection of them): a suspended participant gets 403
+``participant_not_active`` however fresh its token is. A participant the table does not hold
+(yet) is not refused here; the domain rules decide about it.
+
+Idempotency keys are scoped to the caller's client id and, when a partner acts for a member
+(``Datapark-On-Behalf-Of``), to that member: the same key sent for two members is two requests.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
-from datapark_kit.auth import TokenVerifier
+from datapark_kit.auth import Principal, TokenVerifier
 from datapark_kit.db import Database
-from datapark_kit.errors import ProblemError
+from datapark_kit.errors import Forbidden, ProblemError
 from datapark_kit.idempotency import HEADER, IdempotencyClaim, IdempotencyStore, request_fingerprint
 
+ON_BEHALF_OF = "Datapark-On-Behalf-Of"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Participant statuses that may not change anything (catalog's ParticipantStatus).
+INACTIVE = frozenset({"suspended"})
 
-async def _principal_scope(request: Request) -> str | None:
-    """The verified caller's client id, to scope idempotency keys; None when unauthenticated."""
+
+async def _verified_principal(request: Request) -> Principal | None:
+    """The verified caller; None when unauthenticated (the endpoint's own auth answers 401)."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return (await verifier.verify_or_refresh(header[7:].strip())).client_id
+        return await verifier.verify_or_refresh(header[7:].strip())
     except ProblemError:
         return None
+
+
+def idempotency_scope(principal: Principal, on_behalf_of: str | None) -> str:
+    """Whose key it is: the client id, and the member a partner acts for when it says so."""
+    if not on_behalf_of:
+        return principal.client_id
+    try:
+        member = str(uuid.UUID(on_behalf_of))
+    except ValueError:  # refused by the endpoint; still never shared with another value
+        member = "~" + hashlib.sha256(on_behalf_of.encode()).hexdigest()[:32]
+    return f"{principal.client_id} for {member}"
+
+
+async def ensure_participant_active(
+    session: AsyncSession, participants: FromClause, participant_id: uuid.UUID
+) -> None:
+    """403 ``participant_not_active`` when the service's participant table holds the
+    participant as suspended."""
+    status = (
+        await session.execute(
+            select(participants.c.status).where(participants.c.id == participant_id)
+        )
+    ).scalar_one_or_none()
+    if status in INACTIVE:
+        raise Forbidden(
+            f"participant is {status}: it can change nothing until reinstated",
+            code="participant_not_active",
+            participant_status=status,
+        )
 
 
 # The request's own scope (not ``request.state``, which servers may share from the lifespan).
@@ -63,7 +109,16 @@ class UnitOfWorkRoute(APIRoute):
                 request.scope[SESSION_SCOPE_KEY] = session
                 claim: IdempotencyClaim | None = None
                 key = request.headers.get(HEADER)
-                scope = await _principal_scope(request) if key is not None else None
+                writes = request.method in WRITES
+                principal = await _verified_principal(request) if writes or key else None
+                participants: FromClause | None = getattr(request.app.state, "participants", None)
+                if writes and principal is not None and participants is not None:
+                    await ensure_participant_active(session, participants, principal.participant_id)
+                scope = (
+                    idempotency_scope(principal, request.headers.get(ON_BEHALF_OF))
+                    if principal is not None
+                    else None
+                )
                 if (
                     key is not None
                     and scope is not None

@@ -10,6 +10,7 @@ from datapark_catalog.auth.service import TokenService
 from datapark_catalog.fleet.endpoints import router as fleet_router
 from datapark_catalog.listings.endpoints import router as listings_router
 from datapark_catalog.participants.endpoints import router as participants_router
+from datapark_catalog.participants.models import Participant
 from datapark_catalog.products.endpoints import router as products_router
 from datapark_catalog.settings import CatalogSettings
 from datapark_catalog.tables import EVENTING, IDEMPOTENCY
@@ -52,6 +53,7 @@ def build_app(settings: CatalogSettings | None = None) -> FastAPI:
             listings_router,
         ],
         idempotency_table=IDEMPOTENCY,
+        participants=Participant.__table__,
         readiness=[kafka_readiness(settings)],
         workers=service_workers(settings, EVENTING),
         on_startup=on_startup,

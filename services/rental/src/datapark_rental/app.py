@@ -15,7 +15,7 @@ from datapark_rental.handlers import event_handlers
 from datapark_rental.leases.endpoints import router as leases_router
 from datapark_rental.settings import RentalSettings
 from datapark_rental.sweeper import sweeper
-from datapark_rental.tables import EVENTING, IDEMPOTENCY
+from datapark_rental.tables import EVENTING, IDEMPOTENCY, PARTICIPANTS
 
 ROUTERS: list[APIRouter] = [bookings_router, leases_router]
 
@@ -36,6 +36,7 @@ def build_app(settings: RentalSettings | None = None) -> FastAPI:
         description=__doc__ or "",
         routers=ROUTERS,
         idempotency_table=IDEMPOTENCY,
+        participants=PARTICIPANTS,
         readiness=[kafka_readiness(settings)],
         workers=workers,
     )

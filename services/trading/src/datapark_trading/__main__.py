@@ -1,16 +1,11 @@
 """Run trading: ``python -m datapark_trading`` (API, outbox relay, consumer)."""
 
-import uvicorn
-
+from datapark_kit import serve
 from datapark_trading.app import build_app
 from datapark_trading.settings import TradingSettings
 
 if __name__ == "__main__":
     settings = TradingSettings()
-    uvicorn.run(
-        build_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-    )
+    # Forwarded headers only from configured proxies, head/body read timeouts, a connection
+    # cap (datapark_kit.serve).
+    serve.run(build_app(settings), settings)

@@ -22,7 +22,7 @@ from datapark_trading.partners.endpoints import router as partners
 from datapark_trading.settings import TradingSettings
 from datapark_trading.settlement.endpoints import router as accounts
 from datapark_trading.sweeper import Sweeper
-from datapark_trading.tables import EVENTING, IDEMPOTENCY
+from datapark_trading.tables import EVENTING, IDEMPOTENCY, PARTICIPANTS
 from datapark_trading.transfers.endpoints import lists as transfer_lists
 from datapark_trading.transfers.endpoints import router as transfers
 from datapark_trading.webhooks.endpoints import router as webhooks
@@ -90,6 +90,7 @@ def build_app(settings: TradingSettings | None = None) -> FastAPI:
         description=__doc__ or "",
         routers=ROUTERS,
         idempotency_table=IDEMPOTENCY,
+        participants=PARTICIPANTS,
         readiness=[kafka_readiness(settings)],
         workers=trading_workers(settings),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,27 @@ class CredentialRepository:
     async def failures(self, client_id: str) -> TokenFailures | None:
         query = select(TokenFailures).where(TokenFailures.client_id == client_id)
         return (await self.session.execute(query.with_for_update())).scalar_one_or_none()
+
+    async def locked_until(self, keys: list[str], now: datetime) -> datetime | None:
+        """The latest lock still running on any of ``keys`` (None when none is)."""
+        query = select(TokenFailures.locked_until).where(
+            TokenFailures.client_id.in_(keys), TokenFailures.locked_until > now
+        )
+        locks = [lock for lock in (await self.session.execute(query)).scalars() if lock]
+        return max(locks, default=None)
+
+    async def purge_failures(self, now: datetime, window_start: datetime) -> int:
+        """Forget counters whose window is over and whose lock (if any) has run out."""
+        table = TokenFailures
+        result = await self.session.execute(
+            delete(table).where(
+                and_(
+                    table.window_started_at < window_start,
+                    or_(table.locked_until.is_(None), table.locked_until <= now),
+                )
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def record_failure(
         self,

@@ -8,10 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_kit.schemas import RequestModel
+
 Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
 
 
-class CredentialCreate(BaseModel):
+class CredentialCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     roles: list[Role] | None = Field(

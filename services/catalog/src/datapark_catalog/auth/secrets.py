@@ -1,12 +1,22 @@
-"""Client secrets: generated with enough entropy, stored only as a salted scrypt hash."""
+"""Client secrets: generated with enough entropy, stored only as a salted scrypt hash.
+
+scrypt costs ~50 ms of CPU and 16 MiB by design; it never runs on the event loop (that would
+stall every other request of the process) but in a few worker threads (``SecretHasher``),
+and when too many requests already wait for them, a new one is refused at once (503 with
+``Retry-After``) instead of queueing without bound.
+"""
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import secrets
+
+import anyio
+import anyio.to_thread
+
+from datapark_kit.errors import ServiceUnavailable
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -39,8 +49,29 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
-@functools.cache
-def dummy_hash() -> str:
-    """A valid hash of a random secret, checked when a client id is unknown so that the
-    response time does not tell which client ids exist."""
-    return hash_secret(new_secret())
+class SecretHasher:
+    """Hash and verify secrets in at most ``workers`` threads, with at most ``queue`` waiting."""
+
+    def __init__(self, *, workers: int, queue: int) -> None:
+        self.queue = queue
+        self._limiter = anyio.CapacityLimiter(workers)
+
+    @property
+    def waiting(self) -> int:
+        return self._limiter.statistics().tasks_waiting
+
+    async def verify(self, secret: str, stored: str) -> bool:
+        self._admit()
+        return await anyio.to_thread.run_sync(verify_secret, secret, stored, limiter=self._limiter)
+
+    async def hash(self, secret: str) -> str:
+        self._admit()
+        return await anyio.to_thread.run_sync(hash_secret, secret, limiter=self._limiter)
+
+    def _admit(self) -> None:
+        if self._limiter.available_tokens == 0 and self.waiting >= self.queue:
+            raise ServiceUnavailable(
+                "too many credential checks in progress; retry shortly",
+                code="issuer_busy",
+                retry_after=1,
+            )

@@ -17,11 +17,12 @@ from datapark_contracts.events.catalog_listings import (
     RobotUnitStatus,
     UsageUnit,
 )
+from datapark_kit.schemas import RequestModel
 
 SpecValue = str | int | float | bool
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

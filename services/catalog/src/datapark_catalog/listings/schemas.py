@@ -19,11 +19,12 @@ from datapark_catalog.listings.rules import (
 from datapark_catalog.products.schemas import MoneyOut
 from datapark_contracts.events.catalog_listings import MeteredUnit, SubscriptionPeriod
 from datapark_kit.errors import Unprocessable
+from datapark_kit.schemas import RequestModel
 
 T = TypeVar("T")
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

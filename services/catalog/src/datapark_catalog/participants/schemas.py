@@ -9,11 +9,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from datapark_catalog.participants.uscc import InvalidUSCC, validate_uscc
+from datapark_kit.schemas import RequestModel
 
 Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
 
 
-class ParticipantCreate(BaseModel):
+class ParticipantCreate(RequestModel):
     """A company (with its USCC) or a person registering with the park."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -47,7 +48,7 @@ class ParticipantCreate(BaseModel):
         return self
 
 
-class ParticipantUpdate(BaseModel):
+class ParticipantUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -59,7 +60,7 @@ class ParticipantUpdate(BaseModel):
     )
 
 
-class SuspendRequest(BaseModel):
+class SuspendRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=500)

@@ -17,12 +17,13 @@ from datapark_contracts.events.catalog_listings import (
     ProductForm,
     Provenance,
 )
+from datapark_kit.schemas import RequestModel
 
 MoneyOut = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
 """Money in responses: a decimal string with two places."""
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.schemas import BoundedInstant
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.bookings.lifecycle import BookingAction, BookingState
 from datapark_rental.bookings.pricing import Quote
@@ -63,8 +64,8 @@ async def availability(
     bookings: Bookings,
     principal: CurrentPrincipal,
     offering_id: uuid.UUID,
-    start: Annotated[datetime, Query(description="RFC 3339 with offset")],
-    end: Annotated[datetime, Query(description="RFC 3339 with offset")],
+    start: Annotated[BoundedInstant, Query(description="RFC 3339 with offset")],
+    end: Annotated[BoundedInstant, Query(description="RFC 3339 with offset")],
 ) -> AvailabilityOut:
     """Free periods of an offering within ``[start, end)``: where a booking can start and end
     with the turnaround padding around it kept free on every unit."""

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_kit.schemas import BoundedInstant, RequestModel
 from datapark_rental.schemas import Money
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -19,12 +20,12 @@ class PeriodRequest(_In):
     """An offering and a half-open period ``[start, end)`` (RFC 3339 with offset)."""
 
     offering_id: uuid.UUID
-    start: datetime
-    end: datetime
+    start: BoundedInstant
+    end: BoundedInstant
 
 
 class ExtendRequest(_In):
-    end: datetime = Field(description="the new, later end")
+    end: BoundedInstant = Field(description="the new, later end")
 
 
 class InspectRequest(_In):

@@ -9,12 +9,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_kit.schemas import RequestModel
 from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.schedule import Amortization
 from datapark_rental.schemas import Money, Ratio
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from datapark_contracts.events.trading import Terms
+from datapark_kit.schemas import RequestModel
 
 
 class TermsBody(BaseModel):
@@ -57,7 +58,7 @@ class AgreementPage(BaseModel):
     next_cursor: str | None
 
 
-class TerminateRequest(BaseModel):
+class TerminateRequest(RequestModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 

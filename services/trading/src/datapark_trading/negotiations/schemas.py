@@ -8,9 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from datapark_contracts.events.trading import Terms
+from datapark_kit.schemas import RequestModel
 
 
-class NegotiationCreate(BaseModel):
+class NegotiationCreate(RequestModel):
     """A consumer requests terms for a listing, or its provider offers terms to ``consumer_id``."""
 
     listing_id: uuid.UUID
@@ -25,15 +26,15 @@ class NegotiationCreate(BaseModel):
     amends: uuid.UUID | None = Field(default=None, description="the agreement to amend")
 
 
-class CounterRequest(BaseModel):
+class CounterRequest(RequestModel):
     terms: Terms
 
 
-class ApproveRequest(BaseModel):
+class ApproveRequest(RequestModel):
     approver: str | None = Field(default=None, max_length=200)
 
 
-class TerminateNegotiation(BaseModel):
+class TerminateNegotiation(RequestModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 

@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from datapark_kit.schemas import RequestModel
 from datapark_trading.agreements.schemas import AgreementOut
 
 
-class PolicyRequest(BaseModel):
+class PolicyRequest(RequestModel):
     """The usage the buyer asks for (the listing fixes the price, the order the use)."""
 
     purpose: str = Field(min_length=1, max_length=500)
@@ -23,7 +24,7 @@ class PolicyRequest(BaseModel):
     on_delisting: Literal["continue", "suspend", "terminate"] = "continue"
 
 
-class OrderCreate(BaseModel):
+class OrderCreate(RequestModel):
     listing_id: uuid.UUID
     policy: PolicyRequest
     periods: int | None = Field(default=None, ge=1, le=120, description="subscription periods")

@@ -9,8 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from datapark_kit.schemas import RequestModel
 
-class DepositCreate(BaseModel):
+
+class DepositCreate(RequestModel):
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     currency: Literal["CNY"] = "CNY"
     reference: str = Field(min_length=1, max_length=200, description="the bank transfer's ref")

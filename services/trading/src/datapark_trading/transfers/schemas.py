@@ -7,12 +7,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from datapark_kit.schemas import RequestModel
+
 # The counters are Postgres ``integer`` columns; a year bounds every waiting period.
 INT_MAX = 2**31 - 1
 YEAR_SECONDS = 365 * 24 * 3600
 
 
-class TransferCreate(BaseModel):
+class TransferCreate(RequestModel):
     confirm_after_seconds: int | None = Field(
         default=None,
         ge=60,
@@ -21,12 +23,12 @@ class TransferCreate(BaseModel):
     )
 
 
-class TransferStart(BaseModel):
+class TransferStart(RequestModel):
     endpoint: str = Field(min_length=9, max_length=2000, description="https URL of the data")
     grant_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=YEAR_SECONDS)
 
 
-class ReasonBody(BaseModel):
+class ReasonBody(RequestModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -54,7 +56,7 @@ class TransferPage(BaseModel):
     next_cursor: str | None
 
 
-class UsageCreate(BaseModel):
+class UsageCreate(RequestModel):
     """Use of a delivery, reported by the provider's gateway with the grant's token."""
 
     access_token: str = Field(min_length=32, max_length=200)

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from datapark_kit.schemas import RequestModel
 
-class SubscriptionCreate(BaseModel):
+
+class SubscriptionCreate(RequestModel):
     url: str = Field(min_length=8, max_length=2000)
 
 
