@@ -1,0 +1,3 @@
+from datapark_audit.cli import main
+
+main()

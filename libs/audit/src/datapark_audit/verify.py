@@ -1,0 +1,595 @@
+"""``verify``: every record of the log checked on its own, per aggregate, and against the
+relays' signed checkpoints.
+
+Per record: a binary-mode CloudEvent the official SDK reads; the datapark attributes present;
+a known type; data valid against the exported JSON Schema of that type and version; key =
+subject (the aggregate id); ``eventhash`` = the chain hash of its attributes and data. Per
+aggregate: ``aggseq`` gapless from 1 (or from the first event seen when reading from a
+time), each ``prevhash`` the previous ``eventhash``. Across the log: one event id, one content
+(a redelivery with the same content is at-least-once delivery, not a violation). Per relay
+checkpoint: a valid Ed25519 signature by a published key, and every record it names present
+at its offset with the same content in the same order (running hash), and the aggregate heads
+it names. Dead letters are read too: they must be copies of real events, and each is listed.
+
+The :class:`Verifier` is pure (records in, findings out) so that it is tested without Kafka.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import jsonschema_rs
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from datapark_contracts.canonical import GENESIS_HASH, CanonicalizationError, chain_hash
+from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION, format_time, parse_time
+from datapark_contracts.events.audit import CHECKPOINT_TYPE, fold, heads_digest, signing_bytes
+from datapark_contracts.schemas import committed_schemas
+
+INJECTED_HEADER = "datapark-test-injected"
+_REQUIRED = ("subject", "time", "aggseq", "prevhash", "eventhash")
+
+
+class RecordLike(Protocol):
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Any
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation (or notice) with where it is."""
+
+    check: str
+    reason: str
+    topic: str = ""
+    partition: int | None = None
+    offset: int | None = None
+    event_id: str | None = None
+    event_type: str | None = None
+
+    def location(self) -> str:
+        if self.partition is None:
+            return self.topic or "-"
+        where = f"{self.topic}/{self.partition}"
+        return where if self.offset is None else f"{where}@{self.offset}"
+
+
+@dataclass
+class _Head:
+    seq: int
+    hash: str
+    location: tuple[str, int, int]
+
+
+@dataclass
+class _Seen:
+    eventhash: str
+    location: tuple[str, int, int]
+
+
+@dataclass
+class VerifyResult:
+    records: int = 0
+    events: int = 0
+    duplicates: int = 0
+    skipped_injected: int = 0
+    dead_letters: int = 0
+    aggregates: int = 0
+    checkpoints: int = 0
+    checkpoint_terms: int = 0
+    covered_records: int = 0
+    uncovered_records: int = 0
+    development_keys: bool = False
+    topics: dict[str, int] = field(default_factory=dict)
+    types: dict[str, int] = field(default_factory=dict)
+    per_day: dict[str, dict[str, int]] = field(default_factory=dict)
+    violations: list[Finding] = field(default_factory=list)
+    notices: list[Finding] = field(default_factory=list)
+    missing_topics: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.violations
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["clean"] = self.clean
+        return data
+
+
+@dataclass
+class _Checkpoint:
+    data: dict[str, Any]
+    location: tuple[str, int, int]
+    event_id: str
+
+
+def _schema_validators() -> dict[str, Any]:
+    return {
+        name: jsonschema_rs.validator_for(schema, validate_formats=True)
+        for name, schema in committed_schemas().items()
+    }
+
+
+def _public_keys(jwks: dict[str, Any]) -> dict[str, tuple[Ed25519PublicKey, str | None]]:
+    keys: dict[str, tuple[Ed25519PublicKey, str | None]] = {}
+    for jwk in jwks.get("keys", []):
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "kid" not in jwk:
+            continue
+        raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
+        keys[jwk["kid"]] = (Ed25519PublicKey.from_public_bytes(raw), jwk.get("service"))
+    return keys
+
+
+def _day(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+
+
+class Verifier:
+    """Feed records partition by partition (any interleaving of partitions), then finish."""
+
+    def __init__(
+        self,
+        *,
+        jwks: dict[str, Any],
+        development_keys: bool = False,
+        from_genesis: bool = True,
+        exclude_injected: bool = False,
+        window: Any = None,
+        require_checkpoints: bool = False,
+    ) -> None:
+        self.result = VerifyResult(development_keys=development_keys)
+        self.validators = _schema_validators()
+        self.keys = _public_keys(jwks)
+        self.from_genesis = from_genesis
+        self.exclude_injected = exclude_injected
+        self.window = window
+        self.require_checkpoints = require_checkpoints
+        # (source, subject) -> head: aggregate ids are unique per publishing service only
+        self._heads: dict[tuple[str, str], _Head] = {}
+        self._ids: dict[str, _Seen] = {}
+        # (topic, partition) -> offset -> (eventhash, subject, aggseq) of every record read
+        self._records: dict[tuple[str, int], dict[int, tuple[str, str, int]]] = defaultdict(dict)
+        self._checkpoints: list[_Checkpoint] = []
+        self._checkpoint_records: set[tuple[str, int, int]] = set()
+        self._dead_letter = False
+        self._types: Counter[str] = Counter()
+        self._topics: Counter[str] = Counter()
+        self._per_day: dict[str, Counter[str]] = defaultdict(Counter)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _violation(
+        self,
+        check: str,
+        reason: str,
+        where: tuple[str, int, int] | None = None,
+        event_id: str | None = None,
+        event_type: str | None = None,
+    ) -> None:
+        topic, partition, offset = where if where else ("", None, None)
+        finding = Finding(check, reason, topic, partition, offset, event_id, event_type)
+        if self._dead_letter and check != "event_id":
+            # A dead letter is often unreadable by nature: listed, not a violation of its own
+            # (the original on its topic is checked there).
+            self.result.notices.append(finding)
+        else:
+            self.result.violations.append(finding)
+
+    def _notice(self, check: str, reason: str, where: tuple[str, int, int] | None = None) -> None:
+        topic, partition, offset = where if where else ("", None, None)
+        self.result.notices.append(Finding(check, reason, topic, partition, offset))
+
+    # -- records -------------------------------------------------------------------------
+
+    def feed(self, records: Iterable[RecordLike]) -> None:
+        for record in records:
+            self.check_record(record)
+
+    def check_record(self, record: RecordLike) -> None:
+        where = (record.topic, record.partition, record.offset)
+        self.result.records += 1
+        self._topics[record.topic] += 1
+        headers: dict[str, bytes] = {}
+        for name, raw in record.headers or ():
+            headers[name] = raw if raw is not None else b""
+        if self.exclude_injected and INJECTED_HEADER in headers:
+            self.result.skipped_injected += 1
+            return
+        dead_letter = self._dead_letter = record.topic.endswith(".dlq")
+        if dead_letter:
+            self.result.dead_letters += 1
+            self._notice(
+                "dead_letter",
+                "dead letter of "
+                + headers.get("dlq_consumer_group", b"?").decode(errors="replace")
+                + ": "
+                + headers.get("dlq_reason", b"?").decode(errors="replace")
+                + " (from "
+                + headers.get("dlq_original_topic", b"?").decode(errors="replace")
+                + "/"
+                + headers.get("dlq_original_partition", b"?").decode(errors="replace")
+                + "@"
+                + headers.get("dlq_original_offset", b"?").decode(errors="replace")
+                + ")",
+                where,
+            )
+        ce_headers = {
+            k: v for k, v in headers.items() if k.startswith("ce_") or k == "content-type"
+        }
+        event_id = ce_headers.get("ce_id", b"").decode(errors="replace") or None
+        try:
+            event = from_binary_event(
+                KafkaMessage(headers=ce_headers, key=record.key, value=record.value or b"")
+            )
+        except Exception as exc:
+            reason = " ".join(f"not a valid binary-mode CloudEvent: {exc}".split())[:300]
+            self._violation("cloudevent", reason, where, event_id)
+            return
+        attributes = event.get_attributes()
+        event_type = str(attributes.get("type", ""))
+        event_id = str(attributes.get("id", ""))
+        missing = [name for name in _REQUIRED if not attributes.get(name)]
+        if missing:
+            self._violation(
+                "attributes",
+                f"missing attributes: {', '.join(missing)}",
+                where,
+                event_id,
+                event_type,
+            )
+            return
+        if attributes.get("specversion") != SPECVERSION:
+            self._violation("attributes", "specversion is not 1.0", where, event_id, event_type)
+            return
+        data = event.get_data()
+        content_type = attributes.get("datacontenttype")
+        if content_type != CONTENT_TYPE or not isinstance(data, dict):
+            self._violation(
+                "attributes", "data is not a JSON object (application/json)", where, event_id
+            )
+            return
+        subject = str(attributes["subject"])
+        time_text = ce_headers["ce_time"].decode()
+        try:
+            aggseq = int(str(attributes["aggseq"]))
+            canonical_time = format_time(parse_time(time_text))
+        except ValueError as exc:
+            self._violation("attributes", f"bad attribute: {exc}", where, event_id, event_type)
+            return
+        prevhash = str(attributes["prevhash"])
+        eventhash = str(attributes["eventhash"])
+        if canonical_time != time_text:
+            self._violation(
+                "attributes", f"time {time_text!r} is not in canonical form", where, event_id
+            )
+        if record.key is None or record.key.decode(errors="replace") != subject:
+            self._violation(
+                "key",
+                f"record key {record.key!r} differs from the aggregate id (subject) {subject!r}",
+                where,
+                event_id,
+                event_type,
+            )
+        hashed = {
+            "specversion": SPECVERSION,
+            "id": event_id,
+            "source": str(attributes.get("source", "")),
+            "type": event_type,
+            "subject": subject,
+            "time": time_text,
+            "datacontenttype": CONTENT_TYPE,
+            "dataschema": str(attributes.get("dataschema", "")),
+            "aggseq": aggseq,
+            "prevhash": prevhash,
+        }
+        try:
+            computed = chain_hash(prevhash, hashed, data)
+        except (CanonicalizationError, UnicodeEncodeError) as exc:
+            computed = f"unhashable: {exc}"
+        if computed != eventhash:
+            self._violation(
+                "eventhash",
+                "eventhash does not match the event's content (forged or altered)",
+                where,
+                event_id,
+                event_type,
+            )
+        validator = self.validators.get(event_type)
+        if validator is None:
+            self._violation(
+                "type", f"unknown event type {event_type!r}", where, event_id, event_type
+            )
+        else:
+            errors = list(validator.iter_errors(data))
+            if errors:
+                first = errors[0]
+                path = "/".join(str(p) for p in first.instance_path) or "(root)"
+                self._violation(
+                    "schema",
+                    f"data breaks the schema of {event_type}: {path}: {first.message}"
+                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                    where,
+                    event_id,
+                    event_type,
+                )
+        seen = self._ids.get(event_id)
+        if seen is not None:
+            if seen.eventhash != eventhash:
+                t, p, o = seen.location
+                self._violation(
+                    "event_id",
+                    f"event id carries two different contents (also at {t}/{p}@{o})",
+                    where,
+                    event_id,
+                    event_type,
+                )
+            else:
+                self.result.duplicates += 1
+            return
+        self._ids[event_id] = _Seen(eventhash, where)
+        if dead_letter:
+            # A dead letter is a copy of an event that must also be on its topic; it takes
+            # no part in the chains.
+            return
+        self.result.events += 1
+        self._types[event_type] += 1
+        self._per_day[_day(record.timestamp)][event_type] += 1
+        self._records[(record.topic, record.partition)][record.offset] = (
+            eventhash,
+            subject,
+            aggseq,
+        )
+        self._chain(
+            (str(hashed["source"]), subject),
+            aggseq,
+            prevhash,
+            eventhash,
+            where,
+            event_id,
+            event_type,
+        )
+        if event_type == CHECKPOINT_TYPE and validator is not None and not errors:
+            self._checkpoints.append(_Checkpoint(data, where, event_id))
+        if event_type == CHECKPOINT_TYPE:
+            self._checkpoint_records.add(where)
+
+    def _chain(
+        self,
+        chain: tuple[str, str],
+        aggseq: int,
+        prevhash: str,
+        eventhash: str,
+        where: tuple[str, int, int],
+        event_id: str,
+        event_type: str,
+    ) -> None:
+        source, subject = chain
+        head = self._heads.get(chain)
+        if head is None:
+            if self.from_genesis and (aggseq != 1 or prevhash != GENESIS_HASH):
+                self._violation(
+                    "chain",
+                    f"aggregate {subject} of {source} starts at aggseq {aggseq}, expected 1 "
+                    "from genesis (earlier events missing)",
+                    where,
+                    event_id,
+                    event_type,
+                )
+        else:
+            if aggseq != head.seq + 1:
+                t, p, o = head.location
+                self._violation(
+                    "chain",
+                    f"aggseq {aggseq} of aggregate {subject} follows {head.seq} (at {t}/{p}@{o}): "
+                    + ("records missing" if aggseq > head.seq + 1 else "out of order or replayed"),
+                    where,
+                    event_id,
+                    event_type,
+                )
+            elif prevhash != head.hash:
+                self._violation(
+                    "chain",
+                    f"prevhash does not link to aggseq {head.seq} of aggregate {subject}",
+                    where,
+                    event_id,
+                    event_type,
+                )
+        self._heads[chain] = _Head(aggseq, eventhash, where)
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def _check_signature(self, cp: _Checkpoint) -> bool:
+        data = cp.data
+        key = self.keys.get(str(data.get("key_id")))
+        if key is None:
+            self._violation(
+                "checkpoint_signature",
+                f"checkpoint signed with unknown key {data.get('key_id')!r} "
+                "(not in the published keys)",
+                cp.location,
+                cp.event_id,
+            )
+            return False
+        public, service = key
+        if service is not None and service != data.get("service"):
+            self._violation(
+                "checkpoint_signature",
+                f"key {data.get('key_id')} belongs to {service}, not to {data.get('service')}",
+                cp.location,
+                cp.event_id,
+            )
+            return False
+        signature = str(data.get("signature", ""))
+        try:
+            public.verify(
+                base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+                signing_bytes(data),
+            )
+        except (InvalidSignature, ValueError):
+            self._violation(
+                "checkpoint_signature",
+                "checkpoint signature is not valid: forged or altered checkpoint",
+                cp.location,
+                cp.event_id,
+            )
+            return False
+        return True
+
+    def _check_checkpoints(self) -> set[tuple[str, int, int]]:
+        """Check every checkpoint; return the records they vouch for."""
+        covered: set[tuple[str, int, int]] = set()
+        terms: dict[str, list[_Checkpoint]] = defaultdict(list)
+        for cp in self._checkpoints:
+            terms[str(cp.data["term_id"])].append(cp)
+        self.result.checkpoints = len(self._checkpoints)
+        self.result.checkpoint_terms = len(terms)
+        for checkpoints in terms.values():
+            running: dict[tuple[str, int], str] = {}
+            for cp in sorted(checkpoints, key=lambda c: int(c.data["sequence"])):
+                if not self._check_signature(cp):
+                    continue
+                heads: dict[str, tuple[int, str]] = {}
+                heads_complete = True
+                for segment in cp.data["partitions"]:
+                    topic, partition = segment["topic"], int(segment["partition"])
+                    offsets = [
+                        o for first, last in segment["offsets"] for o in range(first, last + 1)
+                    ]
+                    key = (topic, partition)
+                    if self.window is not None and not all(
+                        self.window.covers(topic, partition, o) for o in offsets
+                    ):
+                        end = self._end(topic, partition)
+                        beyond = [o for o in offsets if end is not None and o >= end]
+                        if beyond:
+                            self._violation(
+                                "checkpoint_tail",
+                                f"checkpoint {cp.data['service']} #{cp.data['sequence']} vouches "
+                                f"for {topic}/{partition} up to offset {max(offsets)}, but the "
+                                f"partition ends at {end}: {len(beyond)} record(s) deleted",
+                                (topic, partition, min(beyond)),
+                                cp.event_id,
+                            )
+                        else:
+                            self._notice(
+                                "checkpoint_outside_window",
+                                f"checkpoint {cp.data['service']} #{cp.data['sequence']} names "
+                                f"records of {topic}/{partition} outside this read",
+                                cp.location,
+                            )
+                        heads_complete = False
+                        running[key] = segment["running_hash"]
+                        continue
+                    records = self._records.get(key, {})
+                    value = running.get(key, GENESIS_HASH)
+                    absent = []
+                    for offset in offsets:
+                        found = records.get(offset)
+                        if found is None:
+                            absent.append(offset)
+                            value = fold(value, offset, "absent")
+                            continue
+                        value = fold(value, offset, found[0])
+                        heads[found[1]] = (found[2], found[0])
+                        covered.add((topic, partition, offset))
+                    running[key] = segment["running_hash"]
+                    if absent:
+                        self._violation(
+                            "checkpoint_records",
+                            f"checkpoint {cp.data['service']} #{cp.data['sequence']} vouches for "
+                            f"offsets {absent[:5]} of {topic}/{partition}, which hold no valid "
+                            "event: records deleted or replaced",
+                            (topic, partition, absent[0]),
+                            cp.event_id,
+                        )
+                    elif value != segment["running_hash"]:
+                        self._violation(
+                            "checkpoint_hash",
+                            f"{topic}/{partition} offsets {offsets[0]}..{offsets[-1]} differ from "
+                            f"what {cp.data['service']} vouched for in checkpoint "
+                            f"#{cp.data['sequence']}: partition rewritten or reordered",
+                            (topic, partition, offsets[0]),
+                            cp.event_id,
+                        )
+                if heads_complete:
+                    digest = heads_digest((a, s, h) for a, (s, h) in heads.items())
+                    if digest != cp.data["heads_digest"] or len(heads) != cp.data["heads"]:
+                        self._violation(
+                            "checkpoint_heads",
+                            f"aggregate heads differ from checkpoint {cp.data['service']} "
+                            f"#{cp.data['sequence']} ({len(heads)} found, {cp.data['heads']} "
+                            "vouched for): an aggregate was deleted or altered",
+                            cp.location,
+                            cp.event_id,
+                        )
+        return covered
+
+    def _end(self, topic: str, partition: int) -> int | None:
+        if self.window is None:
+            return None
+        for tp, end in self.window.end.items():
+            if tp.topic == topic and tp.partition == partition:
+                return int(end)
+        return None
+
+    def finish(self) -> VerifyResult:
+        for topic in self.result.missing_topics:
+            self._violation("topic", f"topic {topic} does not exist on the cluster", (topic, 0, 0))
+        covered = self._check_checkpoints()
+        data_records = [
+            (topic, partition, offset)
+            for (topic, partition), offsets in self._records.items()
+            for offset in offsets
+            if (topic, partition, offset) not in self._checkpoint_records
+        ]
+        self.result.covered_records = sum(1 for r in data_records if r in covered)
+        self.result.uncovered_records = len(data_records) - self.result.covered_records
+        if self.require_checkpoints and self.result.uncovered_records:
+            uncovered = [r for r in data_records if r not in covered]
+            self._violation(
+                "checkpoint_coverage",
+                f"{len(uncovered)} record(s) are vouched for by no relay checkpoint",
+                uncovered[0],
+            )
+        self.result.aggregates = len(self._heads)
+        self.result.types = dict(sorted(self._types.items()))
+        self.result.topics = dict(sorted(self._topics.items()))
+        self.result.per_day = {day: dict(c) for day, c in sorted(self._per_day.items())}
+        return self.result
+
+
+def summary_lines(result: VerifyResult) -> list[str]:
+    lines = [
+        f"records read: {result.records} ({result.events} events, {result.duplicates} "
+        f"redelivered, {result.dead_letters} dead letters, {result.skipped_injected} "
+        "test-injected left out)",
+        f"aggregates: {result.aggregates}; checkpoints: {result.checkpoints} in "
+        f"{result.checkpoint_terms} relay terms; records vouched for by a checkpoint: "
+        f"{result.covered_records}, by none: {result.uncovered_records}",
+    ]
+    if result.development_keys:
+        lines.append("checkpoint keys: the repository's DEVELOPMENT key (pass --checkpoint-keys)")
+    if result.missing_topics:
+        lines.append(f"topics missing on the cluster: {', '.join(result.missing_topics)}")
+    lines.append(
+        "result: CLEAN" if result.clean else f"result: {len(result.violations)} VIOLATION(S)"
+    )
+    return lines
+
+
+def dumps(result: VerifyResult) -> str:
+    return json.dumps(result.to_json(), indent=2, ensure_ascii=False)

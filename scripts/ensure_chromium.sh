@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Headless Chromium for the test that renders `datapark-audit report --html` and checks its
+# charts are drawn. Installed from Debian's packages when missing, as stack.sh installs Postgres.
+#
+#   bash scripts/ensure_chromium.sh        (make test runs it)
+set -euo pipefail
+
+log() { echo "[chromium] $*"; }
+
+if command -v chromium >/dev/null 2>&1; then
+  exit 0
+fi
+run_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else echo "[chromium] ERROR: need root to run: $*" >&2; exit 1; fi
+}
+log "installing (apt): chromium"
+run_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  chromium fonts-dejavu-core >/dev/null
+command -v chromium >/dev/null 2>&1 || { echo "[chromium] ERROR: chromium not installed" >&2; exit 1; }
+log "installed $(chromium --version 2>/dev/null || echo chromium)"
