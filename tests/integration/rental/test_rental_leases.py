@@ -186,8 +186,10 @@ async def test_a_weak_dscr_is_refused_with_the_shortfall(leasing, park) -> None:
 
     assert lease["state"] == "rejected"
     assert [c["check"] for c in lease["refusal"]] == ["dscr"]
-    assert lease["refusal"][0]["value"] == "1.0957"
-    assert lease["refusal"][0]["shortfall"] == {"ratio": "0.1543", "monthly_cash_flow": "4224.68"}
+    # The weakest month is the last (27,379.90), found on exact ratios (#11): 30,000 /
+    # 27,379.90 = 1.09569… shown rounded down; 1.25 × 27,379.90 − 30,000 = 4,224.875 → 4,224.88.
+    assert lease["refusal"][0]["value"] == "1.0956"
+    assert lease["refusal"][0]["shortfall"] == {"ratio": "0.1544", "monthly_cash_flow": "4224.88"}
     facts = await park.sql(
         "SELECT event_type, payload FROM rental.outbox WHERE subject = :s ORDER BY aggseq",
         s=lease["id"],
@@ -250,6 +252,7 @@ async def test_a_financing_lease_is_activated_over_http_and_its_events_are_on_ka
         "signed",
         "down_payment_billed",
         "payment_received",
+        "invoice_issued",
         "activated",
     ]
     assert verify_chain(envelopes) == []

@@ -4,6 +4,7 @@ from datapark_rental.bookings.models import Booking, UnitReservation
 from datapark_rental.fleet.models import FleetKit, FleetUnit, MaintenanceWindow, Offering
 from datapark_rental.leases.models import (
     Lease,
+    LeaseInvoice,
     LeasePayment,
     LeaseReceivable,
     LessorFinancials,
@@ -20,6 +21,7 @@ __all__ = [
     "FleetKit",
     "FleetUnit",
     "Lease",
+    "LeaseInvoice",
     "LeasePayment",
     "LeaseReceivable",
     "LessorFinancials",

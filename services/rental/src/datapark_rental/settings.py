@@ -23,3 +23,8 @@ class RentalSettings(ServiceSettings):
     termination_fee_rate: str = Field(
         default="0.02", description="early-buyout fee on the outstanding principal"
     )
+    ltv_ceiling: str = Field(
+        default="1.00",
+        pattern=r"^[0-9]\.[0-9]{1,4}$",
+        description="loan-to-value above which no mitigation is accepted (risk review)",
+    )

@@ -73,6 +73,10 @@ LeaseMode = Literal["financing_lease", "long_term", "service_lease"]
 Amortization = Literal["annuity", "equal_principal", "seasonal"]
 DelinquencyBucket = Literal["0", "1-30", "31-60", "61-90", "90+"]
 ReceivableKind = Literal["installment", "balloon", "usage"]
+LeaseStructure = Literal["direct", "sale_and_leaseback"]
+RateType = Literal["fixed", "lpr_linked"]
+LeaseClassification = Literal["finance", "operating"]
+VatBasis = Literal["whole_rent", "interest_only"]
 
 
 class _Frozen(BaseModel):
@@ -206,7 +210,9 @@ class ScheduledPayment(_Frozen):
 class RiskCheck(_Frozen):
     """One check of the risk review with its inputs (decimals as strings)."""
 
-    check: Literal["dscr", "ltv", "lessee_concentration", "group_concentration"]
+    check: Literal[
+        "dscr", "ltv", "lessee_concentration", "group_concentration", "related_party_concentration"
+    ]
     outcome: Literal["passed", "mitigated", "failed", "not_applicable"]
     threshold: Ratio
     comparison: Literal[">=", "<="]
@@ -245,6 +251,29 @@ class LeaseSnapshot(EventPayload):
     terminated_on: date | None
     delinquency_bucket: DelinquencyBucket
     occurred_at: AwareDatetime
+    structure: LeaseStructure = Field(
+        default="direct",
+        description="sale_and_leaseback (售后回租): the lessee sold its own robot to the lessor "
+        "and leases it back; there is no catalog offering, and offering_id and the one unit id "
+        "are the id rental gave the robot bought",
+    )
+    rate_type: RateType = Field(
+        default="fixed",
+        description="lpr_linked: annual_rate is the 1-year LPR plus lpr_spread, repriced on "
+        "each anniversary of the start",
+    )
+    lpr_spread: Ratio | None = None
+    classification: LeaseClassification | None = Field(
+        default=None, description="the lessor's classification (IFRS 16 / ASC 842)"
+    )
+    classification_criteria: dict[str, str | bool | None] | None = Field(
+        default=None, description="each criterion of the classification and its inputs"
+    )
+    vat_basis: VatBasis | None = Field(
+        default=None,
+        description="whole_rent (13 %: leases of movable goods) or interest_only "
+        "(6 %: sale-and-leaseback, a loan service)",
+    )
 
     def aggregate_id(self) -> str:
         return str(self.lease_id)
@@ -272,6 +301,19 @@ class LeaseRejected(LeaseSnapshot):
 
     risk_checks: tuple[RiskCheck, ...]
     failed_checks: tuple[RiskCheck, ...] = Field(min_length=1)
+
+
+@_lease("datapark.rental.lease.repriced.v1")
+class LeaseRepriced(LeaseSnapshot):
+    """An LPR-linked lease's anniversary: ``annual_rate`` is the 1-year LPR in force on
+    ``effective_from`` plus the spread, and every period after ``from_period − 1`` was
+    recomputed from the outstanding balance, keeping the term (``schedule`` is the new one)."""
+
+    effective_from: date
+    from_period: int = Field(ge=1)
+    lpr: Ratio
+    previous_annual_rate: Ratio
+    outstanding_principal: Amount
 
 
 @_lease("datapark.rental.lease.withdrawn.v1")
@@ -363,6 +405,9 @@ class InstallmentFellDue(_LeaseFact):
     amount: Amount
     principal: SignedAmount
     interest: Amount
+    vat_rate: Ratio | None = Field(default=None, description="in force on the due date")
+    vat_net: SignedAmount | None = Field(default=None, description="taxable amount less tax")
+    vat_tax: Amount | None = None
 
 
 class Allocation(_Frozen):
@@ -419,3 +464,34 @@ class LeaseUsageInvoiced(_LeaseFact):
     monthly_minimum: Amount
     amount: Amount
     due_date: date
+
+
+class InvoiceLine(_Frozen):
+    """What one invoice covers: a receivable's component or an upfront/settlement item."""
+
+    item: str = Field(description="principal, interest, penalty, down_payment, fees, …")
+    period: int | None = None
+    kind: ReceivableKind | None = None
+    amount: SignedAmount
+    taxed: bool
+
+
+@_lease("datapark.rental.lease.invoice_issued.v1")
+class LeaseInvoiceIssued(_LeaseFact):
+    """The invoice (发票) a payment yields: VAT carved out of the taxable, VAT-inclusive amount
+    it settled (``total = net + tax``); ``untaxed`` is what it settled outside VAT (principal
+    of a sale-and-leaseback, a deposit)."""
+
+    invoice_id: UUID
+    number: str
+    payment_id: UUID
+    lessor_participant_id: UUID
+    buyer_uscc: str | None = Field(description="the lessee's USCC (none for a person)")
+    issued_on: date
+    vat_basis: VatBasis
+    rate: Ratio
+    net: SignedAmount
+    tax: SignedAmount
+    total: SignedAmount
+    untaxed: SignedAmount
+    lines: tuple[InvoiceLine, ...]

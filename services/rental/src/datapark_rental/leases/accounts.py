@@ -15,10 +15,11 @@ from decimal import Decimal
 from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
-from datapark_kit.errors import InvalidState, Unprocessable
-from datapark_rental.leases import lifecycle
+from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
+from datapark_rental.leases import floating, invoicing, lifecycle
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease, LeasePayment, LeaseReceivable
+from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.repository import SERVICED_STATES
 from datapark_rental.leases.service import LeaseService
 from datapark_rental.leases.servicing import (
@@ -33,6 +34,7 @@ from datapark_rental.leases.servicing import (
     delinquency_bucket,
 )
 from datapark_rental.leases.settlement import SettlementQuote, settle, settlement_quote
+from datapark_rental.leases.tax import Charge, receivable_vat, upfront_charges
 from datapark_rental.money import ZERO, require_currency, require_money
 from datapark_rental.tables import OUTBOX
 
@@ -70,6 +72,31 @@ def _settled(row: LeaseReceivable) -> bool:
     )
 
 
+def value_date(
+    principal: Principal, lease: Lease, asked: date | None, today: date, *, field: str
+) -> date:
+    """The date money is booked on. A lessee's payment is dated by the server (today); only
+    the lessor or an operator records a back-dated one, and never before the lease was signed
+    nor in the future (a future date is refused whoever asks)."""
+    if asked is None:
+        return today
+    if asked > today:
+        raise Unprocessable("a payment cannot be dated in the future", field=field)
+    if asked == today:
+        return today
+    if not (principal.has("operator") or principal.participant_id == lease.lessor_participant_id):
+        raise Forbidden(
+            "a lessee's payment is dated by the server: only the lessor or an operator "
+            "records a back-dated payment"
+        )
+    signed_on = lease.signed_on or lease.created_at.date()
+    if asked < signed_on:
+        raise Unprocessable(
+            f"a payment cannot be dated before the lease was signed ({signed_on})", field=field
+        )
+    return asked
+
+
 class LeaseAccounts:
     """Money in and out of leases; shares the lease service's lookups and publishing."""
 
@@ -92,17 +119,25 @@ class LeaseAccounts:
         now = datetime.now(UTC)
         require_currency(currency)
         amount = require_money(amount, "amount", positive=True)
-        paid_on = paid_on or now.date()
-        if paid_on > now.date():
-            raise Unprocessable("a payment cannot be dated in the future", field="paid_on")
         # Either party records a payment; an auditor only reads (403), a stranger sees nothing.
         lease = await self.leases.locked_for(principal, lease_id, lessee=True, lessor=True)
+        paid_on = value_date(principal, lease, paid_on, now.date(), field="paid_on")
         state = LeaseState(lease.state)
         if state is LeaseState.AWAITING_DOWN_PAYMENT:
-            take = min(amount, lease.upfront_due - lease.down_payment_paid)
+            before = lease.down_payment_paid
+            take = min(amount, lease.upfront_due - before)
             lease.down_payment_paid += take
             lease.credit += amount - take
             payment = await self._record(lease, "down_payment", amount, paid_on, (), now)
+            charges = upfront_charges(
+                vat_rate(VatBasis(lease.vat_basis), paid_on, field="paid_on"),
+                down_payment=lease.down_payment,
+                fees=lease.fees,
+                deposit=lease.deposit,
+                paid_before=before,
+                taken=take,
+            )
+            await invoicing.issue(self.session, self.repo, lease, payment, charges, paid_on, now)
             return payment, lease
         if state.value not in SERVICED_STATES:
             raise InvalidState("lease", state.value, "pay")
@@ -148,8 +183,8 @@ class LeaseAccounts:
     ) -> Lease:
         """Execute the early buyout: everything settles, title can transfer."""
         now = datetime.now(UTC)
-        on = on or now.date()
         lease = await self.leases.locked_for(principal, lease_id, lessee=True, lessor=True)
+        on = value_date(principal, lease, on, now.date(), field="on")
         state = LeaseState(lease.state)
         step = lifecycle.transition(LeaseMode(lease.mode), state, LeaseAction.EXECUTE_BUYOUT)
         rows = await self.repo.receivables(lease.id)
@@ -159,7 +194,10 @@ class LeaseAccounts:
         for row in rows:
             row.announced_due = row.announced_paid = True
         lease.credit = ZERO
-        await self._record(lease, "buyout", amount, on, (), now)
+        payment = await self._record(lease, "buyout", amount, on, (), now)
+        rate = vat_rate(VatBasis(lease.vat_basis), on, field="on")
+        charges = [Charge(item, value, rate) for item, value in _items(quote).items() if value > 0]
+        await invoicing.issue(self.session, self.repo, lease, payment, charges, on, now)
         lease.state = step.target.value
         items = _items(quote) | {"refund": done.refund}
         return await self.leases.publish(
@@ -200,12 +238,16 @@ class LeaseAccounts:
     async def sweep(self, today: date, limit: int = 100) -> int:
         """Announce what fell due, apply held credit, charge penalties, move buckets."""
         now = datetime.now(UTC)
+        await floating.reprice_due(self.leases, today, now, limit)
         leases = await self.repo.leases_to_sweep(today, limit)
         for lease in leases:
             rows = await self.repo.receivables(lease.id)
             for row in rows:
                 if not row.announced_due and row.due_date <= today:
                     row.announced_due = True
+                    vat = receivable_vat(
+                        VatBasis(lease.vat_basis), row.vat_rate, row.principal, row.interest, ZERO
+                    )
                     await OUTBOX.append(
                         self.session,
                         events.InstallmentFellDue(
@@ -218,6 +260,9 @@ class LeaseAccounts:
                             amount=row.principal + row.interest,
                             principal=row.principal,
                             interest=row.interest,
+                            vat_rate=row.vat_rate,
+                            vat_net=vat.net,
+                            vat_tax=vat.tax,
                         ),
                         occurred_at=now,
                     )
@@ -252,6 +297,8 @@ class LeaseAccounts:
             for ln in result.lines
         )
         payment = await self._record(lease, purpose, amount, paid_on, lines, now)
+        charges = invoicing.allocation_charges(lines, rows)
+        await invoicing.issue(self.session, self.repo, lease, payment, charges, paid_on, now)
         await self._announce_paid(lease, rows, paid_on, now)
         await self._delinquency(lease, rows, max(paid_on, now.date()), now)
         return payment

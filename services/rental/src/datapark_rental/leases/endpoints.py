@@ -15,10 +15,13 @@ from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease
-from datapark_rental.leases.schedule import present_value
+from datapark_rental.leases.parameters import VatBasis, vat_rate
+from datapark_rental.leases.risk import RiskLimits
+from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, present_value
 from datapark_rental.leases.schemas import (
     ActivateIn,
     BuyoutIn,
+    InvoiceOut,
     LeaseApplicationIn,
     LeaseOut,
     LeasePage,
@@ -40,8 +43,9 @@ from datapark_rental.leases.schemas import (
 )
 from datapark_rental.leases.service import LeaseService, price
 from datapark_rental.leases.settlement import SettlementQuote
+from datapark_rental.leases.tax import receivable_vat
 from datapark_rental.leases.usage import LeaseUsage
-from datapark_rental.money import to_fen
+from datapark_rental.money import ZERO, to_fen
 from datapark_rental.settings import RentalSettings
 
 router = APIRouter(prefix="/v1", tags=["leases"], route_class=UnitOfWorkRoute)
@@ -55,10 +59,15 @@ def _service(request: Request, session: SessionDep) -> LeaseService:
         penalty_daily_rate=Decimal(settings.penalty_daily_rate),
         grace_days=settings.penalty_grace_days,
         termination_fee_rate=Decimal(settings.termination_fee_rate),
+        limits=RiskLimits(ltv_ceiling=Decimal(settings.ltv_ceiling)),
     )
 
 
 Leases = Annotated[LeaseService, Depends(_service)]
+OnDate = Annotated[
+    date | None,
+    Query(ge=EARLIEST_DATE, le=LATEST_DATE, description="today when omitted"),
+]
 
 
 def lease_out(lease: Lease) -> LeaseOut:
@@ -84,17 +93,16 @@ def settlement_out(quote: SettlementQuote) -> SettlementOut:
 
 @router.post("/lease-quotes", response_model=LeaseQuoteOut, response_model_by_alias=True)
 async def quote_lease(body: LeaseTermsIn, principal: CurrentPrincipal) -> LeaseQuoteOut:
-    """An offer computed without applying: the schedule (Fineract's rounding), its totals and
-    the APR over every cash flow (down payment, fees, deposit, balloon, buyout price)."""
-    schedule, yield_ = price(body)
+    """An offer computed without applying: the schedule (Fineract's rounding) with the VAT in
+    each installment, its totals and the APR over every cash flow (down payment, fees,
+    deposit, balloon, buyout price). An ``lpr_linked`` rate starts at the LPR in force on
+    ``start_date`` plus the spread; the quote projects it over the whole term."""
+    schedule, yield_, rate, basis = price(body)
     terms = schedule.terms
-    return LeaseQuoteOut(
-        mode=body.mode,
-        equipment_cost=terms.equipment_cost,
-        down_payment=schedule.down_payment,
-        financed_principal=schedule.financed_principal,
-        periodic_rate=terms.periodic_rate.quantize(Decimal("1e-12")),
-        items=[
+    items = []
+    for i in schedule.installments:
+        vat = receivable_vat(basis, vat_rate(basis, i.due_date), i.principal, i.interest, ZERO)
+        items.append(
             ScheduleItemOut(
                 period=i.period,
                 due_date=i.due_date,
@@ -102,9 +110,24 @@ async def quote_lease(body: LeaseTermsIn, principal: CurrentPrincipal) -> LeaseQ
                 interest=i.interest,
                 principal=i.principal,
                 balance=i.balance,
+                vat_rate=vat.rate,
+                vat_net=vat.net,
+                vat_tax=vat.tax,
             )
-            for i in schedule.installments
-        ],
+        )
+    return LeaseQuoteOut(
+        mode=body.mode,
+        structure=body.structure,
+        rate_type=body.rate_type,
+        annual_rate=rate.annual,
+        lpr=rate.lpr,
+        lpr_spread=rate.spread,
+        vat_basis=basis.value,
+        equipment_cost=terms.equipment_cost,
+        down_payment=schedule.down_payment,
+        financed_principal=schedule.financed_principal,
+        periodic_rate=terms.periodic_rate.quantize(Decimal("1e-12")),
+        items=items,
         totals=TotalsOut(
             interest=schedule.total_interest,
             principal=schedule.total_principal,
@@ -169,9 +192,41 @@ async def get_lease(lease_id: uuid.UUID, leases: Leases, principal: CurrentPrinc
 async def lease_receivables(
     lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
 ) -> list[ReceivableOut]:
-    """Installments (and balloon, usage invoices) with what was paid on each."""
+    """Installments (and balloon, usage invoices) with what was paid on each and the VAT
+    each carries (rate in force on its due date, net and tax of the taxable part)."""
     lease = await leases.get(principal, lease_id)
-    return [ReceivableOut.model_validate(r) for r in await leases.repo.receivables(lease.id)]
+    basis = VatBasis(lease.vat_basis)
+    out = []
+    for row in await leases.repo.receivables(lease.id):
+        vat = receivable_vat(basis, row.vat_rate, row.principal, row.interest, row.penalty)
+        out.append(
+            ReceivableOut(
+                period=row.period,
+                kind=row.kind,
+                due_date=row.due_date,
+                principal=row.principal,
+                interest=row.interest,
+                penalty=row.penalty,
+                principal_paid=row.principal_paid,
+                interest_paid=row.interest_paid,
+                penalty_paid=row.penalty_paid,
+                vat_rate=row.vat_rate,
+                vat_net=vat.net,
+                vat_tax=vat.tax,
+                vat_untaxed=vat.untaxed,
+            )
+        )
+    return out
+
+
+@router.get("/leases/{lease_id}/invoices", response_model=list[InvoiceOut])
+async def lease_invoices(
+    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
+) -> list[InvoiceOut]:
+    """The invoices (发票) the lease's payments yielded, oldest first: number, buyer USCC,
+    net, rate, tax and total (its lessee, its lessor, operators and auditors)."""
+    lease = await leases.get(principal, lease_id)
+    return [InvoiceOut.model_validate(x) for x in await leases.repo.invoices(lease.id)]
 
 
 def _transition(action: LeaseAction, summary: str) -> None:
@@ -241,7 +296,7 @@ async def pay_lease(
 
 @router.get("/leases/{lease_id}/buyout-quote", response_model=SettlementOut)
 async def buyout_quote(
-    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: date | None = None
+    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: OnDate = None
 ) -> SettlementOut:
     """Early buyout on ``on`` (today by default): outstanding principal + accrued interest +
     penalties + termination fee − deposit − credit + buyout price."""
@@ -263,7 +318,7 @@ async def execute_buyout(
 
 @router.get("/leases/{lease_id}/termination-statement", response_model=SettlementOut)
 async def termination_statement(
-    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: date | None = None
+    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: OnDate = None
 ) -> SettlementOut:
     """What would fall due if the lease were terminated on ``on``."""
     return settlement_out(

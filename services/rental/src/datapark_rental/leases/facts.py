@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,7 +12,7 @@ from datapark_contracts.events import rental as events
 from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.risk import Check
-from datapark_rental.leases.schedule import Amortization, LeaseTerms, Schedule
+from datapark_rental.leases.schedule import Amortization, Installment, LeaseTerms, Schedule
 
 CONTRACT_MODE: dict[LeaseMode, str] = {
     LeaseMode.FINANCING: "financing_lease",
@@ -38,6 +40,10 @@ def terms_of(lease: Lease, start_date: date | None = None) -> LeaseTerms:
 
 
 def schedule_rows(schedule: Schedule) -> list[dict[str, Any]]:
+    return installment_rows(schedule.installments)
+
+
+def installment_rows(items: Sequence[Installment]) -> list[dict[str, Any]]:
     return [
         {
             "period": row.period,
@@ -47,7 +53,7 @@ def schedule_rows(schedule: Schedule) -> list[dict[str, Any]]:
             "principal": f"{row.principal:.2f}",
             "balance": f"{row.balance:.2f}",
         }
-        for row in schedule.installments
+        for row in items
     ]
 
 
@@ -55,12 +61,20 @@ def check_record(check: Check) -> dict[str, Any]:
     return check.as_record()
 
 
+def asset_id(lease: Lease) -> uuid.UUID:
+    """The catalog offering, or for a sale-and-leaseback the id rental gave the robot bought."""
+    if lease.offering_id is not None:
+        return lease.offering_id
+    assert lease.asset is not None
+    return uuid.UUID(lease.asset["id"])
+
+
 def snapshot(lease: Lease, event: type[events.LeaseSnapshot], **extra: Any) -> events.LeaseSnapshot:
     return event(
         lease_id=lease.id,
         lessee_participant_id=lease.lessee_participant_id,
         lessor_participant_id=lease.lessor_participant_id,
-        offering_id=lease.offering_id,
+        offering_id=asset_id(lease),
         kit_id=lease.kit_id,
         unit_ids=tuple(lease.unit_ids),
         mode=CONTRACT_MODE[LeaseMode(lease.mode)],
@@ -83,6 +97,12 @@ def snapshot(lease: Lease, event: type[events.LeaseSnapshot], **extra: Any) -> e
         terminated_on=lease.terminated_on,
         delinquency_bucket=lease.delinquency_bucket,
         occurred_at=lease.updated_at,
+        structure=lease.structure,
+        rate_type=lease.rate_type,
+        lpr_spread=lease.lpr_spread,
+        classification=lease.classification,
+        classification_criteria=lease.classification_criteria,
+        vat_basis=lease.vat_basis,
         **extra,
     )
 

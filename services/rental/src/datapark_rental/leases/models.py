@@ -41,7 +41,8 @@ class Lease(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     lessee_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     lessor_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    offering_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    offering_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    """The catalog offering; none for a sale-and-leaseback (the lessee's own robot)."""
     kit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     unit_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
     mode: Mapped[str] = mapped_column(String(20))
@@ -78,6 +79,22 @@ class Lease(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    structure: Mapped[str] = mapped_column(String(30), server_default="direct")
+    """``direct`` or ``sale_and_leaseback`` (售后回租)."""
+    asset: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """A sale-and-leaseback's robot as the lessee sold it (id, serial number, price…)."""
+    appraised_value: Mapped[Decimal | None] = mapped_column(MONEY)
+    """Fair value of the equipment at application (LTV and classification read it)."""
+    rate_type: Mapped[str] = mapped_column(String(20), server_default="fixed")
+    lpr_spread: Mapped[Decimal | None] = mapped_column(RATE)
+    next_repricing_on: Mapped[date | None] = mapped_column(Date, index=True)
+    """The next anniversary an LPR-linked lease is repriced on; none when no period is left."""
+    classification: Mapped[str] = mapped_column(String(20))
+    classification_criteria: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    vat_basis: Mapped[str] = mapped_column(String(20), server_default="whole_rent")
+    residual_guarantor_participant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    """No payment may be dated before it."""
 
 
 class LeaseReceivable(Base):
@@ -107,6 +124,8 @@ class LeaseReceivable(Base):
     penalty_through: Mapped[date | None] = mapped_column(Date)
     announced_due: Mapped[bool] = mapped_column(Boolean, default=False)
     announced_paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    vat_rate: Mapped[Decimal] = mapped_column(RATE, server_default="0.13")
+    """The VAT rate in force on the due date for the lease's basis."""
 
 
 class LeasePayment(Base):
@@ -151,3 +170,31 @@ class LessorFinancials(Base):
     net_assets: Mapped[Decimal] = mapped_column(MONEY)
     as_of: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LeaseInvoice(Base):
+    """The invoice (发票) one payment yields: VAT carved out of what it settled."""
+
+    __tablename__ = "lease_invoices"
+    __table_args__ = (CheckConstraint("total = net + tax", name="total_is_net_plus_tax"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    lease_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("leases.id"), index=True
+    )
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("lease_payments.id"), index=True
+    )
+    lessor_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    lessee_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    buyer_uscc: Mapped[str | None] = mapped_column(String(18))
+    issued_on: Mapped[date] = mapped_column(Date)
+    vat_basis: Mapped[str] = mapped_column(String(20))
+    rate: Mapped[Decimal] = mapped_column(RATE)
+    net: Mapped[Decimal] = mapped_column(MONEY)
+    tax: Mapped[Decimal] = mapped_column(MONEY)
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    untaxed: Mapped[Decimal] = mapped_column(MONEY)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_rental.leases.models import (
     Lease,
+    LeaseInvoice,
     LeasePayment,
     LeaseReceivable,
     LessorFinancials,
@@ -85,6 +86,38 @@ class LeaseRepository:
         )
         row = (await self.session.execute(query)).first()
         return None if row is None else (row.status, row.group_id)
+
+    async def uscc(self, participant_id: uuid.UUID) -> str | None:
+        """The participant's USCC as the projection knows it (none for a person)."""
+        query = select(PARTICIPANTS.c.uscc).where(PARTICIPANTS.c.id == participant_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def next_invoice_number(self) -> int:
+        query = text("SELECT nextval('rental.lease_invoice_number')")
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def invoices(self, lease_id: uuid.UUID) -> list[LeaseInvoice]:
+        query = (
+            select(LeaseInvoice)
+            .where(LeaseInvoice.lease_id == lease_id)
+            .order_by(LeaseInvoice.created_at, LeaseInvoice.number)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def leases_to_reprice(self, today: date, limit: int) -> list[Lease]:
+        """Active LPR-linked leases whose next anniversary has come."""
+        query = (
+            select(Lease)
+            .where(
+                Lease.state == "active",
+                Lease.rate_type == "lpr_linked",
+                Lease.next_repricing_on <= today,
+            )
+            .order_by(Lease.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def net_assets(self, lessor_id: uuid.UUID) -> Decimal | None:
         row = await self.session.get(LessorFinancials, lessor_id)

@@ -5,14 +5,28 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_kit.schemas import RequestModel
 from datapark_rental.leases.lifecycle import LeaseMode
-from datapark_rental.leases.schedule import Amortization
+from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, Amortization
 from datapark_rental.schemas import Money, Ratio
+
+LeaseDate = Annotated[
+    date,
+    Field(
+        ge=EARLIEST_DATE,
+        le=LATEST_DATE,
+        description=f"between {EARLIEST_DATE} and {LATEST_DATE}",
+    ),
+]
+"""Every date a lease request carries is bounded: a year-9999 date is a 422, not a 500."""
+
+Structure = Literal["direct", "sale_and_leaseback"]
+RateType = Literal["fixed", "lpr_linked"]
 
 
 class _In(RequestModel):
@@ -21,19 +35,32 @@ class _In(RequestModel):
 
 class LeaseTermsIn(_In):
     """The financial terms of an offer. Rates are fractions (``"0.06"`` = 6 %); amounts are
-    CNY with at most two decimal places."""
+    CNY with at most two decimal places.
+
+    ``rate_type: lpr_linked`` floats at the 1-year LPR in force on the start (then on each
+    anniversary) plus ``lpr_spread``; ``annual_rate`` is then not given. A
+    ``sale_and_leaseback`` (售后回租) is a financing lease of the lessee's own robot:
+    ``equipment_cost`` is the purchase price the lessor pays for it."""
 
     mode: LeaseMode
+    structure: Structure = "direct"
     equipment_cost: Decimal
     down_payment_rate: Decimal
     term_months: int
-    annual_rate: Decimal
+    rate_type: RateType = "fixed"
+    annual_rate: Decimal | None = Field(default=None, description="required for a fixed rate")
+    lpr_spread: Decimal | None = Field(
+        default=None,
+        ge=Decimal("-0.05"),
+        le=Decimal("0.20"),
+        description="added to the LPR (lpr_linked only); at most 8 decimal places",
+    )
     balloon: Decimal = Decimal("0")
     amortization: Amortization = Amortization.ANNUITY
     cash_flow_profile: list[Decimal] | None = Field(
         default=None, description="12 monthly amounts, January first (seasonal schedules)"
     )
-    start_date: date
+    start_date: LeaseDate
     fees: Decimal = Decimal("0")
     deposit: Decimal = Decimal("0")
     buyout_price: Decimal = Decimal("0")
@@ -43,13 +70,34 @@ class LeaseTermsIn(_In):
 class MitigationIn(_In):
     vendor_buy_back: bool = False
     residual_guarantee: bool = False
+    residual_guarantor_participant_id: uuid.UUID | None = Field(
+        default=None,
+        description="who guarantees the residual value: a registered, active participant "
+        "other than the lessee (required with residual_guarantee)",
+    )
     extra_deposit: Decimal = Decimal("0")
 
 
-class LeaseApplicationIn(LeaseTermsIn):
-    """The terms plus who leases what, and what the lessee declares for the risk review."""
+class LeasebackAssetIn(_In):
+    """The robot a lessee sells to the lessor and leases back (not a catalog unit)."""
 
-    offering_id: uuid.UUID
+    category: RobotCategory
+    serial_number: str = Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
+    description: str | None = Field(default=None, max_length=500)
+    appraised_value: Decimal = Field(description="fair value today (LTV, classification)")
+
+
+class LeaseApplicationIn(LeaseTermsIn):
+    """The terms plus who leases what, and what the lessee declares for the risk review.
+
+    A direct lease names a published ``offering_id``; a sale-and-leaseback names the
+    ``lessor_participant_id`` and the ``asset`` sold instead."""
+
+    offering_id: uuid.UUID | None = None
+    lessor_participant_id: uuid.UUID | None = Field(
+        default=None, description="sale-and-leaseback only: who buys the robot"
+    )
+    asset: LeasebackAssetIn | None = Field(default=None, description="sale-and-leaseback only")
     lessee_participant_id: uuid.UUID | None = Field(
         default=None,
         description="defaults to the caller's participant (operators may apply for another)",
@@ -66,6 +114,9 @@ class ScheduleItemOut(BaseModel):
     interest: Money
     principal: Money
     balance: Money
+    vat_rate: Ratio | None = Field(default=None, description="in force on the due date")
+    vat_net: Money | None = Field(default=None, description="taxable part less its VAT")
+    vat_tax: Money | None = Field(default=None, description="VAT included in the payment")
 
 
 class TotalsOut(BaseModel):
@@ -87,6 +138,12 @@ class YieldOut(BaseModel):
 
 class LeaseQuoteOut(BaseModel):
     mode: LeaseMode
+    structure: Structure = "direct"
+    rate_type: RateType = "fixed"
+    annual_rate: Ratio
+    lpr: Ratio | None = Field(default=None, description="the LPR fixing the rate starts from")
+    lpr_spread: Ratio | None = None
+    vat_basis: str
     currency: str = "CNY"
     equipment_cost: Money
     down_payment: Money
@@ -106,8 +163,19 @@ class LeaseOut(BaseModel):
     id: uuid.UUID
     lessee_participant_id: uuid.UUID
     lessor_participant_id: uuid.UUID
-    offering_id: uuid.UUID
+    offering_id: uuid.UUID | None
     mode: str
+    structure: str
+    asset: dict[str, Any] | None
+    appraised_value: Money | None
+    rate_type: str
+    lpr_spread: Ratio | None
+    next_repricing_on: date | None
+    classification: str
+    classification_criteria: dict[str, Any]
+    vat_basis: str
+    residual_guarantor_participant_id: uuid.UUID | None
+    signed_on: date | None
     state: str
     currency: str = "CNY"
     equipment_cost: Money
@@ -140,7 +208,11 @@ class LeasePage(BaseModel):
 class PaymentIn(_In):
     amount: Decimal
     currency: str = "CNY"
-    paid_on: date | None = Field(default=None, description="value date; today when omitted")
+    paid_on: LeaseDate | None = Field(
+        default=None,
+        description="value date, today when omitted; only the lessor or an operator may "
+        "back-date a payment (never before signing, never in the future)",
+    )
 
 
 class PaymentOut(BaseModel):
@@ -155,18 +227,21 @@ class PaymentOut(BaseModel):
 
 
 class ActivateIn(_In):
-    delivery_accepted_on: date = Field(description="rent starts (起租) on this date")
+    delivery_accepted_on: LeaseDate = Field(description="rent starts (起租) on this date")
 
 
 class TerminateIn(_In):
     reason: str = Field(min_length=1, max_length=500)
-    on: date | None = None
+    on: LeaseDate | None = None
 
 
 class BuyoutIn(_In):
     amount: Decimal
     currency: str = "CNY"
-    on: date | None = None
+    on: LeaseDate | None = Field(
+        default=None,
+        description="today when omitted; only the lessor or an operator may back-date it",
+    )
 
 
 class SettlementOut(BaseModel):
@@ -185,12 +260,12 @@ class SettlementOut(BaseModel):
 
 class UsageIn(_In):
     quantity: Decimal = Field(gt=0)
-    occurred_on: date
+    occurred_on: LeaseDate
     note: str | None = Field(default=None, max_length=500)
 
 
 class UsageInvoiceIn(_In):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    month: str = Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 2000–2099")
 
 
 class UsageInvoiceOut(BaseModel):
@@ -216,11 +291,46 @@ class ReceivableOut(BaseModel):
     principal_paid: Money
     interest_paid: Money
     penalty_paid: Money
+    vat_rate: Ratio
+    vat_net: Money = Field(description="taxable part (VAT-inclusive) less its VAT")
+    vat_tax: Money = Field(description="VAT included in principal + interest + penalty")
+    vat_untaxed: Money = Field(description="outside VAT (a sale-and-leaseback's principal)")
+
+
+class InvoiceLineOut(BaseModel):
+    item: str
+    period: int | None = None
+    kind: str | None = None
+    amount: Money
+    taxed: bool
+
+
+class InvoiceOut(BaseModel):
+    """An invoice (发票) record: ``total = net + tax`` of the VAT-inclusive taxable amount."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: str
+    lease_id: uuid.UUID
+    payment_id: uuid.UUID
+    lessor_participant_id: uuid.UUID
+    lessee_participant_id: uuid.UUID
+    buyer_uscc: str | None
+    issued_on: date
+    vat_basis: str
+    rate: Ratio
+    net: Money
+    tax: Money
+    total: Money
+    untaxed: Money
+    lines: list[InvoiceLineOut]
+    currency: str = "CNY"
 
 
 class LessorFinancialsIn(_In):
     net_assets: Decimal = Field(gt=0)
-    as_of: date
+    as_of: LeaseDate
 
 
 class LessorFinancialsOut(BaseModel):

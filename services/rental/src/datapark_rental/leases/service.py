@@ -5,6 +5,7 @@ write-off. Each transition publishes its fact with the whole lease."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,8 @@ from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_rental.fleet.repository import FleetRepository
-from datapark_rental.leases import lifecycle
+from datapark_rental.leases import floating, lifecycle
+from datapark_rental.leases.classification import Classification, classify
 from datapark_rental.leases.facts import (
     CONTRACT_MODE,
     risk_checks,
@@ -27,8 +29,15 @@ from datapark_rental.leases.facts import (
 )
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease, LeaseReceivable, LessorFinancials
+from datapark_rental.leases.parameters import VatBasis, lpr, vat_rate
 from datapark_rental.leases.repository import LeaseRepository
-from datapark_rental.leases.risk import Mitigation, RiskAssessment, RiskInputs, assess
+from datapark_rental.leases.risk import (
+    Mitigation,
+    RiskAssessment,
+    RiskInputs,
+    RiskLimits,
+    assess,
+)
 from datapark_rental.leases.schedule import LeaseTerms, Schedule, build_schedule
 from datapark_rental.leases.schemas import LeaseApplicationIn, LeaseTermsIn
 from datapark_rental.leases.servicing import receivables_from_schedule
@@ -51,13 +60,62 @@ FACT_EVENTS: dict[str, type[events.LeaseSnapshot]] = {
 LESSEE_ACTIONS = frozenset({LeaseAction.WITHDRAW})
 
 
-def terms_from(body: LeaseTermsIn) -> LeaseTerms:
+SPREAD_PLACES = Decimal("0.00000001")
+SALE_AND_LEASEBACK = "sale_and_leaseback"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The annual rate a request resolves to: fixed, or the LPR in force plus the spread."""
+
+    annual: Decimal
+    lpr: Decimal | None = None
+    spread: Decimal | None = None
+
+
+def rate_from(body: LeaseTermsIn, on: date) -> Rate:
+    """The annual rate of a request on ``on``; each inconsistency is a 422 naming its field."""
+    if body.rate_type == "fixed":
+        if body.lpr_spread is not None:
+            raise Unprocessable("lpr_spread applies to lpr_linked rates only", field="lpr_spread")
+        if body.annual_rate is None:
+            raise Unprocessable("a fixed rate needs annual_rate", field="annual_rate")
+        return Rate(body.annual_rate)
+    if body.annual_rate is not None:
+        raise Unprocessable(
+            "an lpr_linked rate is the LPR plus lpr_spread: annual_rate is not given",
+            field="annual_rate",
+        )
+    spread = body.lpr_spread
+    if spread is None:
+        raise Unprocessable("an lpr_linked rate needs lpr_spread", field="lpr_spread")
+    if spread != spread.quantize(SPREAD_PLACES):
+        raise Unprocessable("lpr_spread has at most 8 decimal places", field="lpr_spread")
+    fixing = lpr(on, field="start_date")
+    if fixing + spread < 0:
+        raise Unprocessable(f"lpr_spread takes the rate below 0 (LPR {fixing})", field="lpr_spread")
+    return Rate(fixing + spread, fixing, spread)
+
+
+def vat_basis_of(body: LeaseTermsIn) -> VatBasis:
+    """A sale-and-leaseback is a loan service; every other lease leases movable goods."""
+    if body.structure == SALE_AND_LEASEBACK:
+        if body.mode is not LeaseMode.FINANCING:
+            raise Unprocessable(
+                "a sale-and-leaseback is a financing lease (mode financing)", field="structure"
+            )
+        return VatBasis.INTEREST_ONLY
+    return VatBasis.WHOLE_RENT
+
+
+def terms_from(body: LeaseTermsIn, rate: Rate | None = None) -> LeaseTerms:
     """Domain terms of a request; a bad value is a 422 naming its field."""
+    rate = rate or rate_from(body, body.start_date)
     return LeaseTerms(
         equipment_cost=body.equipment_cost,
         down_payment_rate=body.down_payment_rate,
         term_months=body.term_months,
-        annual_rate=body.annual_rate,
+        annual_rate=rate.annual,
         start_date=body.start_date,
         amortization=body.amortization,
         balloon=body.balloon,
@@ -68,10 +126,13 @@ def terms_from(body: LeaseTermsIn) -> LeaseTerms:
     )
 
 
-def price(body: LeaseTermsIn) -> tuple[Schedule, Yield]:
-    """A lease quote: the schedule and the real yield. Nothing is stored."""
-    schedule = build_schedule(terms_from(body))
-    return schedule, lease_yield(schedule)
+def price(body: LeaseTermsIn) -> tuple[Schedule, Yield, Rate, VatBasis]:
+    """A lease quote: the schedule, the real yield, the rate and the VAT basis. Nothing is
+    stored. An LPR-linked quote projects today's fixing over the whole term."""
+    basis = vat_basis_of(body)
+    rate = rate_from(body, body.start_date)
+    schedule = build_schedule(terms_from(body, rate))
+    return schedule, lease_yield(schedule), rate, basis
 
 
 def may_see(principal: Principal, lease: Lease) -> bool:
@@ -88,6 +149,7 @@ class LeaseService:
         penalty_daily_rate: Decimal,
         grace_days: int,
         termination_fee_rate: Decimal,
+        limits: RiskLimits | None = None,
     ) -> None:
         self.session = session
         self.repo = LeaseRepository(session)
@@ -95,6 +157,7 @@ class LeaseService:
         self.penalty_daily_rate = penalty_daily_rate
         self.grace_days = grace_days
         self.termination_fee_rate = termination_fee_rate
+        self.limits = limits or RiskLimits()
 
     async def get(self, principal: Principal, lease_id: uuid.UUID) -> Lease:
         lease = await self.repo.get(lease_id)
@@ -126,7 +189,10 @@ class LeaseService:
         return [x for x in page if may_see(principal, x)], next_cursor
 
     async def apply(self, principal: Principal, body: LeaseApplicationIn) -> Lease:
-        """Record the application and run the risk review: approved or rejected at once."""
+        """Record the application and run the risk review: approved or rejected at once.
+
+        Everything is checked before anything is written: a refused request leaves no row
+        and no event."""
         now = datetime.now(UTC)
         lessee_id = body.lessee_participant_id or principal.participant_id
         if lessee_id != principal.participant_id and not principal.has("operator"):
@@ -136,6 +202,77 @@ class LeaseService:
             raise Unprocessable(
                 "the lessee is not an active participant", field="lessee_participant_id"
             )
+        basis = vat_basis_of(body)
+        rate = rate_from(body, body.start_date)
+        terms = terms_from(body, rate)
+        schedule = build_schedule(terms)
+        if body.structure == SALE_AND_LEASEBACK:
+            equipment = await self._leaseback_equipment(body, lessee_id)
+        else:
+            equipment = await self._offered_equipment(body)
+        lessor = equipment.lessor_id
+        net_assets = await self.repo.net_assets(lessor)
+        if net_assets is None:
+            raise Conflict(
+                "the lessor's net assets are not on record", code="lessor_net_assets_unknown"
+            )
+        guarantor = body.mitigation.residual_guarantor_participant_id
+        mitigation = Mitigation(
+            vendor_buy_back=body.mitigation.vendor_buy_back,
+            residual_guarantee=body.mitigation.residual_guarantee,
+            extra_deposit=body.mitigation.extra_deposit,
+            residual_guarantor_participant_id=guarantor,
+        )
+        if guarantor is not None:
+            await self._require_guarantor(guarantor, lessee_id)
+        group = lessee[1]
+        lessor_row = await self.repo.participant(lessor)
+        lessor_group = lessor_row[1] if lessor_row is not None else None
+        related = group is not None and group == lessor_group
+        cash_flow = require_money(
+            body.monthly_net_operating_cash_flow, "monthly_net_operating_cash_flow"
+        )
+        assessment = assess(
+            schedule,
+            RiskInputs(
+                monthly_net_operating_cash_flow=cash_flow,
+                appraised_value=equipment.appraised_value,
+                lessor_net_assets=net_assets,
+                existing_monthly_debt_service=body.existing_monthly_debt_service,
+                existing_lessee_exposure=await self.repo.exposure(lessor, [lessee_id]),
+                existing_group_exposure=(
+                    await self.repo.exposure(lessor, group_id=group) if group is not None else None
+                ),
+                cash_flow_profile=terms.cash_flow_profile,
+                mitigation=mitigation,
+                existing_related_party_exposure=(
+                    await self.repo.exposure(lessor, group_id=lessor_group) if related else None
+                ),
+            ),
+            self.limits,
+        )
+        classification = classify(
+            body.mode,
+            schedule,
+            equipment.appraised_value,
+            sale_and_leaseback=body.structure == SALE_AND_LEASEBACK,
+        )
+        lease = self._new_lease(
+            body, terms, schedule, lessee_id, equipment, classification, basis, rate, now
+        )
+        lease.monthly_net_operating_cash_flow = cash_flow
+        lease.residual_guarantor_participant_id = guarantor
+        await self.repo.add(lease)
+        await self._step(lease, LeaseAction.SUBMIT, now)
+        return await self._review(lease, assessment, now)
+
+    async def _offered_equipment(self, body: LeaseApplicationIn) -> Equipment:
+        """A direct lease: the units of a published offering."""
+        for name in ("lessor_participant_id", "asset"):
+            if getattr(body, name) is not None:
+                raise Unprocessable(f"{name} is for a sale-and-leaseback only", field=name)
+        if body.offering_id is None:
+            raise Unprocessable("a direct lease names its offering_id", field="offering_id")
         offering = await self.fleet.offering(body.offering_id)
         if offering is None:
             raise NotFound("offering not found")
@@ -145,44 +282,74 @@ class LeaseService:
             raise Unprocessable(
                 f"the offering is not offered as a {body.mode.value} lease", field="mode"
             )
-        terms = terms_from(body)
-        schedule = build_schedule(terms)
-        net_assets = await self.repo.net_assets(offering.lessor_participant_id)
-        if net_assets is None:
-            raise Conflict(
-                "the lessor's net assets are not on record", code="lessor_net_assets_unknown"
-            )
         units = await self.fleet.units(offering.unit_ids)
         if len(units) != len(set(offering.unit_ids)):
             raise Conflict("a unit of the offering is not known yet", code="unit_unknown")
-        group = lessee[1]
-        lessor = offering.lessor_participant_id
-        assessment = assess(
-            schedule,
-            RiskInputs(
-                monthly_net_operating_cash_flow=body.monthly_net_operating_cash_flow,
-                appraised_value=sum((u.appraised_value for u in units), ZERO),
-                lessor_net_assets=net_assets,
-                existing_monthly_debt_service=body.existing_monthly_debt_service,
-                existing_lessee_exposure=await self.repo.exposure(lessor, [lessee_id]),
-                existing_group_exposure=(
-                    await self.repo.exposure(lessor, group_id=group) if group is not None else None
-                ),
-                cash_flow_profile=terms.cash_flow_profile,
-                mitigation=Mitigation(
-                    vendor_buy_back=body.mitigation.vendor_buy_back,
-                    residual_guarantee=body.mitigation.residual_guarantee,
-                    extra_deposit=body.mitigation.extra_deposit,
-                ),
-            ),
+        return Equipment(
+            lessor_id=offering.lessor_participant_id,
+            appraised_value=sum((u.appraised_value for u in units), ZERO),
+            offering_id=offering.id,
+            kit_id=offering.kit_id,
+            unit_ids=list(offering.unit_ids),
+            category=offering.category,
+            asset=None,
         )
-        lease = self._new_lease(body, terms, schedule, lessee_id, offering, now)
-        lease.monthly_net_operating_cash_flow = require_money(
-            body.monthly_net_operating_cash_flow, "monthly_net_operating_cash_flow"
+
+    async def _leaseback_equipment(
+        self, body: LeaseApplicationIn, lessee_id: uuid.UUID
+    ) -> Equipment:
+        """A sale-and-leaseback: the lessee's own robot, bought by the named lessor."""
+        if body.offering_id is not None:
+            raise Unprocessable(
+                "a sale-and-leaseback leases the lessee's own robot, not an offering",
+                field="offering_id",
+            )
+        if body.lessor_participant_id is None:
+            raise Unprocessable(
+                "a sale-and-leaseback names the lessor that buys the robot",
+                field="lessor_participant_id",
+            )
+        if body.asset is None:
+            raise Unprocessable("a sale-and-leaseback describes the robot sold", field="asset")
+        if body.lessor_participant_id == lessee_id:
+            raise Unprocessable(
+                "the lessee cannot buy its own robot", field="lessor_participant_id"
+            )
+        lessor = await self.repo.participant(body.lessor_participant_id)
+        if lessor is None or lessor[0] != "active":
+            raise Unprocessable(
+                "the lessor is not an active participant", field="lessor_participant_id"
+            )
+        asset = body.asset
+        appraised = require_money(asset.appraised_value, "asset.appraised_value", positive=True)
+        asset_id = uuid7()
+        return Equipment(
+            lessor_id=body.lessor_participant_id,
+            appraised_value=appraised,
+            offering_id=None,
+            kit_id=None,
+            unit_ids=[asset_id],
+            category=asset.category.value,
+            asset={
+                "id": str(asset_id),
+                "category": asset.category.value,
+                "serial_number": asset.serial_number,
+                "description": asset.description,
+                "purchase_price": f"{body.equipment_cost:.2f}",
+                "appraised_value": f"{appraised:.2f}",
+                "seller_participant_id": str(lessee_id),
+            },
         )
-        await self.repo.add(lease)
-        await self._step(lease, LeaseAction.SUBMIT, now)
-        return await self._review(lease, assessment, now)
+
+    async def _require_guarantor(self, guarantor: uuid.UUID, lessee_id: uuid.UUID) -> None:
+        field = "mitigation.residual_guarantor_participant_id"
+        if guarantor == lessee_id:
+            raise Unprocessable("the lessee cannot guarantee its own residual value", field=field)
+        row = await self.repo.participant(guarantor)
+        if row is None:
+            raise Unprocessable("the guarantor is not a registered participant", field=field)
+        if row[0] != "active":
+            raise Unprocessable(f"the guarantor is not active ({row[0]})", field=field)
 
     async def act(
         self,
@@ -202,6 +369,8 @@ class LeaseService:
             receivables = await self.repo.receivables(lease.id)
             outstanding = sum((_outstanding(r) for r in receivables), ZERO)
             lifecycle.require_settled(LeaseState(lease.state), action, outstanding)
+        if action is LeaseAction.SIGN:
+            lease.signed_on = now.date()
         await self._step(lease, action, now)
         if action is LeaseAction.SIGN:
             await self._step(
@@ -294,11 +463,21 @@ class LeaseService:
         lifecycle.require_activation_allowed(
             lease.upfront_due - lease.down_payment_paid, delivery_accepted=True
         )
+        if lease.rate_type == "lpr_linked":
+            assert lease.lpr_spread is not None
+            lease.annual_rate = lpr(accepted_on, field="delivery_accepted_on") + lease.lpr_spread
         schedule = build_schedule(terms_of(lease, accepted_on))
         lease.start_date = accepted_on
         lease.schedule = schedule_rows(schedule)
         lease.apr = lease_yield(schedule).apr
         lease.activated_on = accepted_on
+        repricings: list[floating.Repricing] = []
+        if lease.rate_type == "lpr_linked":
+            # A delivery accepted more than a year ago has anniversaries behind it already.
+            lease.next_repricing_on = floating.first_repricing(accepted_on, lease.term_months)
+            while lease.next_repricing_on is not None and lease.next_repricing_on <= now.date():
+                repricings.append(floating.reprice_once(lease, None))
+        basis = VatBasis(lease.vat_basis)
         if LeaseMode(lease.mode) is not LeaseMode.SERVICE:
             rows = [
                 LeaseReceivable(
@@ -308,6 +487,7 @@ class LeaseService:
                     due_date=r.due_date,
                     principal=r.principal,
                     interest=r.interest,
+                    vat_rate=vat_rate(basis, r.due_date, field="delivery_accepted_on"),
                     penalty=ZERO,
                     principal_paid=ZERO,
                     interest_paid=ZERO,
@@ -315,10 +495,15 @@ class LeaseService:
                     announced_due=False,
                     announced_paid=False,
                 )
-                for r in receivables_from_schedule(schedule)
+                for r in receivables_from_schedule(
+                    floating.schedule_of(lease, terms_of(lease, accepted_on))
+                )
             ]
             await self.repo.add(*rows)
-        return await self._step(lease, LeaseAction.ACTIVATE, now)
+        await self._step(lease, LeaseAction.ACTIVATE, now)
+        for repricing in repricings:
+            await floating.publish_repricing(self, lease, repricing, now)
+        return lease
 
     def _new_lease(
         self,
@@ -326,18 +511,30 @@ class LeaseService:
         terms: LeaseTerms,
         schedule: Schedule,
         lessee_id: uuid.UUID,
-        offering: Any,
+        equipment: Equipment,
+        classification: Classification,
+        basis: VatBasis,
+        rate: Rate,
         now: datetime,
     ) -> Lease:
         return Lease(
             id=uuid7(),
             lessee_participant_id=lessee_id,
-            lessor_participant_id=offering.lessor_participant_id,
-            offering_id=offering.id,
-            kit_id=offering.kit_id,
-            unit_ids=list(offering.unit_ids),
+            lessor_participant_id=equipment.lessor_id,
+            offering_id=equipment.offering_id,
+            kit_id=equipment.kit_id,
+            unit_ids=equipment.unit_ids,
             mode=body.mode.value,
-            category=offering.category,
+            category=equipment.category,
+            structure=body.structure,
+            asset=equipment.asset,
+            appraised_value=equipment.appraised_value,
+            rate_type=body.rate_type,
+            lpr_spread=rate.spread,
+            next_repricing_on=None,
+            classification=classification.kind.value,
+            classification_criteria=classification.as_record(),
+            vat_basis=basis.value,
             equipment_cost=terms.equipment_cost,
             down_payment_rate=terms.down_payment_rate,
             down_payment=schedule.down_payment,
@@ -369,6 +566,19 @@ class LeaseService:
             created_at=now,
             updated_at=now,
         )
+
+
+@dataclass(frozen=True)
+class Equipment:
+    """What is leased and from whom: an offering's units, or a sale-and-leaseback's robot."""
+
+    lessor_id: uuid.UUID
+    appraised_value: Decimal
+    offering_id: uuid.UUID | None
+    kit_id: uuid.UUID | None
+    unit_ids: list[uuid.UUID]
+    category: str
+    asset: dict[str, Any] | None
 
 
 def _outstanding(row: LeaseReceivable) -> Decimal:

@@ -17,6 +17,7 @@ from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, InvalidState, Unprocessable
 from datapark_rental.leases.lifecycle import LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease, LeaseReceivable, UsageRecord
+from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.service import LeaseService
 from datapark_rental.leases.servicing import ReceivableKind, usage_invoice
 from datapark_rental.money import ZERO
@@ -68,7 +69,11 @@ class LeaseUsage:
         last = date(year, number, calendar.monthrange(year, number)[1])
         if last >= now.date():
             raise Unprocessable("only a finished month can be invoiced", field="month")
-        offering = await self.leases.fleet.offering(lease.offering_id)
+        offering = (
+            await self.leases.fleet.offering(lease.offering_id)
+            if lease.offering_id is not None
+            else None
+        )
         if offering is None or not offering.service_terms:
             raise Conflict("the offering has no service terms", code="service_terms_missing")
         terms = offering.service_terms
@@ -87,6 +92,7 @@ class LeaseUsage:
             due_date=due,
             principal=invoice.amount,
             interest=ZERO,
+            vat_rate=vat_rate(VatBasis(lease.vat_basis), due, field="month"),
             penalty=ZERO,
             principal_paid=ZERO,
             interest_paid=ZERO,
