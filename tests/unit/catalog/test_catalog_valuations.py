@@ -9,15 +9,14 @@ from uuid import uuid4
 import pytest
 
 from datapark_catalog.valuations.balance_sheet import (
-    AssetClassification,
     BalanceSheetRecord,
     BookCostLine,
-    CostLineKind,
     book_position,
     capitalised_cost,
     expensed_cost,
     validate_record,
 )
+from datapark_catalog.valuations.cost_kinds import AssetClassification, CostLineKind
 from datapark_catalog.valuations.methods import (
     AdjustmentFactor,
     Comparable,

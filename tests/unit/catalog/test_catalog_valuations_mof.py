@@ -10,21 +10,23 @@ from uuid import uuid4
 
 import pytest
 
+from datapark_catalog.valuations.amortisation import months_charged
 from datapark_catalog.valuations.balance_sheet import (
+    BalanceSheetRecord,
+    BookCostLine,
+    book_position,
+    validate_record,
+)
+from datapark_catalog.valuations.cost_kinds import (
     BASIS_EARLY_DEVELOPMENT,
     BASIS_MARKETING,
     BASIS_RESEARCH,
     AcquisitionMode,
     AssetClassification,
-    BalanceSheetRecord,
-    BookCostLine,
     CostLineKind,
     Phase,
     Presentation,
     Treatment,
-    book_position,
-    months_charged,
-    validate_record,
 )
 from datapark_catalog.valuations.depreciation import months_elapsed
 from datapark_catalog.valuations.disclosure import Item, disclose

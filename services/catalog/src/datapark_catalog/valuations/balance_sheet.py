@@ -28,141 +28,34 @@ the latest valuation; a valuation never writes the book value up above cost.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from uuid import UUID
 
+from datapark_catalog.valuations.amortisation import Amortisation
+from datapark_catalog.valuations.cost_kinds import (
+    ALWAYS_EXPENSED,
+    BASIS,
+    BASIS_EARLY_DEVELOPMENT,
+    BASIS_MARKETING,
+    BASIS_RESEARCH,
+    COST_KINDS,
+    PROCESSING,
+    AcquisitionMode,
+    AssetClassification,
+    CostLineKind,
+    Phase,
+    Presentation,
+    Treatment,
+)
 from datapark_catalog.valuations.methods import Valuation, latest
 from datapark_catalog.valuations.money import ZERO, parse_money, round_money
 from datapark_kit.errors import Unprocessable
 
 MAX_USEFUL_LIFE_MONTHS = 1200
 """A hundred years: any finite life a data resource could be given fits below it."""
-
-
-class CostLineKind(StrEnum):
-    ACQUISITION = "acquisition"  # 购买价款, the purchase price
-    RELATED_TAXES = "related_taxes"  # 相关税费
-    INSURANCE = "insurance"  # 保险费 (inventory purchases)
-    COLLECTION = "collection"  # 数据采集
-    DESENSITISATION = "desensitisation"  # 脱敏
-    CLEANING = "cleaning"  # 清洗
-    LABELLING = "labelling"  # 标注
-    INTEGRATION = "integration"  # 整合
-    ANALYSIS = "analysis"  # 分析
-    VISUALISATION = "visualisation"  # 可视化
-    DEVELOPMENT = "development"  # other development-phase spend (staff, compute)
-    RIGHTS_VERIFICATION = "rights_verification"  # 数据权属鉴证
-    QUALITY_ASSESSMENT = "quality_assessment"  # 质量评估
-    REGISTRATION_FEE = "registration_fee"  # 登记
-    SETTLEMENT_FEE = "settlement_fee"  # 结算
-    SECURITY_MANAGEMENT = "security_management"  # 安全管理
-    OTHER_ATTRIBUTABLE = "other_attributable"  # the rules' 等: another directly attributable cost
-    RESEARCH = "research"  # 研究阶段支出, always expensed
-    MARKETING = "marketing"  # selling costs, always expensed
-
-
-class AssetClassification(StrEnum):
-    INTANGIBLE_ASSET = "intangible_asset"
-    INVENTORY = "inventory"
-
-
-class AcquisitionMode(StrEnum):
-    PURCHASED = "purchased"  # 外购
-    SELF_DEVELOPED = "self_developed"  # 自行开发 (intangible assets)
-    PROCESSED = "processed"  # 自行加工 (inventory)
-
-
-class Phase(StrEnum):
-    RESEARCH = "research"
-    DEVELOPMENT = "development"
-
-
-class Presentation(StrEnum):
-    """The balance-sheet line the record is shown under, each with 其中：数据资源."""
-
-    INVENTORY = "inventory"
-    INTANGIBLE_ASSET = "intangible_asset"
-    DEVELOPMENT_EXPENDITURE = "development_expenditure"
-
-
-PRESENTATION_LABELS: dict[Presentation, str] = {
-    Presentation.INVENTORY: "存货",
-    Presentation.INTANGIBLE_ASSET: "无形资产",
-    Presentation.DEVELOPMENT_EXPENDITURE: "开发支出",
-}
-
-
-class Treatment(StrEnum):
-    CAPITALISED = "capitalised"
-    EXPENSED = "expensed"
-
-
-PROCESSING = frozenset(
-    {
-        CostLineKind.DESENSITISATION,
-        CostLineKind.CLEANING,
-        CostLineKind.LABELLING,
-        CostLineKind.INTEGRATION,
-        CostLineKind.ANALYSIS,
-        CostLineKind.VISUALISATION,
-    }
-)
-FEES = frozenset(
-    {
-        CostLineKind.RIGHTS_VERIFICATION,
-        CostLineKind.QUALITY_ASSESSMENT,
-        CostLineKind.REGISTRATION_FEE,
-        CostLineKind.SETTLEMENT_FEE,
-        CostLineKind.SECURITY_MANAGEMENT,
-        CostLineKind.OTHER_ATTRIBUTABLE,
-    }
-)
-ALWAYS_EXPENSED = frozenset({CostLineKind.RESEARCH, CostLineKind.MARKETING})
-_PURCHASE = frozenset({CostLineKind.ACQUISITION, CostLineKind.RELATED_TAXES})
-
-COST_KINDS: dict[tuple[AssetClassification, AcquisitionMode], frozenset[CostLineKind]] = {
-    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.PURCHASED): _PURCHASE
-    | PROCESSING
-    | FEES,
-    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.SELF_DEVELOPED): _PURCHASE
-    | PROCESSING
-    | FEES
-    | {CostLineKind.COLLECTION, CostLineKind.DEVELOPMENT},
-    (AssetClassification.INVENTORY, AcquisitionMode.PURCHASED): _PURCHASE
-    | FEES
-    | {CostLineKind.INSURANCE},
-    (AssetClassification.INVENTORY, AcquisitionMode.PROCESSED): _PURCHASE
-    | FEES
-    | PROCESSING
-    | {CostLineKind.INSURANCE, CostLineKind.COLLECTION},
-}
-"""The kinds of cost that make up the asset's cost, by classification and acquisition mode."""
-
-BASIS_RESEARCH = "research-phase spend is expensed as incurred (财会〔2023〕11号 二(二); CAS 6 §7)"
-BASIS_MARKETING = "selling and marketing spend is expensed as incurred"
-BASIS_EARLY_DEVELOPMENT = (
-    "development-phase spend before the capitalisation criteria of CAS 6 §9 were met "
-    "(recognised_on) is expensed"
-)
-BASIS: dict[tuple[AssetClassification, AcquisitionMode], str] = {
-    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.PURCHASED): (
-        "cost of a purchased data resource held as an intangible asset (财会〔2023〕11号 二(二))"
-    ),
-    (AssetClassification.INTANGIBLE_ASSET, AcquisitionMode.SELF_DEVELOPED): (
-        "development-phase spend meeting the capitalisation criteria (CAS 6 §9)"
-    ),
-    (AssetClassification.INVENTORY, AcquisitionMode.PURCHASED): (
-        "purchase cost of a data resource held for sale (财会〔2023〕11号 二(五))"
-    ),
-    (AssetClassification.INVENTORY, AcquisitionMode.PROCESSED): (
-        "purchase or processing cost of a data resource held for sale (财会〔2023〕11号 二(五))"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -395,20 +288,6 @@ def presentation(record: BalanceSheetRecord, as_of: date) -> Presentation:
     return Presentation.INTANGIBLE_ASSET
 
 
-def months_charged(ready_on: date, as_of: date) -> int:
-    """Monthly amortisation charges booked by ``as_of``: one for the month the asset is ready
-    for use and one for each later month, each booked on its last day.
-
-    Ready 2024-01-15: none by 2024-01-30, one by 2024-01-31, twelve by 2025-01-01.
-    """
-    if as_of < ready_on:
-        return 0
-    months = (as_of.year - ready_on.year) * 12 + (as_of.month - ready_on.month)
-    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
-        months += 1
-    return months
-
-
 def capitalised_cost(record: BalanceSheetRecord, as_of: date | None = None) -> Decimal:
     """The capitalised lines incurred by ``as_of`` (all of them without a date)."""
     return _total(record, Treatment.CAPITALISED, as_of)
@@ -439,44 +318,6 @@ def _total(
     return round_money(total)
 
 
-class _Amortisation:
-    """Straight-line amortisation over the useful life, re-based after each write-down: the
-    carrying amount after it is spread over the remaining months (CAS 8 §18)."""
-
-    def __init__(self, record: BalanceSheetRecord, cost: Decimal) -> None:
-        self.ready = record.ready_for_use_on
-        self.life = record.useful_life_months
-        self.before = ZERO  # accumulated before the current segment
-        self.start = 0  # months charged before the current segment
-        self.basis = cost  # carrying amount the current segment spreads
-        self.remaining = self.life or 0
-
-    @property
-    def active(self) -> bool:
-        return self.ready is not None and self.life is not None
-
-    def months(self, on: date) -> int:
-        if self.ready is None or self.life is None:
-            return 0
-        return min(months_charged(self.ready, on), self.life)
-
-    def accumulated(self, on: date) -> Decimal:
-        charged = self.months(on) - self.start
-        if not self.active or self.remaining == 0 or charged <= 0:
-            return self.before
-        return self.before + round_money(self.basis * charged / self.remaining)
-
-    def write_down(self, on: date, amount: Decimal) -> None:
-        if not self.active or self.ready is None or on < self.ready:
-            self.basis -= amount  # before amortisation starts: the whole life is left
-            return
-        carrying = self.basis - (self.accumulated(on) - self.before)
-        self.before = self.accumulated(on)
-        self.start = self.months(on)
-        self.basis = carrying - amount
-        self.remaining = (self.life or 0) - self.start
-
-
 def book_position(
     record: BalanceSheetRecord, as_of: date, valuations: Sequence[Valuation] = ()
 ) -> BookPosition:
@@ -493,7 +334,7 @@ def book_position(
             field="as_of",
         )
     total_cost = capitalised_cost(record)
-    amortisation = _Amortisation(record, total_cost)
+    amortisation = Amortisation(record.ready_for_use_on, record.useful_life_months, total_cost)
     nrv_write_down = ZERO
     if record.net_realisable_value is not None and record.net_realisable_value < total_cost:
         nrv_write_down = total_cost - record.net_realisable_value

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from datapark_catalog.valuations.balance_sheet import (
+from datapark_catalog.valuations.balance_sheet import BookPosition
+from datapark_catalog.valuations.cost_kinds import (
     COST_KINDS,
     AcquisitionMode,
     AssetClassification,
-    BookPosition,
     Presentation,
 )
 from datapark_catalog.valuations.money import ZERO

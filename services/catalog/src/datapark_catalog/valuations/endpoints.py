@@ -8,12 +8,8 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, status
 
-from datapark_catalog.valuations.balance_sheet import (
-    PRESENTATION_LABELS,
-    AcquisitionMode,
-    BookPosition,
-    Impairment,
-)
+from datapark_catalog.valuations.balance_sheet import BookPosition, Impairment
+from datapark_catalog.valuations.cost_kinds import PRESENTATION_LABELS, AcquisitionMode
 from datapark_catalog.valuations.disclosure import Disclosure, Totals
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
 from datapark_catalog.valuations.schemas import (

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_catalog.products.schemas import MoneyOut
-from datapark_catalog.valuations.balance_sheet import (
+from datapark_catalog.valuations.cost_kinds import (
     AcquisitionMode,
     AssetClassification,
     CostLineKind,

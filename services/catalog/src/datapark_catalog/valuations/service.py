@@ -15,16 +15,18 @@ from datapark_catalog.products.models import DataProduct
 from datapark_catalog.products.repository import ProductRepository
 from datapark_catalog.valuations import methods
 from datapark_catalog.valuations.balance_sheet import (
-    AcquisitionMode,
-    AssetClassification,
     BalanceSheetRecord,
     BookCostLine,
     BookPosition,
-    CostLineKind,
     Impairment,
-    Phase,
     book_position,
     validate_record,
+)
+from datapark_catalog.valuations.cost_kinds import (
+    AcquisitionMode,
+    AssetClassification,
+    CostLineKind,
+    Phase,
 )
 from datapark_catalog.valuations.disclosure import Disclosure, Item, disclose
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
