@@ -42,11 +42,24 @@ async def volume() -> AsyncIterator[AsyncEngine]:
             await engine.dispose()
 
 
-async def plan(conn: AsyncConnection, query: Select[Any]) -> str:
-    compiled = query.compile(dialect=conn.dialect)
+async def plan(conn: AsyncConnection, query: Select[Any], *, generic: bool = False) -> str:
+    """EXPLAIN ANALYZE of ``query`` as the app runs it; ``generic``: as the generic plan a
+    prepared statement switches to after five runs (parameters unknown at planning)."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}", params)
-    return "\n".join(str(row[0]) for row in rows)
+    if not generic:
+        rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}", params)
+        return "\n".join(str(row[0]) for row in rows)
+    values = ", ".join("'" + str(value).replace("'", "''") + "'" for value in params)
+    await conn.exec_driver_sql(f"PREPARE search_page AS {compiled}")
+    try:
+        await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        execute = f"EXECUTE search_page({values})" if values else "EXECUTE search_page"
+        rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {execute}")
+        return "\n".join(str(row[0]) for row in rows)
+    finally:
+        await conn.exec_driver_sql("RESET plan_cache_mode")
+        await conn.exec_driver_sql("DEALLOCATE search_page")
 
 
 def statement(f: SearchFilter, after: Cursor | None = None) -> Select[Any]:
@@ -58,8 +71,8 @@ def statement(f: SearchFilter, after: Cursor | None = None) -> Select[Any]:
 async def test_first_and_deep_pages_walk_the_keyset_indexes(volume: AsyncEngine) -> None:
     deep = Cursor(EPOCH + timedelta(seconds=PRODUCTS // 5), UUID(int=0))
     async with volume.connect() as conn:
-        for after in (None, deep):
-            shown = await plan(conn, statement(SearchFilter(), after))
+        for after, generic in ((None, False), (deep, False), (None, True), (deep, True)):
+            shown = await plan(conn, statement(SearchFilter(), after), generic=generic)
             assert "Index Scan Backward using ix_venue_listings_listed_order" in shown, shown
             assert "Index Scan Backward using ix_rental_offerings_published_order" in shown, shown
             assert "Seq Scan" not in shown, shown

@@ -53,6 +53,18 @@ class Hit:
     published_at: datetime
 
 
+def _inline(value: str) -> ColumnElement[str]:
+    """A constant written into the SQL text, never a parameter: the planner must see
+    ``state = 'listed'`` to use the partial indexes, in a generic plan of a prepared
+    statement too (with ``state = $1`` it falls back to scanning and sorting every row)."""
+    return literal(value, literal_execute=True)
+
+
+def _limit(limit: int) -> ColumnElement[int]:
+    """The page size written into the SQL text, so no generic plan guesses it."""
+    return literal(limit, literal_execute=True)
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -117,7 +129,9 @@ class SearchRepository:
         if len(parts) == 1:
             return parts[0]
         both = union_all(*parts).subquery("hits")
-        return select(both).order_by(both.c.published_at.desc(), both.c.id.desc()).limit(limit)
+        return (
+            select(both).order_by(both.c.published_at.desc(), both.c.id.desc()).limit(_limit(limit))
+        )
 
     @staticmethod
     def _products(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
@@ -139,9 +153,9 @@ class SearchRepository:
                 listing.listed_at.label("published_at"),
             )
             .join(product, product.id == listing.product_id)
-            .where(product.state == "listed", listing.state == "listed")
+            .where(product.state == _inline("listed"), listing.state == _inline("listed"))
             .order_by(listing.listed_at.desc(), listing.id.desc())
-            .limit(limit)
+            .limit(_limit(limit))
         )
         if f.domain is not None:
             query = query.where(product.domain == f.domain.value)
@@ -184,9 +198,9 @@ class SearchRepository:
                 o.headline_price.label("headline_price"),
                 o.published_at.label("published_at"),
             )
-            .where(o.state == "published")
+            .where(o.state == _inline("published"))
             .order_by(o.published_at.desc(), o.id.desc())
-            .limit(limit)
+            .limit(_limit(limit))
         )
         if f.category is not None:
             query = query.where(o.category == f.category.value)
