@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -22,21 +24,21 @@ from datapark_trading.agreements.schemas import (
 )
 from datapark_trading.agreements.service import AgreementService
 from datapark_trading.partners.actor import CurrentActor
-from datapark_trading.settlement import ledger
+from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.repository import LedgerRepository
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"], route_class=UnitOfWorkRoute)
 
 
-async def agreement_out(session: AsyncSession, row: AgreementRow) -> AgreementOut:
+def agreement_view(
+    row: AgreementRow, escrow: tuple[EscrowLockRow, Decimal] | None, now: datetime
+) -> AgreementOut:
+    """One agreement as the API shows it, with its escrow lock and what the lock still holds."""
     value = agreement_value(row)
-    repo = LedgerRepository(session)
-    lock = await repo.lock_of(row.id)
-    escrow = None
-    if lock is not None:
-        account = ledger.escrow(lock.id, lock.currency)
-        remaining = (await repo.balances([account]))[account]
-        escrow = EscrowOut(
+    escrow_out = None
+    if escrow is not None:
+        lock, remaining = escrow
+        escrow_out = EscrowOut(
             lock_id=lock.id,
             amount=f"{lock.amount:.2f}",
             currency=lock.currency,
@@ -55,7 +57,7 @@ async def agreement_out(session: AsyncSession, row: AgreementRow) -> AgreementOu
         terms=row.terms,
         origin=row.origin,
         origin_id=row.origin_id,
-        status=value.status_at(datetime.now(UTC)).value,
+        status=value.status_at(now).value,
         concluded_at=row.concluded_at,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
@@ -63,8 +65,20 @@ async def agreement_out(session: AsyncSession, row: AgreementRow) -> AgreementOu
         superseded_by=row.superseded_by,
         terminated_by=row.terminated_by,
         termination_reason=row.termination_reason,
-        escrow=escrow,
+        escrow=escrow_out,
     )
+
+
+async def agreements_out(session: AsyncSession, rows: Sequence[AgreementRow]) -> list[AgreementOut]:
+    """A page of agreements in one pass: the escrow view of every row comes from one query."""
+    escrows = await LedgerRepository(session).escrows_of([row.id for row in rows])
+    now = datetime.now(UTC)
+    return [agreement_view(row, escrows.get(row.id), now) for row in rows]
+
+
+async def agreement_out(session: AsyncSession, row: AgreementRow) -> AgreementOut:
+    """One agreement with its escrow view (the single-row case of ``agreements_out``)."""
+    return (await agreements_out(session, [row]))[0]
 
 
 @router.get("", response_model=AgreementPage)
@@ -82,9 +96,7 @@ async def list_agreements(
     rows, next_cursor = await AgreementService(session).page(
         actor, cursor, limit, status=state, listing_id=listing_id, at=datetime.now(UTC)
     )
-    return AgreementPage(
-        items=[await agreement_out(session, row) for row in rows], next_cursor=next_cursor
-    )
+    return AgreementPage(items=await agreements_out(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/{agreement_id}", response_model=AgreementOut)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import String, cast, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,6 +119,29 @@ class LedgerRepository:
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def escrows_of(
+        self, agreement_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[EscrowLockRow, Decimal]]:
+        """The escrow lock of each agreement that has one and what its escrow account still
+        holds, for a whole page in one statement (the sum per lock is an index lookup)."""
+        if not agreement_ids:
+            return {}
+        e, lock = LedgerEntryRow, EscrowLockRow
+        remaining = (
+            select(func.coalesce(func.sum(e.amount), ZERO))
+            .where(
+                e.account_kind == AccountKind.ESCROW.value,
+                e.account_holder == cast(lock.id, String),
+                e.currency == lock.currency,
+            )
+            .scalar_subquery()
+        )
+        query = select(lock, remaining).where(lock.agreement_id.in_(list(agreement_ids)))
+        return {
+            row.agreement_id: (row, Decimal(held))
+            for row, held in (await self.session.execute(query)).tuples()
+        }
 
     async def due_locks(self, now: datetime, limit: int) -> list[uuid.UUID]:
         query = (
