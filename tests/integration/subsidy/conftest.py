@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from support.helpers import eventually, random_uscc
 
+from datapark_subsidy.facts import Receivable
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.policies import load_parameters
 from datapark_subsidy.tables import PARTICIPANTS
@@ -53,6 +54,11 @@ def company(catalog: Any, subsidy: Any, token: Any) -> Any:
     return register
 
 
+def _month_after(day: date) -> date:
+    year, month = divmod(day.month, 12)
+    return date(day.year + year, month + 1, min(day.day, 28))
+
+
 async def _activate_lease(
     subsidy: Any,
     participant_id: uuid.UUID,
@@ -63,13 +69,41 @@ async def _activate_lease(
     category: str = "industrial_arm",
     activated_on: date = date(2025, 3, 1),
     payments: list[tuple[date, str]] | None = None,
+    annual_rate: str = "0.06",
+    paid: bool = True,
     lease_id: uuid.UUID | None = None,
     aggseq: int = 7,
 ) -> uuid.UUID:
-    """What subsidy's consumer does with ``lease.activated``, in one unit of work."""
+    """What subsidy's consumer does with ``lease.activated`` (and, if ``paid``, with each
+    ``installment_paid`` on its due date), in one unit of work.
+
+    Without ``payments`` a financing lease is one instalment due a month after activation:
+    the financed amount plus a month's interest at ``annual_rate``, so that Beijing's rate
+    support earns min(interest, financed x 5 % / 12) on it.
+    """
     lease_id = lease_id or uuid.uuid4()
+    financed = Decimal(cost) - Decimal(down_payment)
+    if payments is None:
+        interest = (financed * Decimal(annual_rate) / 12).quantize(Decimal("0.01"))
+        receivables = [
+            Receivable(
+                "installment",
+                1,
+                _month_after(activated_on),
+                financed + interest,
+                interest,
+                Decimal("0.00"),
+                financed,
+            )
+        ]
+    else:
+        receivables = [
+            Receivable("installment", i, d, Decimal(a))
+            for i, (d, a) in enumerate(payments, start=1)
+        ]
     async with subsidy.app.state.database.unit_of_work() as session:
-        await LeaseService(session, load_parameters()).lease_activated(
+        leases = LeaseService(session, load_parameters())
+        await leases.lease_activated(
             lease_id=lease_id,
             participant_id=participant_id,
             mode=mode,
@@ -77,9 +111,13 @@ async def _activate_lease(
             cost=Decimal(cost),
             down_payment=Decimal(down_payment),
             activated_on=activated_on,
-            payments=[(d, Decimal(a)) for d, a in payments or []],
+            receivables=receivables,
             aggseq=aggseq,
         )
+        for receivable in receivables if paid else []:
+            await leases.receivable_paid(
+                lease_id=lease_id, receivable=receivable, paid_on=receivable.due_on
+            )
     return lease_id
 
 

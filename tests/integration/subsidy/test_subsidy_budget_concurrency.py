@@ -23,9 +23,10 @@ async def test_100_concurrent_approvals_commit_exactly_min_cap_demand(
 ) -> None:
     subsidy = concurrent_subsidy
     participant = await company("110105", "Concurrent Robotics (Beijing) Co.")
-    # 100 leases, each 3,000,000 financed -> 150,000.00 entitled; demand 15,000,000 > cap
+    # 100 leases, each one instalment on 36,000,000 financed at 6 % (interest 180,000.00),
+    # rate support 36,000,000 x 5 % / 12 = 150,000.00 entitled; demand 15,000,000 > cap
     for _ in range(100):
-        await activate_lease(participant, cost="3000000.00")
+        await activate_lease(participant, cost="36000000.00")
     listing = await subsidy.get(
         "/v1/claims",
         params={"participant_id": str(participant), "limit": 200},

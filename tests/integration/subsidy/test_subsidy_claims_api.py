@@ -58,7 +58,7 @@ async def test_policies_show_dated_parameters_and_their_sources(subsidy: Any, to
     assert (await subsidy.get("/v1/policies")).status_code == 401
 
 
-async def test_a_lease_claim_is_5_percent_explained_and_a_replay_changes_nothing(
+async def test_a_lease_claim_is_rate_support_explained_and_a_replay_changes_nothing(
     subsidy: Any, company: Any, token: Any, activate_lease: Any
 ) -> None:
     participant = await company("110105")
@@ -69,10 +69,13 @@ async def test_a_lease_claim_is_5_percent_explained_and_a_replay_changes_nothing
     claims = await _claims(subsidy, token, participant)
     assert len(claims) == 1
     claim = claims[0]
-    assert (claim["policy"], claim["status"], claim["entitled"]) == (
+    # one instalment on 900,000.00 at 6 %: interest 4,500.00; rate support is capped at
+    # 900,000.00 x 5 % / 12 = 3,750.00 (the old reading promised 45,000.00 at activation)
+    assert (claim["policy"], claim["status"], claim["entitled"], claim["earned_on"]) == (
         "beijing_financing_lease",
         "under_review",
-        {"amount": "45000.00", "currency": "CNY"},
+        {"amount": "3750.00", "currency": "CNY"},
+        "2026-01-01",
     )
     assert claim["lease_id"] == str(lease)
 
@@ -82,8 +85,12 @@ async def test_a_lease_claim_is_5_percent_explained_and_a_replay_changes_nothing
     assert own.status_code == 200
     explanation = own.json()["explanation"]
     steps = "\n".join(explanation["steps"])
-    assert "financed principal = cost 1000000.00 - down payment 100000.00 = 900000.00" in steps
+    assert (
+        "installment 1 due 2025-04-01, paid 2025-04-01: min(interest 4500.00 + fees 0.00 = "
+        "4500.00, opening balance 900000.00 x 0.05 / 12 = 3750.00) = 3750.00" in steps
+    )
     assert "beijing_financing_lease.rate = 0.05 (in force from 2025-01-01)" in steps
+    assert "the 2025 entitlement is earned on 2026-01-01 (the end of 2025)" in steps
     assert explanation["policy_version"] == load_parameters().version
     assert {
         "parameter": "beijing_financing_lease.rate",
@@ -112,7 +119,8 @@ async def test_review_is_for_reviewers_and_approving_twice_has_one_effect(
     second = await subsidy.post(url, json={"decision": "approve"}, headers=reviewer)
     assert first.status_code == second.status_code == 200
     assert first.json()["status"] == second.json()["status"] == "funds_reserved"
-    assert second.json()["granted"]["amount"] == "10000.00"
+    # 200,000.00 financed at 6 %: interest 1,000.00, capped at 200,000 x 5 % / 12 = 833.33
+    assert second.json()["granted"]["amount"] == "833.33"
     contradicting = await subsidy.post(
         url, json={"decision": "reject", "reason_code": "other"}, headers=reviewer
     )
@@ -131,6 +139,22 @@ async def test_review_is_for_reviewers_and_approving_twice_has_one_effect(
     assert "beijing_financing_lease.annual_cap = 10000000.00" in steps
 
 
+async def _designation(subsidy: Any, token: Any, kind: str = "park") -> str:
+    response = await subsidy.post(
+        "/v1/designations",
+        json={
+            "kind": kind,
+            "name": f"Fuzhou Data Element Park {uuid.uuid4().hex[:8]}",
+            "region_code": "350102",
+            "designated_on": "2025-11-20",
+        },
+        headers=token("operator"),
+    )
+    assert response.status_code == 201, response.text
+    designation_id: str = response.json()["id"]
+    return designation_id
+
+
 async def test_fujian_applications_with_reasons_for_refusal(
     subsidy: Any, company: Any, token: Any
 ) -> None:
@@ -138,7 +162,7 @@ async def test_fujian_applications_with_reasons_for_refusal(
     beijing = await company("110105")
     body = {
         "policy": "fujian_data_park",
-        "designation_id": f"FJ-P-{uuid.uuid4().hex[:6]}",
+        "designation_id": await _designation(subsidy, token),
         "applied_on": "2025-12-01",
         "amount": "4000000.00",
         "documents": [DOC],
@@ -183,12 +207,13 @@ async def test_fujian_applications_with_reasons_for_refusal(
     assert paid.json()["status"] == "disbursed"
     reconciled = await subsidy.post(f"/v1/claims/{claim['id']}/reconcile", headers=reviewer)
     assert reconciled.json()["status"] == "reconciled"
-    budgets = (
-        await subsidy.get("/v1/budgets", params={"participant_id": str(fujian)}, headers=applicant)
-    ).json()["items"]
-    assert [(b["period"], b["cap"]["amount"], b["committed"]["amount"]) for b in budgets] == [
-        (f"designation:{body['designation_id']}", "5000000.00", "3000000.00")
-    ]
+    designation = (
+        await subsidy.get(f"/v1/designations/{body['designation_id']}", headers=applicant)
+    ).json()
+    assert [
+        (b["period"], b["participant_id"], b["cap"]["amount"], b["committed"]["amount"])
+        for b in designation["budgets"]
+    ] == [(f"designation:{body['designation_id']}", None, "5000000.00", "3000000.00")]
     assert await _events_of(subsidy, claim["id"]) == [
         "created",
         "submitted",
@@ -213,8 +238,8 @@ async def test_early_termination_claws_back_and_frees_the_budget(
         f"/v1/claims/{claim['id']}/disburse", json={"payment_reference": "B-1"}, headers=reviewer
     )
     async with subsidy.app.state.database.unit_of_work() as session:
-        await LeaseService(session, load_parameters()).lease_terminated(
-            lease_id=lease, terminated_on=date(2025, 6, 1), aggseq=9
+        await LeaseService(session, load_parameters()).lease_ended(
+            lease_id=lease, ended_on=date(2025, 6, 1), reason="terminated", aggseq=9
         )
     reversed_ = (await subsidy.get(f"/v1/claims/{claim['id']}", headers=reviewer)).json()
     assert reversed_["status"] == "reversed"
@@ -266,10 +291,11 @@ async def test_simulation_with_changed_rates_checked_by_hand(
     assert response.status_code == 200, response.text
     result = response.json()
     rows = {r["participant_id"]: r for r in result["companies"]}
-    # Beijing: 1,800,000 x 5 % = 90,000.00 -> x 6 % = 108,000.00
-    assert rows[str(beijing)]["actual"]["amount"] == "90000.00"
-    assert rows[str(beijing)]["simulated"]["amount"] == "108000.00"
-    assert rows[str(beijing)]["difference"] == "18000.00"
+    # Beijing: one instalment on 1,800,000 at 6 %, interest 9,000.00; rate support capped at
+    # 1,800,000 x 5 % / 12 = 7,500.00 -> at a 6 % ceiling 9,000.00 (all the interest)
+    assert rows[str(beijing)]["actual"]["amount"] == "7500.00"
+    assert rows[str(beijing)]["simulated"]["amount"] == "9000.00"
+    assert rows[str(beijing)]["difference"] == "1500.00"
     # Xiong'an: payments due in 2025, 120,000 x 10 % = 12,000.00 -> x 8 % = 9,600.00
     assert rows[str(xiongan)]["actual"]["amount"] == "12000.00"
     assert rows[str(xiongan)]["simulated"]["amount"] == "9600.00"
@@ -278,7 +304,11 @@ async def test_simulation_with_changed_rates_checked_by_hand(
     assert result["simulated_version"].startswith(result["base_version"] + "+changed:")
     # nothing real moved
     claims = await _claims(subsidy, token, beijing)
-    assert {c["entitled"]["amount"] for c in claims} == {"90000.00", "25000.00"}
+    # 500,000 x 5 % / 12 = 2,083.33 for 2026, earned (and reviewable) only from 2027-01-01
+    assert {(c["entitled"]["amount"], c["earned_on"]) for c in claims} == {
+        ("7500.00", "2026-01-01"),
+        ("2083.33", "2027-01-01"),
+    }
     bad = await subsidy.post(
         "/v1/simulations",
         headers=token("reviewer"),
@@ -317,7 +347,7 @@ async def test_a_lease_waits_for_its_lessee_then_gets_its_claim(
         )
         await LeaseService(session, load_parameters()).participant_known(participant)
     claims = await _claims(subsidy, token, participant)
-    assert [c["entitled"]["amount"] for c in claims] == ["5000.00"]
+    assert [c["entitled"]["amount"] for c in claims] == ["416.67"]  # 100,000 x 5 % / 12
 
 
 async def test_a_reservation_not_disbursed_in_time_lapses_and_frees_the_budget(
@@ -368,7 +398,7 @@ async def test_only_the_applicant_cancels_reviewers_and_auditors_only_read(
         "/v1/applications",
         json={
             "policy": "fujian_data_park",
-            "designation_id": f"FJ-P-{uuid.uuid4().hex[:6]}",
+            "designation_id": await _designation(subsidy, token),
             "applied_on": "2025-12-01",
             "amount": "1000000.00",
             "documents": [DOC],

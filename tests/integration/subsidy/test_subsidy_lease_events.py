@@ -1,5 +1,6 @@
-"""Through Kafka: rental's ``lease.activated`` record yields exactly one claim, however often
-it is delivered (the same record again, or the fact republished under a new event id)."""
+"""Through Kafka: rental's lease records accrue exactly one claim per year, however often they
+are delivered (the same record again, or the fact republished under a new event id); an
+activation alone promises nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_contracts.events.rental import (
     BookingClosed,
+    InstallmentPaid,
     LeaseActivated,
     LeaseUsageInvoiced,
     QuoteLine,
@@ -85,18 +87,37 @@ def _envelope(payload: EventPayload, aggseq: int) -> Envelope:
     ).sealed()
 
 
-async def test_activation_yields_one_claim_however_often_delivered(
+def _paid(
+    lease_id: uuid.UUID, lessee: uuid.UUID, kind: str, period: int, due: date, amount: str
+) -> InstallmentPaid:
+    return InstallmentPaid(
+        lease_id=lease_id,
+        lessee_participant_id=lessee,
+        occurred_at=datetime.now(UTC),
+        period=period,
+        kind=kind,  # type: ignore[arg-type]  # a ReceivableKind
+        due_date=due,
+        amount=Decimal(amount),
+        penalty=Decimal("0.00"),
+        paid_on=due,
+    )
+
+
+async def test_activation_and_payment_yield_one_claim_however_often_delivered(
     subsidy: Any, company: Any
 ) -> None:
     participant = await company("110105")
     lease_id = uuid.uuid4()
     payload = _activated(lease_id, participant)
+    paid = _paid(lease_id, participant, "installment", 1, date(2025, 4, 1), "904500.00")
     first = _envelope(payload, aggseq=7)
     republished = _envelope(payload, aggseq=7)  # same fact, another event id
+    paid_first = _envelope(paid, aggseq=8)
+    paid_again = _envelope(paid, aggseq=8)
     producer = make_producer(KAFKA, client_id="subsidy-test")
     await producer.start()
     try:
-        for envelope in (first, first, republished):
+        for envelope in (first, first, republished, paid_first, paid_again):
             await producer.send_and_wait(
                 payload.topic, envelope.value(), key=envelope.key, headers=envelope.headers()
             )
@@ -118,18 +139,22 @@ async def test_activation_yields_one_claim_however_often_delivered(
                 (
                     await session.execute(
                         select(inbox.c.event_id).where(
-                            inbox.c.event_id.in_([first.id, republished.id])
+                            inbox.c.event_id.in_(
+                                [first.id, republished.id, paid_first.id, paid_again.id]
+                            )
                         )
                     )
                 ).scalars()
             )
-        return ids == {first.id, republished.id}
+        return ids == {first.id, republished.id, paid_first.id, paid_again.id}
 
     await eventually(both_handled, timeout=20)
     found = await claims()
     assert len(found) == 1
-    assert found[0].entitled == Decimal("45000.00")  # 5 % of 1,000,000 - 100,000
+    # rate support on the one instalment: min(interest 4,500.00, 900,000 x 5 % / 12)
+    assert found[0].entitled == Decimal("3750.00")
     assert found[0].policy == "beijing_financing_lease"
+    assert found[0].earned_on == date(2026, 1, 1)
 
 
 def _closed_booking(booking_id: uuid.UUID, customer: uuid.UUID) -> BookingClosed:
@@ -225,7 +250,7 @@ def _invoice(
     )
 
 
-async def test_a_service_lease_earns_on_its_usage_invoices_in_the_year_they_fall_due(
+async def test_a_service_lease_earns_on_its_paid_usage_invoices_in_the_year_they_fall_due(
     subsidy: Any, company: Any
 ) -> None:
     participant = await company("130629", "Rongcheng Hospital Services Co.")
@@ -235,18 +260,22 @@ async def test_a_service_lease_earns_on_its_usage_invoices_in_the_year_they_fall
     )
     december = _invoice(lease_id, participant, "2025-12", date(2025, 12, 31), "30000.00")
     january = _invoice(lease_id, participant, "2026-01", date(2026, 1, 31), "40000.00")
-    envelopes = [
-        _envelope(activation, 7),
-        _envelope(december, 8),
-        _envelope(january, 9),
-        _envelope(december, 8),
-    ]  # the December invoice republished
+    january = january.model_copy(update={"period": 2})
+    december_paid = _paid(lease_id, participant, "usage", 1, date(2025, 12, 31), "30000.00")
+    january_paid = _paid(lease_id, participant, "usage", 2, date(2026, 1, 31), "40000.00")
+    payloads: list[EventPayload] = [
+        activation,
+        december,
+        january,
+        december,  # the December invoice republished
+        december_paid,
+        january_paid,
+    ]
+    envelopes = [_envelope(p, 7 + i) for i, p in enumerate(payloads)]
     producer = make_producer(KAFKA, client_id="subsidy-test")
     await producer.start()
     try:
-        for envelope, payload in zip(
-            envelopes, [activation, december, january, december], strict=True
-        ):
+        for envelope, payload in zip(envelopes, payloads, strict=True):
             await producer.send_and_wait(
                 payload.topic, envelope.value(), key=envelope.key, headers=envelope.headers()
             )
@@ -277,7 +306,8 @@ async def test_a_service_lease_earns_on_its_usage_invoices_in_the_year_they_fall
                 )
             ).scalars()
         )
+    # paid usage invoices accrue the year they fall due in: one claim per year
     assert [(c.policy, c.period, c.basis, c.entitled) for c in found] == [
-        ("xiongan_robot_leasing", "2025", "usage:2025-12", Decimal("3000.00")),
-        ("xiongan_robot_leasing", "2026", "usage:2026-01", Decimal("4000.00")),
+        ("xiongan_robot_leasing", "2025", "schedule", Decimal("3000.00")),
+        ("xiongan_robot_leasing", "2026", "schedule", Decimal("4000.00")),
     ]

@@ -1,13 +1,15 @@
-"""End to end: a Beijing financing lease activated over rental's HTTP API yields a claim of
-exactly 5 % of its financed principal within seconds; delivering the same event again (the
-very record, or the fact under a new event id) changes nothing."""
+"""End to end: a Beijing financing lease activated over rental's HTTP API is projected with its
+schedule and promises nothing; when its first instalment is paid (rental's
+``installment_paid``, published through rental's own outbox since the instalment falls due a
+month from now) it earns exactly its rate support within seconds; delivering the same records
+again (the very records, or the facts under new event ids) changes nothing."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,11 +18,14 @@ from integration.rental.rental_park import Park
 from sqlalchemy import select
 from support.helpers import INJECTED, KAFKA, eventually
 
+from datapark_contracts.events.rental import InstallmentPaid
 from datapark_contracts.ids import uuid7
 from datapark_contracts.topics import RENTAL_ORDERS
 from datapark_eventing.kafka import make_producer
 from datapark_eventing.replay import replay
+from datapark_rental.tables import OUTBOX as RENTAL_OUTBOX
 from datapark_subsidy.claims.models import Claim
+from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 from datapark_subsidy.tables import EVENTING, PARTICIPANTS
 
 pytestmark = pytest.mark.integration
@@ -31,7 +36,7 @@ async def _in_subsidy(subsidy: Any, statement: Any) -> list[Any]:
         return list((await session.execute(statement)).all())
 
 
-async def test_a_beijing_financing_lease_activated_over_http_yields_5_percent_once(
+async def test_a_beijing_financing_lease_over_http_earns_rate_support_once_paid(
     catalog: Any, rental: Any, subsidy: Any, token: Any
 ) -> None:
     today = datetime.now(UTC).date()
@@ -81,9 +86,39 @@ async def test_a_beijing_financing_lease_activated_over_http_yields_5_percent_on
         f"{path}/activate", headers=lessor, json={"delivery_accepted_on": today.isoformat()}
     )
     assert activated.status_code == 200, activated.text
-    started = time.perf_counter()
     lease_id = uuid.UUID(activated.json()["id"])
+    lease = activated.json()
 
+    # the lease is projected with its 36 instalments, and no claim: nothing is earned yet
+    receivables = await eventually(
+        lambda: _in_subsidy(
+            subsidy,
+            select(LeaseReceivableRecord).where(LeaseReceivableRecord.lease_id == lease_id),
+        ),
+        timeout=30,
+        interval=0.1,
+    )
+    assert len(receivables) == 36
+    assert await _in_subsidy(subsidy, select(Claim).where(Claim.lease_id == lease_id)) == []
+    first = min((r for (r,) in receivables), key=lambda r: r.period)
+    # leasing.md test vector 1: 900,000 at 6 %, period 1 interest 4,500.00
+    assert (first.interest, first.opening_balance) == (Decimal("4500.00"), Decimal("900000.00"))
+
+    # rental's record that the first instalment was paid, through rental's outbox
+    started = time.perf_counter()
+    paid = InstallmentPaid(
+        lease_id=lease_id,
+        lessee_participant_id=lessee_id,
+        occurred_at=datetime.now(UTC),
+        period=1,
+        kind="installment",
+        due_date=first.due_on,
+        amount=first.amount,
+        penalty=Decimal("0.00"),
+        paid_on=first.due_on,
+    )
+    async with rental.app.state.database.unit_of_work() as session:
+        await RENTAL_OUTBOX.append(session, paid, occurred_at=paid.occurred_at)
     claims = await eventually(
         lambda: _in_subsidy(subsidy, select(Claim).where(Claim.lease_id == lease_id)),
         timeout=30,
@@ -92,43 +127,50 @@ async def test_a_beijing_financing_lease_activated_over_http_yields_5_percent_on
     seconds = time.perf_counter() - started
     assert len(claims) == 1
     claim = claims[0][0]
-    # financed principal 1,000,000 - 100,000 = 900,000; 5 % = 45,000.00
-    assert (claim.policy, claim.entitled, claim.status) == (
+    # min(interest 4,500.00, 900,000.00 x 5 % / 12 = 3,750.00): 5/6 of a 6 % lease's interest
+    assert (claim.policy, claim.entitled, claim.status, claim.period) == (
         "beijing_financing_lease",
-        Decimal("45000.00"),
+        Decimal("3750.00"),
         "under_review",
+        str(first.due_on.year),
     )
+    assert claim.earned_on == date(first.due_on.year + 1, 1, 1)
     assert claim.participant_id == lessee_id
-    print(f"\nlease activated over HTTP -> claim in subsidy: {seconds:.2f}s")
+    assert lease["state"] == "active"
+    print(f"\ninstalment paid in rental -> claim in subsidy: {seconds:.2f}s")
 
-    # deliver the activation again: the very record, and the same fact under a new event id
+    # deliver the activation and the payment again: the very records, and the same facts
+    # under new event ids
     records = [
         r.envelope
         async for r in replay(KAFKA, [RENTAL_ORDERS])
         if r.envelope is not None
         and r.envelope.subject == str(lease_id)
-        and r.envelope.type.endswith("lease.activated.v1")
+        and r.envelope.type.endswith(("lease.activated.v1", "lease.installment_paid.v1"))
     ]
-    assert len(records) == 1
-    original = records[0]
-    republished = replace(original, id=uuid7(), extra_headers=INJECTED).sealed()
+    assert len(records) == 2
+    republished = [replace(r, id=uuid7(), extra_headers=INJECTED).sealed() for r in records]
     producer = make_producer(KAFKA, client_id="subsidy-e2e")
     await producer.start()
     try:
-        for envelope in (original, republished):
+        for envelope in (*records, *republished):
             await producer.send_and_wait(
                 RENTAL_ORDERS, envelope.value(), key=envelope.key, headers=envelope.headers()
             )
     finally:
         await producer.stop()
-    inbox = EVENTING.inbox
     await eventually(
-        lambda: _in_subsidy(
-            subsidy, select(inbox.c.event_id).where(inbox.c.event_id == republished.id)
-        ),
-        timeout=30,
+        lambda: _count_is(subsidy, [e.id for e in republished], 2), timeout=30, interval=0.2
     )
     again = await _in_subsidy(subsidy, select(Claim).where(Claim.lease_id == lease_id))
     assert [(c.id, c.entitled, c.version) for (c,) in again] == [
-        (claim.id, Decimal("45000.00"), claim.version)
+        (claim.id, Decimal("3750.00"), claim.version)
     ]
+    leases = await _in_subsidy(subsidy, select(LeaseRecord.id).where(LeaseRecord.id == lease_id))
+    assert len(leases) == 1
+
+
+async def _count_is(subsidy: Any, ids: list[Any], n: int) -> bool:
+    inbox = EVENTING.inbox
+    rows = await _in_subsidy(subsidy, select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))
+    return len(rows) == n
