@@ -192,6 +192,35 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
     # Expensed by 30 September: marketing 15,000 + research 100,000 + early development 20,000.
     assert (d["expensed_cost"], d["expensed_research_cost"]) == ("135000.00", "100000.00")
 
+    # The period May–September 2024: opening on 30 April — inventory 85,000.00; the bought
+    # asset after April's charge (416,000 / 48 = 8,666.67) 407,333.33; nothing in development
+    # yet (recognised 1 June). Expensed within the period: only the development spend of
+    # 15 May before the criteria were met, 20,000.00; the research spend fell before it.
+    period = await catalog.get(
+        url, params={"as_of": "2024-09-30", "period_start": "2024-05-01"}, headers=owner
+    )
+    assert period.status_code == 200, period.text
+    p = period.json()
+    assert p["period_start"] == "2024-05-01"
+    assert [g["opening"]["book_value"] for g in p["groups"]] == [
+        "85000.00",
+        "407333.33",
+        "0.00",
+    ]
+    assert p["groups"][1]["opening"]["accumulated_amortisation"] == "8666.67"
+    assert [g["book_value"] for g in p["groups"]] == ["85000.00", "286363.64", "240000.00"]
+    assert (p["expensed_cost_in_period"], p["expensed_research_cost_in_period"]) == (
+        "20000.00",
+        "0.00",
+    )
+    assert d["groups"][0]["opening"] is None
+    assert d["expensed_cost_in_period"] is None
+    reversed_period = await catalog.get(
+        url, params={"as_of": "2024-09-30", "period_start": "2024-10-01"}, headers=owner
+    )
+    assert reversed_period.status_code == 422
+    assert [e["field"] for e in reversed_period.json()["errors"]] == ["period_start"]
+
     # Before any record was recognised the table is empty but keeps its three lines.
     empty = (await catalog.get(url, params={"as_of": "2023-12-31"}, headers=owner)).json()
     assert [g["book_value"] for g in empty["groups"]] == ["0.00", "0.00", "0.00"]

@@ -444,7 +444,8 @@ def test_disclosure_groups_by_presentation_and_acquisition_mode() -> None:
         Presentation.INTANGIBLE_ASSET,
         Presentation.DEVELOPMENT_EXPENDITURE,
     ]
-    stock, intangible, development = d.groups
+    stock, intangible, development = (g.closing for g in d.groups)
+    assert all(g.opening is None for g in d.groups)
     # Inventory: 540,000 at cost.
     assert (stock.totals.capitalised_cost, stock.totals.book_value) == (
         D("540000.00"),
@@ -466,4 +467,27 @@ def test_disclosure_groups_by_presentation_and_acquisition_mode() -> None:
     assert development.totals.book_value == D("240000.00")
     # Expensed: marketing 15,000 + research 100,000 + early development 20,000 + the
     # inventory's research 80,000 = 215,000; of which research 180,000.
-    assert (d.expensed_cost, d.expensed_research_cost) == (D("215000.00"), D("180000.00"))
+    assert (d.expensed.total, d.expensed.research) == (D("215000.00"), D("180000.00"))
+    assert d.expensed_in_period is None
+
+
+def test_disclosure_opening_figures_beside_the_closing_ones() -> None:
+    # Opening = 30 June 2024. Bought: April–June = 3 months, 416,000 × 3 / 48 = 26,000.00,
+    # book 390,000.00. Developing (recognised 1 June): 90,000 of 10 June so far, 开发支出.
+    eve, on = date(2024, 6, 30), date(2024, 9, 30)
+    records = {"bought": BOUGHT, "developing": DEVELOPED}
+    ids = {title: uuid4() for title in records}
+    d = disclose(
+        [Item(ids[t], t, book_position(r, on)) for t, r in records.items()],
+        [Item(ids[t], t, book_position(r, eve)) for t, r in records.items()],
+    )
+    _, intangible, development = d.groups
+    assert intangible.opening is not None
+    assert development.opening is not None
+    assert (
+        intangible.opening.totals.accumulated_amortisation,
+        intangible.opening.totals.book_value,
+    ) == (D("26000.00"), D("390000.00"))
+    assert intangible.closing.totals.book_value == D("364000.00")
+    assert development.opening.totals.book_value == D("90000.00")
+    assert development.closing.totals.book_value == D("240000.00")

@@ -50,18 +50,36 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Group:
-    presentation: Presentation
+class Line:
+    """One balance-sheet line's figures on one day, split by acquisition mode."""
+
     totals: Totals
     by_mode: tuple[tuple[AcquisitionMode, Totals], ...]
     items: tuple[Item, ...]
 
 
 @dataclass(frozen=True)
+class Group:
+    presentation: Presentation
+    closing: Line
+    opening: Line | None
+    """The line on the day before the period starts (期初), when a period is asked for."""
+
+
+@dataclass(frozen=True)
+class Expensed:
+    """Spend on the data resources that went to profit or loss (研究开发支出 among it)."""
+
+    total: Decimal
+    research: Decimal
+
+
+@dataclass(frozen=True)
 class Disclosure:
     groups: tuple[Group, ...]
-    expensed_cost: Decimal
-    expensed_research_cost: Decimal
+    expensed: Expensed
+    """Up to the closing day."""
+    expensed_in_period: Expensed | None
 
 
 def modes_of(presentation: Presentation) -> tuple[AcquisitionMode, ...]:
@@ -76,24 +94,45 @@ def modes_of(presentation: Presentation) -> tuple[AcquisitionMode, ...]:
     return tuple(m for c, m in COST_KINDS if c is classification)
 
 
-def disclose(items: Sequence[Item]) -> Disclosure:
-    """Group the positions (all as of one date) by presentation, every line present."""
-    groups = []
-    for presentation in ORDER:
-        mine = tuple(i for i in items if i.position.presentation is presentation)
-        by_mode = []
-        for mode in modes_of(presentation):
-            totals = Totals()
-            for item in mine:
-                if item.position.acquisition_mode is mode:
-                    totals = totals.plus(item.position)
-            by_mode.append((mode, totals))
+def line_of(items: Sequence[Item], presentation: Presentation) -> Line:
+    """The items presented under ``presentation`` (positions all of one day), totalled."""
+    mine = tuple(i for i in items if i.position.presentation is presentation)
+    by_mode = []
+    for mode in modes_of(presentation):
         totals = Totals()
         for item in mine:
-            totals = totals.plus(item.position)
-        groups.append(Group(presentation, totals, tuple(by_mode), mine))
+            if item.position.acquisition_mode is mode:
+                totals = totals.plus(item.position)
+        by_mode.append((mode, totals))
+    totals = Totals()
+    for item in mine:
+        totals = totals.plus(item.position)
+    return Line(totals, tuple(by_mode), mine)
+
+
+def expensed_of(items: Sequence[Item]) -> Expensed:
+    return Expensed(
+        sum((i.position.expensed_cost for i in items), ZERO),
+        sum((i.position.expensed_research_cost for i in items), ZERO),
+    )
+
+
+def disclose(
+    closing: Sequence[Item],
+    opening: Sequence[Item] | None = None,
+    expensed_in_period: Expensed | None = None,
+) -> Disclosure:
+    """Group the closing positions (all of one day) by presentation, every line present, with
+    the opening positions (all of the day before the period) beside them when given."""
     return Disclosure(
-        groups=tuple(groups),
-        expensed_cost=sum((i.position.expensed_cost for i in items), ZERO),
-        expensed_research_cost=sum((i.position.expensed_research_cost for i in items), ZERO),
+        groups=tuple(
+            Group(
+                presentation,
+                line_of(closing, presentation),
+                None if opening is None else line_of(opening, presentation),
+            )
+            for presentation in ORDER
+        ),
+        expensed=expensed_of(closing),
+        expensed_in_period=expensed_in_period,
     )

@@ -18,6 +18,7 @@ from datapark_catalog.valuations.schemas import (
     DisclosureGroupOut,
     DisclosureItemOut,
     DisclosureModeOut,
+    DisclosureOpeningOut,
     DisclosureOut,
     ImpairmentOut,
     ImpairmentTestOut,
@@ -114,14 +115,18 @@ async def balance_sheet_disclosure(
     session: SessionDep,
     principal: CurrentPrincipal,
     as_of: date | None = None,
+    period_start: date | None = None,
 ) -> DisclosureOut:
-    """The company's data resources by balance-sheet line (存货, 无形资产, 开发支出) as of
+    """The company's data resources by balance-sheet line (存货, 无形资产, 开发支出) on
     ``as_of`` (default today, UTC): cost, accumulated amortisation, write-downs and book value,
-    split by acquisition mode, and the spend expensed up to that day. The company itself reads
-    its own; operators and auditors read every company's."""
+    split by acquisition mode, and the spend expensed up to that day. Given ``period_start``,
+    each line also shows the opening figures (the day before) and the spend expensed within the
+    period. The company itself reads its own; operators and auditors read every company's."""
     day = as_of or datetime.now(UTC).date()
-    disclosure = await ValuationService(session).disclosure(principal, participant_id, day)
-    return present_disclosure(participant_id, day, disclosure)
+    disclosure = await ValuationService(session).disclosure(
+        principal, participant_id, day, period_start
+    )
+    return present_disclosure(participant_id, day, period_start, disclosure)
 
 
 def present_position(
@@ -174,7 +179,9 @@ def present_position(
     )
 
 
-def present_disclosure(participant_id: uuid.UUID, as_of: date, d: Disclosure) -> DisclosureOut:
+def present_disclosure(
+    participant_id: uuid.UUID, as_of: date, period_start: date | None, d: Disclosure
+) -> DisclosureOut:
     groups = []
     for g in d.groups:
         items = [
@@ -187,26 +194,40 @@ def present_disclosure(participant_id: uuid.UUID, as_of: date, d: Disclosure) ->
                 write_down=i.position.write_down,
                 book_value=i.position.book_value,
             )
-            for i in g.items
+            for i in g.closing.items
         ]
+        opening = None
+        if g.opening is not None:
+            opening = DisclosureOpeningOut(
+                capitalised_cost=g.opening.totals.capitalised_cost,
+                accumulated_amortisation=g.opening.totals.accumulated_amortisation,
+                write_down=g.opening.totals.write_down,
+                book_value=g.opening.totals.book_value,
+                by_acquisition_mode=[_mode(mode, t) for mode, t in g.opening.by_mode],
+            )
         groups.append(
             DisclosureGroupOut(
                 presentation=g.presentation.value,
                 presentation_label=PRESENTATION_LABELS[g.presentation],
-                capitalised_cost=g.totals.capitalised_cost,
-                accumulated_amortisation=g.totals.accumulated_amortisation,
-                write_down=g.totals.write_down,
-                book_value=g.totals.book_value,
-                by_acquisition_mode=[_mode(mode, t) for mode, t in g.by_mode],
+                capitalised_cost=g.closing.totals.capitalised_cost,
+                accumulated_amortisation=g.closing.totals.accumulated_amortisation,
+                write_down=g.closing.totals.write_down,
+                book_value=g.closing.totals.book_value,
+                by_acquisition_mode=[_mode(mode, t) for mode, t in g.closing.by_mode],
                 items=items,
+                opening=opening,
             )
         )
+    in_period = d.expensed_in_period
     return DisclosureOut(
         participant_id=participant_id,
         as_of=as_of,
+        period_start=period_start,
         groups=groups,
-        expensed_cost=d.expensed_cost,
-        expensed_research_cost=d.expensed_research_cost,
+        expensed_cost=d.expensed.total,
+        expensed_research_cost=d.expensed.research,
+        expensed_cost_in_period=in_period.total if in_period else None,
+        expensed_research_cost_in_period=in_period.research if in_period else None,
     )
 
 

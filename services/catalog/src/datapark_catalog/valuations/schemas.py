@@ -189,22 +189,34 @@ class DisclosureModeOut(DisclosureTotalsOut):
     acquisition_mode: str
 
 
+class DisclosureOpeningOut(DisclosureTotalsOut):
+    """期初: the line on the day before the period started."""
+
+    by_acquisition_mode: list[DisclosureModeOut]
+
+
 class DisclosureGroupOut(DisclosureTotalsOut):
-    """One balance-sheet line's 其中：数据资源, split by how the resources were acquired."""
+    """One balance-sheet line's 其中：数据资源 on ``as_of`` (期末), split by how the resources
+    were acquired, and on the day before the period (期初) when one is asked for."""
 
     presentation: str
     presentation_label: str
     by_acquisition_mode: list[DisclosureModeOut]
     items: list[DisclosureItemOut]
+    opening: DisclosureOpeningOut | None
 
 
 class DisclosureOut(BaseModel):
-    """A company's data resources on its balance sheet as of a date, one group per line
-    (存货, 无形资产, 开发支出), and the spend on them that was expensed up to that date."""
+    """A company's data resources on its balance sheet on a date, one group per line
+    (存货, 无形资产, 开发支出), and the spend on them that was expensed: up to that date and,
+    given a period, within it."""
 
     participant_id: uuid.UUID
     as_of: date
+    period_start: date | None
     currency: Literal["CNY"] = "CNY"
     groups: list[DisclosureGroupOut]
     expensed_cost: MoneyOut
     expensed_research_cost: MoneyOut
+    expensed_cost_in_period: MoneyOut | None
+    expensed_research_cost_in_period: MoneyOut | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,8 @@ from datapark_catalog.valuations.balance_sheet import (
     BookPosition,
     Impairment,
     book_position,
+    expensed_cost,
+    expensed_research_cost,
     validate_record,
 )
 from datapark_catalog.valuations.cost_kinds import (
@@ -28,8 +30,9 @@ from datapark_catalog.valuations.cost_kinds import (
     CostLineKind,
     Phase,
 )
-from datapark_catalog.valuations.disclosure import Disclosure, Item, disclose
+from datapark_catalog.valuations.disclosure import Disclosure, Expensed, Item, disclose
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
+from datapark_catalog.valuations.money import ZERO
 from datapark_catalog.valuations.repository import ValuationRepository
 from datapark_catalog.valuations.schemas import BalanceSheetIn, ValuationCreate
 from datapark_contracts.ids import uuid7
@@ -248,31 +251,52 @@ class ValuationService:
         return book_position(_record_of(row), as_of, valuations), row
 
     async def disclosure(
-        self, principal: Principal, participant_id: uuid.UUID, as_of: date
+        self,
+        principal: Principal,
+        participant_id: uuid.UUID,
+        as_of: date,
+        period_start: date | None = None,
     ) -> Disclosure:
-        """The company's data resources on its balance sheet as of ``as_of`` (records
-        recognised later are not on it yet); the company itself, operators and auditors."""
+        """The company's data resources on its balance sheet on ``as_of`` (records recognised
+        later are not on it yet) and, given ``period_start``, on the day before it with the
+        spend expensed in between; the company itself, operators and auditors."""
         principal.ensure_tenant(participant_id, "participant")
+        if period_start is not None and period_start > as_of:
+            raise Unprocessable("the period cannot start after as_of", field="period_start")
         if await ParticipantRepository(self.session).get(participant_id) is None:
             raise NotFound("participant not found")
-        records = [
-            (row, title)
+        booked = [
+            (row.product_id, title, _record_of(row))
             for row, title in await self.repo.balance_sheets_of_owner(participant_id)
             if row.recognised_on <= as_of
         ]
         valuations: dict[uuid.UUID, list[methods.Valuation]] = {}
-        for v in await self.repo.of_products([row.product_id for row, _ in records]):
+        for v in await self.repo.of_products([product_id for product_id, _, _ in booked]):
             valuations.setdefault(v.product_id, []).append(_valuation_of(v))
-        return disclose(
-            [
-                Item(
-                    row.product_id,
-                    title,
-                    book_position(_record_of(row), as_of, valuations.get(row.product_id, ())),
-                )
-                for row, title in records
+
+        def items_on(day: date) -> list[Item]:
+            return [
+                Item(pid, title, book_position(record, day, valuations.get(pid, ())))
+                for pid, title, record in booked
+                if record.recognised_on <= day
             ]
+
+        if period_start is None:
+            return disclose(items_on(as_of))
+        opening: list[Item] = []
+        in_period = Expensed(
+            sum((expensed_cost(r, as_of) for _, _, r in booked), ZERO),
+            sum((expensed_research_cost(r, as_of) for _, _, r in booked), ZERO),
         )
+        if period_start > date.min:
+            eve = period_start - timedelta(days=1)
+            opening = items_on(eve)
+            in_period = Expensed(
+                in_period.total - sum((expensed_cost(r, eve) for _, _, r in booked), ZERO),
+                in_period.research
+                - sum((expensed_research_cost(r, eve) for _, _, r in booked), ZERO),
+            )
+        return disclose(items_on(as_of), opening, in_period)
 
     async def _product(
         self, principal: Principal, product_id: uuid.UUID, *, owner: bool
