@@ -94,7 +94,7 @@ class BalanceSheetIn(_In):
     - ``acquisition_mode``: purchased (default), self_developed (intangible assets) or
       processed (inventory)
     - ``recognised_on``: first on the books (a self-developed resource: the day development
-      met the capitalisation criteria)
+      met the capitalisation criteria; inventory: the day its capitalised costs are complete)
     - ``ready_for_use_on``: intangible assets; amortisation starts in its month (a purchased
       asset defaults to ``recognised_on``; a self-developed one without it is still in
       development and shown as 开发支出)
