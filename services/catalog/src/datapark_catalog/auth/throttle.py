@@ -1,8 +1,9 @@
 """What one source address may ask of the token endpoint, decided before any secret is hashed.
 
 A source may have a few requests in progress at once and a budget of requests that did not
-succeed per window (a request counts from the moment it arrives and is given back when it
-succeeds, so a burst of concurrent guesses is cut off before it is hashed). Nothing here is
+succeed per window (a request counts from the moment it arrives, refused or not, and is given
+back when it succeeds, so a burst of concurrent guesses is cut off before it is hashed and
+keeps its source throttled for the rest of the window). Nothing here is
 stored: the counters live in the process, expire with their window, and are bounded in number
 so a flood of distinct addresses cannot grow them without limit. (Each catalog replica keeps
 its own; the lock-outs per client id, which must hold across replicas, are in the database.)
@@ -53,11 +54,12 @@ class SourceThrottle:
             self._sources.pop(source, None)
             self._prune(now)
             self._sources[source] = entry
-        if entry.unsuccessful >= self.max_unsuccessful:
+        # A refused request is not a success either: it counts against the budget.
+        entry.unsuccessful += 1
+        if entry.unsuccessful > self.max_unsuccessful:
             return max(1, math.ceil(entry.window_started + self.window_seconds - now))
         if entry.in_flight >= self.max_in_flight:
             return 1
-        entry.unsuccessful += 1
         entry.in_flight += 1
         return None
 
