@@ -102,10 +102,15 @@ class EventConsumer:
         self.poison_attempts = poison_attempts
         self.max_backoff = max_backoff
         self.assigned: set[TopicPartition] = set()
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Graceful stop (SIGTERM): finish the record in hand, commit, leave the group."""
+        self.stopping = True
 
     async def run(self) -> None:
         backoff = 0.2
-        while True:
+        while not self.stopping:
             consumer = make_consumer(
                 self.bootstrap,
                 *self.topics,
@@ -133,16 +138,23 @@ class EventConsumer:
             finally:
                 await consumer.stop()
                 await producer.stop()
+            if self.stopping:
+                return
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
     async def _poll_forever(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
-        while True:
+        while not self.stopping:
             batches = await consumer.getmany(timeout_ms=500, max_records=200)
             for tp, records in batches.items():
+                done = 0
                 for record in records:
+                    if self.stopping:
+                        break
                     await self.process(record, producer)
-                await consumer.commit({tp: records[-1].offset + 1})
+                    done += 1
+                if done:
+                    await consumer.commit({tp: records[done - 1].offset + 1})
             self.assigned = set(consumer.assignment())
             for tp in self.assigned:
                 high = consumer.highwater(tp)

@@ -17,6 +17,8 @@ from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.tables import EventingTables
 from datapark_kit.settings import ServiceSettings
 
+CONSUMER_STOP_SECONDS = 20.0
+
 
 def build_workers(
     settings: ServiceSettings,
@@ -66,6 +68,10 @@ def service_workers(
         try:
             yield
         finally:
+            if consumer is not None:
+                # the record in hand is finished and committed; the wait is bounded
+                consumer.stop()
+                await asyncio.wait(tasks[1:], timeout=CONSUMER_STOP_SECONDS)
             for task in tasks:
                 task.cancel()
             for task in tasks:
