@@ -60,6 +60,7 @@ test: deps stack migrate-test topics lint typecheck importlint
 
 bench: setup
 	@$(UV) run --frozen python bench/outbox_relay.py
+	@$(UV) run --frozen python bench/scaling.py
 
 stop:
 	@bash deploy/local/stack.sh down
