@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
@@ -90,6 +91,58 @@ def _no_text() -> ColumnElement[str]:
     return null().cast(String())
 
 
+@cache
+def _listed_products() -> Select[tuple[object, ...]]:
+    """Listed products on their venues, newest first, as search hits (built once: statements
+    are immutable, each page adds its filters to a copy)."""
+    listing, product = VenueListingRow, DataProduct
+    return (
+        select(
+            literal("data_product").label("kind"),
+            listing.id.label("id"),
+            product.id.label("product_id"),
+            _no_uuid().label("offering_id"),
+            product.owner_participant_id.label("owner_participant_id"),
+            product.title.label("title"),
+            product.domain.label("domain"),
+            _no_text().label("category"),
+            listing.venue_code.label("venue_code"),
+            listing.reference.label("reference"),
+            listing.price_kind.label("price_kind"),
+            listing.headline_price.label("headline_price"),
+            listing.listed_at.label("published_at"),
+        )
+        .join(product, product.id == listing.product_id)
+        .where(product.state == _inline("listed"), listing.state == _inline("listed"))
+        .order_by(listing.listed_at.desc(), listing.id.desc())
+    )
+
+
+@cache
+def _published_offerings() -> Select[tuple[object, ...]]:
+    """Published rental offerings, newest first, as search hits (built once)."""
+    o = RentalOfferingRow
+    return (
+        select(
+            literal("rental_offering").label("kind"),
+            o.id.label("id"),
+            _no_uuid().label("product_id"),
+            o.id.label("offering_id"),
+            o.lessor_participant_id.label("owner_participant_id"),
+            o.title.label("title"),
+            _no_text().label("domain"),
+            o.category.label("category"),
+            _no_text().label("venue_code"),
+            _no_text().label("reference"),
+            literal("rate_card").label("price_kind"),
+            o.headline_price.label("headline_price"),
+            o.published_at.label("published_at"),
+        )
+        .where(o.state == _inline("published"))
+        .order_by(o.published_at.desc(), o.id.desc())
+    )
+
+
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -136,27 +189,7 @@ class SearchRepository:
     @staticmethod
     def _products(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
         listing, product = VenueListingRow, DataProduct
-        query = (
-            select(
-                literal("data_product").label("kind"),
-                listing.id.label("id"),
-                product.id.label("product_id"),
-                _no_uuid().label("offering_id"),
-                product.owner_participant_id.label("owner_participant_id"),
-                product.title.label("title"),
-                product.domain.label("domain"),
-                _no_text().label("category"),
-                listing.venue_code.label("venue_code"),
-                listing.reference.label("reference"),
-                listing.price_kind.label("price_kind"),
-                listing.headline_price.label("headline_price"),
-                listing.listed_at.label("published_at"),
-            )
-            .join(product, product.id == listing.product_id)
-            .where(product.state == _inline("listed"), listing.state == _inline("listed"))
-            .order_by(listing.listed_at.desc(), listing.id.desc())
-            .limit(_limit(limit))
-        )
+        query = _listed_products().limit(_limit(limit))
         if f.domain is not None:
             query = query.where(product.domain == f.domain.value)
         if f.venue is not None:
@@ -182,26 +215,7 @@ class SearchRepository:
     @staticmethod
     def _offerings(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
         o = RentalOfferingRow
-        query = (
-            select(
-                literal("rental_offering").label("kind"),
-                o.id.label("id"),
-                _no_uuid().label("product_id"),
-                o.id.label("offering_id"),
-                o.lessor_participant_id.label("owner_participant_id"),
-                o.title.label("title"),
-                _no_text().label("domain"),
-                o.category.label("category"),
-                _no_text().label("venue_code"),
-                _no_text().label("reference"),
-                literal("rate_card").label("price_kind"),
-                o.headline_price.label("headline_price"),
-                o.published_at.label("published_at"),
-            )
-            .where(o.state == _inline("published"))
-            .order_by(o.published_at.desc(), o.id.desc())
-            .limit(_limit(limit))
-        )
+        query = _published_offerings().limit(_limit(limit))
         if f.category is not None:
             query = query.where(o.category == f.category.value)
         if f.min_price is not None:
