@@ -6,6 +6,7 @@ rules, bounded dates (422, never 500) and server-dated lessee payments."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,8 +25,10 @@ from datapark_contracts.events.rental import (
 )
 from datapark_contracts.topics import RENTAL_ORDERS
 from datapark_eventing.replay import replay
+from datapark_rental.leases import floating
 from datapark_rental.leases.parameters import lpr
 from datapark_rental.leases.schedule import due_date
+from datapark_rental.leases.service import LeaseService
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -486,7 +489,7 @@ async def test_a_bad_sale_and_leaseback_is_refused_naming_the_field(
 
 async def test_an_lpr_linked_lease_is_repriced_on_its_anniversary(lessor: Lessor) -> None:
     _, lessee = await lessor.park.company()
-    floating = {"rate_type": "lpr_linked", "lpr_spread": "0.0055", "annual_rate": None}
+    floating_terms = {"rate_type": "lpr_linked", "lpr_spread": "0.0055", "annual_rate": None}
     quote = (
         await lessor.rental.post(
             "/v1/lease-quotes",
@@ -501,7 +504,7 @@ async def test_an_lpr_linked_lease_is_repriced_on_its_anniversary(lessor: Lessor
     # repriced 2025-12-30 at 3.00 % + 0.55 %).
     accepted = TODAY - timedelta(days=700)
     anniversary = due_date(accepted, 12)
-    lease = await lessor.active(lessee, accepted, **floating)
+    lease = await lessor.active(lessee, accepted, **floating_terms)
     expected = lpr(anniversary) + D("0.0055")
 
     assert lease["rate_type"] == "lpr_linked"
@@ -611,3 +614,70 @@ async def test_related_parties_together_stay_within_thirty_percent_of_net_assets
     assert two["state"] == "rejected"
     assert [c["check"] for c in two["refusal"]] == ["related_party_concentration"]
     assert two["refusal"][0]["shortfall"] == {"ratio": "0.0600", "amount": "300000.00"}
+
+
+async def test_the_sweeper_reprices_when_the_anniversary_comes(lessor: Lessor) -> None:
+    """Accepted 360 days ago: no anniversary yet. The sweeper's pass on the anniversary
+    (run here with that date as today) reprices it from the LPR then in force."""
+    _, lessee = await lessor.park.company()
+    floating_rate = {"rate_type": "lpr_linked", "lpr_spread": "0.0100", "annual_rate": None}
+    accepted = TODAY - timedelta(days=360)
+    anniversary = due_date(accepted, 12)
+    lease = await lessor.active(lessee, accepted, **floating_rate)
+    lease_id = uuid.UUID(lease["id"])
+    assert lease["next_repricing_on"] == anniversary.isoformat()
+
+    rental = lessor.rental
+    settings = rental.app.state.settings
+
+    async def sweep_on(day: date) -> None:
+        async with rental.app.state.database.unit_of_work() as session:
+            service = LeaseService(
+                session,
+                penalty_daily_rate=D(settings.penalty_daily_rate),
+                grace_days=settings.penalty_grace_days,
+                termination_fee_rate=D(settings.termination_fee_rate),
+            )
+            await floating.reprice_due(service, day, datetime.now(UTC))
+
+    async def next_repricing() -> str:
+        got = (await rental.get(f"/v1/leases/{lease_id}", headers=lessee)).json()
+        return str(got["next_repricing_on"])
+
+    await sweep_on(anniversary - timedelta(days=1))
+    assert await next_repricing() == anniversary.isoformat()  # not before its day
+
+    async def repriced_on_the_day() -> bool:
+        # The app's own sweeper may hold the row (SKIP LOCKED): then the next pass takes it.
+        await sweep_on(anniversary)
+        return await next_repricing() == due_date(accepted, 24).isoformat()
+
+    await eventually(repriced_on_the_day, timeout=30, interval=0.2)
+    after = (await rental.get(f"/v1/leases/{lease_id}", headers=lessee)).json()
+    assert D(after["annual_rate"]) == lpr(anniversary) + D("0.0100")
+    facts = await lessor.park.sql(
+        "SELECT payload FROM rental.outbox WHERE subject = :s AND event_type = :t",
+        s=str(lease_id),
+        t="datapark.rental.lease.repriced.v1",
+    )
+    assert len(facts) == 1
+    repriced = LeaseRepriced.model_validate_json(facts[0][0])
+    assert (repriced.effective_from, repriced.from_period) == (anniversary, 13)
+    receivables = (await rental.get(f"/v1/leases/{lease_id}/receivables", headers=lessee)).json()
+    assert receivables[12]["interest"] == f"{repriced.schedule[12].interest:.2f}"
+    assert receivables[12]["principal"] == f"{repriced.schedule[12].principal:.2f}"
+    # Twelve installments fell due meanwhile, each announced with its VAT.
+    due = await eventually(lambda: _fell_due(lessor.park, lease_id), timeout=30, interval=0.5)
+    first = due[0]
+    assert first["vat_rate"] == "0.13000000"
+    assert D(first["vat_tax"]) == vat_of(D(first["amount"]), "0.13")
+    assert D(first["vat_net"]) + D(first["vat_tax"]) == D(first["amount"])
+
+
+async def _fell_due(park: Park, lease_id: uuid.UUID) -> list[dict[str, Any]] | None:
+    rows = await park.sql(
+        "SELECT payload FROM rental.outbox WHERE subject = :s AND event_type = :t ORDER BY aggseq",
+        s=str(lease_id),
+        t="datapark.rental.lease.installment_fell_due.v1",
+    )
+    return [json.loads(r[0]) for r in rows] or None
