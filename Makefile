@@ -10,7 +10,7 @@ PG_PORT ?= $(or $(DATAPARK_PG_PORT),54329)
 TEST_DB_URL := postgresql+asyncpg://datapark:datapark@127.0.0.1:$(PG_PORT)/datapark_test
 
 .PHONY: help setup deps stack migrate migrate-test topics run test lint typecheck importlint \
-        unit integration e2e bench schemas stop clean
+        unit integration e2e bench schemas stop clean k8s-tools
 
 help:
 	@echo "make run    - set up and start Kafka, Postgres and all four services (Ctrl-C stops)"
@@ -55,7 +55,11 @@ importlint: deps
 schemas: deps
 	@$(UV) run --frozen python -m datapark_contracts.schemas export
 
-test: deps stack migrate-test topics lint typecheck importlint
+# kustomize, kubeconform and the schemas that deploy/k8s is validated against (registries only)
+k8s-tools:
+	@bash deploy/k8s/validate/setup.sh
+
+test: deps stack migrate-test topics lint typecheck importlint k8s-tools
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
 bench: setup

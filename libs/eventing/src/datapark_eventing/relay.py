@@ -27,6 +27,7 @@ from opentelemetry.trace import SpanKind
 from datapark_contracts.envelope import Envelope
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.kafka import Kafka, make_producer
+from datapark_eventing.metrics import RELAY_LEADER
 from datapark_eventing.outbox import notify_channel
 from datapark_kit.db import asyncpg_dsn
 from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
@@ -99,6 +100,7 @@ class OutboxRelay:
     async def _lead(self) -> None:
         # Server-side keepalives: when the leader's node dies without closing its socket,
         # Postgres ends the session (and frees the lock) in about idle + interval * count.
+        RELAY_LEADER.labels(self.service).set(0)  # a standby reports 0 (alert: no leader)
         conn: asyncpg.Connection = await asyncpg.connect(self.dsn, server_settings=LOCK_KEEPALIVES)
         try:
             # A standby polls for the lock; nothing can signal it when the leader's session ends.
@@ -107,12 +109,14 @@ class OutboxRelay:
             ):
                 await asyncio.sleep(self.poll_seconds)
             self.is_leader = True
+            RELAY_LEADER.labels(self.service).set(1)
             log.info("relay %s is the active relay", self.service)
             if self.listen:
                 await conn.add_listener(self.channel, self._on_notify)
             await self._publish_forever(conn)
         finally:
             self.is_leader = False
+            RELAY_LEADER.labels(self.service).set(0)
             await conn.close()
 
     def _on_notify(self, *_: Any) -> None:

@@ -1,0 +1,22 @@
+"""Metrics of the eventing workers that the alerts in deploy/k8s/base/monitoring.yaml use
+(besides those of ``datapark_kit.metrics``)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+RELAY_LEADER = Gauge(
+    "datapark_relay_leader",
+    "1 while this process holds its service's relay lock (the active relay), else 0",
+    ["service"],
+)
+PRUNED = Counter(
+    "datapark_retention_pruned_total",
+    "Rows deleted by the retention sweeper, by table",
+    ["service", "table"],
+)
+PRUNE_BACKLOG = Gauge(
+    "datapark_retention_backlog",
+    "Rows past retention still waiting after the last sweep (0 once caught up)",
+    ["service", "table"],
+)
