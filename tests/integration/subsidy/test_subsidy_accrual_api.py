@@ -157,7 +157,7 @@ async def test_designations_are_operator_records_validated_field_by_field(
         ).scalar_one()
     events_before = await _outbox_count(subsidy)
     operator = token("operator")
-    for change, field in [
+    changes: list[tuple[dict[str, Any], str]] = [
         ({"kind": "zone"}, "kind"),
         ({"name": "   "}, "name"),
         ({"region_code": "35012"}, "region_code"),
@@ -165,7 +165,8 @@ async def test_designations_are_operator_records_validated_field_by_field(
         ({"designated_on": "2999-01-01"}, "designated_on"),
         ({"designated_on": "2025-10-31"}, "designated_on"),  # before the policy's maximum
         ({"extra": 1}, "extra"),
-    ]:
+    ]
+    for change, field in changes:
         refused = await subsidy.post("/v1/designations", json={**good, **change}, headers=operator)
         assert refused.status_code == 422, (change, refused.text)
         assert field in str(refused.json()), (change, refused.json())

@@ -95,7 +95,7 @@ def _paid(
         lessee_participant_id=lessee,
         occurred_at=datetime.now(UTC),
         period=period,
-        kind=kind,  # type: ignore[arg-type]  # a ReceivableKind
+        kind=kind,
         due_date=due,
         amount=Decimal(amount),
         penalty=Decimal("0.00"),

@@ -184,7 +184,11 @@ def test_the_financed_principal_reading_stays_selectable_as_data() -> None:
             ReasonCode.ROUNDS_TO_ZERO,
         ),
         (
-            replace(LEASE, activated_on=date(2024, 12, 31)),
+            replace(
+                LEASE,
+                activated_on=date(2024, 10, 31),
+                receivables=tuple(replace(r, due_on=date(2024, 11, r.period)) for r in VECTOR_1),
+            ),
             BEIJING,
             PARAMS,
             ReasonCode.POLICY_NOT_IN_FORCE,
@@ -197,6 +201,15 @@ def test_beijing_refusals_say_why(
     result = beijing_financing_lease(lease, lessee, params)
     assert isinstance(result, Ineligible)
     assert result.reason is reason
+
+
+def test_a_lease_active_before_the_policy_earns_what_falls_due_once_it_applies() -> None:
+    early = replace(LEASE, activated_on=date(2024, 12, 31))
+    result = _only(beijing_financing_lease(early, BEIJING, PARAMS))
+    assert result.amount == Decimal("7404.67")
+    assert "became active on 2024-12-31; the policy applies to it from 2025-04-01" in "\n".join(
+        result.explanation.lines()
+    )
 
 
 def test_an_unknown_reading_in_the_basis_file_is_refused_by_name() -> None:

@@ -76,6 +76,12 @@ def _listed_step(
     on: date,
     reason: ReasonCode,
 ) -> tuple[str, Reading] | Ineligible:
+    if params.read_optional(policy.parameter(leaf), on) is None:
+        return Ineligible(
+            policy.code,
+            ReasonCode.POLICY_NOT_IN_FORCE,
+            f"{policy.parameter(leaf)} has no value on {on.isoformat()}",
+        )
     listed, reading = params.codes(policy.parameter(leaf), on)
     if item not in listed:
         return Ineligible(
@@ -93,10 +99,25 @@ RATE_SUPPORTED_KINDS = frozenset({"installment", "balloon"})
 """Receivables that carry financing cost (a usage invoice or a rental price carries none)."""
 
 
+def conditions_date(policy: Policy, lease: LeaseFacts, params: ParameterSet) -> date:
+    """The day a lease's conditions (region, mode, category, reading) are read: its activation,
+    or, for a lease that became active before the policy applied, the first due date of its
+    receivables on which the policy's rate is in force."""
+    rate = policy.parameter("rate")
+    if params.read_optional(rate, lease.activated_on) is not None:
+        return lease.activated_on
+    later = sorted(
+        r.due_on
+        for r in lease.receivables
+        if r.due_on > lease.activated_on and params.read_optional(rate, r.due_on) is not None
+    )
+    return later[0] if later else lease.activated_on
+
+
 def _eligible(
     policy: Policy, lease: LeaseFacts, lessee: Lessee, params: ParameterSet, *, categories: bool
 ) -> Explanation | Ineligible:
-    on = lease.activated_on
+    on = conditions_date(policy, lease, params)
     checks = [
         _lessee_region_step(policy, lessee, params, on),
         _listed_step(
@@ -126,7 +147,10 @@ def _eligible(
         if isinstance(check, Ineligible):
             return check
         explanation = explanation.then([check[0]], [check[1]])
-    return explanation.then([f"lease {lease.lease_id} became active on {on.isoformat()}"])
+    step = f"lease {lease.lease_id} became active on {lease.activated_on.isoformat()}"
+    if on != lease.activated_on:
+        step += f"; the policy applies to it from {on.isoformat()}, its conditions read then"
+    return explanation.then([step])
 
 
 def _ending_step(lease: LeaseFacts) -> list[str]:
@@ -164,7 +188,7 @@ def beijing_financing_lease(
     year it became active.
     """
     policy = POLICIES[PolicyCode.BEIJING_FINANCING_LEASE]
-    on = lease.activated_on
+    on = conditions_date(policy, lease, params)
     if params.read_optional(policy.parameter("basis"), on) is None:
         return Ineligible(
             policy.code,
@@ -176,6 +200,7 @@ def beijing_financing_lease(
         return base
     basis, basis_reading = params.keyword(policy.parameter("basis"), on, BASES)
     base = base.then([f"reading: {cite(basis_reading)}"], [basis_reading])
+    # (the basis in force when the policy first applies to the lease governs the lease)
     if basis == BASIS_FINANCED_PRINCIPAL:
         return _beijing_on_principal(policy, lease, params, base)
     by_year: dict[int, list[Receivable]] = defaultdict(list)

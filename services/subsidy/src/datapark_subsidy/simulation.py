@@ -191,7 +191,7 @@ class _Replayer:
             self.claims[index] = replace(
                 claim,
                 status=ClaimStatus.REVERSED,
-                explanation=claim.explanation.then(decision.steps, [decision.reading]),
+                explanation=claim.explanation.then(decision.steps, decision.readings),
             )
         if not any(c.lease_id == lease.lease_id for c in self.claims):
             # nothing drawn yet: would a claim of this lease be clawed back on its end?

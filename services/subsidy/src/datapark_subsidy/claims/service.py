@@ -404,7 +404,7 @@ class ClaimService:
             )
             if not decision.applies:
                 continue
-            self._explain(claim, decision.steps, [decision.reading])
+            self._explain(claim, decision.steps, decision.readings)
             if status in (S.DISBURSED, S.RECONCILED):
                 await self._ledger(claim, LedgerOp.REVERSE)
                 await self._move(claim, A.REVERSE, ClaimReversed, explanation=_steps(claim))
