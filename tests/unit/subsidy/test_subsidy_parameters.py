@@ -141,6 +141,15 @@ def test_reading_a_parameter_out_of_force_names_it() -> None:
             "values: {2025-01-01: {value: [robot, robot]}}\n",
             "appears twice",
         ),
+        (
+            "description: d\nreference: r\nunit: keyword\n"
+            "values: {2025-01-01: {value: Financing Cost}}\n",
+            "expected a keyword",
+        ),
+        (
+            "description: d\nreference: r\nunit: keyword\nvalues: {2025-01-01: {value: 5}}\n",
+            "expected a keyword",
+        ),
     ],
 )
 def test_bad_files_are_rejected_clearly(text: str, problem: str) -> None:

@@ -86,7 +86,7 @@ def schedule_receivables(payload: LeaseSnapshot) -> list[Receivable]:
     return receivables
 
 
-def _end_date(payload: LeaseSnapshot) -> date:
+def end_date(payload: LeaseSnapshot) -> date:
     explicit = getattr(payload, "ended_on", None)
     if isinstance(explicit, date):
         return explicit
@@ -117,7 +117,7 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
         async def ended(session: AsyncSession, envelope: Envelope, payload: LeaseSnapshot) -> None:
             await LeaseService(session, params).lease_ended(
                 lease_id=payload.lease_id,
-                ended_on=_end_date(payload),
+                ended_on=end_date(payload),
                 reason=reason,
                 aggseq=envelope.aggseq,
             )
