@@ -339,6 +339,22 @@ async def test_payments_yield_invoices_listed_by_get_and_published_with_the_clas
     auditor = token("auditor", participant_id=uuid.uuid4())
     assert (await lessor.rental.get(f"{path}/invoices", headers=stranger)).status_code == 404
     assert len((await lessor.rental.get(f"{path}/invoices", headers=auditor)).json()) == 2
+    numbers = {i["number"] for i in invoices}
+    for who, sees in ((lessee, True), (lessor.headers, True), (stranger, False)):
+        page = await lessor.rental.get("/v1/lease-invoices?limit=200", headers=who)
+        assert page.status_code == 200, page.text
+        assert (numbers <= {i["number"] for i in page.json()["items"]}) is sees
+    mine = (await lessor.rental.get("/v1/lease-invoices?limit=1", headers=lessee)).json()
+    assert mine["items"][0]["number"] == invoices[1]["number"]  # newest first
+    older = await lessor.rental.get(
+        f"/v1/lease-invoices?limit=1&cursor={mine['next_cursor']}", headers=lessee
+    )
+    assert older.json()["items"][0]["number"] == invoices[0]["number"]
+    later = f"/v1/lease-invoices?issued_from={(TODAY + timedelta(days=1)).isoformat()}"
+    assert (await lessor.rental.get(later, headers=lessee)).json()["items"] == []
+    far = await lessor.rental.get("/v1/lease-invoices?issued_to=9999-12-31", headers=lessee)
+    assert far.status_code == 422
+    assert far.json()["errors"][0]["field"] == "issued_to"
 
     envelopes = await lease_events(lease["id"], "invoice_issued")
     kinds = [e.type.split(".")[3] for e in envelopes]

@@ -26,13 +26,14 @@ WHOLE, INTEREST = VatBasis.WHOLE_RENT, VatBasis.INTEREST_ONLY
 
 
 def test_rates_are_dated_parameters() -> None:
+    assert vat_rate(WHOLE, date(2013, 8, 1)) == D("0.17")
     assert vat_rate(WHOLE, date(2018, 4, 30)) == D("0.17")
     assert vat_rate(WHOLE, date(2018, 5, 1)) == D("0.16")
     assert vat_rate(WHOLE, date(2019, 3, 31)) == D("0.16")
     assert vat_rate(WHOLE, date(2019, 4, 1)) == D("0.13")
     assert vat_rate(INTEREST, date(2026, 11, 30)) == D("0.06")
     with pytest.raises(Unprocessable) as caught:
-        vat_rate(WHOLE, date(2016, 4, 30), field="delivery_accepted_on")
+        vat_rate(INTEREST, date(2016, 4, 30), field="delivery_accepted_on")
     assert caught.value.extra["errors"][0]["field"] == "delivery_accepted_on"
 
 

@@ -68,6 +68,15 @@ def upgrade() -> None:
         unique=False,
         schema="rental",
     )
+    # GET /v1/lease-invoices: a lessor's or a lessee's invoices.
+    for party in ("lessor_participant_id", "lessee_participant_id"):
+        op.create_index(
+            op.f(f"ix_rental_lease_invoices_{party}"),
+            "lease_invoices",
+            [party],
+            unique=False,
+            schema="rental",
+        )
     # Invoice numbers are drawn from one sequence: unique and gap-free per successful commit
     # is not promised (a rolled-back payment burns a number), unique always is.
     op.execute("CREATE SEQUENCE rental.lease_invoice_number")
@@ -139,11 +148,18 @@ def downgrade() -> None:
     op.execute("DROP SEQUENCE rental.lease_invoice_number")
     op.drop_index(op.f("ix_rental_leases_next_repricing_on"), table_name="leases", schema="rental")
     # A sale-and-leaseback has no offering: the old schema cannot hold it.
-    for table in ("lease_receivables", "lease_payments", "lease_usage"):
-        op.execute(
-            f"DELETE FROM rental.{table} WHERE lease_id IN "
-            "(SELECT id FROM rental.leases WHERE offering_id IS NULL)"
-        )
+    op.execute(
+        "DELETE FROM rental.lease_receivables WHERE lease_id IN "
+        "(SELECT id FROM rental.leases WHERE offering_id IS NULL)"
+    )
+    op.execute(
+        "DELETE FROM rental.lease_payments WHERE lease_id IN "
+        "(SELECT id FROM rental.leases WHERE offering_id IS NULL)"
+    )
+    op.execute(
+        "DELETE FROM rental.lease_usage WHERE lease_id IN "
+        "(SELECT id FROM rental.leases WHERE offering_id IS NULL)"
+    )
     op.execute("DELETE FROM rental.leases WHERE offering_id IS NULL")
     op.alter_column(
         "leases", "offering_id", existing_type=sa.UUID(), nullable=False, schema="rental"

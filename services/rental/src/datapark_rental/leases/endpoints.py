@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.errors import NotFound
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
@@ -22,6 +23,7 @@ from datapark_rental.leases.schemas import (
     ActivateIn,
     BuyoutIn,
     InvoiceOut,
+    InvoicePage,
     LeaseApplicationIn,
     LeaseOut,
     LeasePage,
@@ -183,6 +185,28 @@ async def list_leases(
     # One pass: validated once above, serialised once here (FastAPI passes a Response through
     # instead of dumping, re-validating and re-serialising every lease and its schedule).
     return Response(page.model_dump_json(), media_type="application/json")
+
+
+@router.get("/lease-invoices", response_model=InvoicePage)
+async def list_lease_invoices(
+    leases: Leases,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    issued_from: OnDate = None,
+    issued_to: OnDate = None,
+) -> InvoicePage:
+    """Invoices the caller issued as lessor or received as lessee (operators and auditors see
+    all), newest first; ``issued_from`` / ``issued_to`` bound the issue date (inclusive)."""
+    rows = await leases.repo.invoice_page(
+        before=cursor_id(cursor),
+        limit=limit + 1,
+        visible_to=None if principal.sees_all_tenants else principal.participant_id,
+        issued_from=issued_from,
+        issued_to=issued_to,
+    )
+    page, next_cursor = keyset_page(rows, limit, key=lambda row: row.id)
+    return InvoicePage(items=[InvoiceOut.model_validate(x) for x in page], next_cursor=next_cursor)
 
 
 @router.get("/leases/{lease_id}", response_model=LeaseOut)

@@ -186,8 +186,8 @@ class LeaseInvoice(Base):
     payment_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("lease_payments.id"), index=True
     )
-    lessor_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    lessee_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    lessor_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    lessee_participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     buyer_uscc: Mapped[str | None] = mapped_column(String(18))
     issued_on: Mapped[date] = mapped_column(Date)
     vat_basis: Mapped[str] = mapped_column(String(20))

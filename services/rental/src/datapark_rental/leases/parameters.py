@@ -72,13 +72,15 @@ VAT_RATES: dict[VatBasis, DatedParameter] = {
     VatBasis.WHOLE_RENT: DatedParameter(
         "VAT rate on leases of movable tangible goods",
         (
-            (date(2016, 5, 1), Decimal("0.17")),
+            (date(2013, 8, 1), Decimal("0.17")),  # 营改增: leases of movable goods, nationwide
             (date(2018, 5, 1), Decimal("0.16")),
             (date(2019, 4, 1), Decimal("0.13")),
         ),
     ),
     VatBasis.INTEREST_ONLY: DatedParameter(
-        "VAT rate on loan services", ((date(2016, 5, 1), Decimal("0.06")),)
+        # Loan services paid business tax, not VAT, before 2016-05-01.
+        "VAT rate on loan services",
+        ((date(2016, 5, 1), Decimal("0.06")),),
     ),
 }
 

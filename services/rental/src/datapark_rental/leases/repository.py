@@ -104,6 +104,33 @@ class LeaseRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def invoice_page(
+        self,
+        *,
+        before: uuid.UUID | None,
+        limit: int,
+        visible_to: uuid.UUID | None,
+        issued_from: date | None = None,
+        issued_to: date | None = None,
+    ) -> list[LeaseInvoice]:
+        """Invoices newest first, strictly before ``before``; ``visible_to`` keeps those where
+        that participant is the lessor (seller) or the lessee (buyer)."""
+        query = select(LeaseInvoice).order_by(LeaseInvoice.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(LeaseInvoice.id < before)
+        if visible_to is not None:
+            query = query.where(
+                or_(
+                    LeaseInvoice.lessor_participant_id == visible_to,
+                    LeaseInvoice.lessee_participant_id == visible_to,
+                )
+            )
+        if issued_from is not None:
+            query = query.where(LeaseInvoice.issued_on >= issued_from)
+        if issued_to is not None:
+            query = query.where(LeaseInvoice.issued_on <= issued_to)
+        return list((await self.session.execute(query)).scalars())
+
     async def leases_to_reprice(self, today: date, limit: int) -> list[Lease]:
         """Active LPR-linked leases whose next anniversary has come."""
         query = (

@@ -328,6 +328,11 @@ class InvoiceOut(BaseModel):
     currency: str = "CNY"
 
 
+class InvoicePage(BaseModel):
+    items: list[InvoiceOut]
+    next_cursor: str | None
+
+
 class LessorFinancialsIn(_In):
     net_assets: Decimal = Field(gt=0)
     as_of: LeaseDate
