@@ -309,6 +309,19 @@ async def test_simulation_with_changed_rates_checked_by_hand(
         ("7500.00", "2026-01-01"),
         ("2083.33", "2027-01-01"),
     }
+    # the earlier reading of the Beijing rate, as data: 1,800,000 x 5 % = 90,000.00 at once
+    earlier = await subsidy.post(
+        "/v1/simulations",
+        headers=token("reviewer"),
+        json={
+            **body,
+            "changes": {"beijing_financing_lease.basis": {"2025-01-01": "financed_principal"}},
+        },
+    )
+    assert earlier.status_code == 200, earlier.text
+    rows = {r["participant_id"]: r for r in earlier.json()["companies"]}
+    assert rows[str(beijing)]["simulated"]["amount"] == "90000.00"
+    assert rows[str(xiongan)]["simulated"]["amount"] == "12000.00"
     bad = await subsidy.post(
         "/v1/simulations",
         headers=token("reviewer"),
