@@ -71,8 +71,15 @@ class ClaimOut(BaseModel):
     lease_id: uuid.UUID | None
     designation_id: str | None
     period: str
-    basis: str
-    earned_on: date
+    basis: str = Field(
+        description="schedule (a lease's payments of the year), late:<n> (the year's payments "
+        "paid after its claim was decided), usage:<YYYY-MM> (older claims) or application"
+    )
+    earned_on: date = Field(
+        description="a lease claim is earned on 1 January after its year, or on its lease's end "
+        "if earlier, and cannot be reviewed or paid before (409 not_yet_earned); an "
+        "application: the day it was made"
+    )
     status: ClaimStatus
     entitled: Money
     granted: Money | None
