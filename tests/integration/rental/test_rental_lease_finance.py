@@ -401,6 +401,26 @@ async def _with_count(lease_id: str, kind: str, count: int) -> list[Envelope] | 
     return found if [e.type.split(".")[3] for e in found].count(kind) >= count else None
 
 
+async def test_a_deposit_set_against_a_terminated_lease_is_invoiced(lessor: Lessor) -> None:
+    _, lessee = await lessor.park.company()
+    lease = await lessor.active(lessee, TODAY - timedelta(days=40), deposit="50000")
+    path = f"/v1/leases/{lease['id']}"
+
+    terminated = await lessor.rental.post(
+        f"{path}/terminate", headers=lessor.headers, json={"reason": "payments stopped"}
+    )
+
+    assert terminated.status_code == 200, terminated.text
+    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()
+    # Upfront: down payment 100,000 taxed (11,504.42), the 50,000 deposit held untaxed;
+    # at termination the deposit pays rent: 50,000 × 0.13 / 1.13 = 5,752.21.
+    assert [(i["total"], i["tax"], i["untaxed"]) for i in invoices] == [
+        ("100000.00", "11504.42", "50000.00"),
+        ("50000.00", "5752.21", "0.00"),
+    ]
+    assert invoices[1]["issued_on"] == TODAY.isoformat()
+
+
 # --------------------------------------------------------------------------- sale-and-leaseback
 
 

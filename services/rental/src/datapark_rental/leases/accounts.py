@@ -222,6 +222,17 @@ class LeaseAccounts:
         offset = allocate(statement.receivables, lease.deposit + lease.credit, on)
         write_back(rows, offset.receivables)
         lease.credit = offset.credit
+        if offset.lines:
+            # The deposit and credit set against what fell due are rent received: invoiced
+            # at the rate in force on the termination date (the accelerated tax point).
+            lines = _event_lines(offset)
+            record = await self._record(lease, "termination", ZERO, on, lines, now)
+            rate = vat_rate(VatBasis(lease.vat_basis), on, field="on")
+            charges = [
+                Charge(line.component, line.amount, rate, period=line.period, kind=line.kind)
+                for line in lines
+            ]
+            await invoicing.issue(self.session, self.repo, lease, record, charges, on, now)
         lease.state, lease.terminated_on = step.target.value, on
         await self._announce_paid(lease, rows, on, now)
         return await self.leases.publish(
@@ -290,12 +301,7 @@ class LeaseAccounts:
     ) -> LeasePayment:
         write_back(rows, result.receivables)
         lease.credit = result.credit
-        lines = tuple(
-            events.Allocation(
-                period=ln.period, kind=ln.kind.value, component=ln.component.value, amount=ln.amount
-            )
-            for ln in result.lines
-        )
+        lines = _event_lines(result)
         payment = await self._record(lease, purpose, amount, paid_on, lines, now)
         charges = invoicing.allocation_charges(lines, rows)
         await invoicing.issue(self.session, self.repo, lease, payment, charges, paid_on, now)
@@ -407,6 +413,15 @@ class LeaseAccounts:
 
     def _policy(self, lease: Lease) -> PenaltyPolicy:
         return PenaltyPolicy(daily_rate=lease.penalty_daily_rate, grace_days=lease.grace_days)
+
+
+def _event_lines(result: Allocation) -> tuple[events.Allocation, ...]:
+    return tuple(
+        events.Allocation(
+            period=ln.period, kind=ln.kind.value, component=ln.component.value, amount=ln.amount
+        )
+        for ln in result.lines
+    )
 
 
 def _items(quote: SettlementQuote) -> dict[str, Decimal]:
