@@ -57,6 +57,22 @@ def upgrade() -> None:
         "leases", sa.Column("end_reason", sa.String(length=30), nullable=True), schema="subsidy"
     )
     op.execute("UPDATE subsidy.leases SET end_reason = 'terminated' WHERE ended_on IS NOT NULL")
+    # Undecided lease claims made under the old reading are earned at their year's end (or
+    # their lease's end), like new ones: no review or payment before. (Their amounts are
+    # brought to the new reading by the lease's next payment.)
+    op.execute(
+        """
+        UPDATE subsidy.claims c
+        SET earned_on = LEAST(
+            make_date(c.period::int + 1, 1, 1),
+            GREATEST(COALESCE(l.ended_on, 'infinity'::date), make_date(c.period::int, 1, 1))
+        )
+        FROM subsidy.leases l
+        WHERE c.lease_id = l.id
+          AND c.status = 'under_review'
+          AND c.period ~ '^[0-9]{4}$'
+        """
+    )
 
     # Designations as operator-kept records.
     op.create_table(
@@ -98,8 +114,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("uq_budgets_policy_shared", table_name="budgets", schema="subsidy")
     op.drop_index("uq_budgets_policy_company", table_name="budgets", schema="subsidy")
-    op.execute("DELETE FROM subsidy.budget_entries WHERE budget_id IN "
-               "(SELECT id FROM subsidy.budgets WHERE participant_id IS NULL)")
+    op.execute(
+        "DELETE FROM subsidy.budget_entries WHERE budget_id IN "
+        "(SELECT id FROM subsidy.budgets WHERE participant_id IS NULL)"
+    )
     op.execute("DELETE FROM subsidy.budgets WHERE participant_id IS NULL")
     op.create_unique_constraint(
         "uq_budgets_policy_company",
