@@ -352,6 +352,10 @@ async def test_payments_yield_invoices_listed_by_get_and_published_with_the_clas
     assert older.json()["items"][0]["number"] == invoices[0]["number"]
     later = f"/v1/lease-invoices?issued_from={(TODAY + timedelta(days=1)).isoformat()}"
     assert (await lessor.rental.get(later, headers=lessee)).json()["items"] == []
+    backwards = await lessor.rental.get(
+        f"/v1/lease-invoices?issued_from={TODAY.isoformat()}&issued_to=2020-01-01", headers=lessee
+    )
+    assert (backwards.status_code, backwards.json()["errors"][0]["field"]) == (422, "issued_from")
     far = await lessor.rental.get("/v1/lease-invoices?issued_to=9999-12-31", headers=lessee)
     assert far.status_code == 422
     assert far.json()["errors"][0]["field"] == "issued_to"

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.errors import NotFound
-from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
@@ -198,14 +197,9 @@ async def list_lease_invoices(
 ) -> InvoicePage:
     """Invoices the caller issued as lessor or received as lessee (operators and auditors see
     all), newest first; ``issued_from`` / ``issued_to`` bound the issue date (inclusive)."""
-    rows = await leases.repo.invoice_page(
-        before=cursor_id(cursor),
-        limit=limit + 1,
-        visible_to=None if principal.sees_all_tenants else principal.participant_id,
-        issued_from=issued_from,
-        issued_to=issued_to,
+    page, next_cursor = await leases.invoice_page(
+        principal, cursor, limit, issued_from=issued_from, issued_to=issued_to
     )
-    page, next_cursor = keyset_page(rows, limit, key=lambda row: row.id)
     return InvoicePage(items=[InvoiceOut.model_validate(x) for x in page], next_cursor=next_cursor)
 
 

@@ -28,7 +28,7 @@ from datapark_rental.leases.facts import (
     terms_of,
 )
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
-from datapark_rental.leases.models import Lease, LeaseReceivable, LessorFinancials
+from datapark_rental.leases.models import Lease, LeaseInvoice, LeaseReceivable, LessorFinancials
 from datapark_rental.leases.parameters import VatBasis, lpr, vat_rate
 from datapark_rental.leases.repository import LeaseRepository
 from datapark_rental.leases.risk import (
@@ -187,6 +187,28 @@ class LeaseService:
         )
         page, next_cursor = keyset_page(rows, limit, key=lambda row: row.id)
         return [x for x in page if may_see(principal, x)], next_cursor
+
+    async def invoice_page(
+        self,
+        principal: Principal,
+        cursor: str | None,
+        limit: int,
+        *,
+        issued_from: date | None = None,
+        issued_to: date | None = None,
+    ) -> tuple[list[LeaseInvoice], str | None]:
+        """Invoices the caller issued as lessor or received as lessee (operators and auditors
+        all), newest first."""
+        if issued_from is not None and issued_to is not None and issued_from > issued_to:
+            raise Unprocessable("issued_from is after issued_to", field="issued_from")
+        rows = await self.repo.invoice_page(
+            before=cursor_id(cursor),
+            limit=limit + 1,
+            visible_to=None if principal.sees_all_tenants else principal.participant_id,
+            issued_from=issued_from,
+            issued_to=issued_to,
+        )
+        return keyset_page(rows, limit, key=lambda row: row.id)
 
     async def apply(self, principal: Principal, body: LeaseApplicationIn) -> Lease:
         """Record the application and run the risk review: approved or rejected at once.
