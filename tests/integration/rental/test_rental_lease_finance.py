@@ -610,14 +610,30 @@ async def test_bad_rate_terms_are_refused_naming_the_field(
 
 
 async def test_a_residual_guarantee_names_a_registered_active_guarantor(lessor: Lessor) -> None:
-    lessee_id, lessee = await lessor.park.company()
-    guarantor_id, _ = await lessor.park.company()
+    park = lessor.park
+    lessee_id, lessee = await park.company()
+    guarantor_id, _ = await park.company()
+    suspended_id, _ = await park.company()
+    suspended = await park.catalog.post(
+        f"/v1/participants/{suspended_id}/suspend", headers=park.operator, json={"reason": "audit"}
+    )
+    assert suspended.status_code == 200, suspended.text
+
+    async def projected() -> bool:
+        rows = await park.sql(
+            "SELECT status FROM rental.participants WHERE id = :i", i=suspended_id
+        )
+        return rows[0][0] == "suspended"
+
+    await eventually(projected, timeout=30)
     mitigation = {"residual_guarantee": True}
 
     for named, status in (
         ({}, 422),
         ({"residual_guarantor_participant_id": str(uuid.uuid4())}, 422),
         ({"residual_guarantor_participant_id": str(lessee_id)}, 422),
+        ({"residual_guarantor_participant_id": str(lessor.id)}, 422),
+        ({"residual_guarantor_participant_id": str(suspended_id)}, 422),
     ):
         refused = await lessor.apply(lessee, mitigation=mitigation | named)
         assert refused.status_code == status, refused.text

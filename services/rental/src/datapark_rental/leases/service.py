@@ -246,7 +246,7 @@ class LeaseService:
             residual_guarantor_participant_id=guarantor,
         )
         if guarantor is not None:
-            await self._require_guarantor(guarantor, lessee_id)
+            await self._require_guarantor(guarantor, lessee_id, lessor)
         group = lessee[1]
         lessor_row = await self.repo.participant(lessor)
         lessor_group = lessor_row[1] if lessor_row is not None else None
@@ -363,10 +363,15 @@ class LeaseService:
             },
         )
 
-    async def _require_guarantor(self, guarantor: uuid.UUID, lessee_id: uuid.UUID) -> None:
+    async def _require_guarantor(
+        self, guarantor: uuid.UUID, lessee_id: uuid.UUID, lessor_id: uuid.UUID
+    ) -> None:
+        """A third party: registered and active in the projection, neither lessee nor lessor."""
         field = "mitigation.residual_guarantor_participant_id"
-        if guarantor == lessee_id:
-            raise Unprocessable("the lessee cannot guarantee its own residual value", field=field)
+        if guarantor in (lessee_id, lessor_id):
+            raise Unprocessable(
+                "the guarantor is a third party, neither the lessee nor the lessor", field=field
+            )
         row = await self.repo.participant(guarantor)
         if row is None:
             raise Unprocessable("the guarantor is not a registered participant", field=field)
