@@ -15,6 +15,10 @@ from datapark_eventing.workers import kafka_readiness, service_workers
 from datapark_kit.app import create_app
 from datapark_kit.httpclient import make_client
 from datapark_trading.agreements.endpoints import router as agreements
+from datapark_trading.dsp.endpoints import members as dsp_members
+from datapark_trading.dsp.endpoints import metadata as dsp_metadata
+from datapark_trading.dsp.endpoints import router as dsp
+from datapark_trading.dsp.notifier import DspNotifier
 from datapark_trading.handlers import event_handlers
 from datapark_trading.negotiations.endpoints import router as negotiations
 from datapark_trading.orders.endpoints import router as orders
@@ -38,6 +42,9 @@ ROUTERS: list[APIRouter] = [
     accounts,
     webhooks,
     partners,
+    dsp_metadata,
+    dsp,
+    dsp_members,
 ]
 
 
@@ -66,9 +73,14 @@ def trading_workers(
             )
             sweeper = Sweeper(app.state.database, interval_seconds=settings.sweep_interval_seconds)
             app.state.webhook_sender, app.state.sweeper = sender, sweeper
+            notifier = DspNotifier(
+                app.state.database, client, poll_seconds=settings.webhook_poll_seconds
+            )
+            app.state.dsp_notifier = notifier
             tasks = [
                 asyncio.create_task(sender.run(), name="trading-webhooks"),
                 asyncio.create_task(sweeper.run(), name="trading-sweeper"),
+                asyncio.create_task(notifier.run(), name="trading-dsp-notifier"),
             ]
             try:
                 yield

@@ -1,6 +1,7 @@
 """Every table of trading, imported in one place for Alembic and tests."""
 
 from datapark_trading.agreements.models import AgreementRow
+from datapark_trading.dsp.models import DspNegotiationRow, DspTransferRow
 from datapark_trading.listings.models import Listing
 from datapark_trading.negotiations.models import NegotiationRow, OfferRow
 from datapark_trading.orders.models import Order
@@ -26,6 +27,8 @@ __all__ = [
     "AccountRow",
     "AgreementRow",
     "Base",
+    "DspNegotiationRow",
+    "DspTransferRow",
     "EscrowLockRow",
     "LedgerEntryRow",
     "LedgerTransactionRow",
