@@ -271,3 +271,63 @@ async def test_two_companies_under_one_park_share_its_5_000_000(
     )
     assert unknown.status_code == 422
     assert unknown.json()["code"] == "not_designated"
+
+
+async def test_a_designation_is_corrected_until_someone_applies_under_it(
+    subsidy: Any, company: Any, token: Any
+) -> None:
+    operator = token("operator")
+    name = f"Sanming Data Element Park {uuid.uuid4().hex[:6]}"
+    created = await subsidy.post(
+        "/v1/designations",
+        json={"kind": "park", "name": name, "region_code": "350400", "designated_on": "2025-11-20"},
+        headers=operator,
+    )
+    designation = created.json()["id"]
+    url = f"/v1/designations/{designation}"
+    assert (
+        await subsidy.patch(url, json={"name": "x"}, headers=token("participant"))
+    ).status_code == 403
+    for body, field in [
+        ({}, "name"),  # a correction changes something
+        ({"kind": "cluster"}, "kind"),  # the kind never changes
+        ({"region_code": "110105"}, "region_code"),
+        ({"designated_on": "2999-01-01"}, "designated_on"),
+    ]:
+        refused = await subsidy.patch(url, json=body, headers=operator)
+        assert refused.status_code == 422, (body, refused.text)
+        assert field in str(refused.json()), (body, refused.json())
+    corrected = await subsidy.patch(
+        url, json={"name": f"{name} (Sanming)", "designated_on": "2025-11-25"}, headers=operator
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["name"], corrected.json()["designated_on"]) == (
+        f"{name} (Sanming)",
+        "2025-11-25",
+    )
+    applicant = await company("350402", "Sanming Park Operations Co.")
+    applied = await subsidy.post(
+        "/v1/applications",
+        json={
+            "policy": "fujian_data_park",
+            "designation_id": designation,
+            "applied_on": "2025-12-01",
+            "amount": "100000.00",
+            "documents": [DOC],
+        },
+        headers=token("participant", participant_id=applicant),
+    )
+    assert applied.status_code == 201, applied.text
+    locked = await subsidy.patch(url, json={"designated_on": "2025-11-21"}, headers=operator)
+    assert locked.status_code == 409
+    assert locked.json()["code"] == "designation_in_use"
+    outbox = EVENTING.outbox
+    async with subsidy.app.state.database.unit_of_work() as session:
+        types = (
+            await session.execute(
+                select(outbox.c.event_type)
+                .where(outbox.c.subject == designation)
+                .order_by(outbox.c.position)
+            )
+        ).scalars()
+        assert [t.split(".")[3] for t in types] == ["recorded", "corrected"]

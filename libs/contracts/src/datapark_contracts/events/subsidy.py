@@ -165,10 +165,8 @@ class BudgetEntryRecorded(EventPayload):
     )
 
 
-@event("datapark.subsidy.designation.recorded.v1", topic=SUBSIDY_CLAIMS, aggregate="designation")
-class DesignationRecorded(EventPayload):
-    """An operator recorded a provincial designation of a data-industry cluster or a
-    data-element park; its cap is shared by whoever applies under it."""
+class DesignationSnapshot(EventPayload):
+    """The whole designation after the fact."""
 
     designation_id: uuid.UUID
     kind: DesignationKind
@@ -177,3 +175,17 @@ class DesignationRecorded(EventPayload):
     designated_on: date
     recorded_by: uuid.UUID
     occurred_at: datetime
+
+
+@event("datapark.subsidy.designation.recorded.v1", topic=SUBSIDY_CLAIMS, aggregate="designation")
+class DesignationRecorded(DesignationSnapshot):
+    """An operator recorded a provincial designation of a data-industry cluster or a
+    data-element park; its cap is shared by whoever applies under it."""
+
+
+@event("datapark.subsidy.designation.corrected.v1", topic=SUBSIDY_CLAIMS, aggregate="designation")
+class DesignationCorrected(DesignationSnapshot):
+    """An operator corrected a designation's name, region or date before anyone applied
+    under it."""
+
+    corrected_by: uuid.UUID

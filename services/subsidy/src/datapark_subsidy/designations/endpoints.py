@@ -15,6 +15,7 @@ from datapark_subsidy.designations.schemas import (
     DesignationIn,
     DesignationOut,
     DesignationPage,
+    DesignationPatch,
 )
 from datapark_subsidy.designations.service import DesignationService
 from datapark_subsidy.policies.endpoints import ParametersDep
@@ -68,3 +69,27 @@ async def get_designation(
     return DesignationDetailOut(
         **DesignationOut.of(record).model_dump(), budgets=[BudgetOut.of(b) for b in budgets]
     )
+
+
+@router.patch(
+    "/{designation_id}",
+    response_model=DesignationOut,
+    dependencies=[require_roles("operator")],
+)
+async def correct_designation(
+    designation_id: uuid.UUID,
+    body: DesignationPatch,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    params: ParametersDep,
+) -> DesignationOut:
+    """Correct a designation's name, region or date (operators only) until someone applies
+    under it; then 409 ``designation_in_use``."""
+    record = await DesignationService(session, params).correct(
+        principal,
+        designation_id,
+        name=body.name,
+        region_code=body.region_code,
+        designated_on=body.designated_on,
+    )
+    return DesignationOut.of(record)

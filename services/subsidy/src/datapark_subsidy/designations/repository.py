@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.designations.models import DesignationRecord
 
 
@@ -25,9 +26,26 @@ class DesignationRepository:
         )
         return inserted.scalar_one_or_none() is not None
 
-    async def get(self, designation_id: uuid.UUID) -> DesignationRecord | None:
+    async def get(
+        self, designation_id: uuid.UUID, *, for_update: bool = False
+    ) -> DesignationRecord | None:
         query = select(DesignationRecord).where(DesignationRecord.id == designation_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def name_taken(self, kind: str, name: str, other_than: uuid.UUID) -> bool:
+        query = select(DesignationRecord.id).where(
+            DesignationRecord.kind == kind,
+            DesignationRecord.name == name,
+            DesignationRecord.id != other_than,
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def in_use(self, designation_id: uuid.UUID) -> bool:
+        """Whether anyone applied under the designation (its claims bind its facts)."""
+        query = select(Claim.id).where(Claim.designation_id == str(designation_id)).limit(1)
+        return (await self.session.execute(query)).first() is not None
 
     async def page(self, *, after: uuid.UUID | None, limit: int) -> list[DesignationRecord]:
         query = select(DesignationRecord).order_by(DesignationRecord.id).limit(limit)

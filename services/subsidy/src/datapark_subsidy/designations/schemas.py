@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from datapark_kit.schemas import RequestModel
 from datapark_subsidy.budgets.endpoints import BudgetOut
@@ -26,6 +26,25 @@ class DesignationIn(RequestModel):
         pattern=r"^[0-9]{6}$", description="6-digit division code where it lies (in Fujian)"
     )
     designated_on: date = Field(description="the day the province designated it")
+
+
+class DesignationPatch(BaseModel):
+    """A correction of a designation on record (its kind never changes: record another)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    designated_on: date | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> DesignationPatch:
+        if self.name is None and self.region_code is None and self.designated_on is None:
+            raise ValueError("a correction changes name, region_code or designated_on")
+        return self
 
 
 class DesignationOut(BaseModel):

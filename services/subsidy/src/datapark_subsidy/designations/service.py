@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_contracts.events.subsidy import DesignationRecorded
+from datapark_contracts.events.subsidy import DesignationCorrected, DesignationRecorded
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, NotFound, Unprocessable
@@ -29,6 +30,24 @@ POLICY_OF_KIND = {
 """Which Fujian policy funds a designation of each kind."""
 
 
+def _snapshot(
+    record: DesignationRecord,
+    event: type[DesignationRecorded] | type[DesignationCorrected],
+    now: datetime,
+    **extra: Any,
+) -> DesignationRecorded | DesignationCorrected:
+    return event(
+        designation_id=record.id,
+        kind=record.kind,
+        name=record.name,
+        region_code=record.region_code,
+        designated_on=record.designated_on,
+        recorded_by=record.recorded_by,
+        occurred_at=now,
+        **extra,
+    )
+
+
 class DesignationService:
     def __init__(self, session: AsyncSession, params: ParameterSet) -> None:
         self.session = session
@@ -40,24 +59,7 @@ class DesignationService:
     ) -> DesignationRecord:
         """Record a designation (operators only); 422 names the field that is wrong, 409 if
         one of that kind and name is on record. Nothing is written on refusal."""
-        if designated_on > park_today():
-            raise Unprocessable(
-                "a designation cannot be dated in the future", field="designated_on"
-            )
-        region, _ = region_of(region_code, self.params, designated_on)
-        if region is not Region.FUJIAN:
-            raise Unprocessable(
-                f"division {region_code} is not in Fujian (regions.fujian)",
-                field="region_code",
-                code=ReasonCode.REGION_NOT_COVERED.value,
-            )
-        cap_parameter = POLICIES[POLICY_OF_KIND[kind]].cap_parameter
-        if self.params.read_optional(cap_parameter, designated_on) is None:
-            raise Unprocessable(
-                f"{cap_parameter} is not in force on {designated_on.isoformat()}",
-                field="designated_on",
-                code="parameter_not_in_force",
-            )
+        self._validate(kind, region_code, designated_on)
         now = datetime.now(UTC)
         designation_id = uuid7()
         values: dict[str, object] = {
@@ -76,19 +78,72 @@ class DesignationService:
         record = await self.repo.get(designation_id)
         assert record is not None
         await OUTBOX.append(
+            self.session, _snapshot(record, DesignationRecorded, now), occurred_at=now
+        )
+        return record
+
+    async def correct(
+        self,
+        principal: Principal,
+        designation_id: uuid.UUID,
+        *,
+        name: str | None,
+        region_code: str | None,
+        designated_on: date | None,
+    ) -> DesignationRecord:
+        """Correct a designation's name, region or date (operators only) while nobody has
+        applied under it: afterwards its facts bind the claims made (409)."""
+        record = await self.repo.get(designation_id, for_update=True)
+        if record is None:
+            raise NotFound("designation not found")
+        if await self.repo.in_use(designation_id):
+            raise Conflict(
+                "someone applied under this designation: it can no longer be corrected",
+                code="designation_in_use",
+            )
+        name = name if name is not None else record.name
+        region_code = region_code if region_code is not None else record.region_code
+        designated_on = designated_on if designated_on is not None else record.designated_on
+        self._validate(record.kind, region_code, designated_on)
+        if await self.repo.name_taken(record.kind, name, designation_id):
+            raise Conflict(
+                f"a {record.kind} named {name!r} is on record already", code="designation_exists"
+            )
+        if (name, region_code, designated_on) == (
+            record.name,
+            record.region_code,
+            record.designated_on,
+        ):
+            return record  # nothing to correct: no event
+        record.name, record.region_code, record.designated_on = name, region_code, designated_on
+        await self.session.flush()
+        now = datetime.now(UTC)
+        await OUTBOX.append(
             self.session,
-            DesignationRecorded(
-                designation_id=record.id,
-                kind=record.kind,
-                name=record.name,
-                region_code=record.region_code,
-                designated_on=record.designated_on,
-                recorded_by=record.recorded_by,
-                occurred_at=now,
-            ),
+            _snapshot(record, DesignationCorrected, now, corrected_by=principal.participant_id),
             occurred_at=now,
         )
         return record
+
+    def _validate(self, kind: str, region_code: str, designated_on: date) -> None:
+        if designated_on > park_today():
+            raise Unprocessable(
+                "a designation cannot be dated in the future", field="designated_on"
+            )
+        region, _ = region_of(region_code, self.params, designated_on)
+        if region is not Region.FUJIAN:
+            raise Unprocessable(
+                f"division {region_code} is not in Fujian (regions.fujian)",
+                field="region_code",
+                code=ReasonCode.REGION_NOT_COVERED.value,
+            )
+        cap_parameter = POLICIES[POLICY_OF_KIND[kind]].cap_parameter
+        if self.params.read_optional(cap_parameter, designated_on) is None:
+            raise Unprocessable(
+                f"{cap_parameter} is not in force on {designated_on.isoformat()}",
+                field="designated_on",
+                code="parameter_not_in_force",
+            )
 
     async def get(self, designation_id: uuid.UUID) -> tuple[DesignationRecord, list[BudgetRow]]:
         record = await self.repo.get(designation_id)
