@@ -220,7 +220,10 @@ class ClaimService:
                 field="participant_id",
                 code=ReasonCode.UNKNOWN_PARTICIPANT.value,
             )
-        designation = await DesignationRepository(self.session).get(designation_id)
+        # locked: a correction of the designation waits for (and then sees) this application
+        designation = await DesignationRepository(self.session).get(
+            designation_id, for_update=True
+        )
         if designation is None:
             raise Unprocessable(
                 f"designation {designation_id} is not on record",
