@@ -221,9 +221,7 @@ class ClaimService:
                 code=ReasonCode.UNKNOWN_PARTICIPANT.value,
             )
         # locked: a correction of the designation waits for (and then sees) this application
-        designation = await DesignationRepository(self.session).get(
-            designation_id, for_update=True
-        )
+        designation = await DesignationRepository(self.session).get(designation_id, for_update=True)
         if designation is None:
             raise Unprocessable(
                 f"designation {designation_id} is not on record",
