@@ -1,0 +1,167 @@
+"""`datapark-audit verify` throughput beside a raw aiokafka read of the same records.
+
+Writes N chained, schema-valid events (participants registered and updated, with Chinese
+names) plus a signed relay checkpoint for every 1,000 of them to a scratch topic pair created
+for the run and deleted afterwards (never a real topic), then reads them
+1. raw: the same aiokafka consumer, manual assignment and fetch sizes, records only counted
+   (the baseline);
+2. verify: the auditor's whole check (CloudEvents SDK parse, schema, key, event hash, chain,
+   id uniqueness, checkpoint signatures and running hashes).
+It also times canonical JSON of one event: the fast path against the reference rfc8785.
+Run: `make bench` (or `uv run python bench/audit_verify.py [N]`) with the local stack up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from datapark_audit.cli import run_verify
+from datapark_audit.reader import LogReader
+from datapark_audit.settings import AuditSettings
+from datapark_contracts.canonical import GENESIS_HASH, canonical_json, canonical_json_reference
+from datapark_contracts.envelope import Envelope
+from datapark_contracts.events.participants import ParticipantRegistered, ParticipantUpdated
+from datapark_eventing.checkpoints import Checkpointer
+from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
+
+KAFKA = f"127.0.0.1:{os.environ.get('DATAPARK_KAFKA_PORT', '9092')}"
+EVENTS_PER_AGGREGATE = 5
+
+
+def envelopes(count: int) -> list[Envelope]:
+    out: list[Envelope] = []
+    now = datetime.now(UTC)
+    for n in range(count // EVENTS_PER_AGGREGATE):
+        pid = uuid.uuid4()
+        prev, seq = GENESIS_HASH, 0
+        for k in range(EVENTS_PER_AGGREGATE):
+            model = ParticipantRegistered if k == 0 else ParticipantUpdated
+            payload = model(
+                participant_id=pid,
+                name=f"电力负荷曲线数据公司 {n}-{k}",
+                uscc=None,
+                kind="company",
+                region_code="110105",
+                roles=("participant",),
+                park_member=True,
+                status="active",
+                occurred_at=now,
+            )
+            seq += 1
+            env = Envelope(
+                id=uuid.uuid4(),
+                source="/datapark/catalog",
+                type=payload.event_type,
+                subject=str(pid),
+                time=now,
+                data=payload.to_data(),
+                aggseq=seq,
+                prevhash=prev,
+            ).sealed()
+            prev = env.eventhash
+            out.append(env)
+    return out
+
+
+async def produce(data_topic: str, audit_topic: str, events: list[Envelope]) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=KAFKA, acks="all", linger_ms=20, max_batch_size=512 * 1024
+    )
+    checkpoints = Checkpointer(
+        service="catalog",
+        signing_key_pem=DEV_CHECKPOINT_PRIVATE_KEY_PEM,
+        key_id=DEV_CHECKPOINT_KEY_ID,
+        every_events=1000,
+        topic=audit_topic,
+    )
+    await producer.start()
+    try:
+        for start in range(0, len(events), 1000):
+            chunk = events[start : start + 1000]
+            futures = [
+                (env, await producer.send(data_topic, env.value(), env.key, headers=env.headers()))
+                for env in chunk
+            ]
+            for env, future in futures:
+                sent = await future
+                checkpoints.record(data_topic, sent.partition, sent.offset, env)
+            await checkpoints.maybe_publish(producer, force=True)
+    finally:
+        await producer.stop()
+
+
+async def raw_read(topic: str) -> tuple[int, float]:
+    """The same aiokafka consumer, assignment and fetch sizes as verify; records only counted."""
+    async with LogReader(AuditSettings(bootstrap=KAFKA)) as reader:
+        await reader.open([topic])
+        started = time.perf_counter()
+        count = 0
+        async for batch in reader.batches():
+            count += len(batch)
+        return count, time.perf_counter() - started
+
+
+def canonical_timing(event: Envelope) -> tuple[float, float]:
+    value = {"attributes": event.hashed_attributes(), "data": event.data}
+    figures = []
+    for function in (canonical_json, canonical_json_reference):
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            for _ in range(5000):
+                function(value)
+            best = min(best, (time.perf_counter() - started) / 5000)
+        figures.append(best * 1e6)
+    return figures[0], figures[1]
+
+
+async def main(count: int) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    data_topic, audit_topic = f"bench.audit.{suffix}", f"bench.audit.{suffix}.checkpoints"
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(data_topic, 6, 1), NewTopic(audit_topic, 1, 1)])
+        events = envelopes(count)
+        started = time.perf_counter()
+        await produce(data_topic, audit_topic, events)
+        print(f"wrote {len(events)} events in {time.perf_counter() - started:.1f}s")
+        fast, reference = canonical_timing(events[0])
+        print(
+            f"canonical JSON of one event: fast path {fast:.1f} µs, rfc8785 reference "
+            f"{reference:.1f} µs ({reference / fast:.1f}x)"
+        )
+        raw_count, raw_seconds = await raw_read(data_topic)
+        settings = AuditSettings(bootstrap=KAFKA)
+        started = time.perf_counter()
+        result = await run_verify(settings, topics=[data_topic, audit_topic])
+        verify_seconds = time.perf_counter() - started
+        raw_rate = raw_count / raw_seconds
+        verify_rate = result.records / verify_seconds
+        print(f"raw aiokafka read : {raw_count} records in {raw_seconds:.2f}s = {raw_rate:,.0f}/s")
+        print(
+            f"datapark-audit verify: {result.records} records in {verify_seconds:.2f}s = "
+            f"{verify_rate:,.0f}/s ({verify_rate / raw_rate:.2f}x of raw; target >= 0.3x)"
+        )
+        print(
+            f"verify result: {'clean' if result.clean else 'VIOLATIONS'}, "
+            f"{result.checkpoints} checkpoints, {result.covered_records} records vouched for"
+        )
+        if not result.clean:
+            for finding in result.violations[:5]:
+                print("  ", finding)
+    finally:
+        await admin.delete_topics([data_topic, audit_topic])
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000))
