@@ -331,3 +331,72 @@ async def test_a_designation_is_corrected_until_someone_applies_under_it(
             )
         ).scalars()
         assert [t.split(".")[3] for t in types] == ["recorded", "corrected"]
+
+
+async def test_a_repriced_schedule_changes_what_unpaid_instalments_will_earn(
+    subsidy: Any, company: Any
+) -> None:
+    participant = await company("110105", "Chaoyang Robot Leasing Customer Co.")
+    lease = uuid.uuid4()
+    # 12,000.00 at 6 %, equal principal: interest 60.00 on 12,000 and 30.00 on 6,000
+    first = Receivable(
+        "installment",
+        1,
+        date(2025, 4, 1),
+        Decimal("6060.00"),
+        Decimal("60.00"),
+        Decimal("0.00"),
+        Decimal("12000.00"),
+    )
+    second = Receivable(
+        "installment",
+        2,
+        date(2025, 5, 1),
+        Decimal("6030.00"),
+        Decimal("30.00"),
+        Decimal("0.00"),
+        Decimal("6000.00"),
+    )
+    params = load_parameters()
+    async with subsidy.app.state.database.unit_of_work() as session:
+        leases = LeaseService(session, params)
+        await leases.lease_activated(
+            lease_id=lease,
+            participant_id=participant,
+            mode="financing_lease",
+            equipment_category="industrial_arm",
+            cost=Decimal("12000.00"),
+            down_payment=Decimal("0.00"),
+            activated_on=date(2025, 3, 1),
+            receivables=[first, second],
+            aggseq=7,
+        )
+        await leases.receivable_paid(lease_id=lease, receivable=first, paid_on=first.due_on)
+        # repriced to 3 % from period 2 (and a stale period 1, already paid, is ignored)
+        await leases.lease_rescheduled(
+            lease_id=lease,
+            receivables=[
+                Receivable(
+                    "installment",
+                    1,
+                    first.due_on,
+                    Decimal("6030.00"),
+                    Decimal("30.00"),
+                    Decimal("0.00"),
+                    Decimal("12000.00"),
+                ),
+                Receivable(
+                    "installment",
+                    2,
+                    second.due_on,
+                    Decimal("6015.00"),
+                    Decimal("15.00"),
+                    Decimal("0.00"),
+                    Decimal("6000.00"),
+                ),
+            ],
+        )
+        await leases.receivable_paid(lease_id=lease, receivable=second, paid_on=second.due_on)
+    (claim,) = await _claims_of(subsidy, lease)
+    # min(60.00, 12,000 x 5 % / 12 = 50.00) + min(15.00, 6,000 x 5 % / 12 = 25.00) = 65.00
+    assert claim.entitled == Decimal("65.00")

@@ -11,7 +11,14 @@ from decimal import Decimal
 
 from datapark_contracts.events import rental
 from datapark_contracts.events.catalog_listings import RobotCategory
-from datapark_subsidy.leases.handlers import ENDINGS, end_date, schedule_receivables
+from datapark_subsidy.leases.handlers import (
+    ENDINGS,
+    LEASE_REPRICED,
+    end_date,
+    lease_handlers,
+    schedule_receivables,
+)
+from datapark_subsidy.policies import load_parameters
 
 
 def _lease(**changes: object) -> rental.LeaseActivated:
@@ -116,3 +123,20 @@ def test_every_way_a_lease_ends_is_consumed() -> None:
     assert end_date(terminated) == date(2025, 9, 30)
     late_evening = _lease(occurred_at=datetime(2026, 2, 19, 17, 30, tzinfo=UTC))
     assert end_date(late_evening) == date(2026, 2, 20)  # 01:30 on the 20th in Beijing
+
+
+def test_every_lease_fact_subsidy_reads_has_a_handler() -> None:
+    handlers = lease_handlers(load_parameters())
+    for event in (
+        rental.LeaseActivated,
+        rental.InstallmentFellDue,
+        rental.InstallmentPaid,
+        rental.LeaseUsageInvoiced,
+        rental.BookingClosed,
+        *ENDINGS.values(),
+    ):
+        assert event.event_type in handlers, event
+    assert LEASE_REPRICED in handlers
+    repriced = getattr(rental, "LeaseRepriced", None)  # rental's LPR repricing, when present
+    if repriced is not None:
+        assert repriced.event_type == LEASE_REPRICED

@@ -52,6 +52,10 @@ ENDINGS: dict[str, type[LeaseSnapshot]] = {
 }
 """Every way a lease ends; the first one subsidy hears of stops accrual at its date."""
 
+LEASE_REPRICED = "datapark.rental.lease.repriced.v1"
+"""An LPR-linked lease's anniversary: the schedule from ``from_period`` on was recomputed (by
+type name, so that subsidy runs with or without rental's repricing contract)."""
+
 
 def schedule_receivables(payload: LeaseSnapshot) -> list[Receivable]:
     """The lease's contractual payments as scheduled: each instalment with its interest (and
@@ -142,6 +146,13 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             paid_on=payload.paid_on,
         )
 
+    async def repriced(session: AsyncSession, envelope: Envelope, payload: LeaseSnapshot) -> None:
+        from_period = int(getattr(payload, "from_period", 1))
+        await LeaseService(session, params).lease_rescheduled(
+            lease_id=payload.lease_id,
+            receivables=[r for r in schedule_receivables(payload) if r.period >= from_period],
+        )
+
     async def booking_closed(
         session: AsyncSession, envelope: Envelope, payload: BookingClosed
     ) -> None:
@@ -180,6 +191,7 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
         LeaseActivated.event_type: activated,
         InstallmentFellDue.event_type: fell_due,
         InstallmentPaid.event_type: paid,
+        LEASE_REPRICED: repriced,
     }
     for reason, event_class in ENDINGS.items():
         handlers[event_class.event_type] = ending(reason)

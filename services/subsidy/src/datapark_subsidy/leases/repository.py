@@ -37,6 +37,29 @@ class LeaseRepository:
             insert(LeaseReceivableRecord).values(list(rows)).on_conflict_do_nothing()
         )
 
+    async def reschedule(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New terms for receivables not paid yet (unknown ones are added)."""
+        if not rows:
+            return
+        stmt = insert(LeaseReceivableRecord).values(list(rows))
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    LeaseReceivableRecord.lease_id,
+                    LeaseReceivableRecord.kind,
+                    LeaseReceivableRecord.period,
+                ],
+                set_={
+                    "due_on": stmt.excluded.due_on,
+                    "amount": stmt.excluded.amount,
+                    "interest": stmt.excluded.interest,
+                    "fees": stmt.excluded.fees,
+                    "opening_balance": stmt.excluded.opening_balance,
+                },
+                where=LeaseReceivableRecord.paid_on.is_(None),
+            )
+        )
+
     async def mark(
         self,
         lease_id: uuid.UUID,

@@ -140,6 +140,15 @@ class LeaseService:
         if changed:
             await self._accrue(record)
 
+    async def lease_rescheduled(
+        self, *, lease_id: uuid.UUID, receivables: Sequence[Receivable]
+    ) -> None:
+        """The schedule was recomputed (an LPR repricing): receivables not yet paid take their
+        new amounts, interest and opening balances; paid ones keep what they earned on."""
+        if await self.repo.get(lease_id, for_update=True) is None:
+            return
+        await self.repo.reschedule([_row(lease_id, r) for r in receivables])
+
     async def usage_invoiced(
         self, *, lease_id: uuid.UUID, period: int, due_on: date, amount: Decimal
     ) -> None:
