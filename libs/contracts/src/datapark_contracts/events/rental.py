@@ -16,6 +16,15 @@ the schedule (due date and amount of every installment), the activation date (èµ
 termination date. A service lease's payments are its monthly usage invoices
 (``lease.usage_invoiced``); its snapshot schedule is the financing plan the offer was priced on.
 
+Every lease snapshot also says how the lease is structured (``direct`` or
+``sale_and_leaseback``, whose robot is the lessee's own: no catalog offering), how its rate is
+set (``fixed`` or ``lpr_linked`` with ``lpr_spread``; ``lease.repriced`` on each anniversary),
+the lessor's classification (``finance`` / ``operating``, with its criteria) and the VAT basis
+(``whole_rent`` 13 % or ``interest_only`` 6 %). Each payment that settles something taxed
+yields ``lease.invoice_issued`` (number, buyer USCC, net, rate, tax, total); installments fall
+due with the VAT they carry. These fields are optional with defaults, so a reader of the
+earlier schema still reads every event.
+
 Money: decimal strings with two places and ``currency`` "CNY" on each payload; rates are
 fractions as decimal strings (``"0.06"`` = 6 %); dates are ISO dates; times are aware.
 """
