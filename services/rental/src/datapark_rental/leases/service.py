@@ -128,7 +128,7 @@ def terms_from(body: LeaseTermsIn, rate: Rate | None = None) -> LeaseTerms:
 
 def price(body: LeaseTermsIn) -> tuple[Schedule, Yield, Rate, VatBasis]:
     """A lease quote: the schedule, the real yield, the rate and the VAT basis. Nothing is
-    stored. An LPR-linked quote projects today's fixing over the whole term."""
+    stored. An LPR-linked quote projects the fixing in force on start_date over the term."""
     basis = vat_basis_of(body)
     rate = rate_from(body, body.start_date)
     schedule = build_schedule(terms_from(body, rate))
