@@ -41,7 +41,7 @@ def envelopes(count: int) -> list[Envelope]:
     now = datetime.now(UTC)
     for n in range(count // EVENTS_PER_AGGREGATE):
         pid = uuid.uuid4()
-        prev, seq = GENESIS_HASH, 0
+        prev = GENESIS_HASH
         for k in range(EVENTS_PER_AGGREGATE):
             model = ParticipantRegistered if k == 0 else ParticipantUpdated
             payload = model(
@@ -55,7 +55,6 @@ def envelopes(count: int) -> list[Envelope]:
                 status="active",
                 occurred_at=now,
             )
-            seq += 1
             env = Envelope(
                 id=uuid.uuid4(),
                 source="/datapark/catalog",
@@ -63,7 +62,7 @@ def envelopes(count: int) -> list[Envelope]:
                 subject=str(pid),
                 time=now,
                 data=payload.to_data(),
-                aggseq=seq,
+                aggseq=k + 1,
                 prevhash=prev,
             ).sealed()
             prev = env.eventhash
