@@ -1,0 +1,246 @@
+"""Cross-service invariants and the rebuild, on events held in memory."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from datapark_audit.invariants import check
+from datapark_audit.log import Event
+from datapark_audit.rebuild import budget_use, rebuild
+from datapark_audit.report import figures, render
+from datapark_audit.verify import VerifyResult
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+_n = [0]
+
+
+def ev(event_type: str, subject: Any, data: dict[str, Any], seconds: int = 0) -> Event:
+    _n[0] += 1
+    return Event(
+        id=str(uuid.uuid4()),
+        type=event_type,
+        subject=str(subject),
+        time=T0 + timedelta(seconds=seconds),
+        aggseq=1,
+        eventhash="h",
+        data=data,
+        topic="t",
+        partition=0,
+        offset=_n[0],
+    )
+
+
+def person(pid: uuid.UUID, status: str = "active", region: str = "110105", at: int = 0) -> Event:
+    return ev(
+        "datapark.catalog.participant.registered.v1",
+        pid,
+        {"participant_id": str(pid), "status": status, "region_code": region, "name": "甲"},
+        at,
+    )
+
+
+def lease(lease_id: uuid.UUID, lessee: uuid.UUID, at: int = 1) -> Event:
+    return ev(
+        "datapark.rental.lease.activated.v1",
+        lease_id,
+        {
+            "lease_id": str(lease_id),
+            "lessee_participant_id": str(lessee),
+            "lessor_participant_id": str(lessee),
+            "state": "active",
+            "financed_principal": "900000.00",
+        },
+        at,
+    )
+
+
+def claim(holder: uuid.UUID, lease_id: uuid.UUID, at: int = 2, **extra: Any) -> Event:
+    claim_id = uuid.uuid4()
+    return ev(
+        "datapark.subsidy.claim.created.v1",
+        claim_id,
+        {
+            "claim_id": str(claim_id),
+            "participant_id": str(holder),
+            "lease_id": str(lease_id),
+            "policy": "beijing_financing_lease",
+            "entitled": "9000.00",
+            **extra,
+        },
+        at,
+    )
+
+
+def kinds(events: list[Event]) -> list[str]:
+    return [f.check for f in check(events)]
+
+
+def test_a_claim_must_follow_an_activated_lease_of_its_holder_in_the_region() -> None:
+    holder, other, lease_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    base = [person(holder), person(other), lease(lease_id, holder)]
+    assert kinds([*base, claim(holder, lease_id)]) == []
+    assert kinds([*base, claim(holder, uuid.uuid4())]) == ["claim_without_lease"]
+    assert kinds([*base, claim(other, lease_id)]) == ["claim_lessee"]
+    early = claim(holder, lease_id, at=0)
+    assert kinds([person(holder), early, lease(lease_id, holder)]) == ["claim_without_lease"]
+    fujian = [person(holder, region="350100"), lease(lease_id, holder)]
+    assert kinds([*fujian, claim(holder, lease_id)]) == ["claim_region"]
+
+
+def test_a_claim_amount_recomputes_from_its_recorded_parameters() -> None:
+    holder, lease_id = uuid.uuid4(), uuid.uuid4()
+    base = [person(holder), lease(lease_id, holder)]
+    right = {"base": "900000.00", "rate": "0.01"}
+    assert kinds([*base, claim(holder, lease_id, parameters=right)]) == []
+    wrong = {"base": "900000.00", "rate": "0.02"}
+    assert kinds([*base, claim(holder, lease_id, parameters=wrong)]) == ["claim_amount"]
+
+
+def test_budgets_stay_within_their_cap() -> None:
+    holder = uuid.uuid4()
+
+    def entry(reserved: str, committed: str) -> Event:
+        return ev(
+            "datapark.subsidy.budget.entry_recorded.v1",
+            "b1",
+            {
+                "budget_id": "b1",
+                "participant_id": str(holder),
+                "policy": "beijing_financing_lease",
+                "cap": "1000.00",
+                "reserved": reserved,
+                "committed": committed,
+            },
+            1,
+        )
+
+    assert kinds([person(holder), entry("400.00", "600.00")]) == []
+    assert kinds([person(holder), entry("401.00", "600.00")]) == ["budget_overspent"]
+    state = rebuild([person(holder), entry("400.00", "600.00")])
+    assert budget_use(state)[0]["committed"] == "600.00"
+
+
+def escrow(
+    fact: str,
+    amount: str,
+    remaining: str,
+    seller: str | None = None,
+    fee: str | None = None,
+    at: int = 1,
+) -> Event:
+    return ev(
+        f"datapark.trading.agreement.escrow_{fact}.v1",
+        "a1",
+        {
+            "agreement_id": "a1",
+            "lock_id": "l1",
+            "amount": {"amount": amount, "currency": "CNY"},
+            "lock_remaining": {"amount": remaining, "currency": "CNY"},
+            "seller_amount": {"amount": seller, "currency": "CNY"} if seller else None,
+            "fee_amount": {"amount": fee, "currency": "CNY"} if fee else None,
+        },
+        at,
+    )
+
+
+def transfer(state: str, at: int) -> Event:
+    return ev(
+        "datapark.trading.transfer.completed.v1", "t1", {"agreement_id": "a1", "state": state}, at
+    )
+
+
+def test_escrow_balances_and_settles_only_after_a_confirmed_transfer() -> None:
+    locked = escrow("locked", "100.00", "100.00")
+    released = escrow("released", "100.00", "0.00", "95.00", "5.00", at=3)
+    assert kinds([locked, transfer("COMPLETED", 2), released]) == []
+    assert kinds([locked, transfer("STARTED", 2), released]) == ["settled_without_transfer"]
+    lopsided = escrow("released", "100.00", "0.00", "95.00", "4.00", at=3)
+    assert kinds([locked, transfer("COMPLETED", 2), lopsided]) == ["escrow_ledger"]
+    leaky = escrow("released", "90.00", "0.00", "85.00", "5.00", at=3)
+    assert kinds([locked, transfer("COMPLETED", 2), leaky]) == ["escrow_balance"]
+    state = rebuild([locked, released])
+    agreement = state.aggregates[("trading", "a1")]
+    assert agreement.derived["escrow"]["l1"] == {
+        "locked": "100.00",
+        "claimed": "0.00",
+        "released": "100.00",
+        "refunded": "0.00",
+        "remaining": "0.00",
+    }
+
+
+def booking(subject: str, unit: str, status: str, start: int, end: int, at: int) -> Event:
+    return ev(
+        f"datapark.rental.booking.{status}.v1",
+        subject,
+        {
+            "status": status,
+            "unit_ids": [unit],
+            "reserved_from": (T0 + timedelta(hours=start)).isoformat(),
+            "reserved_until": (T0 + timedelta(hours=end)).isoformat(),
+        },
+        at,
+    )
+
+
+def test_confirmed_bookings_of_one_unit_never_overlap() -> None:
+    a = booking("b1", "u1", "confirmed", 0, 10, 1)
+    assert kinds([a, booking("b2", "u1", "confirmed", 10, 20, 2)]) == []
+    assert kinds([a, booking("b2", "u1", "confirmed", 5, 15, 2)]) == ["booking_overlap"]
+    assert kinds([a, booking("b2", "u2", "confirmed", 5, 15, 2)]) == []
+    cancelled = booking("b1", "u1", "cancelled", 0, 10, 2)
+    assert kinds([a, cancelled, booking("b2", "u1", "confirmed", 5, 15, 3)]) == []
+
+
+def test_named_participants_existed_and_were_active() -> None:
+    holder, lease_id = uuid.uuid4(), uuid.uuid4()
+    assert kinds([lease(lease_id, holder)]) == ["participant_unknown", "participant_unknown"]
+    pending = [person(holder, status="pending"), lease(lease_id, holder)]
+    findings = check([*pending, claim(holder, lease_id, at=3)])
+    assert [f.check for f in findings] == ["participant_inactive"]
+    assert findings[0].offset is not None
+
+
+def test_as_of_leaves_out_later_events() -> None:
+    holder = uuid.uuid4()
+    late = person(holder, status="suspended", at=100)
+    state = rebuild([person(holder), late], as_of=T0 + timedelta(seconds=50))
+    assert state.aggregates[("catalog", str(holder))].state["status"] == "active"
+    assert (
+        rebuild([person(holder), late]).aggregates[("catalog", str(holder))].state["status"]
+        == "suspended"
+    )
+
+
+def test_the_report_is_self_contained_and_draws_every_chart() -> None:
+    holder, lease_id = uuid.uuid4(), uuid.uuid4()
+    events = [
+        person(holder),
+        lease(lease_id, holder),
+        ev(
+            "datapark.subsidy.budget.entry_recorded.v1",
+            "b1",
+            {
+                "participant_id": str(holder),
+                "policy": "p",
+                "period": "2026",
+                "cap": "10.00",
+                "reserved": "1.00",
+                "committed": "2.00",
+            },
+        ),
+        ev("datapark.trading.order.placed.v1", "o1", {"agreement_id": "a1", "venue_code": "BJDEX"}),
+        escrow("released", "100.00", "0.00", "95.00", "5.00", at=3),
+    ]
+    html = render(VerifyResult(), [], figures(events))
+    assert html.count("<svg") == 4
+    for colour in ("#2b6cb0", "#2f855a", "#b7791f", "#c53030"):
+        assert colour in html
+    assert "<script" not in html
+    assert 'src="http' not in html
+    assert 'href="http' not in html
+    empty = render(VerifyResult(), None, figures([]))
+    assert empty.count("<svg") == 0
+    assert "no data in this log" in empty
