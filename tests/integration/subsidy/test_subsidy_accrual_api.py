@@ -400,3 +400,39 @@ async def test_a_repriced_schedule_changes_what_unpaid_instalments_will_earn(
     (claim,) = await _claims_of(subsidy, lease)
     # min(60.00, 12,000 x 5 % / 12 = 50.00) + min(15.00, 6,000 x 5 % / 12 = 25.00) = 65.00
     assert claim.entitled == Decimal("65.00")
+
+
+async def test_a_claim_whose_payments_fell_due_after_the_lease_ended_is_withdrawn(
+    subsidy: Any, company: Any
+) -> None:
+    participant = await company("130632", "Xiong'an Early Payer Co.")
+    lease = uuid.uuid4()
+    june = Receivable("installment", 1, date(2025, 6, 1), Decimal("10000.00"))
+    july = Receivable("installment", 2, date(2025, 7, 1), Decimal("10000.00"))
+    async with subsidy.app.state.database.unit_of_work() as session:
+        leases = LeaseService(session, load_parameters())
+        await leases.lease_activated(
+            lease_id=lease,
+            participant_id=participant,
+            mode="long_term",
+            equipment_category="amr",
+            cost=Decimal("0.00"),
+            down_payment=Decimal("0.00"),
+            activated_on=date(2025, 5, 1),
+            receivables=[june, july],
+            aggseq=7,
+        )
+        # June's rent is paid early, then the rental is returned before June begins
+        await leases.receivable_paid(lease_id=lease, receivable=june, paid_on=date(2025, 5, 20))
+    (accruing,) = await _claims_of(subsidy, lease)
+    assert (accruing.entitled, accruing.status) == (Decimal("1000.00"), "under_review")
+    async with subsidy.app.state.database.unit_of_work() as session:
+        leases = LeaseService(session, load_parameters())
+        await leases.lease_ended(
+            lease_id=lease, ended_on=date(2025, 5, 25), reason="returned", aggseq=9
+        )
+    (withdrawn,) = await _claims_of(subsidy, lease)
+    assert (withdrawn.status, withdrawn.reason_code) == ("cancelled", "not_earned")
+    assert "nothing of 2025 is earned as the lease now stands" in "\n".join(
+        withdrawn.explanation["steps"]
+    )

@@ -96,6 +96,20 @@ def _snapshot(claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> ClaimSn
     )
 
 
+NOT_EARNED = "not_earned"
+"""Reason code of a lease claim withdrawn because nothing of its year is earned (any more)."""
+
+
+def _pending(claim: Claim) -> bool:
+    """A lease claim still accruing: not decided yet."""
+    return claim.lease_id is not None and S(claim.status) is S.UNDER_REVIEW and not claim.granted
+
+
+def _unearned(claim: Claim) -> bool:
+    """Withdrawn because nothing was earned: it claimed nothing a later claim must deduct."""
+    return S(claim.status) is S.CANCELLED and claim.reason_code == NOT_EARNED
+
+
 def _require_earned(claim: Claim, what: str) -> None:
     """A lease claim is earned at its year's end or its lease's end: not reviewed, approved
     or paid before (409 naming the date)."""
@@ -154,10 +168,11 @@ class ClaimService:
                 for c in existing
                 if (c.policy, c.period) == (entitlement.policy.value, entitlement.period)
             ]
-            pending = next(
-                (c for c in same if S(c.status) is S.UNDER_REVIEW and c.granted is None), None
+            pending = next((c for c in same if _pending(c)), None)
+            others = sum(
+                (c.entitled for c in same if c is not pending and not _unearned(c)),
+                Decimal("0.00"),
             )
-            others = sum((c.entitled for c in same if c is not pending), Decimal("0.00"))
             amount = entitlement.amount - others
             if amount <= 0:
                 continue
@@ -177,6 +192,18 @@ class ClaimService:
                 documents=[],
                 basis="schedule" if not same else f"late:{len(same) + 1}",
             )
+        earned = {(e.policy.value, e.period) for e in assessment.entitlements}
+        for claim in existing:
+            if _pending(claim) and (claim.policy, claim.period) not in earned:
+                # nothing of it is earned any more (what was paid fell due after the lease
+                # ended, or an older reading promised it): withdrawn, never reviewed
+                claim.reason_code = NOT_EARNED
+                self._explain(
+                    claim,
+                    [f"nothing of {claim.period} is earned as the lease now stands: withdrawn"],
+                    [],
+                )
+                await self._withdraw(claim, A.CANCEL)
         return assessment.ineligible
 
     async def _accrued(
