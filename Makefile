@@ -10,7 +10,7 @@ PG_PORT ?= $(or $(DATAPARK_PG_PORT),54329)
 TEST_DB_URL := postgresql+asyncpg://datapark:datapark@127.0.0.1:$(PG_PORT)/datapark_test
 
 .PHONY: help setup deps stack migrate migrate-test topics run test lint typecheck importlint \
-        unit integration e2e bench schemas stop clean k8s-tools tck-fetch
+        unit integration e2e bench schemas stop clean k8s-tools tck-fetch chromium
 
 help:
 	@echo "make run    - set up and start Kafka, Postgres and all four services (Ctrl-C stops)"
@@ -64,12 +64,17 @@ tck-fetch:
 	@if command -v mvn >/dev/null && command -v java >/dev/null; then bash deploy/tck/fetch.sh; \
 	else echo "[make] no Java/Maven: the DSP TCK test will be skipped"; fi
 
-test: deps stack migrate-test topics lint typecheck importlint k8s-tools tck-fetch
+# headless Chromium (Debian's package) renders the audit report in tests/integration/audit
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+test: deps stack migrate-test topics lint typecheck importlint k8s-tools tck-fetch chromium
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
 bench: setup
 	@$(UV) run --frozen python bench/outbox_relay.py
 	@$(UV) run --frozen python bench/scaling.py
+	@$(UV) run --frozen python bench/audit_verify.py
 
 stop:
 	@bash deploy/local/stack.sh down

@@ -7,7 +7,8 @@ set -euo pipefail
 
 log() { echo "[chromium] $*"; }
 
-if command -v chromium >/dev/null 2>&1; then
+# The report names companies in Chinese: a CJK font, or the names render as boxes.
+if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/wqy ]; then
   exit 0
 fi
 run_root() {
@@ -15,9 +16,9 @@ run_root() {
   elif command -v sudo >/dev/null 2>&1; then sudo "$@"
   else echo "[chromium] ERROR: need root to run: $*" >&2; exit 1; fi
 }
-log "installing (apt): chromium"
+log "installing (apt): chromium fonts-wqy-zenhei"
 run_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  chromium fonts-dejavu-core >/dev/null
+  chromium fonts-dejavu-core fonts-wqy-zenhei >/dev/null
 command -v chromium >/dev/null 2>&1 || { echo "[chromium] ERROR: chromium not installed" >&2; exit 1; }
 log "installed $(chromium --version 2>/dev/null || echo chromium)"

@@ -49,6 +49,11 @@ def figures(events: list[Event]) -> Figures:
     trade: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     leases: dict[str, dict[str, Any]] = {}
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for event in events:  # venues first: an order and its first payment share a moment
+        if event.type == "datapark.trading.order.placed.v1":
+            venue_of_agreement[str(event.data.get("agreement_id"))] = str(
+                event.data.get("venue_code")
+            )
     for event in events:
         data = event.data
         per_day[event.time.strftime("%Y-%m-%d")][".".join(event.type.split(".")[1:4])] += 1
