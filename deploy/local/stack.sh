@@ -260,10 +260,11 @@ pg_bootstrap() {
   "${psql[@]}" -d postgres >/dev/null <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_APP_USER') THEN
-    CREATE ROLE $PG_APP_USER LOGIN CREATEDB PASSWORD '$PG_APP_PASSWORD';
+    CREATE ROLE $PG_APP_USER LOGIN CREATEDB CREATEROLE PASSWORD '$PG_APP_PASSWORD';
   END IF;
 END \$\$;
-ALTER ROLE $PG_APP_USER LOGIN CREATEDB PASSWORD '$PG_APP_PASSWORD';
+-- CREATEROLE: the migrations create the auditors' read-only role (datapark_audit_reader)
+ALTER ROLE $PG_APP_USER LOGIN CREATEDB CREATEROLE PASSWORD '$PG_APP_PASSWORD';
 SQL
   for db in "${PG_DATABASES[@]}"; do
     "${psql[@]}" -d postgres >/dev/null <<SQL
