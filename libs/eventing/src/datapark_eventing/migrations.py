@@ -123,3 +123,41 @@ def drop_platform_tables_v1(schema: str, *, participant_projection: bool) -> Non
     op.drop_table("inbox", schema=schema)
     op.drop_table("idempotency_keys", schema=schema)
     op.drop_table("event_chain_heads", schema=schema)
+
+
+AUDIT_READER_ROLE = "datapark_audit_reader"
+
+
+def grant_audit_reader_v1(schema: str) -> None:
+    """The auditors' read-only role: SELECT on every table of ``schema``, now and created later
+    by this migrating role, and nothing else (``datapark-audit rebuild --compare``).
+
+    The role has no login: an operator grants it to each auditor's own login role. It is
+    created here when missing, which needs CREATEROLE for the migrating role (the local stack
+    has it; in production a DBA may create the role beforehand, then it is only granted to).
+    """
+    op.execute(
+        f"""DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{AUDIT_READER_ROLE}') THEN
+    CREATE ROLE {AUDIT_READER_ROLE} NOLOGIN;
+  END IF;
+EXCEPTION WHEN duplicate_object THEN NULL;  -- another database's migration created it first
+END $$"""
+    )
+    op.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {AUDIT_READER_ROLE}')
+    op.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {AUDIT_READER_ROLE}')
+    op.execute(
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
+        f"GRANT SELECT ON TABLES TO {AUDIT_READER_ROLE}"
+    )
+
+
+def revoke_audit_reader_v1(schema: str) -> None:
+    """Undo :func:`grant_audit_reader_v1` for ``schema`` (the role stays: other schemas and
+    databases may still grant to it)."""
+    op.execute(
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '  # noqa: S608 - our schema names
+        f"REVOKE SELECT ON TABLES FROM {AUDIT_READER_ROLE}"
+    )
+    op.execute(f'REVOKE SELECT ON ALL TABLES IN SCHEMA "{schema}" FROM {AUDIT_READER_ROLE}')  # noqa: S608
+    op.execute(f'REVOKE USAGE ON SCHEMA "{schema}" FROM {AUDIT_READER_ROLE}')
