@@ -123,6 +123,29 @@ async def test_the_catalog_pages_with_a_link_header(trading: Any, parties: dict[
     )
 
 
+async def test_a_bad_page_size_is_a_catalog_error(trading: Any, parties: dict[str, Any]) -> None:
+    answer = await trading.post(
+        f"{PATH}/catalog/request",
+        json=msg("CatalogRequestMessage"),
+        headers=parties["buyer"],
+        params={"limit": 0},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["@type"] == "CatalogError"
+    assert answer.json()["reason"] == ["invalid query.limit"]
+
+
+async def test_a_consumer_pid_names_one_negotiation(trading: Any, parties: dict[str, Any]) -> None:
+    asked = request_message(parties["listings"][0])
+    first = await trading.post(f"{PATH}/negotiations/request", json=asked, headers=parties["other"])
+    assert first.status_code == 201, first.text
+    before = await negotiations_of(trading, parties["other"])
+    again = await trading.post(f"{PATH}/negotiations/request", json=asked, headers=parties["other"])
+    assert again.status_code == 409
+    assert again.json()["code"] == "pid_taken"
+    assert await negotiations_of(trading, parties["other"]) == before
+
+
 async def test_an_unknown_dataset_is_a_catalog_error(trading: Any, parties: dict[str, Any]) -> None:
     for dataset in (str(uuid.uuid4()), "ACN0101"):
         answer = await trading.get(f"{PATH}/catalog/datasets/{dataset}", headers=parties["buyer"])

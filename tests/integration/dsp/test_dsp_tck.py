@@ -196,6 +196,8 @@ async def test_the_dsp_tck_passes_against_trading(
     for status, name, message in results:
         if status == "FAILED":
             print(f"  FAILED {name}: {message[:300]}")
+    for error in sides.errors:
+        print(f"  seller/member move refused: {error}")
     assert results, "the TCK ran no test"
     assert failed == KNOWN_FAILURES
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -37,6 +38,14 @@ def _error_kind(path: str) -> str:
     return "CatalogError"
 
 
+def _error(request: Request, error: ProblemError) -> Response:
+    """The protocol's error message; our process id goes where the path names it."""
+    pid = request.path_params.get("pid")
+    kind = _error_kind(request.url.path)
+    body = m.error_body(kind, error, providerPid=pid)
+    return JSONResponse(body, status_code=error.status)
+
+
 class DspRoute(UnitOfWorkRoute):
     """The unit of work, with errors answered as DSP error messages (after the rollback)."""
 
@@ -47,9 +56,10 @@ class DspRoute(UnitOfWorkRoute):
             try:
                 return await inner(request)
             except ProblemError as error:
-                pid = request.path_params.get("pid")
-                body = m.error_body(_error_kind(request.url.path), error, providerPid=pid)
-                return JSONResponse(body, status_code=error.status)
+                return _error(request, error)
+            except RequestValidationError as invalid:
+                where = ".".join(str(p) for p in invalid.errors()[0]["loc"])
+                return _error(request, m.DspError(f"invalid {where}", code="invalid_field"))
 
         return handler
 

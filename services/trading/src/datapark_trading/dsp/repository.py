@@ -39,6 +39,14 @@ class DspRepository:
             query = query.with_for_update(skip_locked=skip_locked)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def taken_pid(self, counterparty_id: uuid.UUID, pid: str, *, transfer: bool) -> bool:
+        """Whether the counter-party already uses ``pid`` for a process with us."""
+        row = DspTransferRow if transfer else DspNegotiationRow
+        query = select(row.counterparty_pid).where(
+            row.counterparty_id == counterparty_id, row.counterparty_pid == pid
+        )
+        return (await self.session.execute(query)).first() is not None
+
     async def tradable_listings(self, *, after: uuid.UUID | None, limit: int) -> Sequence[Listing]:
         """Listings that take trades, newest first (ids are UUIDv7), after ``after``."""
         query = (

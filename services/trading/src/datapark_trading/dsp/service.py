@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events.trading import Terms as WireTerms
-from datapark_kit.errors import NotFound, ProblemError
+from datapark_kit.errors import Conflict, NotFound, ProblemError
 from datapark_trading.agreements.codec import terms_to_wire
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.dsp import messages as m
@@ -277,6 +277,10 @@ class DspService:
         assert consumer_pid is not None
         if message.get("providerPid") is not None:
             raise m.DspError("an initial request has no providerPid", code="invalid_field")
+        if await self.repo.taken_pid(actor.participant_id, consumer_pid, transfer=False):
+            raise Conflict(
+                f"consumerPid {consumer_pid!r} already names a negotiation", code="pid_taken"
+            )
         callback = await self._callback(message)
         offer = self._offer(message, None)
         offered = m.text(offer, "@id")
@@ -442,6 +446,10 @@ class DspService:
         assert consumer_pid is not None
         assert agreement_ref is not None
         fmt = self._format(m.text(message, "format"))
+        if await self.repo.taken_pid(actor.participant_id, consumer_pid, transfer=True):
+            raise Conflict(
+                f"consumerPid {consumer_pid!r} already names a transfer process", code="pid_taken"
+            )
         if message.get("dataAddress") is not None:
             raise m.DspError(
                 "a pull transfer takes no dataAddress from the consumer", code="unsupported_format"
