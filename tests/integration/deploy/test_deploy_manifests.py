@@ -117,32 +117,38 @@ def test_the_create_topics_component_renders_without_strimzi(tools: Path, tmp_pa
     assert _validate(tools, objects, tmp_path) == []
 
 
-def _planted(objects: list[dict[str, Any]], kind: str, plant: Any) -> list[dict[str, Any]]:
-    found = next(o for o in objects if o["kind"] == kind)
-    changed = json.loads(json.dumps(found))
-    plant(changed)
-    return [changed]
+@pytest.fixture(scope="module")
+def production(tools: Path) -> list[dict[str, Any]]:
+    return _render(tools, K8S / "overlays" / "production")
 
 
-@pytest.mark.parametrize(
-    ("kind", "plant"),
-    [
-        # a misplaced field: the API server would drop it silently
-        ("Deployment", lambda o: o["spec"]["template"]["spec"].update(replicas=3)),
-        ("ScaledObject", lambda o: o["spec"].update(maxReplicas=3)),
-        ("PrometheusRule", lambda o: o["spec"]["groups"][0].update(alerts=[])),
-        ("KafkaTopic", lambda o: o["spec"].update(retention=-1)),
-        ("Cluster", lambda o: o["spec"].update(replicas=3)),
-        # a wrong value
-        ("KafkaTopic", lambda o: o["spec"].update(partitions="six")),
-        ("KafkaUser", lambda o: o["spec"]["authentication"].update(type="scram-sha-1024")),
-    ],
-)
+# (kind, field planted, where): each object gets one mistake the API server would not report
+# (an unknown or misplaced field is dropped silently) or would refuse (a wrong value)
+PLANTS: list[tuple[str, str, Any]] = [
+    ("Deployment", "replicas", lambda o: o["spec"]["template"]["spec"].update(replicas=3)),
+    ("ScaledObject", "maxReplicas", lambda o: o["spec"].update(maxReplicas=3)),
+    ("PrometheusRule", "alerts", lambda o: o["spec"]["groups"][0].update(alerts=[])),
+    ("HorizontalPodAutoscaler", "minReplica", lambda o: o["spec"].update(minReplica=1)),
+    ("KafkaTopic", "retention", lambda o: o["spec"].update(retention=-1)),
+    ("Cluster", "replicas", lambda o: o["spec"].update(replicas=3)),
+    ("KafkaNodePool", "role", lambda o: o["spec"].update(role="broker")),
+    (
+        "KafkaUser",
+        "scram-sha-1024",
+        lambda o: o["spec"]["authentication"].update(type="scram-sha-1024"),
+    ),
+]
+
+
 def test_validation_refuses_unknown_fields_and_wrong_values(
-    tools: Path, kind: str, plant: Any, tmp_path: Path
+    tools: Path, production: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    objects = _render(tools, K8S / "overlays" / "production")
-    assert _validate(tools, _planted(objects, kind, plant), tmp_path) != []
+    for kind, field, plant in PLANTS:
+        found = next(o for o in production if o["kind"] == kind)
+        changed = json.loads(json.dumps(found))
+        plant(changed)
+        problems = "\n".join(_validate(tools, [changed], tmp_path))
+        assert field in problems, (kind, field, problems)
 
 
 def test_generated_manifests_equal_what_the_registry_makes() -> None:
@@ -201,9 +207,9 @@ def test_kafka_users_carry_exactly_the_registry_access() -> None:
 
 
 def test_api_and_worker_split_and_workers_scale_to_the_partitions_they_consume(
-    tools: Path,
+    production: list[dict[str, Any]],
 ) -> None:
-    objects = _render(tools, K8S / "overlays" / "production")
+    objects = production
     deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
     partitions = {t.name: t.partitions for t in all_topics()}
     for service in ("catalog", "trading", "rental", "subsidy"):
