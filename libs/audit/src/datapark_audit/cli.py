@@ -7,6 +7,7 @@ error (bad flags, unreadable key file, unreachable cluster) — never a tracebac
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -291,6 +292,9 @@ def rebuild(
             "current tables with [env DATAPARK_AUDIT_DATABASE_URL]"
         ),
     ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="write the summary and mismatches as JSON")
+    ] = None,
     topic: Topics = None,
     topic_prefix: TopicPrefix = None,
     bootstrap: Bootstrap = None,
@@ -342,6 +346,20 @@ def rebuild(
         out.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
     for line in rebuild_module.summary(state):
         out.print(line, highlight=False)
+    if json_out:
+        json_out.write_text(
+            json.dumps(
+                {
+                    "as_of": moment.isoformat(),
+                    "aggregates": len(state.aggregates),
+                    "compared": settings.database_url is not None,
+                    "mismatches": mismatches,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     if settings.database_url is not None:
         for line in mismatches[:200]:
             out.print(f"mismatch: {line}", highlight=False)
@@ -412,8 +430,6 @@ def invariants(
         highlight=False,
     )
     if json_out:
-        import json
-
         json_out.write_text(
             json.dumps([f.__dict__ for f in findings], indent=2, ensure_ascii=False) + "\n"
         )
