@@ -14,7 +14,8 @@ machine does at that moment falls on every size alike:
   customer's own first page (one customer in a thousand bookings).
 
 Baselines, same run and same sizes: ``GET /healthz`` through the same app (the fixed cost of a
-request), and the search's own SQL run directly on asyncpg (what the database does).
+request), ``GET /v1/venues`` (the fixed cost of an authenticated request with a unit of work and
+one tiny query), and the search's own SQL run directly on asyncpg (what the database does).
 The shape printed is the growth from the smallest to the largest size: flat (x <= 1.5),
 log-like (growing, but slower than the square root of the data), or linear-like.
 
@@ -191,6 +192,9 @@ async def catalog_curves(sizes: Sequence[int]) -> list[Curve]:
             search = "/v1/listings"
             calls[size] = {
                 "baseline: GET /healthz (same app)": get(client, "/healthz"),
+                "baseline: GET /v1/venues (authenticated, 3 rows)": get(
+                    client, "/v1/venues", headers=reader
+                ),
                 "baseline: search SQL direct, first page": direct(engine, SearchFilter(), None),
                 "baseline: search SQL direct, half-way page": direct(engine, SearchFilter(), half),
                 "GET /v1/listings first page": get(client, search, headers=reader),
