@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from support.helpers import random_uscc
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +113,7 @@ async def test_a_plain_amount_is_still_credited(trading, token) -> None:
 async def test_control_characters_in_text_are_refused(catalog, token, character: str) -> None:
     body = {
         "name": f"Evil{character}[31m Co.",
-        "uscc": "91110105MA01ABCD5X",
+        "uscc": random_uscc(),
         "region_code": "110105",
         "roles": ["participant"],
     }

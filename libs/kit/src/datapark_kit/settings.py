@@ -64,6 +64,12 @@ class ServiceSettings(BaseSettings):
     consumer_group_prefix: str = ""
     relay_poll_seconds: float = 1.0
     relay_batch_size: int = 200
+    # Retention of platform tables by the workers (datapark_eventing.retention).
+    retention_outbox_hours: float = Field(default=168.0, gt=0)
+    retention_idempotency_hours: float = Field(default=24.0, gt=0)
+    retention_batch_size: int = Field(default=1000, ge=1)
+    retention_max_batches: int = Field(default=20, ge=1)
+    retention_interval_seconds: float = Field(default=300.0, gt=0)
     # Signed relay checkpoints for auditors (datapark_eventing.checkpoints, docs/auditing.md).
     checkpoint_signing_key_pem: SecretStr = SecretStr(DEV_CHECKPOINT_PRIVATE_KEY_PEM)
     checkpoint_key_id: str = DEV_CHECKPOINT_KEY_ID
@@ -122,6 +128,9 @@ class IssuerSettings(ServiceSettings):
     token_failures_per_source: int = Field(default=100, ge=1)
     token_source_window_seconds: int = Field(default=60, ge=1)
     token_concurrent_per_source: int = Field(default=4, ge=1)
+    # A source turned away by that throttle waits this long for its 429: a flooder that does
+    # not honour Retry-After cannot turn cheap refusals into a request storm.
+    token_throttle_delay_seconds: float = Field(default=1.0, ge=0)
     # Secret hashing runs in this many worker threads; at most this many requests wait.
     token_hash_workers: int = Field(default=2, ge=1)
     token_hash_queue: int = Field(default=16, ge=0)

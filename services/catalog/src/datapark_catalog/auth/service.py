@@ -7,6 +7,7 @@ transaction (or a connection) while a secret is being hashed.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -104,7 +105,8 @@ class TokenService:
     """The client-credentials exchange, hardened against guessing and flooding:
 
     1. per source address, before anything else: a bounded number of requests at once and of
-       unsuccessful ones per window (``SourceThrottle``, in memory, 429);
+       unsuccessful ones per window (``SourceThrottle``, in memory, 429 after a short delay,
+       so that a client ignoring ``Retry-After`` cannot loop on cheap refusals);
     2. per known client id: a lock after ``token_max_failures`` failures from one source, and
        after ``token_max_failures_per_client`` from all sources together (in the database,
        shared by replicas, 429 with ``Retry-After``);
@@ -137,6 +139,7 @@ class TokenService:
         """Client credentials for a token (see the class for what is refused when)."""
         wait = self.sources.enter(source)
         if wait is not None:
+            await asyncio.sleep(self.settings.token_throttle_delay_seconds)
             raise TooManyRequests(
                 f"too many token requests from this address; retry in {wait}s", retry_after=wait
             )
