@@ -14,6 +14,7 @@ from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import EventConsumer, Handler
 from datapark_eventing.kafka import KafkaClientConfig, broker_reachable
 from datapark_eventing.relay import OutboxRelay
+from datapark_eventing.retention import retention_sweeper
 from datapark_eventing.tables import EventingTables
 from datapark_kit.settings import ServiceSettings
 
@@ -66,7 +67,9 @@ def service_workers(
                 asyncio.create_task(consumer.run(), name=f"{settings.service_name}-consumer")
             )
         try:
-            yield
+            # sent outbox rows and old idempotency keys pruned in bounded batches
+            async with retention_sweeper(settings, tables.schema)(app):
+                yield
         finally:
             if consumer is not None:
                 # the record in hand is finished and committed; the wait is bounded
