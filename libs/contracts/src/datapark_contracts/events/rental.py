@@ -20,7 +20,10 @@ Every lease snapshot also says how the lease is structured (``direct`` or
 ``sale_and_leaseback``, whose robot is the lessee's own: no catalog offering), how its rate is
 set (``fixed`` or ``lpr_linked`` with ``lpr_spread``; ``lease.repriced`` on each anniversary),
 the lessor's classification (``finance`` / ``operating``, with its criteria) and the VAT basis
-(``whole_rent`` 13 % or ``interest_only`` 6 %). Each payment that settles something taxed
+(``whole_rent`` 13 % or ``interest_only`` 6 %). Once a lease has ended, ``ended_on`` says when
+(the buyout's value date, the termination date, the day it was paid off or returned), and
+every later snapshot keeps it; each scheduled installment says which share of the lease's fees
+it bears (``fees``, part of its financing cost). Each payment that settles something taxed
 yields ``lease.invoice_issued`` (number, buyer USCC, net, rate, tax, total); installments fall
 due with the VAT they carry. These fields are optional with defaults, so a reader of the
 earlier schema still reads every event.
@@ -214,6 +217,12 @@ class ScheduledPayment(_Frozen):
     interest: Amount
     principal: SignedAmount
     balance: SignedAmount
+    fees: Amount = Field(
+        default=Decimal("0.00"),
+        description="the share of the lease's fees this installment bears: upfront fees "
+        "spread evenly over the installments (the last takes the remainder to the fen); part "
+        "of its financing cost beside ``interest``, never part of ``payment``",
+    )
 
 
 class RiskCheck(_Frozen):
@@ -282,6 +291,12 @@ class LeaseSnapshot(EventPayload):
         default=None,
         description="whole_rent (13 %: leases of movable goods) or interest_only "
         "(6 %: sale-and-leaseback, a loan service)",
+    )
+    ended_on: date | None = Field(
+        default=None,
+        description="the day the lease ended, however it ended (bought out, paid off, "
+        "terminated, returned; a repossession, write-off, close or title transfer keeps the "
+        "date of the end it follows); none while it runs",
     )
 
     def aggregate_id(self) -> str:
