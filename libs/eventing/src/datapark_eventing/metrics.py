@@ -20,3 +20,8 @@ PRUNE_BACKLOG = Gauge(
     "Rows past retention still waiting after the last sweep (0 once caught up)",
     ["service", "table"],
 )
+SWEPT = Counter(
+    "datapark_sweeper_items_total",
+    "Items a service's sweeper moved on (expired holds, overdue bookings, ...), by kind",
+    ["service", "kind"],
+)

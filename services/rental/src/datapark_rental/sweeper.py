@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from fastapi import FastAPI
 
+from datapark_eventing.metrics import SWEPT
 from datapark_kit.background import periodic
 from datapark_kit.db import Database
 from datapark_rental.bookings.service import BookingService
@@ -39,7 +40,10 @@ async def sweep_once(database: Database, settings: RentalSettings) -> dict[str, 
             termination_fee_rate=Decimal(settings.termination_fee_rate),
         )
         swept = await LeaseAccounts(leases).sweep(now.date())
-    return {"expired": expired, "overdue": overdue, "leases": swept}
+    result = {"expired": expired, "overdue": overdue, "leases": swept}
+    for kind, count in result.items():
+        SWEPT.labels("rental", kind).inc(count)  # holds and overdue flags: 100 at most a pass
+    return result
 
 
 def sweeper(
