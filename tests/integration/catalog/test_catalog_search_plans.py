@@ -106,3 +106,18 @@ async def test_latin_text_and_filters_use_indexes(volume: AsyncEngine) -> None:
         shown = await plan(conn, statement(SearchFilter(venue="SZDE")))
         assert "Seq Scan" not in shown, shown
         assert "Index Scan Backward" in shown, shown
+
+
+async def test_ngrams_of_documents_and_queries(volume: AsyncEngine) -> None:
+    async with volume.connect() as conn:
+
+        async def grams(sql: str) -> set[str]:
+            return set((await conn.execute(text(sql))).scalar_one())
+
+        assert await grams("SELECT catalog.search_grams(ARRAY['电力负荷', 'Ab'])") == {
+            "电", "力", "负", "荷", "电力", "力负", "负荷", "荷 ", " ", " a", "a", "b", "ab",
+        }  # fmt: skip
+        assert await grams("SELECT catalog.search_query_grams('负荷')") == {"负荷"}
+        assert await grams("SELECT catalog.search_query_grams('电')") == {"电"}
+        assert await grams("SELECT catalog.search_query_grams('LOAD')") == {"lo", "oa", "ad"}
+        assert await grams("SELECT catalog.search_query_grams('a b')") == {"a ", " b"}
