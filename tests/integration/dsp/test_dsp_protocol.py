@@ -91,36 +91,34 @@ async def test_protocol_endpoints_need_a_platform_token(trading: Any) -> None:
 
 
 async def test_the_catalog_pages_with_a_link_header(trading: Any, parties: dict[str, Any]) -> None:
-    first = await trading.post(
-        f"{PATH}/catalog/request",
-        json=msg("CatalogRequestMessage"),
-        headers=parties["buyer"],
-        params={"limit": 2},
-    )
-    assert first.status_code == 200, first.text
-    body = first.json()
-    assert body["@type"] == "Catalog"
-    assert body["participantId"] == "urn:datapark:trading"
-    page_one = [d["@id"] for d in body["dataset"]]
-    assert len(page_one) == 2
-    # newest listings first: the three just listed are the first three datasets
-    mine = [str(x) for x in reversed(parties["listings"])]
-    assert page_one == mine[:2]
-    link = first.headers["Link"]
-    assert link.endswith('rel="next"')
-    nxt = link[link.index("<") + 1 : link.index(">")]
-    second = await trading.post(
-        nxt.replace("http://trading.test", ""),
-        json=msg("CatalogRequestMessage"),
-        headers=parties["buyer"],
-    )
-    assert second.status_code == 200
-    assert second.json()["dataset"][0]["@id"] == mine[2]
-    offer = second.json()["dataset"][0]["hasPolicy"][0]
-    assert offer["@id"] == f"urn:datapark:offer:{mine[2]}"
-    assert {"action": "compensate", "constraint": offer["obligation"][0]["constraint"]} == (
-        offer["obligation"][0]
-    )
+    """Newest listings first, two per page, each page linked to the next, none repeated."""
+    mine = {str(x) for x in parties["listings"]}
+    seen: list[str] = []
+    url: str | None = f"{PATH}/catalog/request?limit=2"
+    while url is not None and not mine <= set(seen) and len(seen) < 400:
+        page = await trading.post(url, json=msg("CatalogRequestMessage"), headers=parties["buyer"])
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert body["@type"] == "Catalog"
+        assert body["participantId"] == "urn:datapark:trading"
+        assert len(body["dataset"]) == 2
+        for dataset in body["dataset"]:
+            seen.append(dataset["@id"])
+            if dataset["@id"] in mine:
+                (offer,) = dataset["hasPolicy"]
+                assert offer["@id"] == f"urn:datapark:offer:{dataset['@id']}"
+                assert offer["obligation"][0]["action"] == "compensate"
+                assert {"leftOperand": "payAmount", "operator": "eq", "rightOperand": "80.00"} in (
+                    offer["obligation"][0]["constraint"]
+                )
+        link = page.headers.get("Link")
+        url = None
+        if link is not None:
+            assert link.endswith('rel="next"')
+            url = link[link.index("<") + 1 : link.index(">")].replace("http://trading.test", "")
+    assert mine <= set(seen)
+    assert len(seen) == len(set(seen))
+    assert seen == sorted(seen, key=uuid.UUID, reverse=True)
 
 
 async def test_a_bad_page_size_is_a_catalog_error(trading: Any, parties: dict[str, Any]) -> None:

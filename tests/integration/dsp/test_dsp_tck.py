@@ -93,7 +93,7 @@ async def seed(catalog: Any, trading: Any, token: Any) -> Seed:
     tck = await participant(catalog, trading, token)
     member = await participant(catalog, trading, token)
     price = {"kind": "fixed", "price": "100.00"}
-    sold = [*CATALOG_DATASETS, *CN_SCRIPTS, "TP"]
+    sold = [*CN_SCRIPTS, "TP"]
     bought = [*CN_C_SCRIPTS, "TP_C"]
     listed = await asyncio.gather(
         *(listed_product(catalog, trading, token, provider, price) for _ in sold),
@@ -101,6 +101,9 @@ async def seed(catalog: Any, trading: Any, token: Any) -> Seed:
     )
     names = [*sold, *bought]
     listings = {name: listing for name, (_, listing) in zip(names, listed, strict=True)}
+    # listed last, so they lead the catalog's first page (newest first) when the TCK asks
+    for name in CATALOG_DATASETS:
+        listings[name] = (await listed_product(catalog, trading, token, provider, price))[1]
     await fund(trading, token, tck, "100000.00")
     await fund(trading, token, member, "100000.00")
     agreements = await orders(

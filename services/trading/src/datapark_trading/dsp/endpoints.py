@@ -1,5 +1,6 @@
 """The DSP 2025-1 HTTPS binding: version metadata, catalog, contract negotiation and transfer
-process (datapark as provider), under ``/dsp/2025-1``.
+process (datapark as provider or as its member's consumer), under ``/dsp/2025-1``; the
+members' own calls to begin a negotiation or transfer with a partner's connector under ``/v1/dsp``.
 
 Every refusal is the protocol's own error message (``CatalogError``,
 ``ContractNegotiationError``, ``TransferError``) with the status of the typed error, and the
@@ -16,14 +17,18 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from datapark_kit.auth import require_roles
 from datapark_kit.errors import ProblemError
 from datapark_kit.pagination import cursor_id, encode_cursor
-from datapark_kit.schemas import RequestModel
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.dsp import messages as m
+from datapark_trading.dsp.schemas import (
+    DataAddressOut,
+    NegotiationStart,
+    Started,
+    TransferStart,
+)
 from datapark_trading.dsp.service import DspService
 from datapark_trading.partners.actor import CurrentActor
 
@@ -265,32 +270,6 @@ async def transfer_move(
     message = await _message(request, kind)
     await _service(request, session).transfer_move(actor, pid, message, move)
     return Response(status_code=status.HTTP_200_OK)
-
-
-class NegotiationStart(RequestModel):
-    """Negotiate over DSP with a partner's provider connector for a dataset listed on datapark."""
-
-    connector_address: str = Field(min_length=8, max_length=2000)
-    dataset_id: str = Field(min_length=1, max_length=2000, description="the listing id")
-    offer_id: str = Field(min_length=1, max_length=2000, description="the provider's offer id")
-
-
-class TransferStart(RequestModel):
-    """Ask a partner's provider connector for delivery under an agreement, over DSP."""
-
-    agreement_id: uuid.UUID
-    connector_address: str = Field(min_length=8, max_length=2000)
-    format: str = Field(default=m.PULL_FORMAT, max_length=200)
-
-
-class Started(BaseModel):
-    id: uuid.UUID
-    state: str
-
-
-class DataAddressOut(BaseModel):
-    transfer_id: uuid.UUID
-    data_address: dict[str, Any] | None
 
 
 members = APIRouter(

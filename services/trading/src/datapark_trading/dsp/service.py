@@ -37,6 +37,7 @@ PROVIDER, CONSUMER = "provider", "consumer"
 NOT_SENT = ""
 """The notified state of a process we began: the counter-party knows nothing of it yet."""
 GRANT_TTL = timedelta(days=30)
+CENT = Decimal("0.01")
 
 DEFAULT_POLICY: dict[str, Any] = {
     "purpose": "use under the listing's licence",
@@ -71,7 +72,8 @@ def listing_terms(listing: Listing) -> WireTerms:
     elif kind == "metered":
         unit = {"mb": "megabyte"}.get(price["unit"], price["unit"])
         cap = price.get("monthly_maximum")
-        budget = cap["amount"] if cap else str(Decimal(price["unit_price"]["amount"]) * 1000)
+        thousand = Decimal(price["unit_price"]["amount"]) * 1000
+        budget = cap["amount"] if cap else str(thousand.quantize(CENT))
         pricing = {
             "kind": "metered",
             "unit": unit,
