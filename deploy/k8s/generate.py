@@ -478,7 +478,8 @@ def _migration_job(svc: Service) -> dict[str, Any]:
             },
         ),
         "spec": {
-            "backoffLimit": 2,
+            # the first installation: Postgres may still be starting; retries back off to ~10 min
+            "backoffLimit": 6,
             "activeDeadlineSeconds": 900,
             # removed by Kubernetes 10 minutes after it finished, so the next release's apply
             # creates a new Job with the new image (Jobs are immutable); logs: your log store

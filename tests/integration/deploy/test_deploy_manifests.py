@@ -231,3 +231,12 @@ def test_api_and_worker_split_and_workers_scale_to_the_partitions_they_consume(
     jobs = [o for o in objects if o["kind"] == "Job"]
     assert jobs
     assert all(j["spec"]["ttlSecondsAfterFinished"] > 0 for j in jobs)
+
+
+def test_the_image_installs_the_locked_dependencies_in_a_layer_of_their_own() -> None:
+    lines = (K8S / "image" / "Containerfile").read_text().splitlines()
+    deps = next(i for i, line in enumerate(lines) if "--no-install-workspace" in line)
+    sources = next(i for i, line in enumerate(lines) if line.startswith("COPY libs"))
+    lock = next(i for i, line in enumerate(lines) if line.startswith("COPY pyproject.toml uv.lock"))
+    assert lock < deps < sources
+    assert "--frozen" in lines[deps]
