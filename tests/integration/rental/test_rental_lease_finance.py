@@ -77,11 +77,22 @@ class Lessor:
     async def active(
         self, lessee: dict[str, str], accepted_on: date, **overrides: Any
     ) -> dict[str, Any]:
+        """Signed, down payment paid and activated on ``accepted_on``: a lease whose rent
+        started in the past was signed (as if) and its down payment received that day, which
+        the lessor records back-dated; rent never starts before signing."""
         lease = await self.signed(lessee, **overrides)
         path = f"/v1/leases/{lease['id']}"
+        payer, dated = lessee, {}
+        if accepted_on < TODAY:
+            await self.park.sql(
+                "UPDATE rental.leases SET signed_on = :d WHERE id = :i",
+                d=accepted_on,
+                i=uuid.UUID(lease["id"]),
+            )
+            payer, dated = self.headers, {"paid_on": accepted_on.isoformat()}
         if D(lease["upfront_due"]) > 0:
             paid = await self.rental.post(
-                f"{path}/payments", headers=lessee, json={"amount": lease["upfront_due"]}
+                f"{path}/payments", headers=payer, json={"amount": lease["upfront_due"]} | dated
             )
             assert paid.status_code == 201, paid.text
         activated = await self.rental.post(

@@ -57,14 +57,24 @@ class Leasing:
     async def active(
         self, lessee: dict[str, str], accepted_on: date, **overrides: Any
     ) -> dict[str, Any]:
-        """Applied, approved, signed, down payment paid and activated on ``accepted_on``."""
+        """Applied, approved, signed, down payment paid and activated on ``accepted_on``. A
+        lease whose rent started in the past was signed (as if) and its down payment received
+        that day, which the lessor records back-dated: rent never starts before signing."""
         lease = await self.apply(lessee, **overrides)
         assert lease["state"] == "approved", lease["refusal"]
         path = f"/v1/leases/{lease['id']}"
         signed = (await self.rental.post(f"{path}/sign", headers=self.lessor)).json()
         assert signed["state"] == "awaiting_down_payment"
+        payer, dated = lessee, {}
+        if accepted_on < TODAY:
+            await self.park.sql(
+                "UPDATE rental.leases SET signed_on = :d WHERE id = :i",
+                d=accepted_on,
+                i=uuid.UUID(lease["id"]),
+            )
+            payer, dated = self.lessor, {"paid_on": accepted_on.isoformat()}
         paid = await self.rental.post(
-            f"{path}/payments", headers=lessee, json={"amount": signed["upfront_due"]}
+            f"{path}/payments", headers=payer, json={"amount": signed["upfront_due"]} | dated
         )
         assert paid.status_code == 201, paid.text
         activated = await self.rental.post(

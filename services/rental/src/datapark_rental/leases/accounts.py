@@ -151,17 +151,7 @@ class LeaseAccounts:
             credit=lease.credit,
         )
         payment = await self._apply(lease, rows, result, "installments", amount, paid_on, now)
-        if (
-            LeaseMode(lease.mode) is LeaseMode.FINANCING
-            and state is LeaseState.ACTIVE
-            and rows
-            and all(_settled(r) for r in rows)
-        ):
-            lifecycle.require_settled(state, LeaseAction.PAY_OFF, ZERO)
-            lease.state = lifecycle.transition(
-                LeaseMode.FINANCING, state, LeaseAction.PAY_OFF
-            ).target.value
-            await self.leases.publish(lease, events.LeasePaidOff, now)
+        await self._pay_off_if_settled(lease, rows, paid_on, now)
         return payment, lease
 
     # ---------------------------------------------------------------- before term
@@ -190,7 +180,13 @@ class LeaseAccounts:
         rows = await self.repo.receivables(lease.id)
         quote = await self._quote(lease, on, buyout=True, rows=rows)
         done = settle(quote, amount, currency)
+        # What had fell due by the buyout date and is settled by it was paid on that date
+        # (announced as paid); what the buyout accelerated never fell due on its own.
+        arrears = {(r.kind, r.period) for r in rows if r.due_date <= on and not _settled(r)}
         write_back(rows, done.receivables)
+        await self._announce_paid(
+            lease, [r for r in rows if (r.kind, r.period) in arrears], on, now
+        )
         for row in rows:
             row.announced_due = row.announced_paid = True
         lease.credit = ZERO
@@ -198,7 +194,7 @@ class LeaseAccounts:
         rate = vat_rate(VatBasis(lease.vat_basis), on, field="on")
         charges = [Charge(item, value, rate) for item, value in _items(quote).items() if value > 0]
         await invoicing.issue(self.session, self.repo, lease, payment, charges, on, now)
-        lease.state = step.target.value
+        lease.state, lease.ended_on = step.target.value, on
         items = _items(quote) | {"refund": done.refund}
         return await self.leases.publish(
             lease, events.LeaseBoughtOut, now, amount=amount, items=items
@@ -233,7 +229,7 @@ class LeaseAccounts:
                 for line in lines
             ]
             await invoicing.issue(self.session, self.repo, lease, record, charges, on, now)
-        lease.state, lease.terminated_on = step.target.value, on
+        lease.state, lease.terminated_on, lease.ended_on = step.target.value, on, on
         await self._announce_paid(lease, rows, on, now)
         return await self.leases.publish(
             lease,
@@ -252,9 +248,24 @@ class LeaseAccounts:
         await floating.reprice_due(self.leases, today, now, limit)
         leases = await self.repo.leases_to_sweep(today, limit)
         for lease in leases:
-            rows = await self.repo.receivables(lease.id)
+            await self.sweep_lease(lease, today, now)
+        return len(leases)
+
+    async def sweep_lease(self, lease: Lease, today: date, now: datetime) -> None:
+        """One lease's sweep up to ``today`` (the lease locked by the caller).
+
+        Receivables fall due in date order; on each due date the credit held (money paid
+        ahead) is applied as of that date, so a prepaid installment is paid on the day it
+        falls due (``installment_paid`` with that date, never a penalty), whenever the sweep
+        runs. What is still unpaid then takes the credit left as of ``today``. Credit that
+        settles the last receivable of a financing lease pays it off."""
+        rows = await self.repo.receivables(lease.id)
+        newly_due = sorted(
+            {r.due_date for r in rows if not r.announced_due and r.due_date <= today}
+        )
+        for day in newly_due:
             for row in rows:
-                if not row.announced_due and row.due_date <= today:
+                if not row.announced_due and row.due_date == day:
                     row.announced_due = True
                     vat = receivable_vat(
                         VatBasis(lease.vat_basis), row.vat_rate, row.principal, row.interest, ZERO
@@ -277,17 +288,42 @@ class LeaseAccounts:
                         ),
                         occurred_at=now,
                     )
-            result = apply_credit(
-                [to_domain(r) for r in rows], lease.credit, today, self._policy(lease)
-            )
-            if result.lines:
-                await self._apply(lease, rows, result, "installments", ZERO, today, now)
-            else:
-                write_back(rows, result.receivables)
-                await self._delinquency(lease, rows, today, now)
-        return len(leases)
+            if lease.credit > 0:
+                covered = apply_credit(
+                    [to_domain(r) for r in rows], lease.credit, day, self._policy(lease)
+                )
+                if covered.lines:
+                    await self._apply(lease, rows, covered, "installments", ZERO, day, now)
+                    await self._pay_off_if_settled(lease, rows, day, now)
+        result = apply_credit(
+            [to_domain(r) for r in rows], lease.credit, today, self._policy(lease)
+        )
+        if result.lines:
+            await self._apply(lease, rows, result, "installments", ZERO, today, now)
+            await self._pay_off_if_settled(lease, rows, today, now)
+        else:
+            write_back(rows, result.receivables)
+            await self._delinquency(lease, rows, today, now)
 
     # ---------------------------------------------------------------- internals
+
+    async def _pay_off_if_settled(
+        self, lease: Lease, rows: list[LeaseReceivable], on: date, now: datetime
+    ) -> None:
+        """A financing lease whose every receivable is settled is paid off on ``on``."""
+        state = LeaseState(lease.state)
+        if (
+            LeaseMode(lease.mode) is LeaseMode.FINANCING
+            and state is LeaseState.ACTIVE
+            and rows
+            and all(_settled(r) for r in rows)
+        ):
+            lifecycle.require_settled(state, LeaseAction.PAY_OFF, ZERO)
+            lease.state = lifecycle.transition(
+                LeaseMode.FINANCING, state, LeaseAction.PAY_OFF
+            ).target.value
+            lease.ended_on = on
+            await self.leases.publish(lease, events.LeasePaidOff, now)
 
     async def _apply(
         self,

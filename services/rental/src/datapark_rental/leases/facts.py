@@ -12,7 +12,13 @@ from datapark_contracts.events import rental as events
 from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.risk import Check
-from datapark_rental.leases.schedule import Amortization, Installment, LeaseTerms, Schedule
+from datapark_rental.leases.schedule import (
+    Amortization,
+    Installment,
+    LeaseTerms,
+    Schedule,
+    fee_shares,
+)
 
 CONTRACT_MODE: dict[LeaseMode, str] = {
     LeaseMode.FINANCING: "financing_lease",
@@ -69,6 +75,15 @@ def asset_id(lease: Lease) -> uuid.UUID:
     return uuid.UUID(lease.asset["id"])
 
 
+def scheduled_payments(lease: Lease) -> tuple[events.ScheduledPayment, ...]:
+    """The stored schedule with each installment's share of the upfront fees."""
+    shares = fee_shares(lease.fees, len(lease.schedule))
+    return tuple(
+        events.ScheduledPayment.model_validate(row | {"fees": f"{share:.2f}"})
+        for row, share in zip(lease.schedule, shares, strict=True)
+    )
+
+
 def snapshot(lease: Lease, event: type[events.LeaseSnapshot], **extra: Any) -> events.LeaseSnapshot:
     return event(
         lease_id=lease.id,
@@ -91,7 +106,7 @@ def snapshot(lease: Lease, event: type[events.LeaseSnapshot], **extra: Any) -> e
         term_months=lease.term_months,
         amortization=lease.amortization,
         start_date=lease.start_date,
-        schedule=tuple(events.ScheduledPayment.model_validate(row) for row in lease.schedule),
+        schedule=scheduled_payments(lease),
         state=lease.state,
         activated_on=lease.activated_on,
         terminated_on=lease.terminated_on,
@@ -103,6 +118,7 @@ def snapshot(lease: Lease, event: type[events.LeaseSnapshot], **extra: Any) -> e
         classification=lease.classification,
         classification_criteria=lease.classification_criteria,
         vat_basis=lease.vat_basis,
+        ended_on=lease.ended_on,
         **extra,
     )
 

@@ -94,7 +94,11 @@ class Lease(Base):
     vat_basis: Mapped[str] = mapped_column(String(20), server_default="whole_rent")
     residual_guarantor_participant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     signed_on: Mapped[date | None] = mapped_column(Date)
-    """No payment may be dated before it."""
+    """No payment may be dated before it, nor delivery accepted (rent start) before it."""
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    """When the lease ended, however it ended: the buyout's value date, the termination date,
+    the day it was paid off or returned. Set once; a repossession, write-off, close or title
+    transfer keeps the date of the end it follows."""
 
 
 class LeaseReceivable(Base):

@@ -17,6 +17,12 @@
 The balloon ``F`` is a separate payment due with the last installment; the buyout price
 (留购价) and deposit are carried on the terms for the yield (``yields.py``), not amortised.
 
+Fees are charged once, upfront (with the down payment and deposit, before activation); they
+pay for the financing over the whole term, so each installment bears an even share of them as
+financing cost (:func:`fee_shares`: ``fees / n`` rounded down to the fen, the last installment
+taking the remainder) — what a subsidy measuring financing cost per installment reads beside
+its interest. The share is never part of the installment's payment: it was paid upfront.
+
 Present value: the Fineract rules amortise ``P`` to ``F`` with *rounded* interest, so the
 present value of the rounded payments at ``r`` differs from ``P`` by the discounted sum of the
 interest rounding errors, at most half a fen per period (leasing.md's vector 1 is 1.19 fen
@@ -29,7 +35,7 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_DOWN, Decimal, localcontext
 from enum import StrEnum
 
 from datapark_kit.errors import Unprocessable
@@ -200,6 +206,16 @@ def due_date(start: date, months: int) -> date:
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def fee_shares(fees: Decimal, installments: int) -> list[Decimal]:
+    """Upfront ``fees`` spread evenly over ``installments``: ``fees / n`` rounded down to the
+    fen for each, the last taking the remainder (so the shares sum to ``fees`` exactly and none
+    is negative)."""
+    if installments <= 0:
+        return []
+    share = (fees / installments).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return [share] * (installments - 1) + [fees - share * (installments - 1)]
 
 
 def build_schedule(terms: LeaseTerms) -> Schedule:

@@ -194,6 +194,10 @@ class LeaseOut(BaseModel):
     credit: Money
     activated_on: date | None
     terminated_on: date | None
+    ended_on: date | None = Field(
+        description="when the lease ended, however it ended (buyout, pay-off, termination, "
+        "return); none while it runs"
+    )
     days_past_due: int
     delinquency_bucket: str
     created_at: datetime

@@ -58,6 +58,16 @@ FACT_EVENTS: dict[str, type[events.LeaseSnapshot]] = {
     "written_off": events.LeaseWrittenOff,
 }
 LESSEE_ACTIONS = frozenset({LeaseAction.WITHDRAW})
+ENDING_ACTIONS = frozenset(
+    {
+        LeaseAction.TRANSFER_TITLE,
+        LeaseAction.CLOSE,
+        LeaseAction.REPOSSESS,
+        LeaseAction.WRITE_OFF,
+    }
+)
+"""Steps after a lease's end: they keep the date it ended (set by the buyout, pay-off,
+termination or return before them)."""
 
 
 SPREAD_PLACES = Decimal("0.00000001")
@@ -398,6 +408,10 @@ class LeaseService:
             lifecycle.require_settled(LeaseState(lease.state), action, outstanding)
         if action is LeaseAction.SIGN:
             lease.signed_on = now.date()
+        if action is LeaseAction.RETURN_EQUIPMENT:
+            lease.ended_on = now.date()
+        elif lease.ended_on is None and action in ENDING_ACTIONS:
+            lease.ended_on = lease.terminated_on or now.date()
         await self._step(lease, action, now)
         if action is LeaseAction.SIGN:
             await self._step(
@@ -485,6 +499,12 @@ class LeaseService:
         if accepted_on > now.date():
             raise Unprocessable(
                 "delivery cannot be accepted in the future", field="delivery_accepted_on"
+            )
+        signed_on = lease.signed_on or lease.created_at.date()
+        if accepted_on < signed_on:
+            raise Unprocessable(
+                f"rent cannot start before the lease was signed ({signed_on})",
+                field="delivery_accepted_on",
             )
         lifecycle.transition(LeaseMode(lease.mode), LeaseState(lease.state), LeaseAction.ACTIVATE)
         lifecycle.require_activation_allowed(

@@ -11,7 +11,6 @@ any lease or rental of robots).
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,10 +57,11 @@ type name, so that subsidy runs with or without rental's repricing contract)."""
 
 
 def schedule_receivables(payload: LeaseSnapshot) -> list[Receivable]:
-    """The lease's contractual payments as scheduled: each instalment with its interest (and
-    fees, if rental itemises them) and opening financed balance, then the balloon due with the
-    last instalment. A service lease's payments are its usage invoices, not the plan it was
-    priced on."""
+    """The lease's contractual payments as scheduled: each instalment with its interest, its
+    share of the lease's upfront fees (rental spreads them evenly over the instalments: part of
+    each instalment's financing cost, never of its amount) and its opening financed balance,
+    then the balloon due with the last instalment. A service lease's payments are its usage
+    invoices, not the plan it was priced on."""
     if payload.mode == "service_lease":
         return []
     receivables = [
@@ -71,7 +71,7 @@ def schedule_receivables(payload: LeaseSnapshot) -> list[Receivable]:
             due_on=p.due_date,
             amount=p.payment,
             interest=p.interest,
-            fees=Decimal(getattr(p, "fees", ZERO)),
+            fees=p.fees,
             opening_balance=p.balance + p.principal,
         )
         for p in payload.schedule
@@ -91,9 +91,11 @@ def schedule_receivables(payload: LeaseSnapshot) -> list[Receivable]:
 
 
 def end_date(payload: LeaseSnapshot) -> date:
-    explicit = getattr(payload, "ended_on", None)
-    if isinstance(explicit, date):
-        return explicit
+    """The day the lease ended: rental's ``ended_on`` (the buyout's value date, the
+    termination date, the day it was paid off or returned); for a snapshot of the earlier
+    schema, the termination date or else the park date rental reported the end."""
+    if payload.ended_on is not None:
+        return payload.ended_on
     if payload.terminated_on is not None:
         return payload.terminated_on
     return payload.occurred_at.astimezone(PARK_TIME).date()
