@@ -12,7 +12,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-LOCAL="$ROOT/.local"
+# DATAPARK_LOCAL_DIR: a second, independent stack (e.g. the chaos run's .local/chaos, other ports).
+LOCAL="${DATAPARK_LOCAL_DIR:-$ROOT/.local}"
 
 PG_PORT="${DATAPARK_PG_PORT:-54329}"
 KAFKA_PORT="${DATAPARK_KAFKA_PORT:-9092}"
@@ -777,6 +778,7 @@ cmd_up() {
 
 cmd_down() {
   with_lock
+  ks_down >/dev/null  # the SASL_SSL broker too, if secure-up started it
   kafka_down
   pg_down
 }
@@ -807,8 +809,8 @@ cmd_status() {
 
 cmd_reset() {
   cmd_down
-  log "deleting .local/pg and .local/kafka"
-  rm -rf "$PG_BASE" "$KAFKA_BASE"
+  log "deleting .local/pg, .local/kafka and .local/kafka-secure"
+  rm -rf "$PG_BASE" "$KAFKA_BASE" "$KS_BASE"
   rm -rf "/tmp/datapark-pg-$(printf '%s' "$PG_DATA" | md5sum | cut -c1-12)"
 }
 
