@@ -140,16 +140,18 @@ async def main(count: int) -> None:
         )
         raw_count, raw_seconds = await raw_read(data_topic)
         settings = AuditSettings(bootstrap=KAFKA)
-        started = time.perf_counter()
-        result = await run_verify(settings, topics=[data_topic, audit_topic])
-        verify_seconds = time.perf_counter() - started
         raw_rate = raw_count / raw_seconds
-        verify_rate = result.records / verify_seconds
         print(f"raw aiokafka read : {raw_count} records in {raw_seconds:.2f}s = {raw_rate:,.0f}/s")
-        print(
-            f"datapark-audit verify: {result.records} records in {verify_seconds:.2f}s = "
-            f"{verify_rate:,.0f}/s ({verify_rate / raw_rate:.2f}x of raw; target >= 0.3x)"
-        )
+        for workers in (1, os.cpu_count() or 1):
+            started = time.perf_counter()
+            result = await run_verify(settings, topics=[data_topic, audit_topic], workers=workers)
+            verify_seconds = time.perf_counter() - started
+            verify_rate = result.records / verify_seconds
+            print(
+                f"datapark-audit verify, {workers} process(es): {result.records} records in "
+                f"{verify_seconds:.2f}s = {verify_rate:,.0f}/s ({verify_rate / raw_rate:.2f}x of "
+                "raw; target >= 0.3x)"
+            )
         print(
             f"verify result: {'clean' if result.clean else 'VIOLATIONS'}, "
             f"{result.checkpoints} checkpoints, {result.covered_records} records vouched for"

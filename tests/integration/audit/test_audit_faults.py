@@ -261,3 +261,14 @@ def test_usage_errors_exit_2(tmp_path) -> None:
     code, _, output = run("verify", "--checkpoint-keys", str(tmp_path / "none.json"), tmp=tmp_path)
     assert code == 2
     assert "cannot read checkpoint keys" in output
+
+
+def test_worker_processes_find_exactly_what_one_process_finds(faulty_log, tmp_path) -> None:
+    log, _ = faulty_log
+    _, inline, _ = run("verify", "--topic-prefix", log.prefix, "--workers", "1", tmp=tmp_path)
+    code, parallel, output = run(
+        "verify", "--topic-prefix", log.prefix, "--workers", "2", tmp=tmp_path
+    )
+    assert code == 1, output
+    assert parallel["violations"] == inline["violations"]
+    assert parallel["records"] == inline["records"]

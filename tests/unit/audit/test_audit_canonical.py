@@ -136,7 +136,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_json)
 def test_fast_path_equals_the_reference_on_generated_documents(value: object) -> None:
     assert canonical_json(value) == canonical_json_reference(value)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +39,17 @@ from datapark_audit import report as report_module
 from datapark_audit.log import load_events
 from datapark_audit.reader import LogReader, select_topics
 from datapark_audit.settings import AuditSettings, UsageError
-from datapark_audit.verify import Finding, Verifier, VerifyResult, dumps, summary_lines
+from datapark_audit.verify import (
+    Finding,
+    Inspected,
+    Verifier,
+    VerifyResult,
+    as_raw,
+    dumps,
+    init_worker,
+    inspect_batch,
+    summary_lines,
+)
 
 app = typer.Typer(
     name="datapark-audit",
@@ -172,6 +186,7 @@ async def run_verify(
     exclude_injected: bool = False,
     require_checkpoints: bool = False,
     progress: bool = False,
+    workers: int | None = None,
 ) -> VerifyResult:
     jwks, development = settings.keys()
     async with LogReader(settings) as reader:
@@ -192,10 +207,43 @@ async def run_verify(
             require_checkpoints=require_checkpoints,
         )
         verifier.result.missing_topics = window.missing_topics
+        if workers is None:
+            cpus = os.cpu_count() or 1
+            # the reading process needs a core of its own for the workers to pay off
+            workers = cpus - 1 if cpus >= 3 and window.total >= PARALLEL_FROM else 1
         with _progress(window.total, "verify", progress) as advance:
-            async for batch in reader.batches(on_progress=advance):
-                verifier.feed(batch)
+            if workers <= 1:
+                async for batch in reader.batches(on_progress=advance):
+                    verifier.feed(batch)
+            else:
+                await _feed_in_parallel(verifier, reader, advance, workers)
     return verifier.finish()
+
+
+# Below this many records a pool of worker processes costs more than it saves.
+PARALLEL_FROM = 20_000
+
+
+async def _feed_in_parallel(
+    verifier: Verifier, reader: LogReader, advance: Callable[[int], None], workers: int
+) -> None:
+    """Per-record checks (SDK parse, schema, hash) in worker processes; the log-wide ones
+    (ids, chains, checkpoints) here, in the order the records were read."""
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("fork")
+    pending: deque[asyncio.Future[list[Inspected]]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
+        async for batch in reader.batches(on_progress=advance):
+            raws = [as_raw(record) for record in batch]
+            for start in range(0, len(raws), 1000):
+                chunk = raws[start : start + 1000]
+                pending.append(loop.run_in_executor(pool, inspect_batch, chunk))
+            while len(pending) > 4 * workers:
+                for seen in await pending.popleft():
+                    verifier.account(seen)
+        while pending:
+            for seen in await pending.popleft():
+                verifier.account(seen)
 
 
 def _print_findings(title: str, findings: list[Finding], limit: int = 50) -> None:
@@ -232,6 +280,13 @@ def verify(
     require_checkpoints: Annotated[
         bool, typer.Option(help="a record no relay checkpoint vouches for is a violation")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="worker processes for the per-record checks (default: one per CPU but one, "
+            f"from {PARALLEL_FROM:,} records on and 3 CPUs up; 1 = in this process)"
+        ),
+    ] = None,
     bootstrap: Bootstrap = None,
     security_protocol: SecurityProtocol = None,
     ssl_cafile: CaFile = None,
@@ -267,6 +322,7 @@ def verify(
             exclude_injected=exclude_test_injected,
             require_checkpoints=require_checkpoints,
             progress=not no_progress and sys.stderr.isatty(),
+            workers=workers,
         )
     )
     _print_findings("violations", result.violations)

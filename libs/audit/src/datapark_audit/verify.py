@@ -146,6 +146,154 @@ def _day(ms: int) -> str:
     return _day_of(ms // 86_400_000)
 
 
+RawRecord = tuple[str, int, int, bytes | None, bytes | None, tuple[tuple[str, bytes], ...], int]
+
+
+def as_raw(record: RecordLike) -> RawRecord:
+    """A record as plain values (what a worker process is sent)."""
+    return (
+        record.topic,
+        record.partition,
+        record.offset,
+        record.key,
+        record.value,
+        tuple(record.headers or ()),
+        record.timestamp,
+    )
+
+
+@dataclass
+class Inspected:
+    """What one record says on its own: its findings and what the log-wide checks need."""
+
+    where: tuple[str, int, int]
+    timestamp: int
+    injected: bool = False
+    dead_letter: str = ""
+    findings: list[tuple[str, str]] = field(default_factory=list)
+    event_id: str | None = None
+    event_type: str | None = None
+    source: str = ""
+    subject: str = ""
+    aggseq: int = 0
+    prevhash: str = ""
+    eventhash: str | None = None
+    checkpoint: dict[str, Any] | None = None
+
+
+def _dead_letter_note(headers: dict[str, bytes]) -> str:
+    def h(name: str) -> str:
+        return headers.get(name, b"?").decode(errors="replace")
+
+    return (
+        f"dead letter of {h('dlq_consumer_group')}: {h('dlq_reason')} (from "
+        f"{h('dlq_original_topic')}/{h('dlq_original_partition')}@{h('dlq_original_offset')})"
+    )
+
+
+def inspect(raw: RawRecord, validators: dict[str, Any]) -> Inspected:
+    """Every check one record allows by itself: pure, so worker processes can run it."""
+    topic, partition, offset, key, value, header_list, timestamp = raw
+    seen = Inspected((topic, partition, offset), timestamp)
+    headers: dict[str, bytes] = {}
+    for name, header in header_list:
+        headers[name] = header if header is not None else b""
+    seen.injected = INJECTED_HEADER in headers
+    if topic.endswith(".dlq"):
+        seen.dead_letter = _dead_letter_note(headers)
+    findings = seen.findings
+    ce_headers = {k: v for k, v in headers.items() if k.startswith("ce_") or k == "content-type"}
+    seen.event_id = ce_headers.get("ce_id", b"").decode(errors="replace") or None
+    try:
+        event = from_binary_event(KafkaMessage(headers=ce_headers, key=key, value=value or b""))
+    except Exception as exc:
+        reason = " ".join(f"not a valid binary-mode CloudEvent: {exc}".split())[:300]
+        findings.append(("cloudevent", reason))
+        return seen
+    attributes = event.get_attributes()
+    event_type = seen.event_type = str(attributes.get("type", ""))
+    event_id = seen.event_id = str(attributes.get("id", ""))
+    missing = [name for name in _REQUIRED if not attributes.get(name)]
+    if missing:
+        findings.append(("attributes", f"missing attributes: {', '.join(missing)}"))
+        return seen
+    if attributes.get("specversion") != SPECVERSION:
+        findings.append(("attributes", "specversion is not 1.0"))
+        return seen
+    data = event.get_data()
+    if attributes.get("datacontenttype") != CONTENT_TYPE or not isinstance(data, dict):
+        findings.append(("attributes", "data is not a JSON object (application/json)"))
+        return seen
+    subject = seen.subject = str(attributes["subject"])
+    time_text = ce_headers["ce_time"].decode()
+    try:
+        aggseq = seen.aggseq = int(str(attributes["aggseq"]))
+    except ValueError as exc:
+        findings.append(("attributes", f"bad attribute: {exc}"))
+        return seen
+    prevhash = seen.prevhash = str(attributes["prevhash"])
+    eventhash = str(attributes["eventhash"])
+    source = seen.source = str(attributes.get("source", ""))
+    # The SDK has parsed the time; the hash covers its text, which must be the one form the
+    # platform writes (envelope.format_time: UTC, microseconds, "Z").
+    if not _CANONICAL_TIME.match(time_text):
+        findings.append(("attributes", f"time {time_text!r} is not in canonical form"))
+    if key is None or key.decode(errors="replace") != subject:
+        findings.append(
+            ("key", f"record key {key!r} differs from the aggregate id (subject) {subject!r}")
+        )
+    hashed = {
+        "specversion": SPECVERSION,
+        "id": event_id,
+        "source": source,
+        "type": event_type,
+        "subject": subject,
+        "time": time_text,
+        "datacontenttype": CONTENT_TYPE,
+        "dataschema": str(attributes.get("dataschema", "")),
+        "aggseq": aggseq,
+        "prevhash": prevhash,
+    }
+    try:
+        computed = chain_hash(prevhash, hashed, data)
+    except (CanonicalizationError, UnicodeEncodeError) as exc:
+        computed = f"unhashable: {exc}"
+    if computed != eventhash:
+        findings.append(
+            ("eventhash", "eventhash does not match the event's content (forged or altered)")
+        )
+    validator = validators.get(event_type)
+    valid = False
+    if validator is None:
+        findings.append(("type", f"unknown event type {event_type!r}"))
+    elif validator.is_valid(data):
+        valid = True
+    else:
+        errors = list(validator.iter_errors(data))
+        first = errors[0]
+        path = "/".join(str(p) for p in first.instance_path) or "(root)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        findings.append(
+            ("schema", f"data breaks the schema of {event_type}: {path}: {first.message}{more}")
+        )
+    seen.eventhash = eventhash
+    if event_type == CHECKPOINT_TYPE and valid:
+        seen.checkpoint = data
+    return seen
+
+
+_WORKER_VALIDATORS: dict[str, Any] = {}
+
+
+def init_worker() -> None:
+    _WORKER_VALIDATORS.update(_schema_validators())
+
+
+def inspect_batch(raws: list[RawRecord]) -> list[Inspected]:
+    """In a worker process (after :func:`init_worker`)."""
+    return [inspect(raw, _WORKER_VALIDATORS) for raw in raws]
+
+
 class Verifier:
     """Feed records partition by partition (any interleaving of partitions), then finish."""
 
@@ -205,140 +353,32 @@ class Verifier:
 
     def feed(self, records: Iterable[RecordLike]) -> None:
         for record in records:
-            self.check_record(record)
+            self.account(inspect(as_raw(record), self.validators))
 
     def check_record(self, record: RecordLike) -> None:
-        where = (record.topic, record.partition, record.offset)
+        self.account(inspect(as_raw(record), self.validators))
+
+    def account(self, seen: Inspected) -> None:
+        """Fold one inspected record into the log-wide checks (ids, chains, checkpoints)."""
+        where = seen.where
         self.result.records += 1
-        self._topics[record.topic] += 1
-        headers: dict[str, bytes] = {}
-        for name, raw in record.headers or ():
-            headers[name] = raw if raw is not None else b""
-        if self.exclude_injected and INJECTED_HEADER in headers:
+        self._topics[where[0]] += 1
+        if self.exclude_injected and seen.injected:
             self.result.skipped_injected += 1
             return
-        dead_letter = self._dead_letter = record.topic.endswith(".dlq")
-        if dead_letter:
+        self._dead_letter = bool(seen.dead_letter)
+        if seen.dead_letter:
             self.result.dead_letters += 1
-            self._notice(
-                "dead_letter",
-                "dead letter of "
-                + headers.get("dlq_consumer_group", b"?").decode(errors="replace")
-                + ": "
-                + headers.get("dlq_reason", b"?").decode(errors="replace")
-                + " (from "
-                + headers.get("dlq_original_topic", b"?").decode(errors="replace")
-                + "/"
-                + headers.get("dlq_original_partition", b"?").decode(errors="replace")
-                + "@"
-                + headers.get("dlq_original_offset", b"?").decode(errors="replace")
-                + ")",
-                where,
-            )
-        ce_headers = {
-            k: v for k, v in headers.items() if k.startswith("ce_") or k == "content-type"
-        }
-        event_id = ce_headers.get("ce_id", b"").decode(errors="replace") or None
-        try:
-            event = from_binary_event(
-                KafkaMessage(headers=ce_headers, key=record.key, value=record.value or b"")
-            )
-        except Exception as exc:
-            reason = " ".join(f"not a valid binary-mode CloudEvent: {exc}".split())[:300]
-            self._violation("cloudevent", reason, where, event_id)
+            self._notice("dead_letter", seen.dead_letter, where)
+        for check, reason in seen.findings:
+            self._violation(check, reason, where, seen.event_id, seen.event_type)
+        if seen.eventhash is None or seen.event_id is None:
             return
-        attributes = event.get_attributes()
-        event_type = str(attributes.get("type", ""))
-        event_id = str(attributes.get("id", ""))
-        missing = [name for name in _REQUIRED if not attributes.get(name)]
-        if missing:
-            self._violation(
-                "attributes",
-                f"missing attributes: {', '.join(missing)}",
-                where,
-                event_id,
-                event_type,
-            )
-            return
-        if attributes.get("specversion") != SPECVERSION:
-            self._violation("attributes", "specversion is not 1.0", where, event_id, event_type)
-            return
-        data = event.get_data()
-        content_type = attributes.get("datacontenttype")
-        if content_type != CONTENT_TYPE or not isinstance(data, dict):
-            self._violation(
-                "attributes", "data is not a JSON object (application/json)", where, event_id
-            )
-            return
-        subject = str(attributes["subject"])
-        time_text = ce_headers["ce_time"].decode()
-        try:
-            aggseq = int(str(attributes["aggseq"]))
-        except ValueError as exc:
-            self._violation("attributes", f"bad attribute: {exc}", where, event_id, event_type)
-            return
-        prevhash = str(attributes["prevhash"])
-        eventhash = str(attributes["eventhash"])
-        # The SDK has parsed the time; the hash covers its text, which must be the one form
-        # the platform writes (envelope.format_time: UTC, microseconds, "Z").
-        if not _CANONICAL_TIME.match(time_text):
-            self._violation(
-                "attributes", f"time {time_text!r} is not in canonical form", where, event_id
-            )
-        if record.key is None or record.key.decode(errors="replace") != subject:
-            self._violation(
-                "key",
-                f"record key {record.key!r} differs from the aggregate id (subject) {subject!r}",
-                where,
-                event_id,
-                event_type,
-            )
-        hashed = {
-            "specversion": SPECVERSION,
-            "id": event_id,
-            "source": str(attributes.get("source", "")),
-            "type": event_type,
-            "subject": subject,
-            "time": time_text,
-            "datacontenttype": CONTENT_TYPE,
-            "dataschema": str(attributes.get("dataschema", "")),
-            "aggseq": aggseq,
-            "prevhash": prevhash,
-        }
-        try:
-            computed = chain_hash(prevhash, hashed, data)
-        except (CanonicalizationError, UnicodeEncodeError) as exc:
-            computed = f"unhashable: {exc}"
-        if computed != eventhash:
-            self._violation(
-                "eventhash",
-                "eventhash does not match the event's content (forged or altered)",
-                where,
-                event_id,
-                event_type,
-            )
-        validator = self.validators.get(event_type)
-        if validator is None:
-            self._violation(
-                "type", f"unknown event type {event_type!r}", where, event_id, event_type
-            )
-        else:
-            errors = [] if validator.is_valid(data) else list(validator.iter_errors(data))
-            if errors:
-                first = errors[0]
-                path = "/".join(str(p) for p in first.instance_path) or "(root)"
-                self._violation(
-                    "schema",
-                    f"data breaks the schema of {event_type}: {path}: {first.message}"
-                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                    where,
-                    event_id,
-                    event_type,
-                )
-        seen = self._ids.get(event_id)
-        if seen is not None:
-            if seen.eventhash != eventhash:
-                t, p, o = seen.location
+        event_id, event_type, eventhash = seen.event_id, seen.event_type or "", seen.eventhash
+        first = self._ids.get(event_id)
+        if first is not None:
+            if first.eventhash != eventhash:
+                t, p, o = first.location
                 self._violation(
                     "event_id",
                     f"event id carries two different contents (also at {t}/{p}@{o})",
@@ -350,31 +390,27 @@ class Verifier:
                 self.result.duplicates += 1
             return
         self._ids[event_id] = _Seen(eventhash, where)
-        if dead_letter:
+        if seen.dead_letter:
             # A dead letter is a copy of an event that must also be on its topic; it takes
             # no part in the chains.
             return
         self.result.events += 1
         self._types[event_type] += 1
-        self._per_day[_day(record.timestamp)][event_type] += 1
-        self._records[(record.topic, record.partition)][record.offset] = (
-            eventhash,
-            subject,
-            aggseq,
-        )
+        self._per_day[_day(seen.timestamp)][event_type] += 1
+        self._records[(where[0], where[1])][where[2]] = (eventhash, seen.subject, seen.aggseq)
         self._chain(
-            (str(hashed["source"]), subject),
-            aggseq,
-            prevhash,
+            (seen.source, seen.subject),
+            seen.aggseq,
+            seen.prevhash,
             eventhash,
             where,
             event_id,
             event_type,
         )
-        if event_type == CHECKPOINT_TYPE and validator is not None and not errors:
-            self._checkpoints.append(_Checkpoint(data, where, event_id))
         if event_type == CHECKPOINT_TYPE:
             self._checkpoint_records.add(where)
+            if seen.checkpoint is not None:
+                self._checkpoints.append(_Checkpoint(seen.checkpoint, where, event_id))
 
     def _chain(
         self,
