@@ -4,13 +4,16 @@ diffs it with the services' current tables through the read-only role.
 Every datapark event carries the whole aggregate as it stands after the fact (snapshot
 events) or the fact with the figures after it (escrow movements, budget ledger entries, lease
 payments), so the state of an aggregate is its events' data folded in order, later fields
-over earlier ones. On top of that the rebuild derives what an auditor asks first: escrow per
-agreement (locked, claimed, released, refunded, remaining), budget use per policy and
-participant, the lease book (financed principal and outstanding balance per lease).
+over earlier ones (a fact that does not carry the whole lease, such as an installment falling
+due, only moves the derived figures). On top of that the rebuild derives what an auditor asks
+first: escrow per agreement (locked, claimed, released, refunded, remaining), budget use per
+policy and participant, the lease book (financed principal, principal outstanding, fallen due
+and unpaid per lease).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from datapark_audit.log import Event
+from datapark_contracts.payloads import UnknownEventType, payload_model
 
 SERVICES = ("catalog", "trading", "rental", "subsidy")
 ZERO = Decimal("0.00")
@@ -93,20 +97,51 @@ def _escrow(aggregate: Aggregate, event: Event) -> None:
     lock["remaining"] = str(money(event.data.get("lock_remaining")))
 
 
+@functools.lru_cache(maxsize=512)
+def _is_snapshot(event_type: str) -> bool:
+    """Whether the event carries the whole aggregate (else it is a fact about it)."""
+    try:
+        model = payload_model(event_type)
+    except UnknownEventType:
+        return True
+    return any(cls.__name__.endswith("Snapshot") for cls in model.__mro__) or not any(
+        cls.__name__ == "_LeaseFact" for cls in model.__mro__
+    )
+
+
 def _lease(aggregate: Aggregate, event: Event) -> None:
+    """A lease's balances: principal outstanding after the payments allocated to principal,
+    and what fell due but is not paid yet."""
     if not event.type.startswith("datapark.rental.lease."):
         return
     fact = event.type.split(".")[3]
+    derived = aggregate.derived
+    data = event.data
     if fact == "payment_received":
-        paid = money(aggregate.derived.get("paid")) + money(event.data.get("amount"))
-        aggregate.derived["paid"] = str(paid)
+        derived["paid"] = str(money(derived.get("paid")) + money(data.get("amount")))
+        principal = sum(
+            (
+                money(a.get("amount"))
+                for a in data.get("allocations", ())
+                if a.get("component") == "principal"
+            ),
+            ZERO,
+        )
+        derived["principal_paid"] = str(money(derived.get("principal_paid")) + principal)
+    elif fact == "installment_fell_due":
+        derived["fallen_due"] = str(money(derived.get("fallen_due")) + money(data.get("amount")))
+    elif fact == "installment_paid":
+        derived["installments_paid"] = str(
+            money(derived.get("installments_paid")) + money(data.get("amount"))
+        )
     state = aggregate.state
     if "financed_principal" in state:
-        aggregate.derived["financed_principal"] = str(money(state["financed_principal"]))
-    if "outstanding_principal" in event.data:
-        aggregate.derived["balance"] = str(money(event.data["outstanding_principal"]))
-    elif "balance" in event.data:
-        aggregate.derived["balance"] = str(money(event.data["balance"]))
+        financed = money(state["financed_principal"])
+        derived["financed_principal"] = str(financed)
+        derived["principal_outstanding"] = str(financed - money(derived.get("principal_paid")))
+    derived["due_unpaid"] = str(
+        money(derived.get("fallen_due")) - money(derived.get("installments_paid"))
+    )
 
 
 def rebuild(events: list[Event], *, as_of: datetime | None = None) -> State:
@@ -126,7 +161,8 @@ def rebuild(events: list[Event], *, as_of: datetime | None = None) -> State:
         aggregate.last_type = event.type
         aggregate.updated_at = event.time.isoformat()
         aggregate.eventhash = event.eventhash
-        aggregate.state.update(event.data)
+        if _is_snapshot(event.type):
+            aggregate.state.update(event.data)
         _escrow(aggregate, event)
         _lease(aggregate, event)
     return state
