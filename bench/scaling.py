@@ -11,7 +11,10 @@ machine does at that moment falls on every size alike:
   a venue listing and one in ten brings a rental offering (100,000 products = 90,000 venue
   listings + 10,000 offerings = 100,000 listing rows);
 - rental ``GET /v1/bookings``: an operator's first page and a page half-way down, a
-  customer's own first page (one customer in a thousand bookings).
+  customer's own first page (one customer in a thousand bookings);
+- replay: ``datapark-audit verify`` over 10,000, 100,000 and 1,000,000 chained events with
+  their signed checkpoints, beside a raw aiokafka read of the same records (the events, topics
+  and raw read of ``bench/audit_verify.py``; scratch topics, deleted afterwards).
 
 Baselines, same run and same sizes: ``GET /healthz`` through the same app (the fixed cost of a
 request), ``GET /v1/venues`` (the fixed cost of an authenticated request with a unit of work and
@@ -320,6 +323,77 @@ def table(curves: Sequence[Curve], sizes: Sequence[int]) -> list[str]:
     return lines
 
 
+@dataclass
+class Replay:
+    size: int
+    raw_rate: float
+    verify_rate: float
+    clean: bool
+
+
+async def replay_curve(sizes: Sequence[int]) -> list[Replay]:
+    """``datapark-audit verify`` over 1x, 10x, 100x events beside a raw aiokafka read of the
+    same records, each size in scratch topics created and deleted here (never a real topic).
+    The events, their checkpoints and the raw read are ``bench/audit_verify.py``'s."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from audit_verify import KAFKA as BROKER
+    from audit_verify import envelopes, produce, raw_read
+
+    from datapark_audit.cli import run_verify
+    from datapark_audit.settings import AuditSettings
+
+    out: list[Replay] = []
+    for size in sizes:
+        suffix = uuid.uuid4().hex[:8]
+        data, audit = f"bench.scaling.{suffix}", f"bench.scaling.{suffix}.checkpoints"
+        admin = AIOKafkaAdminClient(bootstrap_servers=BROKER)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(data, 6, 1), NewTopic(audit, 1, 1)])
+            started = time.perf_counter()
+            events = envelopes(size)
+            await produce(data, audit, events)
+            del events
+            print(f"replay: {size:,} events written in {time.perf_counter() - started:.1f} s")
+            count, seconds = await raw_read(data)
+            started = time.perf_counter()
+            result = await run_verify(AuditSettings(bootstrap=BROKER), topics=[data, audit])
+            verify_seconds = time.perf_counter() - started
+            item = Replay(size, count / seconds, result.records / verify_seconds, result.clean)
+            out.append(item)
+            print(
+                f"  raw read {item.raw_rate:,.0f}/s, verify {item.verify_rate:,.0f}/s "
+                f"({item.verify_rate / item.raw_rate:.2f}x), clean={item.clean}",
+                flush=True,
+            )
+        finally:
+            await admin.delete_topics([data, audit])
+            await admin.close()
+    return out
+
+
+def replay_table(rows: Sequence[Replay]) -> list[str]:
+    lines = [
+        "| events | raw aiokafka read | datapark-audit verify | verify / raw | clean |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.size:,} | {row.raw_rate:,.0f} records/s | {row.verify_rate:,.0f} records/s "
+            f"| {row.verify_rate / row.raw_rate:.2f}x | {'yes' if row.clean else 'NO'} |"
+        )
+    if len(rows) > 1:
+        drop = rows[0].verify_rate / rows[-1].verify_rate
+        kind = "flat" if drop <= 1.5 else ("log-like" if drop <= 3 else "worse than log")
+        lines += [
+            "",
+            f"Verify rate at {rows[-1].size:,} events over its rate at {rows[0].size:,}: "
+            f"x{1 / drop:.2f} (time per record {kind}).",
+        ]
+    return lines
+
+
 def write_doc(lines: Sequence[str]) -> None:
     section = "\n".join([BEGIN, *lines, END])
     current = DOC.read_text() if DOC.exists() else "# Performance\n"
@@ -334,12 +408,17 @@ def write_doc(lines: Sequence[str]) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument(
+        "--replay-sizes", default="10000,100000,1000000", help="events; empty: no replay curve"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    replay_sizes = sorted(int(s) for s in args.replay_sizes.split(",") if s)
     started = time.perf_counter()
     catalog = await catalog_curves(sizes)
     rental = await rental_curves(sizes)
+    replay = await replay_curve(replay_sizes) if replay_sizes else []
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "## Scaling curves (`bench/scaling.py`)",
@@ -358,6 +437,11 @@ async def main() -> None:
         "",
         *table(rental, sizes),
         "",
+        *(
+            ["### replay (`datapark-audit verify`)", "", *replay_table(replay), ""]
+            if replay
+            else []
+        ),
         f"(whole run {time.perf_counter() - started:.0f} s)",
     ]
     print("\n".join(lines))
