@@ -43,7 +43,14 @@ URL = os.environ.get(
 )
 
 
-async def test_what_the_relay_publishes_verifies_clean_and_is_vouched_for() -> None:
+@pytest.mark.parametrize(
+    ("every_events", "every_seconds"),
+    [(3, 0.2), (1000, 3600.0)],
+    ids=["periodic checkpoints", "checkpoint when the relay stops"],
+)
+async def test_what_the_relay_publishes_verifies_clean_and_is_vouched_for(
+    every_events: int, every_seconds: float
+) -> None:
     log = await ScratchLog(partitions=3).create()
     schema = f"audit_{uuid.uuid4().hex[:8]}"
     tables = eventing_tables(MetaData(schema=schema))
@@ -66,7 +73,7 @@ async def test_what_the_relay_publishes_verifies_clean_and_is_vouched_for() -> N
         async with database.unit_of_work() as session:
             # the same rows, addressed to this test's scratch topic instead of the platform's
             await session.execute(tables.outbox.update().values(topic=log.data))
-        checkpointer = log.checkpointer(every_events=3, every_seconds=0.2)
+        checkpointer = log.checkpointer(every_events=every_events, every_seconds=every_seconds)
         relay = OutboxRelay(
             service="catalog",
             schema=schema,
@@ -85,13 +92,15 @@ async def test_what_the_relay_publishes_verifies_clean_and_is_vouched_for() -> N
                         .select_from(tables.outbox)
                         .where(tables.outbox.c.sent_at.is_(None))
                     )
-                return left == 0 and checkpointer.term_events == len(payloads)
+                periodic = every_seconds < 1
+                return left == 0 and (checkpointer.term_events == len(payloads) or not periodic)
 
             await eventually(vouched, timeout=30)
         finally:
-            task.cancel()
+            task.cancel()  # a graceful stop: the relay vouches for what is still pending
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        assert checkpointer.term_events == len(payloads)
 
         settings = AuditSettings(bootstrap=KAFKA)
         result = await run_verify(settings, topic_prefix=log.prefix, require_checkpoints=True)

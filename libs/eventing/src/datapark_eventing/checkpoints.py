@@ -23,8 +23,10 @@ the file the auditors are given.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
+import logging
 import os
 import sys
 import time
@@ -48,6 +50,8 @@ from datapark_contracts.events.audit import (
 from datapark_contracts.ids import uuid7
 from datapark_contracts.topics import AUDIT_CHECKPOINTS
 from datapark_kit.settings import ServiceSettings
+
+log = logging.getLogger("datapark.checkpoints")
 
 
 class _Producer(Protocol):
@@ -209,6 +213,16 @@ class Checkpointer:
         await future
         self.committed(envelope)
         return envelope
+
+    async def flush(self, producer: _Producer, *, within: float = 5.0) -> None:
+        """On the way out (the relay stops or loses its producer): vouch for what is pending,
+        if the broker still answers; never raises, so the relay's own shutdown goes on."""
+        try:
+            await asyncio.wait_for(self.maybe_publish(producer, force=True), within)
+        except Exception as exc:  # the broker is gone: those records stay uncovered
+            log.warning(
+                "checkpoint of %s not published on shutdown (%s)", self.service, type(exc).__name__
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -157,6 +157,8 @@ class OutboxRelay:
                     type(exc).__name__,
                 )
             finally:
+                if self.checkpoints is not None:
+                    await self.checkpoints.flush(producer)
                 await producer.stop()
             await self._update_backlog(conn)
             await asyncio.sleep(backoff)
