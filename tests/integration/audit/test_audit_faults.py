@@ -272,3 +272,18 @@ def test_worker_processes_find_exactly_what_one_process_finds(faulty_log, tmp_pa
     assert code == 1, output
     assert parallel["violations"] == inline["violations"]
     assert parallel["records"] == inline["records"]
+
+
+def test_since_reads_from_a_time_on(faulty_log, tmp_path) -> None:
+    log, _ = faulty_log
+    code, later, output = run(
+        "verify", "--topic-prefix", log.prefix, "--since", "2999-01-01T00:00:00Z", tmp=tmp_path
+    )
+    assert code == 0, output
+    assert later["records"] == 0
+    _, everything, _ = run("verify", "--topic-prefix", log.prefix, tmp=tmp_path)
+    code, since, _ = run(
+        "verify", "--topic-prefix", log.prefix, "--since", "2000-01-01T00:00:00Z", tmp=tmp_path
+    )
+    assert code == 1
+    assert since["records"] == everything["records"]
