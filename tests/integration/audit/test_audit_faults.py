@@ -272,6 +272,8 @@ def test_worker_processes_find_exactly_what_one_process_finds(faulty_log, tmp_pa
     assert code == 1, output
     assert parallel["violations"] == inline["violations"]
     assert parallel["records"] == inline["records"]
+    assert parallel["fingerprint"] == inline["fingerprint"]  # the same snapshot, the same log
+    assert parallel["snapshot"] == inline["snapshot"]
 
 
 def test_since_reads_from_a_time_on(faulty_log, tmp_path) -> None:

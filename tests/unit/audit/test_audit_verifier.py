@@ -280,3 +280,14 @@ def test_production_refuses_the_development_checkpoint_key() -> None:
             jwks_url="https://catalog.park/.well-known/jwks.json",
         )
     assert "checkpoint_signing_key_pem" in str(raised.value)
+
+
+def test_the_fingerprint_names_exactly_the_records_read() -> None:
+    recs = records(chain(uuid.uuid4(), 3))
+    same = verify(recs).fingerprint
+    assert verify(list(recs)).fingerprint == same
+    altered = [recs[0], recs[1], replace(recs[2], headers=[*recs[2].headers[:-1]])]
+    other = chain(uuid.uuid4(), 3)
+    assert verify(records(other)).fingerprint != same
+    assert verify(recs[:2]).fingerprint != same
+    assert len(altered) == 3
