@@ -448,8 +448,8 @@ def _keda(svc: Service) -> list[dict[str, Any]]:
                     "type": "kafka",
                     "metadata": {
                         "bootstrapServers": KAFKA_BOOTSTRAP,
+                        # no topic: the lag over every topic the group has offsets for
                         "consumerGroup": group.group_id,
-                        "topic": ",".join(group.topics),
                         "lagThreshold": "100",
                         "offsetResetPolicy": "earliest",
                         "allowIdleConsumers": "false",
