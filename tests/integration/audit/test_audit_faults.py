@@ -235,6 +235,31 @@ def test_a_clean_scratch_log_verifies_with_exit_zero(tmp_path) -> None:
         code, findings, output = run("invariants", "--topic", log.data, tmp=tmp_path)
         assert code == 0, output
         assert findings == []
+        code, rebuilt, output = run(
+            "rebuild",
+            "--as-of",
+            "2030-01-01T00:00:00Z",
+            "--out",
+            str(tmp_path / "state"),
+            "--topic",
+            log.data,
+            tmp=tmp_path,
+        )
+        assert code == 0, output
+        assert rebuilt["aggregates"] == 4
+        leases = (tmp_path / "state" / "rental.lease.jsonl").read_text().splitlines()
+        assert json.loads(leases[0])["derived"]["principal_outstanding"] == "900000.00"
+        budgets = (tmp_path / "state" / "subsidy.budget_use.jsonl").read_text().splitlines()
+        assert json.loads(budgets[0])["committed"] == "9000.00"
+        code, early, _ = run(
+            "rebuild", "--as-of", "2000-01-01T00:00:00Z", "--topic", log.data, tmp=tmp_path
+        )
+        assert code == 0
+        assert early["aggregates"] == 0
+        html = tmp_path / "verify.html"
+        code, _, _ = run("verify", "--topic-prefix", log.prefix, "--html", str(html), tmp=tmp_path)
+        assert code == 0
+        assert "The log verifies: no violation." in html.read_text()
     finally:
         asyncio.run(log.delete())
 
