@@ -130,8 +130,11 @@ async def test_a_buyout_ends_on_its_value_date_and_announces_the_arrears_it_pays
     assert activated.ended_on is None  # a running lease has not ended
 
 
-async def test_a_termination_ends_the_lease_and_its_repossession_keeps_the_date(
-    lessor: Lessor,
+@pytest.mark.parametrize(
+    ("action", "state"), [("repossess", "repossessed"), ("write-off", "written_off")]
+)
+async def test_a_termination_ends_the_lease_and_what_follows_keeps_the_date(
+    lessor: Lessor, action: str, state: str
 ) -> None:
     _, lessee = await lessor.park.company()
     lease = await lessor.active(lessee, TODAY - timedelta(days=40))
@@ -143,20 +146,39 @@ async def test_a_termination_ends_the_lease_and_its_repossession_keeps_the_date(
         headers=lessor.headers,
         json={"reason": "payments stopped", "on": on.isoformat()},
     )
-    repossessed = await lessor.rental.post(f"{path}/repossess", headers=lessor.headers)
+    followed = await lessor.rental.post(f"{path}/{action}", headers=lessor.headers)
 
     assert terminated.status_code == 200, terminated.text
     assert (terminated.json()["terminated_on"], terminated.json()["ended_on"]) == (
         on.isoformat(),
         on.isoformat(),
     )
-    assert repossessed.json()["state"] == "repossessed"
+    assert (followed.json()["state"], followed.json()["ended_on"]) == (state, on.isoformat())
     ends = [
         (kind, fact["ended_on"])
-        for kind in ("terminated", "repossessed")
+        for kind in ("terminated", state)
         for fact in await facts(lessor.park, lease["id"], kind)
     ]
-    assert ends == [("terminated", on.isoformat()), ("repossessed", on.isoformat())]
+    assert ends == [("terminated", on.isoformat()), (state, on.isoformat())]
+
+
+async def test_a_lease_paid_off_by_a_payment_ends_on_the_payments_date(lessor: Lessor) -> None:
+    _, lessee = await lessor.park.company()
+    lease = await lessor.active(
+        lessee, TODAY - timedelta(days=40), term_months=1, monthly_net_operating_cash_flow="2000000"
+    )
+    path = f"/v1/leases/{lease['id']}"
+    rows = (await lessor.rental.get(f"{path}/receivables", headers=lessee)).json()
+    owed = sum(D(r[c]) - D(r[f"{c}_paid"]) for r in rows for c in ("principal", "interest"))
+    # penalties the sweeper charged meanwhile are settled first: pay a little more than owed
+    paid = await lessor.rental.post(
+        f"{path}/payments", headers=lessee, json={"amount": str(owed + D("5000.00"))}
+    )
+
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["lease_state"] == "paid_off"
+    (fact,) = await facts(lessor.park, lease["id"], "paid_off")
+    assert fact["ended_on"] == TODAY.isoformat()
 
 
 async def test_a_returned_rental_ends_on_the_day_it_came_back(lessor: Lessor) -> None:
