@@ -134,7 +134,7 @@ def _hbars(title: str, rows: list[tuple[str, list[tuple[Decimal, str]]]], unit: 
                 f'<rect x="{label_w}" y="{y + 2}" width="{w}" height="{row_h - 6}" '
                 f'fill="{colour}"><title>{_e(label)}: {_e(value)} {unit}</title></rect>'
             )
-        shown = layers[0][0] if len(layers) == 1 else " / ".join(str(v) for v, _ in layers)
+        shown = layers[0][0] if len(layers) == 1 else f"{layers[-1][0]} of {layers[0][0]}"
         parts.append(
             f'<text x="{label_w + span + 6}" y="{y + 15}" class="value">{_e(shown)}</text>'
         )
@@ -169,13 +169,17 @@ def _columns(title: str, series: dict[str, dict[str, Decimal]], colour: str) -> 
     return "".join(parts)
 
 
+TYPE_COLOURS = ("#2b6cb0", "#2f855a", "#b7791f", "#6b46c1", "#319795")
+
+
 def _lines(title: str, per_day: dict[str, Counter[str]], colour: str) -> str:
-    """Events per day: the total as a filled area, the busiest types as lines."""
+    """Events per day: all types together as a filled area, the five busiest types as lines
+    (a day alone is drawn as a bar per series)."""
     if not per_day:
         return _no_data(title)
     days = sorted(per_day)
     totals = [sum(per_day[d].values()) for d in days]
-    width, height, bottom, left = 900, 260, 210, 40
+    width, height, bottom, left = 900, 300, 210, 40
     top = max(totals) or 1
     step = (width - left - 10) / max(1, len(days) - 1)
 
@@ -193,16 +197,36 @@ def _lines(title: str, per_day: dict[str, Counter[str]], colour: str) -> str:
     busiest = Counter[str]()
     for counts in per_day.values():
         busiest.update(counts)
-    legend = ", ".join(f"{t} ({n})" for t, n in busiest.most_common(6))
     parts = [
         f'<svg class="chart" role="img" aria-label="{_e(title)}" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
         f'<text x="0" y="16" class="title">{_e(title)}</text>',
-        f'<polygon points="{area}" fill="{colour}" fill-opacity="0.85"/>',
+        f'<polygon points="{area}" fill="{colour}" fill-opacity="0.85">'
+        f"<title>all types: {sum(totals)} events</title></polygon>",
+    ]
+    for n, (event_type, total) in enumerate(busiest.most_common(len(TYPE_COLOURS))):
+        line_colour = TYPE_COLOURS[n]
+        series = [per_day[d].get(event_type, 0) for d in days]
+        if len(days) == 1:
+            bar_x = x(0) + 26 + n * 10
+            parts.append(
+                f'<rect x="{bar_x:.1f}" y="{y(series[0]):.1f}" width="8" '
+                f'height="{bottom - y(series[0]):.1f}" fill="{line_colour}"/>'
+            )
+        else:
+            line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(series))
+            parts.append(
+                f'<polyline points="{line}" fill="none" stroke="{line_colour}" stroke-width="2"/>'
+            )
+        parts.append(
+            f'<rect x="{left + (n % 3) * 290}" y="{bottom + 30 + (n // 3) * 16}" width="10" '
+            f'height="10" fill="{line_colour}"/><text x="{left + (n % 3) * 290 + 14}" '
+            f'y="{bottom + 39 + (n // 3) * 16}" class="tick">{_e(event_type)} ({total})</text>'
+        )
+    parts += [
         f'<line x1="{left}" y1="{bottom}" x2="{width}" y2="{bottom}" stroke="#718096"/>',
         f'<text x="{left}" y="{bottom + 16}" class="tick">{_e(days[0])}</text>',
         f'<text x="{width - 80}" y="{bottom + 16}" class="tick">{_e(days[-1])}</text>',
-        f'<text x="{left}" y="{bottom + 34}" class="tick">busiest: {_e(legend)}</text>',
         "</svg>",
     ]
     return "".join(parts)
@@ -235,6 +259,20 @@ svg .title{font-size:14px;font-weight:bold}svg .label,svg .value,svg .tick{font-
 """
 
 
+def _counts(violations: list[Finding], findings: list[Finding] | None) -> str:
+    """Violations per check, first: the detail tables follow the charts."""
+    counted = Counter(f"verify: {v.check}" for v in violations)
+    counted.update(f"invariants: {f.check}" for f in findings or ())
+    if not counted:
+        return ""
+    rows = "".join(f"<tr><td>{_e(c)}</td><td>{n}</td></tr>" for c, n in sorted(counted.items()))
+    return (
+        "<h2>Violations per check</h2><table><thead><tr><th>check</th><th>violations</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table><p>Each one, with its location, follows the "
+        "charts.</p>"
+    )
+
+
 def render(result: VerifyResult, findings: list[Finding] | None, data: Figures | None) -> str:
     clean = result.clean and not findings
     verdict = (
@@ -252,15 +290,13 @@ def render(result: VerifyResult, findings: list[Finding] | None, data: Figures |
         f"<p>Generated {datetime.now(UTC).isoformat(timespec='seconds')} by datapark-audit.</p>",
         verdict,
         f"<h2>Verification</h2><ul>{summary}</ul>",
-        _findings_table("Verification violations", result.violations),
+        _counts(result.violations, findings),
     ]
-    if findings is not None:
-        body.append(_findings_table("Invariant violations", findings))
     if data is not None:
         body.append("<h2>Charts</h2>")
         body.append(
             _hbars(
-                "Budget use against cap per policy and company (CNY)",
+                "Budget use against cap per policy and company (CNY): committed, reserved, cap",
                 [
                     (
                         label,
@@ -283,7 +319,10 @@ def render(result: VerifyResult, findings: list[Finding] | None, data: Figures |
                 [(region, [(amount, COLOURS["lease"])]) for region, amount in data.leases.items()],
             )
         )
-        body.append(_lines("Events per day (all types)", data.events, COLOURS["events"]))
+        body.append(_lines("Events per type over time (per day)", data.events, COLOURS["events"]))
+    body.append(_findings_table("Verification violations", result.violations))
+    if findings is not None:
+        body.append(_findings_table("Invariant violations", findings))
     body.append(
         "<h2>Events per type</h2><table><thead><tr><th>type</th><th>events</th></tr></thead>"
         f"<tbody>{types}</tbody></table>"
