@@ -286,6 +286,9 @@ def test_usage_errors_exit_2(tmp_path) -> None:
     code, _, output = run("verify", "--checkpoint-keys", str(tmp_path / "none.json"), tmp=tmp_path)
     assert code == 2
     assert "cannot read checkpoint keys" in output
+    code, _, output = run("verify", "--topic", "no.such.topic.v9", tmp=tmp_path)
+    assert code == 2
+    assert "no such topic on the cluster: no.such.topic.v9" in output
 
 
 def test_worker_processes_find_exactly_what_one_process_finds(faulty_log, tmp_path) -> None:

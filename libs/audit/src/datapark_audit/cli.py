@@ -196,6 +196,9 @@ async def run_verify(
             requested += sorted(t for t in existing if t.startswith(topic_prefix))
             if not requested:
                 raise UsageError(f"no topic on the cluster starts with {topic_prefix!r}")
+        unknown = [t for t in topics or () if t not in existing]
+        if unknown:
+            raise UsageError(f"no such topic on the cluster: {', '.join(unknown)}")
         selected = select_topics(requested or None, existing)
         window = await reader.open(selected, since)
         verifier = Verifier(
