@@ -804,6 +804,8 @@ cmd_status() {
   else
     log "kafka $KAFKA_VERSION: stopped"; rc=1
   fi
+  # the optional SASL_SSL broker (secure-up) is reported, never counted as a failure
+  if [ -d "$KS_BASE" ]; then ks_status || true; fi
   return "$rc"
 }
 
