@@ -291,3 +291,28 @@ def test_the_fingerprint_names_exactly_the_records_read() -> None:
     assert verify(records(other)).fingerprint != same
     assert verify(recs[:2]).fingerprint != same
     assert len(altered) == 3
+
+
+class _Refusing(_Producer):
+    async def send(self, topic: str, value: bytes, key: bytes, headers: Any) -> Any:
+        raise OSError("audit topic missing")
+
+
+async def test_a_checkpoint_that_cannot_be_sent_stays_pending_and_never_stops_the_relay() -> None:
+    cp = Checkpointer(
+        service="rental",
+        signing_key_pem=DEV_CHECKPOINT_PRIVATE_KEY_PEM,
+        key_id=DEV_CHECKPOINT_KEY_ID,
+        every_events=1,
+        topic="a",
+    )
+    envs = chain(uuid.uuid4(), 2)
+    cp.record("t", 0, 0, envs[0])
+    assert await cp.maybe_publish(_Refusing()) is None
+    cp.record("t", 0, 1, envs[1])
+    producer = _Producer()
+    published = await cp.maybe_publish(producer)
+    assert published is not None
+    assert published.aggseq == 1
+    assert published.data["events"] == 2
+    assert published.data["partitions"][0]["offsets"] == [[0, 1]]

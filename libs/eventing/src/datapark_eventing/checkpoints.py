@@ -203,14 +203,30 @@ class Checkpointer:
         self._last_publish = time.monotonic()
 
     async def maybe_publish(self, producer: _Producer, *, force: bool = False) -> Envelope | None:
-        """Publish a checkpoint when one is due (or ``force`` and anything is pending)."""
+        """Publish a checkpoint when one is due (or ``force`` and anything is pending).
+
+        A checkpoint that cannot be sent (the audit topic missing, the broker refusing) never
+        stops the relay's delivery of events: it is logged, what it would have covered stays
+        pending, and the next call tries again with everything pending since.
+        """
         if not (self.due() or (force and self._pending)):
             return None
         envelope = self.build()
-        future = await producer.send(
-            self.topic, value=envelope.value(), key=envelope.key, headers=envelope.headers()
-        )
-        await future
+        try:
+            future = await producer.send(
+                self.topic, value=envelope.value(), key=envelope.key, headers=envelope.headers()
+            )
+            await future
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning(
+                "checkpoint of %s not published (%s: %s); retrying with the next batch",
+                self.service,
+                type(exc).__name__,
+                exc,
+            )
+            return None
         self.committed(envelope)
         return envelope
 
