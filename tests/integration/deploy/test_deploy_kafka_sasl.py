@@ -49,13 +49,14 @@ CLIENT_ENV = ROOT / ".local" / "kafka-secure" / "client.env"
 @pytest.fixture(scope="module")
 def secure_env() -> dict[str, str]:
     """Start (or find running) the SASL_SSL broker; its client settings, passwords included."""
-    subprocess.run(
+    started = subprocess.run(
         ["bash", "deploy/local/stack.sh", "secure-up"],
         cwd=ROOT,
-        check=True,
         timeout=600,
         capture_output=True,
+        text=True,
     )
+    assert started.returncode == 0, started.stdout + started.stderr
     values = {}
     for line in CLIENT_ENV.read_text().splitlines():
         key, _, value = line.partition("=")
