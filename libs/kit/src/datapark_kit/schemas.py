@@ -22,9 +22,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from datapark_contracts.money import strict_decimal
+from datapark_contracts.money import DECIMAL_PATTERN, strict_decimal
 
 
 def _mentions_decimal(annotation: Any) -> bool:
@@ -69,6 +78,47 @@ class RequestModel(BaseModel):
         if info.field_name in cls._decimal_fields:
             return _check_decimals(value)
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Document what is accepted: a decimal is a string with ``DECIMAL_PATTERN`` (pydantic
+        would advertise "a number or a string")."""
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        properties: dict[str, Any] = target.get("properties", {})
+        for name in cls._decimal_fields:
+            field = cls.model_fields[name]
+            prop = properties.get(field.alias or name)
+            if isinstance(prop, dict):
+                _decimal_as_string(prop)
+        return schema
+
+
+def _decimal_as_string(schema: Any) -> None:
+    """Rewrite, in place, every "number or string" alternative into the decimal string."""
+    if isinstance(schema, list):
+        for item in schema:
+            _decimal_as_string(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    choices = schema.get("anyOf")
+    if isinstance(choices, list):
+        numbers = [c for c in choices if isinstance(c, dict) and c.get("type") == "number"]
+        strings = [c for c in choices if isinstance(c, dict) and c.get("type") == "string"]
+        if numbers and strings:
+            rest = [c for c in choices if c not in numbers and c not in strings]
+            text = {"type": "string", "pattern": DECIMAL_PATTERN}
+            if rest:
+                schema["anyOf"] = [text, *rest]
+            else:
+                del schema["anyOf"]
+                schema.update(text)
+    for key in ("anyOf", "items", "additionalProperties", "prefixItems"):
+        if key in schema:
+            _decimal_as_string(schema[key])
 
 
 def _is_model(annotation: Any) -> bool:
