@@ -354,6 +354,9 @@ def rebuild(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="write the summary and mismatches as JSON")
     ] = None,
+    exclude_test_injected: Annotated[
+        bool, typer.Option(help="as for verify: development brokers only")
+    ] = False,
     topic: Topics = None,
     topic_prefix: TopicPrefix = None,
     bootstrap: Bootstrap = None,
@@ -385,17 +388,19 @@ def rebuild(
     assert moment is not None
 
     async def work() -> tuple[rebuild_module.State, list[str]]:
+        log_read_at = datetime.now(UTC)
         events = await load_events(
             settings,
             topics=topic,
             topic_prefix=topic_prefix,
+            exclude_injected=exclude_test_injected,
             progress=_progress_factory(no_progress),
         )
         state = rebuild_module.rebuild(events, as_of=moment)
         mismatches: list[str] = []
         if settings.database_url is not None:
             mismatches = await rebuild_module.compare(
-                state, settings.database_url.get_secret_value()
+                state, settings.database_url.get_secret_value(), log_read_at=log_read_at
             )
         return state, mismatches
 

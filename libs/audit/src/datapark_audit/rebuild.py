@@ -222,11 +222,14 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def compare(state: State, database_url: str) -> list[str]:
+async def compare(
+    state: State, database_url: str, *, log_read_at: datetime | None = None
+) -> list[str]:
     """Every difference between the rebuilt state and the services' current tables.
 
     Per service schema: each aggregate's chain head (``event_chain_heads``: last aggseq and
-    hash) against the log's, except aggregates whose newer events still wait in the outbox;
+    hash) against the log's, except aggregates whose newer events still wait in the outbox or
+    were published after the log was read (``log_read_at``): a live platform moves on;
     and, for each table with an ``id`` and a ``status`` or ``state`` column, that column of
     every row the log knows against the rebuilt one. Only SELECT is used.
     """
@@ -247,7 +250,9 @@ async def compare(state: State, database_url: str) -> list[str]:
             pending = {
                 row["subject"]
                 for row in await conn.fetch(
-                    f'SELECT DISTINCT subject FROM "{schema}".outbox WHERE sent_at IS NULL'  # noqa: S608
+                    f'SELECT DISTINCT subject FROM "{schema}".outbox '  # noqa: S608
+                    "WHERE sent_at IS NULL OR sent_at >= $1",
+                    log_read_at or datetime.now(UTC),
                 )
             }
             heads = await conn.fetch(
