@@ -316,3 +316,13 @@ async def test_a_checkpoint_that_cannot_be_sent_stays_pending_and_never_stops_th
     assert published.aggseq == 1
     assert published.data["events"] == 2
     assert published.data["partitions"][0]["offsets"] == [[0, 1]]
+
+
+def test_log_wide_findings_stay_violations_after_a_dead_letter() -> None:
+    envs = chain(uuid.uuid4(), 2)
+    cps, _ = _checkpointed(envs)
+    dead = Rec("x.dlq", 0, 0, b"k", b"junk", [("dlq_reason", b"poison")])
+    result = verify(
+        records(envs[:1]) + cps + [dead], window=_window(t_0=1, a_0=1, **{"x.dlq_0": 1})
+    )
+    assert "checkpoint_tail" in {v.check for v in result.violations}
