@@ -173,3 +173,12 @@ async def test_extending_a_booking_to_year_9999_is_a_422(rental, token) -> None:
         headers=token("customer"),
     )
     _problem(response, 422, "end")
+
+
+async def test_a_price_bound_in_a_query_is_read_as_strictly(catalog, token) -> None:
+    reader = token("participant")
+    for bad in ("1E2", "１２", " 5", "5.001"):
+        refused = await catalog.get("/v1/listings", params={"min_price": bad}, headers=reader)
+        _problem(refused, 422, "min_price")
+    found = await catalog.get("/v1/listings", params={"max_price": "10.5"}, headers=reader)
+    assert found.status_code == 200, found.text

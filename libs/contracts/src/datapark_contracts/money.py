@@ -111,6 +111,14 @@ SignedAmount = Annotated[
 """A money amount that may be negative (capitalised interest, a balance owed back)."""
 
 
+MoneyInput = Annotated[
+    Decimal,
+    BeforeValidator(strict_money),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
+]
+"""An amount a client sends where no two-place rounding applies (a query's price bound)."""
+
+
 class Money(BaseModel):
     """An amount of money in a currency (CNY in the park)."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +11,7 @@ from datapark_catalog.listings.search import DEFAULT_LIMIT, ListingKind, SearchF
 from datapark_catalog.listings.service import search
 from datapark_catalog.products.repository import ProductRepository
 from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory
+from datapark_contracts.money import MoneyInput
 from datapark_kit.auth import CurrentPrincipal
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
@@ -26,8 +26,8 @@ async def search_listings(
     domain: DataDomain | None = None,
     venue: str | None = None,
     category: RobotCategory | None = None,
-    min_price: Decimal | None = None,
-    max_price: Decimal | None = None,
+    min_price: MoneyInput | None = None,
+    max_price: MoneyInput | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = DEFAULT_LIMIT,
     cursor: str | None = None,

@@ -28,7 +28,7 @@ class DesignationIn(RequestModel):
     designated_on: date = Field(description="the day the province designated it")
 
 
-class DesignationPatch(BaseModel):
+class DesignationPatch(RequestModel):
     """A correction of a designation on record (its kind never changes: record another)."""
 
     model_config = ConfigDict(extra="forbid")
