@@ -158,7 +158,8 @@ def tck_properties(
         "dataspacetck.dsp.connector.transfer.initiate.url": (
             f"http://127.0.0.1:{trigger_port}/transfers"
         ),
-        "dataspacetck.dsp.default.wait": "10",
+        # seconds the TCK waits for each expected message (a loaded 2-core machine is slow)
+        "dataspacetck.dsp.default.wait": "20",
     }
     for name in CATALOG_DATASETS:
         props[f"{name}_DATASETID"] = str(seed.listings[name])
@@ -209,87 +210,81 @@ class Sides:
             self.errors.append(f"{path}: {answer.status_code} {answer.text[:200]}")
 
     async def negotiations(self, headers: dict[str, str]) -> None:
-        for state in ("REQUESTED", "OFFERED", "ACCEPTED", "AGREED", "VERIFIED"):
-            page = await self.trading.get(
-                "/v1/negotiations", headers=headers, params={"state": state, "limit": 200}
-            )
-            for n in page.json()["items"]:
-                script = self.by_listing.get(uuid.UUID(n["listing_id"]))
-                if script is None:
-                    continue
-                nid = uuid.UUID(n["id"])
-                rounds = len(n["offers"])
-                step = "again" if state == "REQUESTED" and rounds > 1 else state
-                action = script.get(step)
-                if action is None or (nid, f"{step}:{rounds}") in self.done:
-                    continue
-                if not await self._told(
-                    DspNegotiationRow, DspNegotiationRow.negotiation_id, nid, state
-                ):
-                    continue
-                self.done.add((nid, f"{step}:{rounds}"))
-                name = self.names[uuid.UUID(n["listing_id"])]
-                base = f"/v1/negotiations/{nid}"
-                if action in ("offer", "counter"):
-                    terms = n["offers"][-1]["terms"]
-                    await self._post(headers, f"{base}/offers", {"terms": terms})
-                elif action == "terminate":
-                    await self._post(headers, f"{base}/terminate", {"reason": f"{name} ends"})
-                else:
-                    await self._post(headers, f"{base}/{action}")
+        page = await self.trading.get("/v1/negotiations", headers=headers, params={"limit": 200})
+        for n in page.json()["items"]:
+            state = n["state"]
+            script = self.by_listing.get(uuid.UUID(n["listing_id"]))
+            if script is None:
+                continue
+            nid = uuid.UUID(n["id"])
+            rounds = len(n["offers"])
+            step = "again" if state == "REQUESTED" and rounds > 1 else state
+            action = script.get(step)
+            if action is None or (nid, f"{step}:{rounds}") in self.done:
+                continue
+            if not await self._told(
+                DspNegotiationRow, DspNegotiationRow.negotiation_id, nid, state
+            ):
+                continue
+            self.done.add((nid, f"{step}:{rounds}"))
+            name = self.names[uuid.UUID(n["listing_id"])]
+            base = f"/v1/negotiations/{nid}"
+            if action in ("offer", "counter"):
+                terms = n["offers"][-1]["terms"]
+                await self._post(headers, f"{base}/offers", {"terms": terms})
+            elif action == "terminate":
+                await self._post(headers, f"{base}/terminate", {"reason": f"{name} ends"})
+            else:
+                await self._post(headers, f"{base}/{action}")
 
     async def provider_transfers(self) -> None:
-        for state in ("REQUESTED", "STARTED", "SUSPENDED"):
-            page = await self.trading.get(
-                "/v1/transfers", headers=self.provider, params={"state": state, "limit": 200}
-            )
-            for t in page.json()["items"]:
-                scenario = self.by_agreement.get(uuid.UUID(t["agreement_id"]))
-                if scenario not in TP_SCRIPTS:
-                    continue
-                tid = uuid.UUID(t["id"])
-                index = self.steps.get(tid, 0)
-                script = TP_SCRIPTS[scenario]
-                if index >= len(script):
-                    continue
-                if not await self._told(DspTransferRow, DspTransferRow.transfer_id, tid, state):
-                    continue
-                self.steps[tid] = index + 1
-                step = script[index]
-                base = f"/v1/transfers/{tid}"
-                if step == "start":
-                    endpoint = f"https://data.press.example/v1/{tid}"
-                    await self._post(self.provider, f"{base}/start", {"endpoint": endpoint})
-                elif step == "resume":
-                    await self._post(self.provider, f"{base}/resume")
-                else:
-                    reason = {"reason": f"{scenario}: provider {step}s"}
-                    await self._post(self.provider, f"{base}/{step}", reason)
+        page = await self.trading.get("/v1/transfers", headers=self.provider, params={"limit": 200})
+        for t in page.json()["items"]:
+            state = t["state"]
+            scenario = self.by_agreement.get(uuid.UUID(t["agreement_id"]))
+            if scenario not in TP_SCRIPTS or state in ("COMPLETED", "TERMINATED"):
+                continue
+            tid = uuid.UUID(t["id"])
+            index = self.steps.get(tid, 0)
+            script = TP_SCRIPTS[scenario]
+            if index >= len(script):
+                continue
+            if not await self._told(DspTransferRow, DspTransferRow.transfer_id, tid, state):
+                continue
+            self.steps[tid] = index + 1
+            step = script[index]
+            base = f"/v1/transfers/{tid}"
+            if step == "start":
+                endpoint = f"https://data.press.example/v1/{tid}"
+                await self._post(self.provider, f"{base}/start", {"endpoint": endpoint})
+            elif step == "resume":
+                await self._post(self.provider, f"{base}/resume")
+            else:
+                reason = {"reason": f"{scenario}: provider {step}s"}
+                await self._post(self.provider, f"{base}/{step}", reason)
 
     async def member_transfers(self) -> None:
-        for state in ("REQUESTED", "STARTED", "SUSPENDED"):
-            page = await self.trading.get(
-                "/v1/transfers", headers=self.member, params={"state": state, "limit": 200}
-            )
-            for t in page.json()["items"]:
-                scenario = self.by_agreement.get(uuid.UUID(t["agreement_id"]))
-                if scenario not in TP_C_SCRIPTS:
-                    continue
-                tid = uuid.UUID(t["id"])
-                index = self.steps.get(tid, 0)
-                script = TP_C_SCRIPTS[scenario]
-                if index >= len(script) or script[index][0] != state:
-                    continue
-                if not await self._told(DspTransferRow, DspTransferRow.transfer_id, tid, state):
-                    continue
-                self.steps[tid] = index + 1
-                move = script[index][1]
-                base = f"/v1/transfers/{tid}"
-                if move == "confirm":
-                    await self._post(self.member, f"{base}/confirm")
-                else:
-                    reason = {"reason": f"{scenario}: member {move}s"}
-                    await self._post(self.member, f"{base}/{move}", reason)
+        page = await self.trading.get("/v1/transfers", headers=self.member, params={"limit": 200})
+        for t in page.json()["items"]:
+            state = t["state"]
+            scenario = self.by_agreement.get(uuid.UUID(t["agreement_id"]))
+            if scenario not in TP_C_SCRIPTS:
+                continue
+            tid = uuid.UUID(t["id"])
+            index = self.steps.get(tid, 0)
+            script = TP_C_SCRIPTS[scenario]
+            if index >= len(script) or script[index][0] != state:
+                continue
+            if not await self._told(DspTransferRow, DspTransferRow.transfer_id, tid, state):
+                continue
+            self.steps[tid] = index + 1
+            move = script[index][1]
+            base = f"/v1/transfers/{tid}"
+            if move == "confirm":
+                await self._post(self.member, f"{base}/confirm")
+            else:
+                reason = {"reason": f"{scenario}: member {move}s"}
+                await self._post(self.member, f"{base}/{move}", reason)
 
     async def run(self) -> None:
         while True:

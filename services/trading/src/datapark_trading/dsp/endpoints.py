@@ -9,6 +9,7 @@ request's transaction is rolled back: a refused message changes nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -33,6 +34,7 @@ from datapark_trading.dsp.service import DspService
 from datapark_trading.partners.actor import CurrentActor
 
 JSON_LD = "application/json"
+log = logging.getLogger("datapark.trading.dsp")
 
 
 def _error_kind(path: str) -> str:
@@ -45,6 +47,14 @@ def _error_kind(path: str) -> str:
 
 def _error(request: Request, error: ProblemError) -> Response:
     """The protocol's error message; our process id goes where the path names it."""
+    log.info(
+        "dsp refused %s %s: %s %s (%s)",
+        request.method,
+        request.url.path,
+        error.status,
+        error.code,
+        error.detail,
+    )
     pid = request.path_params.get("pid")
     kind = _error_kind(request.url.path)
     body = m.error_body(kind, error, providerPid=pid)

@@ -79,7 +79,9 @@ class DspNotifier:
         *,
         poll_seconds: float,
         batch_size: int = 20,
+        concurrency: int = 8,
     ) -> None:
+        self.concurrency = concurrency
         self.database = database
         self.client = client
         self.poll_seconds = poll_seconds
@@ -102,12 +104,18 @@ class DspNotifier:
             repo = DspRepository(session)
             negotiations = await repo.negotiations_to_notify(now, self.batch_size)
             transfers = await repo.transfers_to_notify(now, self.batch_size)
-        posted = 0
-        for nid in negotiations:
-            posted += await self._deliver(nid, self._negotiation_message, negotiation=True)
-        for tid in transfers:
-            posted += await self._deliver(tid, self._transfer_message, negotiation=False)
-        return posted
+        # concurrently, so one slow counter-party does not hold up the others' messages
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(process_id: uuid.UUID, negotiation: bool) -> int:
+            build = self._negotiation_message if negotiation else self._transfer_message
+            async with gate:
+                return await self._deliver(process_id, build, negotiation=negotiation)
+
+        posted = await asyncio.gather(
+            *(one(nid, True) for nid in negotiations), *(one(tid, False) for tid in transfers)
+        )
+        return sum(posted)
 
     async def _deliver(
         self,
