@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, text
 
 from datapark_contracts.events.participants import ParticipantRegistered
@@ -69,6 +70,12 @@ def main(schema: str, prefix: str, port: int) -> None:
                 yield
         finally:
             await app.state.database.dispose()
+            # records the inbox recognised (re-sent by a relay, or redelivered uncommitted)
+            group = prefix + "rental.worker"
+            skipped = REGISTRY.get_sample_value(
+                "datapark_consumer_messages_total", {"group": group, "outcome": "duplicate"}
+            )
+            counts["duplicates"] = int(skipped or 0)
             print(json.dumps(counts), flush=True)  # after the workers stopped
 
     app = FastAPI(lifespan=lifespan)

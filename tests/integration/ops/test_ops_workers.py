@@ -220,7 +220,8 @@ async def test_sigterm_under_load_loses_nothing_and_applies_nothing_twice(
     print(
         f"\nSIGTERM under load: the leading worker stopped in {stopped_in:.2f} s having applied "
         f"{counts.get('applied')} records, its successor led {took_over:.2f} s after the signal "
-        f"and applied {later.get('applied')}; {total} events, each applied once"
+        f"and applied {later.get('applied')}; {total} events, each applied once "
+        f"(inbox duplicates skipped: {counts.get('duplicates')} + {later.get('duplicates')})"
     )
     assert later.get("applied", 0) > 0
     assert counts.get("applied", 0) + later["applied"] == total
