@@ -274,3 +274,48 @@ def test_the_lease_book_carries_balances() -> None:
     assert book.derived["paid"] == "500000.00"
     assert book.state["state"] == "active"
     assert "allocations" not in book.state  # a fact moves the figures, not the snapshot
+
+
+RATE_STEPS = [
+    "5. financed principal = cost 1000000.00 - down payment 100000.00 = 900000.00",
+    "6. amount = 900000.00 x rate 0.05 = 45000.00 [beijing_financing_lease.rate = 0.05 "
+    "(in force from 2025-01-01)], rounded half-up to the fen",
+]
+COST_STEPS = [
+    "6. installment 1 due 2025-04-01, paid 2025-04-01: min(interest 4500.00 + fees 0.00 = "
+    "4500.00, opening balance 900000.00 x 0.05 / 12 = 3750.00) = 3750.00",
+    "7. installment 2 due 2025-05-01, paid 2025-05-01: min(interest 3000.00 + fees 0.00 = "
+    "3000.00, opening balance 600000.00 x 0.05 / 12 = 2500.00) = 2500.00",
+    "8. amount for 2025 = 6250.00 [beijing_financing_lease.rate = 0.05 (in force from 2025-01-01)]",
+]
+
+
+def test_claim_amounts_recompute_from_the_steps_they_record() -> None:
+    from decimal import Decimal
+
+    from datapark_audit.invariants import recompute_claim
+
+    principal = Decimal("900000.00")
+    assert recompute_claim({"entitled": "45000.00", "explanation": RATE_STEPS}, principal) is None
+    assert "45001.00" in str(
+        recompute_claim({"entitled": "45001.00", "explanation": RATE_STEPS}, principal)
+    )
+    assert "lease in the log finances 800000.00" in str(
+        recompute_claim({"entitled": "45000.00", "explanation": RATE_STEPS}, Decimal("800000.00"))
+    )
+    wrong_step = [RATE_STEPS[0], RATE_STEPS[1].replace("= 45000.00", "= 46000.00")]
+    assert "not 46000.00" in str(
+        recompute_claim({"entitled": "46000.00", "explanation": wrong_step}, principal)
+    )
+    assert recompute_claim({"entitled": "6250.00", "explanation": COST_STEPS}, None) is None
+    padded = [*COST_STEPS[:2], COST_STEPS[2].replace("6250.00", "7250.00")]
+    assert "add up to 6250.00" in str(
+        recompute_claim({"entitled": "7250.00", "explanation": padded}, None)
+    )
+    capped = [COST_STEPS[0].replace("= 3750.00) = 3750.00", "= 3750.00) = 4500.00"), COST_STEPS[2]]
+    assert "min(4500.00, 3750.00) is not 4500.00" in str(
+        recompute_claim({"entitled": "6250.00", "explanation": capped}, None)
+    )
+    assert (
+        recompute_claim({"entitled": "1.00", "explanation": ["no amount recorded"]}, None) is None
+    )

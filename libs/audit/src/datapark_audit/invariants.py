@@ -16,6 +16,7 @@ Each violation names the event (topic, partition, offset, id) that breaks the ru
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,7 @@ PARTICIPANT_FIELDS = (
 HELD_BOOKING = {"confirmed", "checked_out"}
 ACTIVE_LEASE = {"active", "activated"}
 CENT = Decimal("0.01")
+ZERO_CENTS = Decimal("0.00")
 
 
 def _finding(check: str, reason: str, event: Event) -> Finding:
@@ -89,8 +91,11 @@ def _participants(events: list[Event]) -> dict[str, _Participant]:
 def _claims_and_leases(events: list[Event], participants: dict[str, _Participant]) -> list[Finding]:
     findings: list[Finding] = []
     activated: dict[str, tuple[datetime, str]] = {}
+    principal: dict[str, Decimal] = {}
     for event in events:
         if event.type.startswith("datapark.rental.lease."):
+            if "financed_principal" in event.data:
+                principal[event.subject] = money(event.data["financed_principal"])
             if event.data.get("state") in ACTIVE_LEASE or event.type.endswith(".activated.v1"):
                 activated.setdefault(
                     event.subject, (event.time, str(event.data.get("lessee_participant_id")))
@@ -135,23 +140,78 @@ def _claims_and_leases(events: list[Event], participants: dict[str, _Participant
                         event,
                     )
                 )
-        parameters = data.get("parameters")
-        if isinstance(parameters, dict) and "base" in parameters and "rate" in parameters:
-            amount = (money(parameters["base"]) * Decimal(str(parameters["rate"]))).quantize(
-                CENT, ROUND_HALF_UP
+        problem = recompute_claim(data, principal.get(str(lease_id)))
+        if problem:
+            findings.append(
+                _finding("claim_amount", f"claim {data.get('claim_id')}: {problem}", event)
             )
-            if "cap" in parameters:
-                amount = min(amount, money(parameters["cap"]))
-            if amount != money(data.get("entitled")):
-                findings.append(
-                    _finding(
-                        "claim_amount",
-                        f"claim {data.get('claim_id')} is entitled to {data.get('entitled')}, "
-                        f"its recorded parameters give {amount}",
-                        event,
-                    )
-                )
     return findings
+
+
+_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?)"
+_FINANCED = re.compile(rf"financed principal = cost {_NUMBER} - down payment {_NUMBER} = {_NUMBER}")
+_RATE_AMOUNT = re.compile(rf"amount = {_NUMBER} x rate {_NUMBER} = {_NUMBER}")
+_INSTALMENT = re.compile(
+    rf"min\(interest {_NUMBER} \+ fees {_NUMBER} = {_NUMBER}, opening balance {_NUMBER} x "
+    rf"{_NUMBER} / 12 = {_NUMBER}\) = {_NUMBER}"
+)
+_YEAR_AMOUNT = re.compile(rf"amount for [0-9]{{4}} = {_NUMBER}")
+
+
+def _half_up(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def recompute_claim(data: dict[str, Any], lease_principal: Decimal | None) -> str | None:
+    """Recompute a lease claim's amount from the parameter values it records.
+
+    Claims record them in ``parameters`` (``base``, ``rate``, optional ``cap``) or, as
+    subsidy writes them today, in the steps of ``explanation``: the financed principal (cost
+    less down payment), ``amount = base x rate``, or per installment ``min(interest + fees,
+    opening balance x rate / 12)`` summed into ``amount for <year>``. Every step that is there
+    is recomputed, the base is held against the lease's financed principal in the log, and the
+    result against ``entitled``. None when everything agrees or nothing is recorded.
+    """
+    entitled = money(data.get("entitled"))
+    parameters = data.get("parameters")
+    if isinstance(parameters, dict) and "base" in parameters and "rate" in parameters:
+        amount = _half_up(money(parameters["base"]) * Decimal(str(parameters["rate"])))
+        if "cap" in parameters:
+            amount = min(amount, money(parameters["cap"]))
+        if amount != entitled:
+            return f"entitled to {entitled}, its recorded parameters give {amount}"
+        return None
+    text = "\n".join(str(line) for line in data.get("explanation", ()) or ())
+    for cost, down, stated in _FINANCED.findall(text):
+        if money(cost) - money(down) != money(stated):
+            return f"financed principal {cost} - {down} is not {stated}"
+        if lease_principal is not None and money(stated) != lease_principal:
+            return (
+                f"financed principal {stated}, but the lease in the log finances {lease_principal}"
+            )
+    for base, rate, stated in _RATE_AMOUNT.findall(text):
+        amount = _half_up(money(base) * Decimal(rate))
+        if amount != money(stated):
+            return f"{base} x {rate} is {amount}, not {stated}"
+        if lease_principal is not None and money(base) != lease_principal:
+            return f"the base {base} is not the lease's financed principal {lease_principal}"
+        if amount != entitled:
+            return f"entitled to {entitled}, its recorded parameters give {amount}"
+    shares = []
+    for interest, fees, cost, balance, rate, cap, share in _INSTALMENT.findall(text):
+        if money(interest) + money(fees) != money(cost):
+            return f"interest {interest} + fees {fees} is not {cost}"
+        if _half_up(money(balance) * Decimal(rate) / 12) != money(cap):
+            return f"{balance} x {rate} / 12 is not {cap}"
+        if min(money(cost), money(cap)) != money(share):
+            return f"min({cost}, {cap}) is not {share}"
+        shares.append(money(share))
+    for stated in _YEAR_AMOUNT.findall(text):
+        if shares and sum(shares, ZERO_CENTS) != money(stated):
+            return f"the installments' shares add up to {sum(shares, ZERO_CENTS)}, not {stated}"
+        if money(stated) != entitled:
+            return f"entitled to {entitled}, its recorded parameters give {stated}"
+    return None
 
 
 def _budgets(events: list[Event]) -> list[Finding]:
