@@ -8,15 +8,19 @@ and when too many requests already wait for them, a new one is refused at once (
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import secrets
-
-import anyio
-import anyio.to_thread
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from datapark_kit.errors import ServiceUnavailable
+
+T = TypeVar("T")
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -50,28 +54,43 @@ def verify_secret(secret: str, stored: str) -> bool:
 
 
 class SecretHasher:
-    """Hash and verify secrets in at most ``workers`` threads, with at most ``queue`` waiting."""
+    """Hash and verify secrets in ``workers`` threads, with at most ``queue`` waiting."""
 
     def __init__(self, *, workers: int, queue: int) -> None:
+        self.workers = workers
         self.queue = queue
-        self._limiter = anyio.CapacityLimiter(workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secret-hash")
+        self._pending = 0  # running or waiting for a thread
 
     @property
     def waiting(self) -> int:
-        return self._limiter.statistics().tasks_waiting
+        return max(0, self._pending - self.workers)
 
     async def verify(self, secret: str, stored: str) -> bool:
-        self._admit()
-        return await anyio.to_thread.run_sync(verify_secret, secret, stored, limiter=self._limiter)
+        return await self._run(verify_secret, secret, stored)
 
     async def hash(self, secret: str) -> str:
-        self._admit()
-        return await anyio.to_thread.run_sync(hash_secret, secret, limiter=self._limiter)
+        return await self._run(hash_secret, secret)
 
-    def _admit(self) -> None:
-        if self._limiter.available_tokens == 0 and self.waiting >= self.queue:
+    async def _run(self, function: Callable[..., T], *args: str) -> T:
+        if self._pending >= self.workers + self.queue:
             raise ServiceUnavailable(
                 "too many credential checks in progress; retry shortly",
                 code="issuer_busy",
                 retry_after=1,
             )
+        self._pending += 1
+        loop = asyncio.get_running_loop()
+        job = self._pool.submit(function, *args)
+        # Counted until the thread is done with it, even if the request is cancelled first
+        # (a client that hangs up does not free a place its hashing still takes).
+        job.add_done_callback(lambda _: _call_soon(loop, self._release))
+        return await asyncio.wrap_future(job)
+
+    def _release(self) -> None:
+        self._pending -= 1
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop is already closed: nothing to count
+        loop.call_soon_threadsafe(callback)

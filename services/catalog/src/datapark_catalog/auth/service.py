@@ -12,7 +12,6 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.auth.models import Credential
@@ -61,7 +60,7 @@ class CredentialService:
             client_id=new_client_id(),
             participant_id=participant.id,
             roles=roles,
-            secret_hash=await anyio.to_thread.run_sync(hash_secret, secret),
+            secret_hash=await asyncio.to_thread(hash_secret, secret),
             label=data.label,
             created_at=datetime.now(UTC),
         )
@@ -73,7 +72,7 @@ class CredentialService:
         if credential.revoked_at is not None:
             raise InvalidState("credential", "revoked", "rotate")
         secret = new_secret()
-        credential.secret_hash = await anyio.to_thread.run_sync(hash_secret, secret)
+        credential.secret_hash = await asyncio.to_thread(hash_secret, secret)
         credential.rotated_at = datetime.now(UTC)
         await self.session.flush()
         return credential, secret
