@@ -75,10 +75,11 @@ secure-kafka: deps
 test: deps stack secure-kafka migrate-test topics lint typecheck importlint k8s-tools tck-fetch chromium
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
-bench: setup
+bench: setup migrate-test
 	@$(UV) run --frozen python bench/outbox_relay.py
 	@$(UV) run --frozen python bench/scaling.py
 	@$(UV) run --frozen python bench/audit_verify.py
+	@$(UV) run --frozen python bench/token_flood.py
 
 stop:
 	@bash deploy/local/stack.sh down
