@@ -63,17 +63,17 @@ err = Console(stderr=True)
 
 Bootstrap = Annotated[
     str | None,
-    typer.Option(help="Kafka bootstrap servers [env DATAPARK_AUDIT_BOOTSTRAP]", show_default=False),
+    typer.Option(help="Kafka bootstrap servers (env DATAPARK_AUDIT_BOOTSTRAP)", show_default=False),
 ]
 SecurityProtocol = Annotated[
     str | None,
-    typer.Option(help="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL [env ..._SECURITY_PROTOCOL]"),
+    typer.Option(help="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (env ..._SECURITY_PROTOCOL)"),
 ]
-CaFile = Annotated[str | None, typer.Option(help="CA bundle for TLS [env ..._SSL_CAFILE]")]
-CertFile = Annotated[str | None, typer.Option(help="client certificate [env ..._SSL_CERTFILE]")]
-KeyFile = Annotated[str | None, typer.Option(help="client key [env ..._SSL_KEYFILE]")]
+CaFile = Annotated[str | None, typer.Option(help="CA bundle for TLS (env ..._SSL_CAFILE)")]
+CertFile = Annotated[str | None, typer.Option(help="client certificate (env ..._SSL_CERTFILE)")]
+KeyFile = Annotated[str | None, typer.Option(help="client key (env ..._SSL_KEYFILE)")]
 SaslMechanism = Annotated[
-    str | None, typer.Option(help="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 [env ..._SASL_MECHANISM]")
+    str | None, typer.Option(help="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (env ..._SASL_MECHANISM)")
 ]
 SaslUser = Annotated[
     str | None,
@@ -81,7 +81,7 @@ SaslUser = Annotated[
 ]
 CheckpointKeys = Annotated[
     Path | None,
-    typer.Option(help="JWKS file of the services' checkpoint keys [env ..._CHECKPOINT_KEYS]"),
+    typer.Option(help="JWKS file of the services' checkpoint keys (env ..._CHECKPOINT_KEYS)"),
 ]
 Topics = Annotated[
     list[str] | None,
@@ -348,7 +348,7 @@ def rebuild(
         str | None,
         typer.Option(
             help="read-only database URL (role datapark_audit_reader) to diff the services' "
-            "current tables with [env DATAPARK_AUDIT_DATABASE_URL]"
+            "current tables with (env DATAPARK_AUDIT_DATABASE_URL)"
         ),
     ] = None,
     json_out: Annotated[
