@@ -135,3 +135,17 @@ async def test_expired_failure_counters_are_purged(catalog, token) -> None:
         await session.execute(
             delete(TokenFailures).where(TokenFailures.client_id.like(f"{credential['client_id']}%"))
         )
+
+
+async def test_a_token_response_is_never_cached_and_no_response_is_sniffed(catalog, token) -> None:
+    credential = await _credential(catalog, token)
+    issued = await catalog.post(
+        "/v1/auth/token", data=_form(credential["client_id"], credential["client_secret"])
+    )
+    assert issued.status_code == 200, issued.text
+    assert issued.headers["cache-control"] == "no-store"
+    assert issued.headers["pragma"] == "no-cache"
+    assert issued.headers["x-content-type-options"] == "nosniff"
+    refused = await catalog.get("/v1/participants")
+    assert refused.status_code == 401
+    assert refused.headers["x-content-type-options"] == "nosniff"

@@ -42,7 +42,8 @@ log = logging.getLogger("datapark.app")
 
 
 class RequestContextMiddleware:
-    """Request id in and out, the caller in the log context, request metrics by route."""
+    """Request id in and out, the caller in the log context, request metrics by route, and
+    ``X-Content-Type-Options: nosniff`` on every response."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -65,7 +66,12 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    # JSON is never to be sniffed into something a browser would run.
+                    (b"x-content-type-options", b"nosniff"),
+                ]
             await send(message)
 
         try:

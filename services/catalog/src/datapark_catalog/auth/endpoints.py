@@ -67,6 +67,7 @@ async def revoke_credential(
 @public.post("/v1/auth/token", response_model=TokenResponse)
 async def issue_token(
     request: Request,
+    response: Response,
     grant_type: Annotated[str, Form()],
     client_id: Annotated[str, Form(max_length=200)],
     client_secret: Annotated[str, Form(max_length=500)],
@@ -82,7 +83,10 @@ async def issue_token(
         )
     service: TokenService = request.app.state.token_service
     source = request.client.host if request.client else "unknown"
-    return await service.exchange(client_id, client_secret, source)
+    issued = await service.exchange(client_id, client_secret, source)
+    shown_once(response)  # RFC 6749 5.1: a token response is never cached
+    response.headers["Pragma"] = "no-cache"
+    return issued
 
 
 @public.get("/.well-known/jwks.json")
