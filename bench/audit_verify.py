@@ -7,7 +7,8 @@ for the run and deleted afterwards (never a real topic), then reads them
    (the baseline);
 2. verify: the auditor's whole check (CloudEvents SDK parse, schema, key, event hash, chain,
    id uniqueness, checkpoint signatures and running hashes).
-It also times canonical JSON of one event: the fast path against the reference rfc8785.
+It also times canonical JSON of one event (the fast path against the reference rfc8785) and the
+platform's replay (every event hash checked) with each of them.
 Run: `make bench` (or `uv run python bench/audit_verify.py [N]`) with the local stack up.
 """
 
@@ -18,7 +19,8 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -26,40 +28,96 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from datapark_audit.cli import run_verify
 from datapark_audit.reader import LogReader
 from datapark_audit.settings import AuditSettings
+from datapark_contracts import canonical
 from datapark_contracts.canonical import GENESIS_HASH, canonical_json, canonical_json_reference
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered, ParticipantUpdated
+from datapark_contracts.events.rental import LeaseActivated, ScheduledPayment
+from datapark_contracts.payloads import EventPayload
 from datapark_eventing.checkpoints import Checkpointer
+from datapark_eventing.replay import replay
 from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
 
 KAFKA = f"127.0.0.1:{os.environ.get('DATAPARK_KAFKA_PORT', '9092')}"
 EVENTS_PER_AGGREGATE = 5
 
 
+def participant(pid: uuid.UUID, n: int, k: int, now: datetime) -> EventPayload:
+    model = ParticipantRegistered if k == 0 else ParticipantUpdated
+    return model(
+        participant_id=pid,
+        name=f"电力负荷曲线数据公司 {n}-{k}",
+        uscc=None,
+        kind="company",
+        region_code="110105",
+        roles=("participant",),
+        park_member=True,
+        status="active",
+        occurred_at=now,
+    )
+
+
+def lease(lease_id: uuid.UUID, lessee: uuid.UUID, now: datetime) -> EventPayload:
+    """A financing lease with its 36-month schedule: the platform's largest events."""
+    schedule = tuple(
+        ScheduledPayment(
+            period=m,
+            due_date=date(2026 + m // 12, m % 12 + 1, 1),
+            payment=Decimal("27380.63"),
+            interest=Decimal("3750.00"),
+            principal=Decimal("23630.63"),
+            balance=Decimal(900000 - 25000 * m).quantize(Decimal("0.01")),
+        )
+        for m in range(1, 37)
+    )
+    return LeaseActivated(
+        lease_id=lease_id,
+        lessee_participant_id=lessee,
+        lessor_participant_id=lessee,
+        offering_id=lease_id,
+        kit_id=None,
+        unit_ids=(lease_id,),
+        mode="financing_lease",
+        equipment_category="industrial_arm",
+        equipment_cost=Decimal("1000000.00"),
+        down_payment=Decimal("100000.00"),
+        financed_principal=Decimal("900000.00"),
+        balloon=Decimal("0.00"),
+        buyout_price=Decimal("0.00"),
+        deposit=Decimal("0.00"),
+        fees=Decimal("0.00"),
+        annual_rate=Decimal("0.05"),
+        apr=Decimal("0.05"),
+        term_months=36,
+        amortization="annuity",
+        start_date=date(2026, 1, 1),
+        schedule=schedule,
+        state="active",
+        activated_on=date(2026, 1, 1),
+        terminated_on=None,
+        delinquency_bucket="0",
+        occurred_at=now,
+    )
+
+
 def envelopes(count: int) -> list[Envelope]:
+    """Chains of five events: four participants' for every lease's (a mix of small events and
+    the large lease snapshots)."""
     out: list[Envelope] = []
     now = datetime.now(UTC)
     for n in range(count // EVENTS_PER_AGGREGATE):
-        pid = uuid.uuid4()
+        aggregate = uuid.uuid4()
         prev = GENESIS_HASH
+        is_lease = n % 5 == 4
         for k in range(EVENTS_PER_AGGREGATE):
-            model = ParticipantRegistered if k == 0 else ParticipantUpdated
-            payload = model(
-                participant_id=pid,
-                name=f"电力负荷曲线数据公司 {n}-{k}",
-                uscc=None,
-                kind="company",
-                region_code="110105",
-                roles=("participant",),
-                park_member=True,
-                status="active",
-                occurred_at=now,
+            payload = (
+                lease(aggregate, aggregate, now) if is_lease else participant(aggregate, n, k, now)
             )
             env = Envelope(
                 id=uuid.uuid4(),
-                source="/datapark/catalog",
+                source="/datapark/rental" if is_lease else "/datapark/catalog",
                 type=payload.event_type,
-                subject=str(pid),
+                subject=str(aggregate),
                 time=now,
                 data=payload.to_data(),
                 aggseq=k + 1,
@@ -108,6 +166,23 @@ async def raw_read(topic: str) -> tuple[int, float]:
         return count, time.perf_counter() - started
 
 
+async def replay_read(topic: str, *, reference: bool) -> tuple[int, float]:
+    """The platform's replay (Envelope.from_kafka checks each event hash), with the fast
+    canonical JSON or, for comparison, with the reference implementation patched in."""
+    saved = canonical.canonical_json
+    if reference:
+        canonical.canonical_json = canonical.canonical_json_reference
+    try:
+        started = time.perf_counter()
+        count = 0
+        async for record in replay(KAFKA, [topic]):
+            assert record.envelope is not None, record.error
+            count += 1
+        return count, time.perf_counter() - started
+    finally:
+        canonical.canonical_json = saved
+
+
 def canonical_timing(event: Envelope) -> tuple[float, float]:
     value = {"attributes": event.hashed_attributes(), "data": event.data}
     figures = []
@@ -133,15 +208,23 @@ async def main(count: int) -> None:
         started = time.perf_counter()
         await produce(data_topic, audit_topic, events)
         print(f"wrote {len(events)} events in {time.perf_counter() - started:.1f}s")
-        fast, reference = canonical_timing(events[0])
-        print(
-            f"canonical JSON of one event: fast path {fast:.1f} µs, rfc8785 reference "
-            f"{reference:.1f} µs ({reference / fast:.1f}x)"
-        )
+        for label, sample in (("participant", events[0]), ("36-month lease", events[20])):
+            fast, reference = canonical_timing(sample)
+            print(
+                f"canonical JSON of one {label} event: fast path {fast:.1f} µs, rfc8785 "
+                f"reference {reference:.1f} µs ({reference / fast:.1f}x)"
+            )
         raw_count, raw_seconds = await raw_read(data_topic)
         settings = AuditSettings(bootstrap=KAFKA)
         raw_rate = raw_count / raw_seconds
         print(f"raw aiokafka read : {raw_count} records in {raw_seconds:.2f}s = {raw_rate:,.0f}/s")
+        for label, reference in (("fast canonical JSON", False), ("rfc8785 reference", True)):
+            count, seconds = await replay_read(data_topic, reference=reference)
+            rate = count / seconds
+            print(
+                f"replay (datapark_eventing.replay, every hash checked), {label}: {count} records "
+                f"in {seconds:.2f}s = {rate:,.0f}/s ({rate / raw_rate:.2f}x of raw)"
+            )
         for workers in (1, os.cpu_count() or 1):
             started = time.perf_counter()
             result = await run_verify(settings, topics=[data_topic, audit_topic], workers=workers)

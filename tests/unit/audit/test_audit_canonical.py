@@ -147,3 +147,23 @@ def test_fast_path_equals_the_reference_on_generated_documents(value: object) ->
 def test_every_float_round_trips(value: float) -> None:
     text = canonical_json(value).decode()
     assert float(text) == value or (value == 0 and math.copysign(1, value) < 0)
+
+
+def test_what_json_cannot_key_is_refused_as_the_reference_does() -> None:
+    with pytest.raises(CanonicalizationError):
+        canonical_json({1: "a"})
+    with pytest.raises(CanonicalizationError):
+        canonical_json({"a": {True: 1}})
+
+
+def test_only_plain_json_types_take_the_fast_path() -> None:
+    class Text(str):
+        pass
+
+    assert _fast({"a": [1, (2, 3)], "b": True, "c": None}) == b'{"a":[1,[2,3]],"b":true,"c":null}'
+    assert _fast({"a": 1.0}) is None
+    assert _fast({"a": 2**53}) is None
+    assert _fast({"\U0001f600": 1}) is None  # an astral key sorts by UTF-16 code units
+    assert _fast({"k": "\U0001f600"}) is not None  # in a value it is written as it is
+    assert _fast({"a": Text("x")}) is None
+    assert canonical_json({"a": Text("x")}) == b'{"a":"x"}'

@@ -6,28 +6,24 @@ the same bytes:
 
 - the fast path serialises with the C encoder of the standard library (sorted keys, no spaces,
   UTF-8, only ``"``, ``\\`` and control characters escaped, in lower-case ``\\u00xx`` form) —
-  exactly RFC 8785's output for strings, integers, booleans and null, as long as the document
-  holds no float, no integer beyond JSON's safe range, and no object key outside the Basic
-  Multilingual Plane (RFC 8785 sorts keys by UTF-16 code units, Python by code points; the two
-  orders agree on the BMP);
-- otherwise the value goes through ``rfc8785`` (pure Python, ECMAScript number formatting,
-  UTF-16 key order), which also raises on what JCS cannot represent (NaN, infinities, unsafe
-  integers, lone surrogates, non-string keys).
+  exactly RFC 8785's output for strings, integers, booleans and null. It is taken only when a
+  walk over the value finds nothing else: only ``dict`` (with ``str`` keys inside the Basic
+  Multilingual Plane: RFC 8785 sorts keys by UTF-16 code units, Python by code points, and the
+  two orders agree on the BMP), ``list``, ``tuple``, ``str``, ``bool``, ``None`` and ``int``
+  within JSON's safe range (±(2**53 - 1));
+- anything else — a float (ECMAScript number formatting), an unsafe integer, a key beyond the
+  BMP, a lone surrogate, a non-string key, another type — goes through ``rfc8785`` (pure
+  Python), which formats or refuses it as JCS does.
 
-The guard is a scan of the fast path's own output: in compact JSON a number token always
-stands between ``:``, ``,`` or ``[`` and ``,``, ``}`` or ``]``, so a float (fraction or
-exponent) or a 16-digit integer cannot hide from it; a string that happens to contain such a
-sequence only costs a detour through the slow path. Our payloads carry money as decimal
-strings and no floats, so in practice every event takes the fast path. The tests in
-``tests/unit/audit/test_audit_canonical.py`` compare both paths on generated documents and on
-the RFC's own test vectors.
+Our payloads carry money and rates as decimal strings and no floats, so every event the
+platform writes takes the fast path. The tests in ``tests/unit/audit/test_audit_canonical.py``
+compare both paths on the RFC's own test vectors and on generated documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 import rfc8785
@@ -36,33 +32,49 @@ GENESIS_HASH = "0" * 64
 
 CanonicalizationError = rfc8785.CanonicalizationError
 
-# A whole float token (fraction or exponent) or an integer of 16 digits or more (beyond
-# 2**53 - 1 needs 16) between JSON separators, in compact JSON; or any character outside the
-# BMP (possibly in a key).
-_NEEDS_SLOW_PATH = re.compile(
-    r"[:,\[]-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)[,}\]]"
-    r"|[:,\[]-?[1-9][0-9]{15,}[,}\]]"
-)
-_NUMBER_START = frozenset("-0123456789")  # a bare number as the whole document
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_SAFE = 2**53 - 1
+_ASTRAL = "\U00010000"
 _encode = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
 ).encode
 
 
+def _plain(value: Any) -> bool:
+    """Whether the standard encoder's output of ``value`` is its RFC 8785 form."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-_SAFE <= value <= _SAFE)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or max(key, default="") < _ASTRAL):
+                return False
+            item_kind = type(item)
+            if item_kind is str or item is None or item_kind is bool:
+                continue
+            if not _plain(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str or item is None or item_kind is bool:
+                continue
+            if not _plain(item):
+                return False
+        return True
+    return False
+
+
 def _fast(value: Any) -> bytes | None:
     """The canonical bytes when the standard encoder provably produces them, else None."""
     try:
-        text = _encode(value)
-    except (TypeError, ValueError):
-        return None
-    if text[:1] in _NUMBER_START or _NEEDS_SLOW_PATH.search(text):
-        return None
-    if not text.isascii() and _ASTRAL.search(text):
-        return None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: let rfc8785 refuse it with its own error
+        if not _plain(value):
+            return None
+        return _encode(value).encode("utf-8")
+    except (ValueError, TypeError, RecursionError, UnicodeEncodeError):
+        # circular or too deep, or a lone surrogate: rfc8785 gives its own answer
         return None
 
 
