@@ -167,3 +167,31 @@ def test_only_plain_json_types_take_the_fast_path() -> None:
     assert _fast({"k": "\U0001f600"}) is not None  # in a value it is written as it is
     assert _fast({"a": Text("x")}) is None
     assert canonical_json({"a": Text("x")}) == b'{"a":"x"}'
+
+
+def test_a_record_value_is_hashed_as_it_was_received() -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from datapark_contracts.canonical import chain_hash, chain_hash_of_json
+    from datapark_contracts.envelope import Envelope
+
+    env = Envelope(
+        id=uuid.uuid4(),
+        source="/datapark/catalog",
+        type="datapark.catalog.participant.updated.v1",
+        subject="p1",
+        time=datetime(2026, 3, 1, tzinfo=UTC),
+        data={"name": "甘肃数据", "b": [1, {"z": None, "a": True}], "amount": "12.30"},
+        aggseq=1,
+        prevhash="0" * 64,
+    ).sealed()
+    attributes = env.hashed_attributes()
+    assert env.value() == canonical_json(env.data)
+    assert chain_hash_of_json(env.prevhash, attributes, env.value()) == env.eventhash
+    reordered = json.dumps(env.data, ensure_ascii=False, separators=(",", ":")).encode()
+    assert reordered != env.value()
+    assert chain_hash_of_json(env.prevhash, attributes, reordered) != env.eventhash
+    assert chain_hash(env.prevhash, attributes, json.loads(reordered)) == env.eventhash
+    parsed = Envelope.from_kafka(env.key, reordered, env.headers())  # older records still read
+    assert parsed.eventhash == env.eventhash

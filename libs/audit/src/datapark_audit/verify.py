@@ -32,7 +32,12 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from datapark_contracts.canonical import GENESIS_HASH, CanonicalizationError, chain_hash
+from datapark_contracts.canonical import (
+    GENESIS_HASH,
+    CanonicalizationError,
+    chain_hash,
+    chain_hash_of_json,
+)
 from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION
 from datapark_contracts.events.audit import CHECKPOINT_TYPE, fold, heads_digest, signing_bytes
 from datapark_contracts.schemas import committed_schemas
@@ -261,7 +266,10 @@ def inspect(raw: RawRecord, validators: dict[str, Any]) -> Inspected:
         "prevhash": prevhash,
     }
     try:
-        computed = chain_hash(prevhash, hashed, data)
+        # the value's own bytes first (the platform writes them canonical); else re-serialise
+        computed = chain_hash_of_json(prevhash, hashed, value or b"")
+        if computed != eventhash:
+            computed = chain_hash(prevhash, hashed, data)
     except (CanonicalizationError, UnicodeEncodeError) as exc:
         computed = f"unhashable: {exc}"
     if computed != eventhash:

@@ -102,3 +102,16 @@ def chain_hash(prevhash: str, attributes: dict[str, Any], data: Any) -> str:
     """
     body = canonical_json({"attributes": attributes, "data": data})
     return hashlib.sha256(prevhash.encode("ascii") + body).hexdigest()
+
+
+def chain_hash_of_json(prevhash: str, attributes: dict[str, Any], data_json: bytes) -> str:
+    """:func:`chain_hash` with the data given as JSON bytes, not re-serialised.
+
+    The platform writes each record's value as the canonical JSON of its data, so a reader can
+    hash the bytes it received: the result equals the record's ``eventhash`` exactly when those
+    bytes are the canonical JSON that was hashed when the event was written (sha256 being
+    collision-resistant). Anything else (a value written in another form, an altered one) needs
+    :func:`chain_hash` over the parsed data to tell which.
+    """
+    body = b'{"attributes":' + canonical_json(attributes) + b',"data":' + data_json + b"}"
+    return hashlib.sha256(prevhash.encode("ascii") + body).hexdigest()

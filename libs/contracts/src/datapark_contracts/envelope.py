@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from datapark_contracts.canonical import chain_hash
+from datapark_contracts.canonical import canonical_json, chain_hash, chain_hash_of_json
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -104,7 +104,8 @@ class Envelope:
         return self.subject.encode()
 
     def value(self) -> bytes:
-        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        """The canonical JSON (RFC 8785) of the data: readers can hash these very bytes."""
+        return canonical_json(self.data)
 
     def headers(self) -> list[tuple[str, bytes]]:
         attrs = self.hashed_attributes()
@@ -174,6 +175,10 @@ class Envelope:
             raise MalformedEvent(f"bad attribute: {exc}") from exc
         if key is not None and key.decode(errors="replace") != envelope.subject:
             raise MalformedEvent("record key differs from the event subject")
-        if not envelope.hash_is_valid():
+        if (
+            chain_hash_of_json(envelope.prevhash, envelope.hashed_attributes(), value)
+            != envelope.eventhash
+            and not envelope.hash_is_valid()
+        ):
             raise MalformedEvent("eventhash does not match the event's content")
         return envelope
