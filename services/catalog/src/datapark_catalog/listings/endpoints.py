@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from datapark_catalog.listings.schemas import SearchItem, SearchPage, VenueOut
 from datapark_catalog.listings.search import DEFAULT_LIMIT, ListingKind, SearchFilter
@@ -31,17 +31,14 @@ async def search_listings(
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = DEFAULT_LIMIT,
     cursor: str | None = None,
-) -> Response:
+) -> SearchPage:
     """What is on offer now: data products listed on a venue (one item per venue) and
     published rental offerings, newest first. ``domain`` and ``venue`` apply to data
     products, ``category`` to offerings; the price range applies to the headline price (the
     fixed price, the price per period, the unit price, or the shortest rate on a rate card)."""
     f = SearchFilter(kind, domain, venue, category, min_price, max_price, text, limit)
     hits, next_cursor = await search(session, f, cursor)
-    page = SearchPage(items=[SearchItem(**hit.__dict__) for hit in hits], next_cursor=next_cursor)
-    # One pass: the page is validated once above and serialised once here (a Response goes
-    # out as it is; FastAPI would otherwise dump, re-validate and re-serialise every item).
-    return Response(page.model_dump_json(), media_type="application/json")
+    return SearchPage(items=[SearchItem(**hit.__dict__) for hit in hits], next_cursor=next_cursor)
 
 
 @router.get("/venues", response_model=list[VenueOut])

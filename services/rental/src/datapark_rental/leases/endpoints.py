@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.errors import NotFound
@@ -174,16 +174,13 @@ async def list_leases(
     participant_id: Annotated[
         uuid.UUID | None, Query(description="leases where it is the lessee or the lessor")
     ] = None,
-) -> Response:
+) -> LeasePage:
     """Leases the caller is the lessee or the lessor of (operators and auditors see all),
     newest first. Another tenant's ``participant_id`` yields an empty page."""
     items, next_cursor = await leases.page(
         principal, cursor, limit, participant_id=participant_id, state=state, mode=mode
     )
-    page = LeasePage(items=[lease_out(x) for x in items], next_cursor=next_cursor)
-    # One pass: validated once above, serialised once here (FastAPI passes a Response through
-    # instead of dumping, re-validating and re-serialising every lease and its schedule).
-    return Response(page.model_dump_json(), media_type="application/json")
+    return LeasePage(items=[lease_out(x) for x in items], next_cursor=next_cursor)
 
 
 @router.get("/lease-invoices", response_model=InvoicePage)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_kit.auth import require_roles
@@ -89,17 +89,14 @@ async def list_agreements(
     cursor: str | None = None,
     state: AgreementState | None = None,
     listing_id: uuid.UUID | None = None,
-) -> Response:
+) -> AgreementPage:
     """The agreements the caller (or the member a partner acts for) is consumer or provider of;
     operators and auditors see all. Oldest first; `state` is a status, or `running` for
     pending or active."""
     rows, next_cursor = await AgreementService(session).page(
         actor, cursor, limit, status=state, listing_id=listing_id, at=datetime.now(UTC)
     )
-    page = AgreementPage(items=await agreements_out(session, rows), next_cursor=next_cursor)
-    # One pass: validated once above, serialised once here (FastAPI passes a Response through
-    # instead of dumping, re-validating and re-serialising every item).
-    return Response(page.model_dump_json(), media_type="application/json")
+    return AgreementPage(items=await agreements_out(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/{agreement_id}", response_model=AgreementOut)
