@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from datapark_contracts.asyncapi import asyncapi_document
 from datapark_contracts.payloads import all_event_types
-from datapark_contracts.topics import TOPICS
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -107,66 +107,6 @@ def check(directory: Path = SCHEMA_DIR) -> list[str]:
     if not asyncapi.exists() or json.loads(asyncapi.read_text()) != asyncapi_document():
         problems.append("asyncapi.json is stale; run the export")
     return problems
-
-
-def asyncapi_document() -> dict[str, Any]:
-    """AsyncAPI 3.0: one channel per topic, one message per event type, keyed by aggregate."""
-    events = all_event_types()
-    channels: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    components: dict[str, Any] = {"messages": {}, "schemas": {}}
-    for topic in TOPICS:
-        messages = {}
-        for name, model in events.items():
-            if model.topic != topic.name:
-                continue
-            msg_id = name.replace(".", "_")
-            components["schemas"][msg_id] = {"$ref": f"./{name}.json"}
-            components["messages"][msg_id] = {
-                "name": name,
-                "title": model.__name__,
-                "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else "",
-                "contentType": "application/json",
-                "bindings": {
-                    "kafka": {"key": {"type": "string", "description": f"{model.aggregate} id"}}
-                },
-                "headers": {
-                    "type": "object",
-                    "required": ["ce_id", "ce_type", "ce_source"],
-                    "properties": {"ce_type": {"const": name}},
-                },
-                "payload": {"$ref": f"#/components/schemas/{msg_id}"},
-            }
-            messages[msg_id] = {"$ref": f"#/components/messages/{msg_id}"}
-        channel_id = topic.name.replace(".", "_")
-        channels[channel_id] = {
-            "address": topic.name,
-            "description": topic.description,
-            "messages": messages,
-            "bindings": {
-                "kafka": {
-                    "partitions": topic.partitions,
-                    "topicConfiguration": {"cleanup.policy": ["delete"], "retention.ms": -1},
-                }
-            },
-        }
-        operations[f"publish_{channel_id}"] = {
-            "action": "send",
-            "channel": {"$ref": f"#/channels/{channel_id}"},
-            "summary": f"{topic.owner} publishes; key = {topic.key}",
-        }
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "datapark events",
-            "version": "1.0.0",
-            "description": "CloudEvents 1.0 in Kafka binary mode; key = aggregate id.",
-        },
-        "defaultContentType": "application/json",
-        "channels": channels,
-        "operations": operations,
-        "components": components,
-    }
 
 
 def main(argv: list[str]) -> int:
