@@ -10,7 +10,8 @@ PG_PORT ?= $(or $(DATAPARK_PG_PORT),54329)
 TEST_DB_URL := postgresql+asyncpg://datapark:datapark@127.0.0.1:$(PG_PORT)/datapark_test
 
 .PHONY: help setup deps stack migrate migrate-test topics run test lint typecheck importlint \
-        unit integration e2e bench schemas stop clean k8s-tools secure-kafka tck-fetch chromium
+        unit integration e2e bench schemas stop clean k8s-tools secure-kafka tck-fetch chromium \
+        asyncapi-tools
 
 help:
 	@echo "make run    - set up and start Kafka, Postgres and all four services (Ctrl-C stops)"
@@ -68,11 +69,16 @@ tck-fetch:
 chromium:
 	@bash scripts/ensure_chromium.sh
 
+# the official AsyncAPI parser (npm ci in tools/asyncapi) for tests/unit/contracts
+asyncapi-tools:
+	@bash tools/asyncapi/setup.sh
+
 # the second, SASL_SSL broker of the Kafka security tests (stack.sh secure-up)
 secure-kafka: deps
 	@bash deploy/local/stack.sh secure-up
 
-test: deps stack secure-kafka migrate-test topics lint typecheck importlint k8s-tools tck-fetch chromium
+test: deps stack secure-kafka migrate-test topics lint typecheck importlint k8s-tools tck-fetch chromium \
+      asyncapi-tools
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
 bench: setup migrate-test
