@@ -39,10 +39,18 @@ AUDITOR = "audit"
 
 EXAMPLE_TIME = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 EXAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-_EXAMPLE_NS = uuid.UUID("6f1c1f0e-8d0e-4a53-9a55-7d0c5b0d1a00")
 
 HEX64 = "^[0-9a-f]{64}$"
 DLQ_REASONS = ("malformed", "unknown_type", "invalid_payload", "handler_failed")
+
+
+def example_id(seed: str) -> uuid.UUID:
+    """A UUIDv7 as the platform mints them, at :data:`EXAMPLE_TIME`, its random bits taken from
+    ``seed`` so the document is reproducible."""
+    ms = int(EXAMPLE_TIME.timestamp() * 1000)
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:10], "big")
+    value = (ms << 80) | (0x7 << 76) | ((digest >> 68) & 0xFFF) << 64 | (0b10 << 62)
+    return uuid.UUID(int=value | (digest & ((1 << 62) - 1)))
 
 
 def _ident(text: str) -> str:
@@ -157,7 +165,8 @@ def _example_value(schema: dict[str, Any], node: dict[str, Any], path: str) -> A
                 for i, sub in enumerate(node["prefixItems"])
             ]
         count = max(1, node.get("minItems", 1))
-        return [_example_value(schema, node.get("items", {}), f"{path}/{i}") for i in range(count)]
+        item = node.get("items", {})
+        return [_example_value(schema, item, f"{path}/{name}_{i + 1}") for i in range(count)]
     if kind == "integer":
         low = node.get("minimum", node.get("exclusiveMinimum", 0) + 1)
         return max(low, min(node.get("maximum", 1), 1))
@@ -168,7 +177,7 @@ def _example_value(schema: dict[str, Any], node: dict[str, Any], path: str) -> A
     if kind == "string":
         fmt, pattern = node.get("format"), node.get("pattern")
         if fmt == "uuid":
-            return str(uuid.uuid5(_EXAMPLE_NS, path))
+            return str(example_id(path))
         if fmt == "date-time":
             return "2026-05-04T09:30:00Z"
         if fmt == "date":
@@ -197,7 +206,7 @@ def example_envelope(name: str, model: type[EventPayload], data: dict[str, Any])
     payload = model.model_validate(data)
     topic = next(t for t in TOPICS if t.name == model.topic)
     return Envelope(
-        id=uuid.uuid5(_EXAMPLE_NS, f"{name}/event"),
+        id=example_id(f"{name}/event"),
         source=f"/datapark/{_publishers(topic)[0]}",
         type=name,
         subject=payload.aggregate_id(),
