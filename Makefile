@@ -11,7 +11,7 @@ TEST_DB_URL := postgresql+asyncpg://datapark:datapark@127.0.0.1:$(PG_PORT)/datap
 
 .PHONY: help setup deps stack migrate migrate-test topics run test lint typecheck importlint \
         unit integration e2e bench schemas stop clean k8s-tools secure-kafka tck-fetch chromium \
-        asyncapi-tools
+        asyncapi-tools chaos
 
 help:
 	@echo "make run    - set up and start Kafka, Postgres and all four services (Ctrl-C stops)"
@@ -86,6 +86,11 @@ bench: setup migrate-test
 	@$(UV) run --frozen python bench/scaling.py
 	@$(UV) run --frozen python bench/audit_verify.py
 	@$(UV) run --frozen python bench/token_flood.py
+
+# the platform under load while Kafka, Postgres and processes fail (tests/chaos, its own stack
+# in .local/chaos); writes docs/reliability.md from the run. CHAOS_PROFILE=60s for the short one.
+chaos: deps
+	@PYTHONPATH=tests $(UV) run --frozen python -m chaos.chaos_run --profile $(or $(CHAOS_PROFILE),5m) --doc docs/reliability.md
 
 stop:
 	@bash deploy/local/stack.sh down

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,7 +104,45 @@ def internal_error(path: str) -> JSONResponse:
     )
 
 
+# How long a client should wait after the database was unreachable (Retry-After, seconds).
+UNAVAILABLE_RETRY_AFTER = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or ended the session (shut down, restarting, the
+    connection dropped, the pool timed out): the request changed nothing that was answered,
+    and the client may try again (with its Idempotency-Key). Not a server error."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the error and what caused it (SQLAlchemy wraps the driver's)
+        if seen is None:
+            return False
+        if isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, sa_exc.TimeoutError | ConnectionError):
+            return True
+        code = str(getattr(seen, "sqlstate", None) or "")
+        # connection exception (08), operator intervention: shutdown, cannot connect now (57P)
+        if code.startswith(("08", "57P")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def unavailable(path: str) -> JSONResponse:
+    return problem_response(
+        503,
+        "Service unavailable",
+        "unavailable",
+        "the database is unreachable; nothing was changed, try again",
+        path,
+        retry_after=UNAVAILABLE_RETRY_AFTER,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return unavailable(request.url.path)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return internal_error(request.url.path)
 
@@ -130,9 +169,13 @@ class LastResortMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
             if started:
                 raise
+            if database_unavailable(exc):
+                log.warning("database unavailable on %s: %r", scope.get("path"), exc)
+                await unavailable(scope.get("path", ""))(scope, receive, send)
+                return
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             await internal_error(scope.get("path", ""))(scope, receive, send)
 

@@ -1,0 +1,145 @@
+"""Regressions of what the chaos run found, each proven here without the chaos stack:
+
+- a Postgres fast shutdown turned writes into 500s; the database being unreachable is a 503
+  with ``Retry-After`` (the client retries with its Idempotency-Key);
+- after a Kafka ``kill -9`` the relay resent rows the broker had stored but not acknowledged,
+  and ``datapark-audit verify`` called the relay's own checkpoint over the resent copies a
+  violation ("records deleted or replaced").
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from asyncpg.exceptions import CannotConnectNowError
+from fastapi import FastAPI
+from sqlalchemy import exc as sa_exc
+
+from datapark_audit.settings import DEV_CHECKPOINT_JWKS
+from datapark_audit.verify import Verifier
+from datapark_contracts.canonical import GENESIS_HASH
+from datapark_contracts.envelope import Envelope
+from datapark_contracts.events.participants import ParticipantRegistered
+from datapark_eventing.checkpoints import Checkpointer
+from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
+from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _app(error: Exception) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(LastResortMiddleware)
+
+    @app.post("/v1/things")
+    async def fail() -> None:
+        raise error
+
+    return app
+
+
+def _shutting_down() -> Exception:
+    driver = CannotConnectNowError("the database system is shutting down")
+    driver.sqlstate = "57P03"  # type: ignore[attr-defined]
+    wrapped = sa_exc.OperationalError("SELECT 1", {}, driver)
+    wrapped.__cause__ = driver
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _shutting_down(),
+        ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 54339)"),
+        sa_exc.TimeoutError("QueuePool limit of size 5 overflow 5 reached"),
+        sa_exc.DBAPIError("SELECT 1", {}, OSError("connection reset"), connection_invalidated=True),
+    ],
+    ids=["shutting-down", "refused", "pool-timeout", "connection-invalidated"],
+)
+async def test_an_unreachable_database_is_a_503_with_retry_after(error: Exception) -> None:
+    transport = httpx.ASGITransport(app=_app(error))
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        answer = await client.post("/v1/things", json={})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "2"
+    assert answer.json()["code"] == "unavailable"
+
+
+async def test_any_other_error_is_still_a_500_that_reveals_nothing() -> None:
+    transport = httpx.ASGITransport(app=_app(sa_exc.IntegrityError("INSERT", {}, ValueError())))
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        answer = await client.post("/v1/things", json={})
+    assert answer.status_code == 500
+    assert "Retry-After" not in answer.headers
+    assert "INSERT" not in answer.text
+
+
+@dataclass
+class Rec:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Any
+    timestamp: int = 1_772_323_200_000
+
+
+def _chain(count: int) -> list[Envelope]:
+    pid, out, prev = uuid.uuid4(), [], GENESIS_HASH
+    for n in range(count):
+        data = ParticipantRegistered(
+            participant_id=pid,
+            name=f"Chaos Robotics {n}",
+            uscc=None,
+            kind="company",
+            region_code="110105",
+            roles=("participant",),
+            park_member=True,
+            status="active",
+            occurred_at=T0,
+        ).to_data()
+        env = Envelope(
+            id=uuid.uuid4(),
+            source="/datapark/catalog",
+            type="datapark.catalog.participant.registered.v1",
+            subject=str(pid),
+            time=T0 + timedelta(seconds=n),
+            data=data,
+            aggseq=n + 1,
+            prevhash=prev,
+        ).sealed()
+        prev = env.eventhash
+        out.append(env)
+    return out
+
+
+def test_a_checkpoint_over_the_relays_resent_copies_verifies() -> None:
+    # the broker stored offsets 0 and 1 but died before acknowledging them; the relay sent the
+    # rows again after the restart (offsets 2 and 3) and its checkpoint vouches for those
+    events = _chain(2)
+    log = [
+        Rec("t", 0, offset, e.key, e.value(), e.headers())
+        for offset, e in enumerate([*events, *events])
+    ]
+    checkpointer = Checkpointer(
+        service="catalog",
+        signing_key_pem=DEV_CHECKPOINT_PRIVATE_KEY_PEM,
+        key_id=DEV_CHECKPOINT_KEY_ID,
+        topic="a",
+    )
+    for offset, event in zip((2, 3), events, strict=True):
+        checkpointer.record("t", 0, offset, event)
+    checkpoint = checkpointer.build()
+    verifier = Verifier(jwks=DEV_CHECKPOINT_JWKS)
+    verifier.feed([*log, Rec("a", 0, 0, checkpoint.key, checkpoint.value(), checkpoint.headers())])
+    result = verifier.finish()
+    assert result.violations == []
+    assert result.duplicates == 2
+    assert result.covered_records == 2  # the copies; the unacknowledged originals by none
