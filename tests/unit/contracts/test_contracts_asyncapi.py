@@ -11,21 +11,24 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ConfigDict, model_validator
 
-from datapark_contracts.asyncapi import asyncapi_document
+from datapark_contracts.asyncapi import asyncapi_document, example_payload
 from datapark_contracts.envelope import Envelope
-from datapark_contracts.payloads import all_event_types
+from datapark_contracts.payloads import EventPayload, all_event_types
 from datapark_contracts.schemas import SCHEMA_DIR
 from datapark_contracts.topics import CONSUMER_GROUPS, TOPICS, all_topics
 
 ROOT = Path(__file__).resolve().parents[3]
 TOOL = ROOT / "tools" / "asyncapi"
 COMMITTED = SCHEMA_DIR / "asyncapi.json"
+NOTE = uuid.UUID("019df252-b5c0-7000-8000-000000000001")
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +215,46 @@ def test_examples_are_real_events_their_models_accept(document: dict[str, Any]) 
     tampered["examples"][0]["headers"]["ce_aggseq"] = "2"
     with pytest.raises(ValueError, match="eventhash"):
         _envelope_of(tampered)
+
+
+class _WithExample(EventPayload):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"note_id": str(NOTE), "text": "hi"}]}
+    )
+
+    note_id: uuid.UUID
+    text: str
+
+
+class _OptionalConflicts(EventPayload):
+    note_id: uuid.UUID
+    retracted: bool | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _reason_only_when_retracted(self) -> _OptionalConflicts:
+        if self.reason is not None and not self.retracted:
+            raise ValueError("a reason needs retracted")
+        return self
+
+
+class _Impossible(EventPayload):
+    note_id: uuid.UUID
+
+    @model_validator(mode="after")
+    def _never(self) -> _Impossible:
+        raise ValueError("nothing is accepted")
+
+
+def test_example_payload_prefers_the_models_example_then_falls_back() -> None:
+    schema = _WithExample.model_json_schema(mode="serialization")
+    assert example_payload("x", _WithExample, schema) == {"note_id": str(NOTE), "text": "hi"}
+
+    schema = _OptionalConflicts.model_json_schema(mode="serialization")
+    minimal = example_payload("x", _OptionalConflicts, schema)
+    assert minimal["retracted"] is None
+    assert minimal["reason"] is None
+
+    schema = _Impossible.model_json_schema(mode="serialization")
+    with pytest.raises(ValueError, match="json_schema_extra"):
+        example_payload("x", _Impossible, schema)

@@ -193,12 +193,27 @@ def _example_value(schema: dict[str, Any], node: dict[str, Any], path: str) -> A
 
 
 def example_payload(name: str, model: type[EventPayload], schema: dict[str, Any]) -> dict[str, Any]:
-    """A payload of ``name`` built from its schema that the model accepts (as JSON)."""
-    candidate = _example_value(schema, schema, name)
-    try:
-        return model.model_validate_json(json.dumps(candidate)).to_data()
-    except ValueError as exc:
-        raise ValueError(f"{name}: the generated example is refused: {exc}") from exc
+    """A payload of ``name`` that the model accepts (as JSON): the model's own first example
+    (``json_schema_extra={"examples": [...]}``) when it has one, else one built from its schema
+    with every property, else with the required ones only."""
+    candidates = [*schema.get("examples", ())[:1], _example_value(schema, schema, name)]
+    minimal = dict(
+        schema,
+        properties={
+            k: v for k, v in schema.get("properties", {}).items() if k in schema.get("required", ())
+        },
+    )
+    candidates.append(_example_value(schema, minimal, name))
+    refusals = []
+    for candidate in candidates:
+        try:
+            return model.model_validate_json(json.dumps(candidate)).to_data()
+        except ValueError as exc:
+            refusals.append(str(exc))
+    raise ValueError(
+        f"{name}: no example its model accepts; give the model one with "
+        f'json_schema_extra={{"examples": [...]}}. The generated one was refused: {refusals[0]}'
+    )
 
 
 def example_envelope(name: str, model: type[EventPayload], data: dict[str, Any]) -> Envelope:
