@@ -258,3 +258,13 @@ def test_example_payload_prefers_the_models_example_then_falls_back() -> None:
     schema = _Impossible.model_json_schema(mode="serialization")
     with pytest.raises(ValueError, match="json_schema_extra"):
         example_payload("x", _Impossible, schema)
+
+
+def test_the_integrators_guide_names_every_topic_and_header(document: dict[str, Any]) -> None:
+    guide = (ROOT / "docs" / "events.md").read_text()
+    for topic in all_topics():
+        assert f"`{topic.name}`" in guide, topic.name
+    for header in document["components"]["schemas"]["CloudEventHeaders"]["properties"]:
+        assert f"`{header}`" in guide, header
+    for header in document["components"]["schemas"]["DeadLetterHeaders"]["properties"]:
+        assert f"`{header}`" in guide, header
