@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -19,11 +20,13 @@ from typing import Any
 import pytest
 from pydantic import ConfigDict, model_validator
 
-from datapark_contracts.asyncapi import asyncapi_document, example_payload
+from datapark_contracts.asyncapi import DLQ_REASONS, asyncapi_document, example_payload
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.payloads import EventPayload, all_event_types
 from datapark_contracts.schemas import SCHEMA_DIR
 from datapark_contracts.topics import CONSUMER_GROUPS, TOPICS, all_topics
+from datapark_eventing import consumer
+from datapark_eventing.access import service_access
 
 ROOT = Path(__file__).resolve().parents[3]
 TOOL = ROOT / "tools" / "asyncapi"
@@ -268,3 +271,24 @@ def test_the_integrators_guide_names_every_topic_and_header(document: dict[str, 
         assert f"`{header}`" in guide, header
     for header in document["components"]["schemas"]["DeadLetterHeaders"]["properties"]:
         assert f"`{header}`" in guide, header
+
+
+def test_operations_match_the_kafka_acls(document: dict[str, Any]) -> None:
+    """What the document says each principal sends and receives is what its ACLs allow."""
+    channels = document["channels"]
+    sends: dict[str, set[str]] = {}
+    receives: dict[str, set[str]] = {}
+    for op in document["operations"].values():
+        address = channels[op["channel"]["$ref"].rsplit("/", 1)[1]]["address"]
+        target = sends if op["action"] == "send" else receives
+        target.setdefault(op["tags"][0]["name"], set()).add(address)
+    for access in service_access():
+        assert sends.get(access.service, set()) == set(access.writes), access.service
+        assert receives.get(access.service, set()) == set(access.reads), access.service
+
+
+def test_dead_letter_reasons_are_those_the_consumer_writes() -> None:
+    source = Path(consumer.__file__).read_text()
+    written = set(re.findall(r'PoisonMessage\("([a-z_]+)"', source))
+    written |= set(re.findall(r'_dead_letter\(record, producer, "([a-z_]+)"', source))
+    assert written == set(DLQ_REASONS)

@@ -639,8 +639,6 @@ def asyncapi_document() -> dict[str, Any]:
                 "version only ever gains optional fields. Generated from libs/contracts; see "
                 "docs/events.md."
             ),
-            "contact": {"name": "datapark platform team", "url": "https://datapark.example/"},
-            "license": {"name": "Proprietary", "url": "https://datapark.example/terms"},
             "tags": tags,
         },
         "defaultContentType": CONTENT_TYPE,
