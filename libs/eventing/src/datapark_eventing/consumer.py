@@ -8,6 +8,12 @@ that the inbox then recognises. Transient failures (database or network) retry w
 for as long as they last; other failures retry a few times and then go to the DLQ with error
 headers, and processing carries on. Records are handled sequentially in the task that polls,
 so a rebalance never interrupts a half-done record and committed offsets are always safe.
+
+Throughput: the records one poll returns for a partition are applied in ONE transaction (one
+multi-row inbox insert, then the handlers in partition order, so per-aggregate order holds).
+If that transaction fails for a reason that is not transient, the batch is rolled back and
+replayed one record per transaction, as above: a poison record goes to the DLQ alone and the
+good records of its batch are applied.
 """
 
 from __future__ import annotations
@@ -74,6 +80,16 @@ class Subscription:
     handler: Handler
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A record that parsed, validated and has a handler."""
+
+    record: ConsumerRecord[bytes, bytes]
+    envelope: Envelope
+    payload: EventPayload
+    handler: Handler
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -105,7 +121,7 @@ class EventConsumer:
         self.stopping = False
 
     def stop(self) -> None:
-        """Graceful stop (SIGTERM): finish the record in hand, commit, leave the group."""
+        """Graceful stop (SIGTERM): finish the batch in hand, commit, leave the group."""
         self.stopping = True
 
     async def run(self) -> None:
@@ -147,14 +163,10 @@ class EventConsumer:
         while not self.stopping:
             batches = await consumer.getmany(timeout_ms=500, max_records=200)
             for tp, records in batches.items():
-                done = 0
-                for record in records:
-                    if self.stopping:
-                        break
-                    await self.process(record, producer)
-                    done += 1
-                if done:
-                    await consumer.commit({tp: records[done - 1].offset + 1})
+                if self.stopping:
+                    break
+                await self.process_batch(records, producer)
+                await consumer.commit({tp: records[-1].offset + 1})
             self.assigned = set(consumer.assignment())
             for tp in self.assigned:
                 high = consumer.highwater(tp)
@@ -163,6 +175,110 @@ class EventConsumer:
                     CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
                         max(high - position, 0)
                     )
+
+    async def process_batch(
+        self, records: list[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer
+    ) -> None:
+        """Apply one partition's records, in order, in one transaction; on a failure that is
+        not transient, fall back to one transaction per record (poison isolated to the DLQ)."""
+        ready: list[_Parsed] = []
+        for record in records:
+            try:
+                envelope, payload = self._parse(record)
+            except PoisonMessage as poison:
+                await self._dead_letter(record, producer, poison.reason, poison.detail)
+                continue
+            handler = self.handlers.get(envelope.type)
+            if handler is None:
+                MESSAGES.labels(self.group_id, "skipped").inc()
+                continue
+            ready.append(_Parsed(record, envelope, payload, handler))
+        if not ready:
+            return
+        if len(ready) == 1:
+            await self._process_parsed(ready[0], producer)
+            return
+        backoff = 0.1
+        while True:
+            try:
+                handled = await self._handle_batch_once(ready)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    MESSAGES.labels(self.group_id, "retried").inc()
+                    log.warning(
+                        "consumer %s: %s on a batch of %d; retrying",
+                        self.group_id,
+                        type(exc).__name__,
+                        len(ready),
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                log.warning(
+                    "consumer %s: %s in a batch of %d; applying its records one by one",
+                    self.group_id,
+                    type(exc).__name__,
+                    len(ready),
+                )
+                for parsed in ready:
+                    await self._process_parsed(parsed, producer)
+                return
+            MESSAGES.labels(self.group_id, "handled").inc(handled)
+            if len(ready) > handled:
+                MESSAGES.labels(self.group_id, "duplicate").inc(len(ready) - handled)
+            return
+
+    async def _handle_batch_once(self, batch: list[_Parsed]) -> int:
+        async with self.database.unit_of_work() as session:
+            inserted = await session.execute(
+                insert(self.inbox)
+                .values(
+                    [
+                        {
+                            "consumer": self.consumer_name,
+                            "event_id": p.envelope.id,
+                            "event_type": p.envelope.type,
+                            "topic": p.record.topic,
+                            "partition": p.record.partition,
+                            "offset": p.record.offset,
+                        }
+                        for p in batch
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            fresh = set(inserted.scalars())
+            handled = 0
+            for p in batch:
+                if p.envelope.id not in fresh:
+                    continue  # applied before (inbox) or earlier in this batch
+                fresh.discard(p.envelope.id)
+                with self._span(p.envelope):
+                    await p.handler(session, p.envelope, p.payload)
+                handled += 1
+            return handled
+
+    def _span(self, envelope: Envelope) -> Any:
+        parent = context_from({"traceparent": envelope.traceparent} if envelope.traceparent else {})
+        return tracer.start_as_current_span(
+            f"process {envelope.type}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.message.id": str(envelope.id),
+            },
+        )
+
+    async def _process_parsed(self, parsed: _Parsed, producer: AIOKafkaProducer) -> None:
+        with self._span(parsed.envelope):
+            await self._handle_with_retries(
+                parsed.record, producer, parsed.envelope, parsed.payload, parsed.handler
+            )
 
     async def process(
         self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
@@ -176,18 +292,7 @@ class EventConsumer:
         if handler is None:
             MESSAGES.labels(self.group_id, "skipped").inc()
             return
-        parent = context_from({"traceparent": envelope.traceparent} if envelope.traceparent else {})
-        with tracer.start_as_current_span(
-            f"process {envelope.type}",
-            context=parent,
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.consumer.group.name": self.group_id,
-                "messaging.message.id": str(envelope.id),
-            },
-        ):
-            await self._handle_with_retries(record, producer, envelope, payload, handler)
+        await self._process_parsed(_Parsed(record, envelope, payload, handler), producer)
 
     def _parse(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventPayload]:
         try:
