@@ -171,9 +171,15 @@ async def test_bad_requests_are_negotiation_errors_and_open_nothing(
         headers={**parties["buyer"], "Content-Type": "application/json"},
     )
     assert answer.status_code == status, answer.text
-    assert answer.json()["@type"] == "ContractNegotiationError"
-    assert answer.json()["code"] == code
-    assert answer.json()["reason"]
+    # the protocol's error message, and at the same time the platform's RFC 9457 problem
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert problem["@context"] == [CONTEXT]
+    assert problem["@type"] == "ContractNegotiationError"
+    assert problem["code"] == code
+    assert problem["reason"] == [problem["detail"]]
+    assert problem["status"] == status
+    assert problem["consumerPid"] == problem["providerPid"] == "urn:datapark:unknown"
     assert await negotiations_of(trading, parties["buyer"]) == before
 
 

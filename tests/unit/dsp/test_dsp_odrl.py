@@ -134,7 +134,28 @@ def test_a_price_in_the_compensate_duty_is_the_price_asked() -> None:
             "CNY only",
         ),
         (offer(c("count", "lteq", "many")), "whole number"),
-        (offer(c("count", "lteq", "0")), "max_calls"),
+        (offer(c("count", "lteq", "0")), "between 1 and"),
+        (offer(c("count", "lteq", str(2**31))), "between 1 and"),
+        (offer(c("elapsedTime", "lteq", "P4000D")), "ten years"),
+        (offer(c("elapsedTime", "lteq", "P1Y")), "xsd:duration"),
+        (
+            offer(
+                obligation=[{"action": "compensate", "constraint": [c("payAmount", "eq", "0.001")]}]
+            ),
+            "whole cents",
+        ),
+        (
+            offer(
+                obligation=[{"action": "compensate", "constraint": [c("payAmount", "eq", "1E+20")]}]
+            ),
+            "whole cents",
+        ),
+        (
+            offer(
+                obligation=[{"action": "compensate", "constraint": [c("payAmount", "eq", "NaN")]}]
+            ),
+            "whole cents",
+        ),
         (
             {"@id": "o", "permission": [{"action": "use", "duty": [{"action": "notify"}]}]},
             "duties and refinements",

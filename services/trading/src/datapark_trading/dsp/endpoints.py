@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from datapark_kit.auth import require_roles
 from datapark_kit.errors import ProblemError
 from datapark_kit.pagination import cursor_id, encode_cursor
+from datapark_kit.problems import problem_response
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.dsp import messages as m
 from datapark_trading.dsp.schemas import (
@@ -46,7 +47,9 @@ def _error_kind(path: str) -> str:
 
 
 def _error(request: Request, error: ProblemError) -> Response:
-    """The protocol's error message; our process id goes where the path names it."""
+    """The protocol's error message (``ContractNegotiationError`` …), which is at the same time
+    an RFC 9457 problem like every other error of the platform; our process id goes where the
+    path names it."""
     log.info(
         "dsp refused %s %s: %s %s (%s)",
         request.method,
@@ -56,9 +59,11 @@ def _error(request: Request, error: ProblemError) -> Response:
         error.detail,
     )
     pid = request.path_params.get("pid")
-    kind = _error_kind(request.url.path)
-    body = m.error_body(kind, error, providerPid=pid)
-    return JSONResponse(body, status_code=error.status)
+    message = m.error_body(_error_kind(request.url.path), error, providerPid=pid)
+    message.pop("code")
+    return problem_response(
+        error.status, error.title, error.code, error.detail, request.url.path, **message
+    )
 
 
 class DspRoute(UnitOfWorkRoute):

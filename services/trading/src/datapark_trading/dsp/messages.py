@@ -30,6 +30,7 @@ class DspError(ProblemError):
     """A refusal the protocol answers with its own error message (``...Error`` body)."""
 
     status = 400
+    title = "DSP message refused"
 
     def __init__(self, detail: str, *, code: str = "bad_request") -> None:
         super().__init__(detail, code=code)

@@ -24,7 +24,10 @@ from datapark_trading.dsp.messages import DspError
 ODRL = "http://www.w3.org/ns/odrl/2/"
 DATAPARK = "https://w3id.org/datapark/odrl/"
 UNENFORCEABLE = "policy_not_enforceable"
-_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+INT_MAX = 2**31 - 1
+MAX_SECONDS = 3660 * 24 * 3600
+MAX_AMOUNT = Decimal("1000000000000")
+_DURATION = re.compile(r"^P(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,12})S)?)?$")
 
 
 def _term(value: Any) -> str:
@@ -62,7 +65,10 @@ def _seconds(text: Any) -> int:
     if match is None or not any(match.groups()):
         raise DspError(f"elapsedTime {text!r} is not an xsd:duration", code=UNENFORCEABLE)
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if total > MAX_SECONDS:
+        raise DspError(f"elapsedTime {text!r} is longer than ten years", code=UNENFORCEABLE)
+    return total
 
 
 def policy_of(terms: WireTerms, *, policy_id: str, kind: str, **extra: Any) -> dict[str, Any]:
@@ -146,18 +152,33 @@ def _values(right: Any) -> list[str]:
 
 
 def _number(right: Any, name: str) -> int:
+    """A whole number the platform can count to (an integer column)."""
     try:
         value = int(str(right))
     except ValueError:
         raise DspError(f"{name} {right!r} is not a whole number", code=UNENFORCEABLE) from None
+    if not 0 < value <= INT_MAX:
+        raise DspError(f"{name} must be between 1 and {INT_MAX}", code=UNENFORCEABLE)
     return value
 
 
 def _amount(right: Any, name: str) -> str:
+    """An amount of yuan: positive, whole cents, below a trillion."""
     try:
-        return str(Decimal(str(right)))
+        amount = Decimal(str(right))
     except InvalidOperation:
         raise DspError(f"{name} {right!r} is not an amount", code=UNENFORCEABLE) from None
+    exponent = amount.as_tuple().exponent
+    if (
+        not amount.is_finite()
+        or not isinstance(exponent, int)
+        or exponent < -2
+        or not Decimal(0) < amount < MAX_AMOUNT
+    ):
+        raise DspError(
+            f"{name} {right!r} is not a positive amount in whole cents", code=UNENFORCEABLE
+        )
+    return str(amount.quantize(Decimal("0.01")))
 
 
 # (left operand, operator) pairs the platform enforces, each to the clause it sets
