@@ -19,6 +19,7 @@ OPEN = {
     "/redoc",
     "/v1/auth/token",
     "/.well-known/jwks.json",
+    "/.well-known/dspace-version",  # Dataspace Protocol version discovery is public (trading)
 }
 
 
