@@ -116,7 +116,11 @@ def create_app(
         configure_logging(
             settings.service_name, level=settings.log_level, json_format=settings.log_json
         )
-        setup_tracing(settings.service_name, settings.otlp_endpoint)
+        setup_tracing(
+            settings.service_name,
+            settings.otlp_endpoint,
+            sample_ratio=settings.trace_sample_ratio,
+        )
         database = Database(
             settings.database_url.get_secret_value(), pool_size=settings.database_pool_size
         )

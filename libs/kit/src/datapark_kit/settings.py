@@ -58,6 +58,8 @@ class ServiceSettings(BaseSettings):
     jwt_public_jwks: str = DEV_JWT_PUBLIC_JWKS
     jwks_url: str | None = None
     otlp_endpoint: str | None = None
+    # Share of root traces recorded when an exporter is configured (none recorded without).
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     log_level: str = "INFO"
     log_json: bool = True
     run_workers: bool = True
