@@ -79,3 +79,19 @@ def test_a_wrong_password_is_a_usage_error(secure, tmp_path) -> None:
     assert code == 2
     assert "cannot reach Kafka at" in output
     assert "not-the-password" not in output
+
+
+def test_unreadable_tls_files_are_a_usage_error(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "verify",
+            "--security-protocol",
+            "SSL",
+            "--ssl-cafile",
+            str(tmp_path / "missing-ca.pem"),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "cannot use the TLS files given" in result.output

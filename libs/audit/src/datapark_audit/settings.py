@@ -59,9 +59,12 @@ class AuditSettings(BaseSettings):
             "request_timeout_ms": self.request_timeout_ms,
         }
         if self.security_protocol in ("SSL", "SASL_SSL"):
-            context = ssl.create_default_context(cafile=self.ssl_cafile)
-            if self.ssl_certfile:
-                context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
+            try:
+                context = ssl.create_default_context(cafile=self.ssl_cafile)
+                if self.ssl_certfile:
+                    context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
+            except (OSError, ssl.SSLError) as exc:
+                raise UsageError(f"cannot use the TLS files given: {exc}") from None
             options["ssl_context"] = context
         if self.security_protocol.startswith("SASL"):
             if not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
