@@ -121,3 +121,24 @@ async def test_compare_through_the_read_only_role(
         )
         await owner.execute(f"DROP ROLE IF EXISTS {login}")
         await owner.close()
+
+
+def test_compare_with_an_unreachable_database_is_a_usage_error(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "rebuild",
+            "--as-of",
+            "2030-01-01T00:00:00Z",
+            "--compare",
+            "postgresql+asyncpg://nobody:secret@127.0.0.1:1/none",
+            "--topic",
+            CATALOG_PARTICIPANTS,
+            "--bootstrap",
+            KAFKA,
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "cannot connect to the database given with --compare" in result.output
+    assert "secret" not in result.output

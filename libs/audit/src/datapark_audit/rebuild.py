@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from datapark_audit.log import Event
+from datapark_audit.settings import UsageError
 from datapark_contracts.payloads import UnknownEventType, payload_model
 
 SERVICES = ("catalog", "trading", "rental", "subsidy")
@@ -235,7 +236,12 @@ async def compare(
     """
     import asyncpg
 
-    conn = await asyncpg.connect(_dsn(database_url))
+    try:
+        conn = await asyncpg.connect(_dsn(database_url), timeout=10)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        raise UsageError(
+            f"cannot connect to the database given with --compare ({type(exc).__name__}: {exc})"
+        ) from None
     mismatches: list[str] = []
     try:
         await conn.execute("SET default_transaction_read_only = on")
@@ -279,6 +285,11 @@ async def compare(
                         "database than in the log (head hashes differ)"
                     )
             mismatches += await _compare_status(conn, schema, state)
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise UsageError(
+            f"the --compare role may not read everything it needs ({exc}); grant it "
+            "datapark_audit_reader"
+        ) from None
     finally:
         await conn.close()
     return mismatches
