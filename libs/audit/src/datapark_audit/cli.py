@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -172,6 +173,8 @@ def _run(coro: Any) -> Any:
         return asyncio.run(coro)
     except UsageError as exc:
         _fail(str(exc))
+    except (KafkaError, OSError) as exc:  # the cluster went away in the middle of a read
+        _fail(f"reading the log failed ({type(exc).__name__}: {exc}); nothing was concluded")
     except KeyboardInterrupt:
         _fail("interrupted")
     return None
