@@ -295,7 +295,11 @@ async def check_all(
             if got != catalog:
                 differ[schema] = len(got ^ catalog)
         catalog_listings = await connection.fetchval("SELECT count(*) FROM catalog.venue_listings")
-        trading_listings = await connection.fetchval("SELECT count(*) FROM trading.listings")
+        # the same listings in trading, each in the state catalog holds
+        trading_listings = await connection.fetchval(
+            """SELECT count(*) FROM catalog.venue_listings v JOIN trading.listings t
+               ON t.id = v.id AND t.listing_state = v.state"""
+        )
         units = await connection.fetchval("SELECT count(*) FROM catalog.robot_units")
         rental_units = await connection.fetchval("SELECT count(*) FROM rental.fleet_units")
         offerings = await connection.fetchval("SELECT count(*) FROM catalog.rental_offerings")

@@ -83,6 +83,7 @@ class Ledger:
     claim_rounds: list[dict[str, Any]] = field(default_factory=list)
     journeys: dict[str, int] = field(default_factory=dict)
     journey_errors: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)  # journeys cut off at the end
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -116,6 +117,7 @@ class Users:
             ttl_seconds=3600,
         )
         self.clients: dict[str, httpx.AsyncClient] = {}
+        self.doing: dict[str, str] = {}  # user task -> the step it is on
         self.stopping = False
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -144,6 +146,7 @@ class Users:
     ) -> Outcome:
         """One logical request, retried with the same Idempotency-Key while the platform says
         "not now" (503 + Retry-After), times out or refuses the connection."""
+        self._step(f"{op} {method} {path}")
         key = uuid.uuid4().hex if method != "GET" else None
         hdrs = dict(headers) | ({"Idempotency-Key": key} if key else {})
         client = self.clients[service]
@@ -224,14 +227,25 @@ class Users:
                     return await asyncio.wait_for(connection.fetchval(query, *args), 5)
                 finally:
                     await connection.close(timeout=2)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except asyncpg.PostgresError as error:
+                # only an outage is worth waiting for; a wrong query is the generator's bug
+                if not str(getattr(error, "sqlstate", "")).startswith(("08", "57")):
+                    raise
+                await asyncio.sleep(1.0)
+            except (OSError, TimeoutError, asyncpg.InterfaceError):
                 if self.stopping:
                     raise BudgetSpent from None
                 await asyncio.sleep(1.0)
 
+    def _step(self, what: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.doing[task.get_name()] = what
+
     async def until(
         self, probe: Callable[[], Awaitable[Any]], what: str, timeout: float = 120
     ) -> None:
+        self._step(f"waiting for {what}")
         limit = time.monotonic() + timeout
         while not await probe():
             if time.monotonic() > limit:
@@ -318,7 +332,13 @@ class Users:
         listing_id: str = next(
             x["listing_id"] for x in listed["listings"] if x["venue_code"] == "BJIDE"
         )
-        await self.projected("trading", "listings", listing_id, "AND tradable")
+        # tradable in trading: the product and the venue listing both listed
+        await self.projected(
+            "trading",
+            "listings",
+            listing_id,
+            "AND product_state = 'listed' AND listing_state = 'listed'",
+        )
         return listing_id
 
     async def fund(self, pid: uuid.UUID, amount: str) -> None:
@@ -681,6 +701,9 @@ class Users:
                 await journey()
                 self.ledger.journeys[name] = self.ledger.journeys.get(name, 0) + 1
             except BudgetSpent:
+                task = asyncio.current_task()
+                step = self.doing.get(task.get_name() if task else "", "?")
+                self.ledger.unfinished.append(f"{name}: {step}")
                 return
             except JourneyFailed as failed:
                 self.ledger.journey_errors.append(f"{name}: {failed}")
@@ -692,7 +715,12 @@ class Users:
                 base_url=url, timeout=REQUEST_TIMEOUT, limits=limits
             )
         try:
-            await asyncio.gather(*(self.user(n) for n in range(self.concurrency)))
+            await asyncio.gather(
+                *(
+                    asyncio.create_task(self.user(n), name=f"user-{n}")
+                    for n in range(self.concurrency)
+                )
+            )
         finally:
             for client in self.clients.values():
                 await client.aclose()

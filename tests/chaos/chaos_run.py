@@ -426,6 +426,7 @@ class Chaos:
             "journeys": self.ledger.journeys,
             "journey_errors": self.ledger.journey_errors[:40],
             "journey_error_count": len(self.ledger.journey_errors),
+            "unfinished": self.ledger.unfinished,
             "races": self.ledger.races,
             "claim_rounds": self.ledger.claim_rounds,
             "windows": rows,

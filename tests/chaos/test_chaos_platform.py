@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from chaos.chaos_run import PROFILES, Chaos
 
 pytestmark = [

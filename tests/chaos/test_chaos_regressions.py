@@ -4,7 +4,11 @@
   with ``Retry-After`` (the client retries with its Idempotency-Key);
 - after a Kafka ``kill -9`` the relay resent rows the broker had stored but not acknowledged,
   and ``datapark-audit verify`` called the relay's own checkpoint over the resent copies a
-  violation ("records deleted or replaced").
+  violation ("records deleted or replaced");
+- during a Postgres fast shutdown consumers dead-lettered the events in hand (asyncpg's own
+  ``CannotConnectNowError`` was not taken for an outage): projections lost them for good;
+- the auditor, reading a dead letter before its original, skipped the original and reported
+  the aggregate's chain broken.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from asyncpg.exceptions import CannotConnectNowError
+from asyncpg.exceptions import (
+    CannotConnectNowError,
+    ConnectionDoesNotExistError,
+    UniqueViolationError,
+)
 from fastapi import FastAPI
 from sqlalchemy import exc as sa_exc
 
@@ -26,6 +34,7 @@ from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_eventing.checkpoints import Checkpointer
+from datapark_eventing.consumer import is_transient
 from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
 from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
 
@@ -143,3 +152,51 @@ def test_a_checkpoint_over_the_relays_resent_copies_verifies() -> None:
     assert result.violations == []
     assert result.duplicates == 2
     assert result.covered_records == 2  # the copies; the unacknowledged originals by none
+
+
+def test_a_dead_letter_read_before_its_original_leaves_the_chain_whole() -> None:
+    # a consumer dead-lettered the first event of an aggregate; the auditor read the DLQ
+    # partition first and skipped the original as a "copy": the chain seemed to start at 2
+    events = _chain(2)
+    first = events[0]
+    dead = Rec(
+        "trading.worker.dlq",
+        0,
+        0,
+        first.key,
+        first.value(),
+        [
+            *first.headers(),
+            ("dlq_reason", b"handler_failed"),
+            ("dlq_consumer_group", b"trading.worker"),
+            ("dlq_original_topic", b"t"),
+            ("dlq_original_partition", b"0"),
+            ("dlq_original_offset", b"0"),
+        ],
+    )
+    log = [Rec("t", 0, offset, e.key, e.value(), e.headers()) for offset, e in enumerate(events)]
+    verifier = Verifier(jwks=DEV_CHECKPOINT_JWKS)
+    verifier.feed([dead, *log])
+    result = verifier.finish()
+    assert [v.check for v in result.violations] == []
+    assert result.events == 2
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        CannotConnectNowError("the database system is shutting down"),
+        ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        sa_exc.OperationalError("SELECT 1", {}, OSError("refused")),
+    ],
+    ids=["shutting-down", "connection-closed", "wrapped"],
+)
+def test_a_database_outage_is_transient_for_consumers_not_a_dead_letter(error: Exception) -> None:
+    # a Postgres fast shutdown sent projection events to the DLQ (the driver's own error was
+    # not recognised): trading never saw a product drafted, its listing never became tradable
+    assert is_transient(error)
+
+
+def test_a_real_handler_failure_still_goes_to_the_dlq() -> None:
+    assert not is_transient(UniqueViolationError("duplicate key"))
+    assert not is_transient(ValueError("no such participant"))

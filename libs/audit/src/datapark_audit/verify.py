@@ -415,11 +415,12 @@ class Verifier:
                         seen.aggseq,
                     )
             return
-        self._ids[event_id] = _Seen(eventhash, where)
         if seen.dead_letter:
             # A dead letter is a copy of an event that must also be on its topic; it takes
-            # no part in the chains.
+            # no part in the chains, and (read before its original, as DLQ partitions may be)
+            # it does not stand for the original either.
             return
+        self._ids[event_id] = _Seen(eventhash, where)
         self.result.events += 1
         self._types[event_type] += 1
         self._per_day[_day(seen.timestamp)][event_type] += 1

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from opentelemetry import trace
@@ -68,7 +69,19 @@ def is_transient(error: BaseException) -> bool:
             return True
         code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         # serialization failure, deadlock, connection exceptions, admin shutdown
-        return bool(code) and (code in ("40001", "40P01") or str(code).startswith(("08", "57")))
+        if code and (code in ("40001", "40P01") or str(code).startswith(("08", "57"))):
+            return True
+        return isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError) or (
+            error.orig is not None and error.orig is not error and is_transient(error.orig)
+        )
+    # The driver's own error, unwrapped (asyncpg raises it as is while the pool connects, e.g.
+    # CannotConnectNowError 57P03 "the database system is shutting down"): a database that is
+    # down is transient, never a reason to dead-letter the event.
+    code = str(getattr(error, "sqlstate", None) or "")
+    if code in ("40001", "40P01") or code.startswith(("08", "57")):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):  # e.g. the connection closed under it
+        return True
     return isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
 
 
