@@ -3,14 +3,16 @@
 ``Outbox.append`` runs inside the caller's unit of work. It extends the aggregate's hash
 chain under a row lock (so two writers of one aggregate serialise and ``aggseq`` stays
 gapless), stores the sealed envelope with the caller's trace context, and NOTIFYs the relay
-(delivered by Postgres only when the transaction commits).
+(delivered by Postgres only when the transaction commits). Two statements per event: the
+head's upsert-and-lock, then one statement that inserts the row, advances the head and
+notifies.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,21 +41,20 @@ class Outbox:
     ) -> Envelope:
         heads = self.tables.chain_heads
         aggregate_id = payload.aggregate_id()
-        await session.execute(
-            insert(heads)
-            .values(
-                aggregate_id=aggregate_id,
-                aggregate_type=payload.aggregate,
-                last_seq=0,
-                last_hash=GENESIS_HASH,
-            )
-            .on_conflict_do_nothing()
+        # One round trip takes the head under a row lock, creating it at genesis if new (the
+        # no-op DO UPDATE is what locks an existing row and makes RETURNING report it).
+        new_head = insert(heads).values(
+            aggregate_id=aggregate_id,
+            aggregate_type=payload.aggregate,
+            last_seq=0,
+            last_hash=GENESIS_HASH,
         )
         head = (
             await session.execute(
-                select(heads.c.last_seq, heads.c.last_hash)
-                .where(heads.c.aggregate_id == aggregate_id)
-                .with_for_update()
+                new_head.on_conflict_do_update(
+                    index_elements=[heads.c.aggregate_id],
+                    set_={"last_seq": heads.c.last_seq},
+                ).returning(heads.c.last_seq, heads.c.last_hash)
             )
         ).one()
         trace = current_traceparent()
@@ -69,8 +70,11 @@ class Outbox:
             traceparent=trace.get("traceparent"),
             tracestate=trace.get("tracestate"),
         ).sealed()
-        await session.execute(
-            self.tables.outbox.insert().values(
+        # A second round trip stores the event, advances the head and NOTIFYs the relay
+        # (data-modifying CTEs always run; Postgres delivers the NOTIFY on commit, once).
+        stored = (
+            self.tables.outbox.insert()
+            .values(
                 id=envelope.id,
                 topic=payload.topic,
                 event_type=envelope.type,
@@ -85,11 +89,15 @@ class Outbox:
                 traceparent=envelope.traceparent,
                 tracestate=envelope.tracestate,
             )
+            .cte("stored")
         )
-        await session.execute(
+        advanced = (
             update(heads)
             .where(heads.c.aggregate_id == aggregate_id)
             .values(last_seq=envelope.aggseq, last_hash=envelope.eventhash)
+            .cte("advanced")
         )
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
+        await session.execute(
+            select(func.pg_notify(self.channel, "")).add_cte(stored).add_cte(advanced)
+        )
         return envelope

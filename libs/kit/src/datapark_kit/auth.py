@@ -172,14 +172,29 @@ class TokenSigner:
 _bearer = HTTPBearer(auto_error=False)
 
 
+# The request's verified caller: (token, principal), so a token is verified once per request
+# (the unit of work verifies it before the endpoint's own dependency asks again).
+PRINCIPAL_SCOPE_KEY = "datapark.principal"
+
+
+async def verified_principal(request: Request, token: str) -> Principal:
+    """The principal ``token`` carries, verified at most once per request."""
+    cached: tuple[str, Principal] | None = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    verifier: TokenVerifier = request.app.state.verifier
+    principal = await verifier.verify_or_refresh(token)
+    request.scope[PRINCIPAL_SCOPE_KEY] = (token, principal)
+    return principal
+
+
 async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required", code="missing_token")
-    verifier: TokenVerifier = request.app.state.verifier
-    principal = await verifier.verify_or_refresh(credentials.credentials)
+    principal = await verified_principal(request, credentials.credentials)
     principal_var.set(principal.client_id)
     return principal
 

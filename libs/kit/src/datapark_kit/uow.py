@@ -27,7 +27,7 @@ from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
-from datapark_kit.auth import Principal, TokenVerifier
+from datapark_kit.auth import Principal, verified_principal
 from datapark_kit.db import Database
 from datapark_kit.errors import Forbidden, ProblemError
 from datapark_kit.idempotency import HEADER, IdempotencyClaim, IdempotencyStore, request_fingerprint
@@ -43,9 +43,8 @@ async def _verified_principal(request: Request) -> Principal | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    verifier: TokenVerifier = request.app.state.verifier
     try:
-        return await verifier.verify_or_refresh(header[7:].strip())
+        return await verified_principal(request, header[7:].strip())
     except ProblemError:
         return None
 
@@ -150,7 +149,8 @@ class UnitOfWorkRoute(APIRoute):
         return handler
 
 
-def _session(request: Request) -> AsyncSession:
+async def _session(request: Request) -> AsyncSession:
+    # async: a plain function dependency would run in the thread pool on every request.
     session: AsyncSession = request.scope[SESSION_SCOPE_KEY]
     return session
 

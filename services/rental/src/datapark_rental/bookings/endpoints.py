@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1", tags=["bookings"], route_class=UnitOfWorkRoute)
 BOOKERS = require_roles("customer", "participant", "partner", "operator")
 
 
-def _service(request: Request, session: SessionDep) -> BookingService:
+async def _service(request: Request, session: SessionDep) -> BookingService:
     settings: RentalSettings = request.app.state.settings
     return BookingService(session, timedelta(seconds=settings.hold_ttl_seconds))
 
