@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
 import random
@@ -321,7 +322,26 @@ class Chaos:
         await monitor
 
     def run(self) -> int:
+        """One run at a time on this machine: a second one (another `make test` in the same
+        tree) waits for the chaos stack instead of resetting it under the first."""
+        lock_path = ROOT / ".local" / "chaos.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("w") as lock:
+            waited = time.monotonic()
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() - waited > 900:
+                        raise RuntimeError("another chaos run holds .local/chaos.lock") from None
+                    time.sleep(2)
+            self.timings["waited_for_another_run_seconds"] = round(time.monotonic() - waited, 1)
+            return self._run()
+
+    def _run(self) -> int:
         self.work.mkdir(parents=True, exist_ok=True)
+        self.stack.check_ports_free()
         t0 = time.monotonic()
         print("[chaos] starting a fresh chaos stack in .local/chaos", flush=True)
         try:

@@ -169,6 +169,16 @@ class ChaosStack:
             stdout=subprocess.DEVNULL,
         )
 
+    def check_ports_free(self) -> None:
+        """No service may listen on the chaos HTTP ports yet (a run that did not clean up):
+        the run would drive and strike processes it did not start."""
+        # (Postgres and Kafka on theirs are the chaos stack's own: fresh() resets them)
+        ports = [self.ports.service(s) for s in SERVICES]
+        ports += [self.ports.worker(s) for s in SERVICES]
+        taken = [p for p in ports if _port_taken(p)]
+        if taken:
+            raise RuntimeError(f"chaos ports already in use: {taken}")
+
     def fresh(self) -> None:
         """A new, empty chaos stack (only .local/chaos: the shared stack is never touched)."""
         assert self.local.name == "chaos"
