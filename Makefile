@@ -11,7 +11,7 @@ TEST_DB_URL := postgresql+asyncpg://datapark:datapark@127.0.0.1:$(PG_PORT)/datap
 
 .PHONY: help setup deps stack migrate migrate-test topics run test lint typecheck importlint \
         unit integration e2e bench schemas stop clean k8s-tools secure-kafka tck-fetch chromium \
-        asyncapi-tools chaos
+        asyncapi-tools chaos profile
 
 help:
 	@echo "make run    - set up and start Kafka, Postgres and all four services (Ctrl-C stops)"
@@ -82,6 +82,7 @@ test: deps stack secure-kafka migrate-test topics lint typecheck importlint k8s-
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
 bench: setup migrate-test
+	@$(UV) run --frozen python bench/paths.py
 	@$(UV) run --frozen python bench/outbox_relay.py
 	@$(UV) run --frozen python bench/scaling.py
 	@$(UV) run --frozen python bench/audit_verify.py
@@ -91,6 +92,13 @@ bench: setup migrate-test
 # in .local/chaos); writes docs/reliability.md from the run. CHAOS_PROFILE=60s for the short one.
 chaos: deps
 	@PYTHONPATH=tests $(UV) run --frozen python -m chaos.chaos_run --profile $(or $(CHAOS_PROFILE),5m) --doc docs/reliability.md
+
+# py-spy flame graph of datapark's side of one bench/paths.py section (relay, consumer, write,
+# event): make profile TARGET=consumer  ->  .local/profile-consumer.svg
+profile: setup migrate-test
+	@mkdir -p .local
+	@$(UV) run --frozen py-spy record --rate 200 -o .local/profile-$(or $(TARGET),write).svg -- \
+		python bench/paths.py --only $(or $(TARGET),write)
 
 stop:
 	@bash deploy/local/stack.sh down

@@ -3,6 +3,8 @@
 Each figure is printed beside its baseline from the same run:
 - latency with LISTEN/NOTIFY (the relay wakes on commit) vs. polling only (1 s fallback);
 - throughput with batches of 200 vs. one row per round trip.
+The events go to a scratch topic ``bench.<hex>.relay`` (deleted at the end) and the outbox
+to scratch schemas: the benchmark never writes into a real topic or table.
 Run: `make bench` (or `uv run python bench/outbox_relay.py`) with the local stack up.
 """
 
@@ -18,11 +20,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import MetaData, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from datapark_contracts.events.participants import ParticipantRegistered
+from datapark_contracts.topics import Topic
 from datapark_eventing.outbox import Outbox
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.tables import EventingTables, eventing_tables
@@ -34,8 +38,18 @@ KAFKA = f"127.0.0.1:{os.environ.get('DATAPARK_KAFKA_PORT', '9092')}"
 URL = f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test"
 
 
+SCRATCH_TOPIC = f"bench.{uuid.uuid4().hex[:8]}.relay"
+
+
+class ScratchRegistered(ParticipantRegistered):
+    """The participant event, published to this run's scratch topic."""
+
+
+ScratchRegistered.topic = SCRATCH_TOPIC
+
+
 def payload(n: int) -> ParticipantRegistered:
-    return ParticipantRegistered(
+    return ScratchRegistered(
         participant_id=uuid.uuid4(),
         name=f"Bench {n}",
         uscc=None,
@@ -140,7 +154,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def main() -> None:
-    await ensure_topics(KAFKA)
+    await ensure_topics(KAFKA, [Topic(SCRATCH_TOPIC, 3, "bench", "id", "bench")])
     database = Database(URL, pool_size=4)
     try:
         notify = await latency(database, listen=True)
@@ -149,6 +163,12 @@ async def main() -> None:
         single = await throughput(database, batch=1)
     finally:
         await database.dispose()
+        admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+        await admin.start()
+        try:
+            await admin.delete_topics([SCRATCH_TOPIC])
+        finally:
+            await admin.close()
     print("outbox relay: commit -> Kafka ack latency (ms), 60 single-event transactions")
     print(f"  {'':<28}{'p50':>10}{'p95':>10}{'max':>10}")
     for label, values in (("LISTEN/NOTIFY", notify), ("baseline: polling every 1 s", polling)):

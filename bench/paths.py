@@ -1,0 +1,822 @@
+"""The event and write paths beside their physical limits, each figure beside a baseline that
+ran in the same process run (issue #14). Prints one table and writes it into
+``docs/performance.md`` (section "Event and write paths") with the machine it ran on.
+
+Everything runs against scratch objects created here and removed at the end: a schema
+``bench_<hex>`` in the test database (the eventing tables, a copy of rental's
+``unit_reservations`` with its exclusion constraint, an ``applied`` table) and topics
+``bench.<hex>.*``. No real topic or table is read or written. 127.0.0.1 only, bounded load.
+
+Rows:
+- relay: ``OutboxRelay.publish_batch`` draining N rows in batches of 200, beside a raw aiokafka
+  producer with the same settings (``make_producer``) sending the same records (value, key,
+  headers) in the same batches, and beside Kafka's own ``ProducerPerformance`` (tools jar of
+  the broker's version, ``deploy/local/pom-tools.xml``) with the same acks/idempotence/linger
+  and record size;
+- consumer: ``EventConsumer`` (contract validation, inbox, one INSERT per record in the
+  handler) over N records, beside the same parse and the same two statements hand-written
+  in asyncpg (one transaction per polled batch), and beside a raw consume of the records;
+- write: the booking's minimal write in datapark's unit of work (exclusion insert through
+  SQLAlchemy Core + ``Outbox.append``), CLIENTS concurrent, beside pgbench running the same
+  statements, and pgbench's minimal transaction (exclusion insert + outbox insert);
+- event path: commit of ``Outbox.append`` -> relay (NOTIFY) -> Kafka -> ``EventConsumer``
+  handler, one event at a time, beside a raw aiokafka produce -> consume round trip.
+
+Run: ``make bench`` (or ``uv run python bench/paths.py``) with the local stack up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import MetaData, text
+
+from datapark_contracts.envelope import Envelope
+from datapark_contracts.events.participants import ParticipantRegistered
+from datapark_contracts.payloads import payload_model
+from datapark_contracts.topics import Topic
+from datapark_eventing.consumer import EventConsumer
+from datapark_eventing.kafka import make_producer
+from datapark_eventing.outbox import Outbox
+from datapark_eventing.relay import OutboxRelay
+from datapark_eventing.tables import EventingTables, eventing_tables
+from datapark_eventing.topics import ensure_topics
+from datapark_kit.db import Database, asyncpg_dsn
+from datapark_kit.telemetry import setup_tracing
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- paths:begin -->", "<!-- paths:end -->"
+PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
+KAFKA = f"127.0.0.1:{os.environ.get('DATAPARK_KAFKA_PORT', '9092')}"
+URL = f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test"
+DSN = asyncpg_dsn(URL)
+N = int(os.environ.get("BENCH_EVENTS", "5000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "100"))
+BATCH = 200
+
+
+@dataclass
+class Row:
+    path: str
+    figure: float
+    unit: str
+    baseline_name: str
+    baseline: float | None
+    latencies: Sequence[float] = ()
+    higher_is_better: bool = True
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline or not self.figure:
+            return None
+        return self.figure / self.baseline if self.higher_is_better else self.baseline / self.figure
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def registered(n: int, pid: uuid.UUID | None = None) -> ParticipantRegistered:
+    return ParticipantRegistered(
+        participant_id=pid or uuid.uuid4(),
+        name=f"Bench Participant {n}",
+        uscc=None,
+        kind="person",
+        region_code="620102",
+        roles=("customer",),
+        park_member=False,
+        status="pending",
+        occurred_at=datetime.now(UTC),
+    )
+
+
+class Scratch:
+    """The run's scratch schema and topics."""
+
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:8]
+        self.schema = f"bench_{tag}"
+        self.topic = f"bench.{tag}.events"
+        self.echo = f"bench.{tag}.echo"
+        self.consume = f"bench.{tag}.consume"
+        self.dlq = f"bench.{tag}.dlq"
+        self.tables: EventingTables = eventing_tables(MetaData(schema=self.schema))
+
+    async def create(self, database: Database) -> None:
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            await conn.run_sync(self.tables.outbox.metadata.create_all)
+            await conn.execute(
+                text(
+                    f'CREATE TABLE "{self.schema}".unit_reservations '
+                    "(LIKE rental.unit_reservations INCLUDING ALL)"
+                )
+            )
+            await conn.execute(
+                text(
+                    f'CREATE TABLE "{self.schema}".applied (event_id uuid PRIMARY KEY, '
+                    "subject text NOT NULL, aggseq int NOT NULL)"
+                )
+            )
+        await ensure_topics(
+            KAFKA,
+            [
+                Topic(self.topic, 3, "bench", "id", "bench"),
+                Topic(self.echo, 1, "bench", "id", "bench"),
+                Topic(self.consume, 3, "bench", "id", "bench"),
+                Topic(self.dlq, 1, "bench", "id", "bench"),
+            ],
+        )
+
+    async def drop(self, database: Database) -> None:
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+        admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+        await admin.start()
+        try:
+            await admin.delete_topics([self.topic, self.echo, self.consume, self.dlq])
+        finally:
+            await admin.close()
+
+    async def reset(self, database: Database) -> None:
+        async with database.engine.begin() as conn:
+            for table in ("outbox", "inbox", "event_chain_heads", "applied", "unit_reservations"):
+                await conn.execute(text(f'TRUNCATE "{self.schema}".{table}'))
+
+
+# -- relay ---------------------------------------------------------------------------------
+
+
+async def fill_outbox(database: Database, scratch: Scratch, count: int) -> None:
+    outbox = Outbox(scratch.tables, "bench")
+    for start in range(0, count, 500):
+        async with database.unit_of_work() as session:
+            for n in range(start, min(start + 500, count)):
+                await outbox.append(session, registered(n))
+    async with database.engine.begin() as conn:  # the scratch topic, never the real one
+        await conn.execute(
+            text(f'UPDATE "{scratch.schema}".outbox SET topic = :t'), {"t": scratch.topic}
+        )
+
+
+async def bench_relay(database: Database, scratch: Scratch) -> tuple[Row, Row | None, int]:
+    await scratch.reset(database)
+    await fill_outbox(database, scratch, N)
+    relay = OutboxRelay(service="bench", schema=scratch.schema, database_url=URL, bootstrap=KAFKA)
+    conn = await asyncpg.connect(DSN)
+    producer = make_producer(KAFKA, client_id="bench-relay")
+    await producer.start()
+    try:
+        records = [
+            (r["topic"], r["payload"].encode(), r["subject"])
+            for r in await conn.fetch(
+                f'SELECT topic, payload, subject FROM "{scratch.schema}".outbox ORDER BY position'
+            )
+        ]
+        started = time.perf_counter()
+        while await relay.publish_batch(conn, producer):
+            pass
+        relayed = N / (time.perf_counter() - started)
+        # The same records as the relay sent them: its envelopes' value, key and headers.
+        envelopes = []
+        for row in await conn.fetch(
+            f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
+                       prevhash, eventhash, dataschema, traceparent, tracestate
+                FROM "{scratch.schema}".outbox ORDER BY position"""
+        ):
+            from datapark_eventing.relay import _envelope_of
+
+            envelopes.append((row["topic"], _envelope_of(row)))
+        started = time.perf_counter()
+        for at in range(0, len(envelopes), BATCH):
+            futures = [
+                await producer.send(topic, value=e.value(), key=e.key, headers=e.headers())
+                for topic, e in envelopes[at : at + BATCH]
+            ]
+            for future in futures:
+                await future
+        raw = len(envelopes) / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+        await conn.close()
+    size = round(statistics.mean(len(v) for _, v, _ in records))
+    relay_row = Row(
+        "relay: outbox -> Kafka, batches of 200",
+        relayed,
+        "events/s",
+        "raw aiokafka, same settings and records",
+        raw,
+    )
+    perf = producer_performance(scratch.topic, N, size)
+    perf_row = None
+    if perf is not None:
+        perf_row = Row(
+            "(reference) Kafka ProducerPerformance",
+            perf[0],
+            "records/s",
+            "raw aiokafka above",
+            raw,
+            latencies=perf[1],
+        )
+    return relay_row, perf_row, size
+
+
+def kafka_version() -> str:
+    pom = (ROOT / "deploy" / "local" / "pom.xml").read_text()
+    found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    return found.group(1) if found else "4.1.1"
+
+
+def tools_classpath() -> str | None:
+    """Kafka's tools jar of the broker's version (fetched by the same pom stack.sh uses)."""
+    version = kafka_version()
+    libs = ROOT / ".local" / "kafka-tools-libs"
+    if not (libs / f"kafka-tools-{version}.jar").exists():
+        if shutil.which("mvn") is None:
+            return None
+        done = subprocess.run(
+            [
+                "mvn",
+                "-B",
+                "-q",
+                "-f",
+                str(ROOT / "deploy" / "local" / "pom-tools.xml"),
+                f"-Dkafka.version={version}",
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={libs}",
+            ],
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            return None
+    return f"{libs}/*"
+
+
+def producer_performance(topic: str, count: int, size: int) -> tuple[float, list[float]] | None:
+    classpath = tools_classpath()
+    if classpath is None or shutil.which("java") is None:
+        print("  (ProducerPerformance skipped: no java or no Kafka tools jar)")
+        return None
+    done = subprocess.run(
+        [
+            "java",
+            "-Xmx256m",
+            "-cp",
+            classpath,
+            "org.apache.kafka.tools.ProducerPerformance",
+            "--topic",
+            topic,
+            "--num-records",
+            str(count),
+            "--record-size",
+            str(size),
+            "--throughput",
+            "-1",
+            "--producer-props",
+            f"bootstrap.servers={KAFKA}",
+            "acks=all",
+            "enable.idempotence=true",
+            "linger.ms=5",
+            "max.in.flight.requests.per.connection=5",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    last = [ln for ln in done.stdout.splitlines() if "records sent" in ln]
+    if done.returncode != 0 or not last:
+        print(f"  (ProducerPerformance failed: {done.stderr.strip()[-300:]})")
+        return None
+    line = last[-1]
+    rate = float(re.search(r"([\d.]+) records/sec", line).group(1))  # type: ignore[union-attr]
+    marks = [
+        float(re.search(rf"([\d.]+) ms {q}", line).group(1))  # type: ignore[union-attr]
+        for q in ("50th", "95th", "99th")
+    ]
+    return rate, marks
+
+
+# -- consumer ------------------------------------------------------------------------------
+
+
+async def produce_events(topic: str, count: int) -> None:
+    producer = make_producer(KAFKA, client_id="bench-fill")
+    await producer.start()
+    try:
+        aggregates = [uuid.uuid4() for _ in range(50)]
+        seqs = dict.fromkeys(aggregates, 0)
+        futures = []
+        for n in range(count):
+            pid = aggregates[n % len(aggregates)]
+            seqs[pid] += 1
+            payload = registered(n, pid)
+            e = Envelope(
+                id=uuid.uuid4(),
+                source="/datapark/bench",
+                type=payload.event_type,
+                subject=str(pid),
+                time=datetime.now(UTC),
+                data=payload.to_data(),
+                aggseq=seqs[pid],
+                prevhash="0" * 64,
+            ).sealed()
+            futures.append(await producer.send(topic, e.value(), key=e.key, headers=e.headers()))
+        for future in futures:
+            await future
+    finally:
+        await producer.stop()
+
+
+async def bench_consumer(database: Database, scratch: Scratch) -> tuple[Row, Row]:
+    await scratch.reset(database)
+    await produce_events(scratch.consume, N)
+    applied_table = f'"{scratch.schema}".applied'
+    first: list[float] = []
+
+    async def apply(session: Any, envelope: Envelope, payload: Any) -> None:
+        if not first:
+            first.append(time.perf_counter())
+        await session.execute(
+            text(
+                f"INSERT INTO {applied_table} (event_id, subject, aggseq) "
+                "VALUES (:id, :subject, :aggseq)"
+            ),
+            {"id": envelope.id, "subject": envelope.subject, "aggseq": envelope.aggseq},
+        )
+
+    consumer = EventConsumer(
+        group_id=f"bench-{scratch.schema}",
+        topics=(scratch.consume,),
+        bootstrap=KAFKA,
+        database=database,
+        inbox=scratch.tables.inbox,
+        handlers={ParticipantRegistered.event_type: apply},
+        dlq_topic=scratch.dlq,
+    )
+    conn = await asyncpg.connect(DSN)
+    task = asyncio.create_task(consumer.run())
+    try:
+        while await conn.fetchval(f"SELECT count(*) FROM {applied_table}") < N:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        datapark = N / (time.perf_counter() - first[0])
+    finally:
+        consumer.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
+    await scratch.reset(database)
+    try:
+        raw, raw_rate = await raw_consume(scratch.consume)
+        started = time.perf_counter()
+        await hand_written(conn, scratch, raw)
+        hand = N / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+    return (
+        Row(
+            "consumer: validate + inbox + handler",
+            datapark,
+            "records/s",
+            "same parse + statements, hand-written asyncpg",
+            hand,
+        ),
+        Row("(reference) raw consume", raw_rate, "records/s", "", None),
+    )
+
+
+async def raw_consume(topic: str) -> tuple[list[Any], float]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0, 1, 2}
+        ]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        total = sum(ends.values())
+        found: list[Any] = []
+        started = time.perf_counter()
+        while len(found) < total:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=BATCH)).values():
+                found.extend(records)
+        return found, len(found) / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def hand_written(conn: asyncpg.Connection, scratch: Scratch, records: list[Any]) -> None:
+    """What EventConsumer does per polled batch, by hand: parse and validate each record,
+    then one transaction with the inbox insert and the handler's insert."""
+    inbox, applied = f'"{scratch.schema}".inbox', f'"{scratch.schema}".applied'
+    for at in range(0, len(records), BATCH):
+        batch = []
+        for r in records[at : at + BATCH]:
+            e = Envelope.from_kafka(r.key, r.value, list(r.headers))
+            payload_model(e.type).model_validate(e.data)
+            batch.append((e, r))
+        async with conn.transaction():
+            fresh = set(
+                await conn.fetchval(
+                    f"""WITH i AS (INSERT INTO {inbox}
+                          (consumer, event_id, event_type, topic, partition, "offset")
+                        SELECT 'bench', * FROM unnest($1::uuid[], $2::text[], $3::text[],
+                                                      $4::int[], $5::bigint[])
+                        ON CONFLICT DO NOTHING RETURNING event_id)
+                        SELECT coalesce(array_agg(event_id), '{{}}') FROM i""",
+                    [e.id for e, _ in batch],
+                    [e.type for e, _ in batch],
+                    [r.topic for _, r in batch],
+                    [r.partition for _, r in batch],
+                    [r.offset for _, r in batch],
+                )
+            )
+            for e, _ in batch:  # the handler's statement, once per fresh record
+                if _take(fresh, e.id):
+                    await conn.execute(
+                        f"INSERT INTO {applied} (event_id, subject, aggseq) VALUES ($1, $2, $3)",
+                        e.id,
+                        e.subject,
+                        e.aggseq,
+                    )
+
+
+def _take(fresh: set[uuid.UUID], event_id: uuid.UUID) -> bool:
+    if event_id in fresh:
+        fresh.discard(event_id)
+        return True
+    return False
+
+
+# -- write path ----------------------------------------------------------------------------
+
+
+async def bench_write(database: Database, scratch: Scratch) -> tuple[Row, Row | None]:
+    await scratch.reset(database)
+    outbox = Outbox(scratch.tables, "bench")
+    latencies: list[float] = []
+    deadline = time.perf_counter() + SECONDS
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    stmt = text(
+        f'INSERT INTO "{scratch.schema}".unit_reservations (unit_id, period, status, window_id) '
+        "VALUES (:unit, tstzrange(:lo, :hi), 'maintenance', :window)"
+    )
+
+    async def client() -> None:
+        unit = uuid.uuid4()
+        n = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            async with database.unit_of_work() as session:
+                start = base + timedelta(hours=2 * n)
+                await session.execute(
+                    stmt,
+                    {
+                        "unit": unit,
+                        "lo": start,
+                        "hi": start + timedelta(hours=1),
+                        "window": uuid.uuid4(),
+                    },
+                )
+                await outbox.append(session, registered(n, unit))
+            latencies.append((time.perf_counter() - started) * 1000)
+            n += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    tps = len(latencies) / (time.perf_counter() - began)
+    same = pgbench(scratch, same_statements=True)
+    minimal = pgbench(scratch, same_statements=False)
+    row = Row(
+        f"write: exclusion insert + Outbox.append, {CLIENTS} clients",
+        tps,
+        "tx/s",
+        "pgbench, the same statements",
+        same[0] if same else None,
+        latencies,
+    )
+    ref = None
+    if minimal is not None:
+        ref = Row(
+            "(reference) pgbench minimal tx (exclusion + outbox insert)",
+            minimal[0],
+            "tx/s",
+            "",
+            None,
+            minimal[1],
+        )
+    if same is not None:
+        print(
+            f"  pgbench same statements: {same[0]:.0f} tx/s, p50/p95/p99 "
+            f"{pct(same[1], 0.5):.1f}/{pct(same[1], 0.95):.1f}/{pct(same[1], 0.99):.1f} ms"
+        )
+    return row, ref
+
+
+def pgbench(scratch: Scratch, *, same_statements: bool) -> tuple[float, list[float]] | None:
+    binary = shutil.which("pgbench") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
+    )
+    if binary is None:
+        print("  (pgbench skipped: not installed; Debian: postgresql-client / postgresql-contrib)")
+        return None
+    s = scratch.schema
+    payload = registered(0).to_data()
+    value = json.dumps(payload).replace("'", "''")
+    head = (
+        f"INSERT INTO {s}.event_chain_heads (aggregate_id, aggregate_type, last_seq, last_hash) "
+        "VALUES (:agg::text, 'participant', 0, repeat('0', 64)) "
+        "ON CONFLICT (aggregate_id) DO UPDATE "
+        f"SET last_seq = {s}.event_chain_heads.last_seq RETURNING last_seq, last_hash;"
+    )
+    outbox_insert = (
+        f"INSERT INTO {s}.outbox (id, topic, event_type, source, subject, event_time, payload, "
+        "aggseq, prevhash, eventhash, dataschema) VALUES (gen_random_uuid(), 'bench', "
+        "'datapark.catalog.participant.registered.v1', '/datapark/bench', :agg::text, now(), "
+        f"'{value}', 1, repeat('0', 64), md5(random()::text) || md5(random()::text), 'x')"
+    )
+    script = [
+        "\\set n random(1, 2000000000)",
+        "\\set agg random(1, 2000000000)",
+        "BEGIN;",
+        f"INSERT INTO {s}.unit_reservations (unit_id, period, status, window_id) VALUES "
+        "(gen_random_uuid(), tstzrange(now() + :n * interval '1 second', "
+        "now() + :n * interval '1 second' + interval '1 hour'), 'maintenance', "
+        "gen_random_uuid());",
+    ]
+    if same_statements:
+        script += [
+            head,
+            f"WITH stored AS ({outbox_insert}), advanced AS (UPDATE {s}.event_chain_heads "
+            "SET last_seq = last_seq + 1, last_hash = repeat('1', 64) WHERE aggregate_id = "
+            ":agg::text) SELECT pg_notify('bench', '');",
+        ]
+    else:
+        script.append(outbox_insert + ";")
+    script.append("END;")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tx.sql"
+        path.write_text("\n".join(script) + "\n")
+        done = subprocess.run(
+            [
+                binary,
+                "-n",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                PG_PORT,
+                "-U",
+                "datapark",
+                "-c",
+                str(CLIENTS),
+                "-j",
+                "2",
+                "-T",
+                str(int(SECONDS)),
+                "-f",
+                str(path),
+                "-l",
+                "--log-prefix",
+                f"{tmp}/log",
+                "datapark_test",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PGPASSWORD": "datapark"},
+            timeout=120,
+        )
+        if done.returncode != 0:
+            print(f"  (pgbench failed: {done.stderr.strip()[-400:]})")
+            return None
+        tps = float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
+        latencies = [
+            int(line.split()[2]) / 1000
+            for log in Path(tmp).glob("log*")
+            for line in log.read_text().splitlines()
+            if line.strip()
+        ]
+    return tps, latencies
+
+
+# -- event path ----------------------------------------------------------------------------
+
+
+async def bench_event_path(database: Database, scratch: Scratch) -> tuple[Row, list[float]]:
+    await scratch.reset(database)
+    outbox = Outbox(scratch.tables, "bench")
+    arrived: dict[uuid.UUID, float] = {}
+    wake = asyncio.Event()
+
+    async def seen(session: Any, envelope: Envelope, payload: Any) -> None:
+        arrived[envelope.id] = time.perf_counter()
+        wake.set()
+
+    consumer = EventConsumer(
+        group_id=f"bench-e2e-{scratch.schema}",
+        topics=(scratch.echo,),
+        bootstrap=KAFKA,
+        database=database,
+        inbox=scratch.tables.inbox,
+        handlers={ParticipantRegistered.event_type: seen},
+        dlq_topic=scratch.dlq,
+    )
+    relay = OutboxRelay(
+        service="bench", schema=scratch.schema, database_url=URL, bootstrap=KAFKA, poll_seconds=1.0
+    )
+    latencies: list[float] = []
+    relay_task = asyncio.create_task(relay.run())
+    consumer_task = asyncio.create_task(consumer.run())
+    try:
+        # Warm up: one event through, so the group has joined and the relay leads.
+        async def one() -> float:
+            wake.clear()
+            started = time.perf_counter()
+            async with database.unit_of_work() as session:
+                e = await outbox.append(session, registered(0))
+                await session.execute(
+                    text(f'UPDATE "{scratch.schema}".outbox SET topic = :t WHERE id = :id'),
+                    {"t": scratch.echo, "id": e.id},
+                )
+            while e.id not in arrived:
+                await asyncio.wait_for(wake.wait(), 60)
+                wake.clear()
+            return (arrived[e.id] - started) * 1000
+
+        await one()
+        for _ in range(SAMPLES):
+            latencies.append(await one())
+            await asyncio.sleep(0.01)
+    finally:
+        consumer.stop()
+        for task in (consumer_task, relay_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    raw = await raw_round_trip(scratch.echo)
+    return Row(
+        "event path: commit -> relay -> Kafka -> consumer handler",
+        pct(latencies, 0.99),
+        "ms p99",
+        "raw produce -> consume p99",
+        pct(raw, 0.99),
+        latencies,
+        higher_is_better=False,
+    ), raw
+
+
+async def raw_round_trip(topic: str) -> list[float]:
+    producer = make_producer(KAFKA, client_id="bench-rtt")
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=None, enable_auto_commit=False)
+    await producer.start()
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        await consumer.seek_to_end(tp)
+        await consumer.position(tp)
+        out: list[float] = []
+        for n in range(SAMPLES + 1):
+            marker = f"rtt-{n}".encode()
+            started = time.perf_counter()
+            await producer.send_and_wait(topic, marker, key=b"rtt")
+            got = False
+            while not got:
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
+                    got = got or any(r.value == marker for r in records)
+            if n:
+                out.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.01)
+        return out
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        model = found.group(1).strip() if found else model
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def table(rows: Sequence[Row]) -> list[str]:
+    lines = [
+        "| path | datapark | baseline, same run | ratio | p50 / p95 / p99 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        base = f"{r.baseline_name}: {r.baseline:,.1f}" if r.baseline else r.baseline_name or "-"
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        lat = (
+            (
+                f"{pct(r.latencies, 0.5):.1f} / {pct(r.latencies, 0.95):.1f} / "
+                f"{pct(r.latencies, 0.99):.1f}"
+            )
+            if r.latencies
+            else "-"
+        )
+        lines.append(f"| {r.path} | {r.figure:,.1f} {r.unit} | {base} | {ratio} | {lat} |")
+    return lines
+
+
+def write_doc(lines: Sequence[str]) -> None:
+    section = "\n".join([BEGIN, *lines, END])
+    current = DOC.read_text() if DOC.exists() else "# Performance\n"
+    if BEGIN in current and END in current:
+        before, rest = current.split(BEGIN, 1)
+        DOC.write_text(before + section + rest.split(END, 1)[1])
+    else:
+        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
+
+
+SECTIONS = ("relay", "consumer", "write", "event")
+
+
+async def main(only: str | None) -> None:
+    setup_tracing("bench", None)  # as in the services: a provider, no exporter
+    database = Database(URL, pool_size=CLIENTS)
+    scratch = Scratch()
+    await scratch.create(database)
+    rows: list[Row] = []
+    size = 0
+    try:
+        if only in (None, "relay"):
+            relay_row, perf_row, size = await bench_relay(database, scratch)
+            rows += [relay_row, *([perf_row] if perf_row else [])]
+        if only in (None, "consumer"):
+            rows += list(await bench_consumer(database, scratch))
+        if only in (None, "write"):
+            write_row, minimal = await bench_write(database, scratch)
+            rows += [write_row, *([minimal] if minimal else [])]
+        if only in (None, "event"):
+            event_row, raw = await bench_event_path(database, scratch)
+            rows.append(event_row)
+            rows.append(
+                Row(
+                    "(reference) raw produce -> consume",
+                    pct(raw, 0.5),
+                    "ms p50",
+                    "",
+                    None,
+                    raw,
+                    higher_is_better=False,
+                )
+            )
+    finally:
+        await scratch.drop(database)
+        await database.dispose()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "## Event and write paths (`bench/paths.py`)",
+        "",
+        f"Run {when} on {machine()}; load generator on the same cores. {N} events"
+        + (f" of {size} bytes" if size else "")
+        + f", {CLIENTS} clients for {SECONDS:.0f} s on the write path. Ratios are "
+        "datapark / baseline (for latency: baseline / datapark).",
+        "",
+        *table(rows),
+    ]
+    print("\n".join(lines))
+    if only is None:
+        write_doc(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=SECTIONS, help="one section (for make profile)")
+    asyncio.run(main(parser.parse_args().only))
