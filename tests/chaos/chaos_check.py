@@ -29,7 +29,7 @@ CREATED_IN: dict[str, str] = {
     "create_robot_model": "catalog.robot_models",
     "create_robot_unit": "catalog.robot_units",
     "create_offering": "catalog.rental_offerings",
-    "place_order": "trading.agreements",
+    "place_order": "trading.orders",
     "request_transfer": "trading.transfers",
     "open_negotiation": "trading.negotiations",
     "book_robot": "rental.bookings",
@@ -376,17 +376,19 @@ async def check_all(
             """SELECT count(*) FROM (SELECT transaction_id FROM trading.ledger_entries
                GROUP BY transaction_id, currency HAVING sum(amount) <> 0) t"""
         )
-        closed_nonzero = await connection.fetchval(
-            """SELECT count(*) FROM trading.escrow_locks l WHERE l.status <> 'locked' AND
+        # each escrow account holds its lock's amount while held, nothing once closed
+        wrong_escrows = await connection.fetchval(
+            """SELECT count(*) FROM trading.escrow_locks l WHERE
                coalesce((SELECT sum(e.amount) FROM trading.ledger_entries e
-                 WHERE e.account_kind = 'escrow' AND e.account_holder = l.id::text), 0) <> 0"""
+                 WHERE e.account_kind = 'escrow' AND e.account_holder = l.id::text), 0)
+               <> CASE WHEN l.status = 'held' THEN l.amount ELSE 0 END"""
         )
         verdict.add(
             "escrow_balances",
-            ledger_sum == 0 and unbalanced == 0 and closed_nonzero == 0,
+            ledger_sum == 0 and unbalanced == 0 and wrong_escrows == 0,
             ledger_sum=str(ledger_sum),
             unbalanced_transactions=unbalanced,
-            closed_escrows_not_empty=closed_nonzero,
+            escrows_not_holding_their_amount=wrong_escrows,
             escrows=await connection.fetchval("SELECT count(*) FROM trading.escrow_locks"),
             released=await connection.fetchval(
                 "SELECT count(*) FROM trading.escrow_locks WHERE status = 'released'"
