@@ -4,6 +4,7 @@ load generator's ledger held against all of it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -126,9 +127,9 @@ async def consumer_lag(bootstrap: str) -> dict[str, int]:
     """Records not yet committed by each service's consumer group."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-    await admin.start()
-    await consumer.start()
     try:
+        await admin.start()
+        await consumer.start()
         lag: dict[str, int] = {}
         for group in CONSUMER_GROUPS:
             committed = await admin.list_consumer_group_offsets(group.group_id)
@@ -140,8 +141,10 @@ async def consumer_lag(bootstrap: str) -> dict[str, int]:
             )
         return lag
     finally:
-        await consumer.stop()
-        await admin.close()
+        with contextlib.suppress(Exception):
+            await consumer.stop()
+        with contextlib.suppress(Exception):
+            await admin.close()
 
 
 def consumer_partitions(

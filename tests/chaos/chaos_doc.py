@@ -7,6 +7,8 @@ from typing import Any
 
 # What each guarantee rests on (a hand-written table the run appends).
 GUARANTEES = (Path(__file__).parent / "reliability_guarantees.md").read_text(encoding="utf-8")
+# What the runs found and what held: hand-written, appended last.
+FINDINGS = Path(__file__).parent / "reliability_findings.md"
 
 
 def _fmt(value: Any) -> str:
@@ -29,8 +31,8 @@ def render(report: dict[str, Any]) -> str:
         "",
         "Written by `make chaos` (`tests/chaos/chaos_run.py --doc docs/reliability.md`) from the "
         "run below; the 60-second profile of the same run is part of `make test` "
-        "(`tests/chaos/test_chaos_platform.py`, marker `chaos`). Nothing here is edited by hand "
-        "but the last section.",
+        "(`tests/chaos/test_chaos_platform.py`, marker `chaos`). Edit the two hand-written "
+        "sections in `tests/chaos/reliability_guarantees.md` and `reliability_findings.md`.",
         "",
         "## How the run works",
         "",
@@ -121,5 +123,5 @@ def render(report: dict[str, Any]) -> str:
             f"| `{name}` | {'yes' if check['ok'] else '**NO**'} | "
             f"{_fmt(figures).replace('|', '/')} |"
         )
-    lines += ["", GUARANTEES]
+    lines += ["", GUARANTEES, FINDINGS.read_text(encoding="utf-8")]
     return "\n".join(lines) + "\n"

@@ -201,7 +201,7 @@ class Users:
             wait = 1.0
             if retry_after and retry_after.isdigit():
                 wait = min(float(retry_after), 5.0)
-            await asyncio.sleep(wait * (0.5 + random.random()))
+            await asyncio.sleep(wait * (1.0 + 0.5 * random.random()))  # never before Retry-After
         raise AssertionError("unreachable")
 
     async def ok(
