@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,7 @@ from datapark_eventing.metrics import RELAY_LEADER
 from datapark_eventing.outbox import notify_channel
 from datapark_kit.db import asyncpg_dsn
 from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
-from datapark_kit.telemetry import context_from, current_traceparent
+from datapark_kit.telemetry import context_from, current_traceparent, spans_recorded
 
 log = logging.getLogger("datapark.relay")
 tracer = trace.get_tracer("datapark.relay")
@@ -77,6 +78,7 @@ class OutboxRelay:
         self.channel = notify_channel(schema)
         self.is_leader = False
         self._wake = asyncio.Event()
+        self._backlog_due = 0.0
 
     async def run(self) -> None:
         """Run until cancelled, surviving database and broker outages."""
@@ -130,12 +132,19 @@ class OutboxRelay:
                 await producer.start()
                 backoff = 0.2
                 while True:
+                    # Cleared before reading, never after: a NOTIFY that arrives while this
+                    # batch is read or sent leaves the flag set, so the next wait returns at
+                    # once instead of sleeping until the poll (the lost wake-up of #14).
+                    self._wake.clear()
                     sent = await self.publish_batch(conn, producer)
                     if self.checkpoints is not None:
                         await self.checkpoints.maybe_publish(producer)
-                    await self._update_backlog(conn)
+                    if sent < self.batch_size or time.monotonic() >= self._backlog_due:
+                        # The backlog gauge is a count over unsent rows: read it when idle or
+                        # once a second while draining, not once per batch.
+                        await self._update_backlog(conn)
+                        self._backlog_due = time.monotonic() + 1.0
                     if sent < self.batch_size:
-                        self._wake.clear()
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             except asyncio.CancelledError:
@@ -176,8 +185,19 @@ class OutboxRelay:
         if not rows:
             return 0
         pending = []
+        traced_spans = spans_recorded()
         for row in rows:
             envelope = _envelope_of(row)
+            if not traced_spans:
+                # Nothing records a publish span: send the request's stored trace context.
+                future = await producer.send(
+                    row["topic"],
+                    value=row["payload"].encode(),
+                    key=envelope.key,
+                    headers=envelope.headers(),
+                )
+                pending.append((row, envelope, future))
+                continue
             parent = context_from({"traceparent": row["traceparent"]} if row["traceparent"] else {})
             with tracer.start_as_current_span(
                 f"publish {row['topic']}",
@@ -194,8 +214,13 @@ class OutboxRelay:
                 traced = replace(
                     envelope, traceparent=ctx.get("traceparent"), tracestate=ctx.get("tracestate")
                 )
+                # The stored payload is the canonical JSON the hash covers: send those bytes
+                # rather than re-serialising the parsed data.
                 future = await producer.send(
-                    row["topic"], value=traced.value(), key=traced.key, headers=traced.headers()
+                    row["topic"],
+                    value=row["payload"].encode(),
+                    key=traced.key,
+                    headers=traced.headers(),
                 )
             pending.append((row, traced, future))
         acknowledged: list[Any] = []

@@ -102,6 +102,15 @@ def setup_tracing(
     return _provider
 
 
+def spans_recorded() -> bool:
+    """False while this process's provider drops every span (no exporter): hot loops may then
+    skip creating spans altogether and pass stored trace context through unchanged."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, DataparkTracerProvider):
+        return provider.export_sampler.exporting
+    return isinstance(provider, TracerProvider)
+
+
 def current_traceparent() -> dict[str, str]:
     """The W3C trace context of the current span, as headers (empty when none)."""
     carrier: dict[str, str] = {}
