@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,10 @@ def _fmt(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
+
+
+def _count(values: Iterable[Any]) -> dict[str, int]:
+    return {str(k): n for k, n in sorted(Counter(values).items())}
 
 
 def render(report: dict[str, Any]) -> str:
@@ -77,15 +83,16 @@ def render(report: dict[str, Any]) -> str:
         f"{totals['max_latency_s']} s",
         f"- journeys completed: {_fmt(report['journeys'])}; journeys that stopped on an answer "
         f"no retry could change: {report['journey_error_count']}",
-        f"- booking races: {len(report['races'])}, winners per race: "
-        f"{_fmt([len(r['won']) for r in report['races']])}",
-        f"- claim rounds: {len(report['claim_rounds'])}, granted per 5,000,000 cap: "
-        f"{_fmt([r['granted'] for r in report['claim_rounds']])}",
+        f"- booking races: {len(report['races'])} of 12 racers each; races by number of "
+        f"winners: {_fmt(_count(len(r['won']) for r in report['races']))}",
+        f"- claim rounds: {len(report['claim_rounds'])} (4 × 1,400,000 against a 5,000,000 "
+        "cap); rounds by amount granted: "
+        f"{_fmt(_count(r['granted'] for r in report['claim_rounds']))}",
         "",
         "### Per fault",
         "",
         "A window runs from the fault to the next one (requests are counted by when they were "
-        "sent, events by their Kafka timestamp). `refused` counts every answer that was not a "
+        "answered, events by their Kafka timestamp). `refused` counts every answer that was not a "
         "2xx: 4xx are the journeys' own refusals (a booking that lost its race is a 409), "
         "`connect_error` a refused connection to a killed process. Recovery times are measured "
         "from the moment the fault was undone (process restarted, broker or database started).",

@@ -165,13 +165,17 @@ class Chaos:
         fault.detail["pid"] = self.stack.kafka_kill9()
         fault.detail["outage_seconds"] = self.profile.kafka_outage
         await asyncio.sleep(self.profile.kafka_outage)
+        began = time.monotonic()
         await asyncio.to_thread(self.stack.up)
+        fault.detail["broker_start_seconds"] = round(time.monotonic() - began, 1)
 
     async def postgres_fast_shutdown(self, fault: Fault) -> None:
         await asyncio.to_thread(self.stack.pg_fast_shutdown)
         fault.detail["down_at"] = round(self.ledger.now(), 1)
         await asyncio.sleep(self.profile.pg_outage)
+        began = time.monotonic()
         await asyncio.to_thread(self.stack.pg_start)
+        fault.detail["database_start_seconds"] = round(time.monotonic() - began, 1)
 
     async def service_kill9(self, fault: Fault) -> None:
         victim = self.stack.processes["rental"]
@@ -179,8 +183,10 @@ class Chaos:
         # mid-batch: while lease and booking requests are in flight
         victim.kill9()
         await asyncio.sleep(1.0)
+        began = time.monotonic()
         victim.start()
         await asyncio.to_thread(victim.wait_ready, 90)
+        fault.detail["process_start_seconds"] = round(time.monotonic() - began, 1)
 
     async def relay_leader_kill9(self, fault: Fault) -> None:
         pair = [self.stack.processes["trading"], self.stack.processes["trading-worker"]]
@@ -399,7 +405,8 @@ class Chaos:
         seen_ids: Counter[str] = Counter()
         rows = []
         for name, start, end, fault in windows:
-            attempts = [a for a in self.ledger.attempts if start <= a.started < end]
+            # a request belongs to the window it was answered in (what the fault did to it)
+            attempts = [a for a in self.ledger.attempts if start <= a.started + a.seconds < end]
             statuses = Counter(str(a.status) for a in attempts)
             produced = dup = dead = 0
             for r in records:
