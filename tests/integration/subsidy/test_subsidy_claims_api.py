@@ -369,7 +369,7 @@ async def test_a_reservation_not_disbursed_in_time_lapses_and_frees_the_budget(
     from sqlalchemy import update
 
     from datapark_subsidy.claims.models import Claim
-    from datapark_subsidy.sweeper import sweep_once
+    from datapark_subsidy.claims.sweeper import sweep_once
 
     participant = await company("110105")
     await activate_lease(participant, cost="100000.00")

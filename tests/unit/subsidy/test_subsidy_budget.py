@@ -9,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datapark_kit.errors import Conflict, InvalidState, Unprocessable
-from datapark_subsidy.budget import Budget, GrantOutcome, LedgerOp
-from datapark_subsidy.facts import ReasonCode
-from datapark_subsidy.lifecycle import (
+from datapark_subsidy.budgets.balance import Budget, GrantOutcome, LedgerOp
+from datapark_subsidy.claims.states import (
     TERMINAL,
     TRANSITIONS,
     ClaimAction,
@@ -23,6 +22,7 @@ from datapark_subsidy.lifecycle import (
     next_status,
     review,
 )
+from datapark_subsidy.terms.assessment import ReasonCode
 
 CAP = Decimal("100.00")
 

@@ -23,19 +23,19 @@ import pytest
 import yaml
 
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.applications import application_entitlement
-from datapark_subsidy.budget import Budget
-from datapark_subsidy.facts import Designation, LeaseFacts, Lessee, Receivable
-from datapark_subsidy.lifecycle import ReviewDecision, ReviewVerdict, review
+from datapark_subsidy.budgets.balance import Budget
+from datapark_subsidy.claims.eligibility import period_cap
+from datapark_subsidy.claims.entitlement import application_entitlement
+from datapark_subsidy.claims.states import ReviewDecision, ReviewVerdict, review
 from datapark_subsidy.policies import POLICIES, PolicyCode, load_parameters
-from datapark_subsidy.rules import period_cap
-from datapark_subsidy.simulation import (
+from datapark_subsidy.simulations.replay import (
     LeaseActivated,
     LeaseEnded,
     ReceivablePaid,
     RentalEvent,
     replay,
 )
+from datapark_subsidy.terms.assessment import Designation, LeaseFacts, Lessee, Receivable
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.yaml"))

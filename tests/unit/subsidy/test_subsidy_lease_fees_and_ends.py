@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from datapark_contracts.events import rental
 from datapark_contracts.events.catalog_listings import RobotCategory
-from datapark_subsidy.facts import Entitlement, LeaseFacts, Lessee
+from datapark_subsidy.claims.eligibility import beijing_financing_lease
 from datapark_subsidy.leases.handlers import end_date, schedule_receivables
 from datapark_subsidy.policies import load_parameters
-from datapark_subsidy.rules import beijing_financing_lease
+from datapark_subsidy.terms.assessment import Entitlement, LeaseFacts, Lessee
 
 D = Decimal
 PARAMS = load_parameters()

@@ -9,9 +9,16 @@ from decimal import Decimal
 import pytest
 
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.applications import application_entitlement
-from datapark_subsidy.deadlines import clawback, reservation_lapse
-from datapark_subsidy.facts import (
+from datapark_subsidy.claims.deadlines import clawback, reservation_lapse
+from datapark_subsidy.claims.eligibility import (
+    assess_lease,
+    beijing_financing_lease,
+    period_cap,
+    xiongan_robot_leasing,
+)
+from datapark_subsidy.claims.entitlement import application_entitlement
+from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, load_parameters
+from datapark_subsidy.terms.assessment import (
     Designation,
     Entitlement,
     Ineligible,
@@ -19,13 +26,6 @@ from datapark_subsidy.facts import (
     Lessee,
     ReasonCode,
     Receivable,
-)
-from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, load_parameters
-from datapark_subsidy.rules import (
-    assess_lease,
-    beijing_financing_lease,
-    period_cap,
-    xiongan_robot_leasing,
 )
 
 PARAMS = load_parameters()

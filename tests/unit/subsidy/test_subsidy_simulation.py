@@ -15,10 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.facts import LeaseFacts, Lessee, Receivable
-from datapark_subsidy.lifecycle import ClaimStatus
+from datapark_subsidy.claims.states import ClaimStatus
 from datapark_subsidy.policies import PolicyCode, load_parameters
-from datapark_subsidy.simulation import (
+from datapark_subsidy.simulations.replay import (
     LeaseActivated,
     LeaseEnded,
     LeaseTerminated,
@@ -27,6 +26,7 @@ from datapark_subsidy.simulation import (
     replay,
     simulate,
 )
+from datapark_subsidy.terms.assessment import LeaseFacts, Lessee, Receivable
 
 PARAMS = load_parameters().with_overrides(
     {"beijing_financing_lease.basis": {"2025-01-01": "financed_principal"}}

@@ -12,7 +12,7 @@ arrive as binary floats; all of those are refused. ``Decimal`` objects built in 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,6 +34,12 @@ DECIMAL_PATTERN = r"^-?[0-9]{1,20}(\.[0-9]{1,20})?$"
 _MONEY = re.compile(MONEY_PATTERN)
 _SIGNED_MONEY = re.compile(SIGNED_MONEY_PATTERN)
 _DECIMAL = re.compile(DECIMAL_PATTERN)
+
+
+def to_fen(amount: Decimal) -> Decimal:
+    """Round a computed amount to the fen (0.01), half-up (四舍五入): the one rounding every
+    money rule in datapark ends with, at the step the rule names."""
+    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def strict_decimal(value: Any, pattern: re.Pattern[str] = _DECIMAL, what: str = "a decimal") -> Any:

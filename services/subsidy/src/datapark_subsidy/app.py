@@ -11,13 +11,13 @@ from datapark_eventing.workers import kafka_readiness, service_workers
 from datapark_kit.app import create_app
 from datapark_subsidy.budgets.endpoints import router as budgets_router
 from datapark_subsidy.claims.endpoints import router as claims_router
+from datapark_subsidy.claims.sweeper import sweeper
 from datapark_subsidy.designations.endpoints import router as designations_router
 from datapark_subsidy.handlers import event_handlers
 from datapark_subsidy.policies import ParameterSet, load_parameters
 from datapark_subsidy.policies.endpoints import router as policies_router
 from datapark_subsidy.settings import SubsidySettings
 from datapark_subsidy.simulations.endpoints import router as simulations_router
-from datapark_subsidy.sweeper import sweeper
 from datapark_subsidy.tables import EVENTING, IDEMPOTENCY, PARTICIPANTS
 
 ROUTERS: list[APIRouter] = [

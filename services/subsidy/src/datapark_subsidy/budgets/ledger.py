@@ -1,7 +1,7 @@
 """The budget ledger in the database: reserve, post, void and reverse, each exactly once.
 
 Every move locks the budget row, computes the new figures with the pure
-:class:`~datapark_subsidy.budget.Budget`, writes an entry whose idempotency key
+:class:`~datapark_subsidy.budgets.balance.Budget`, writes an entry whose idempotency key
 (``<claim>:<op>``) makes a repeat a no-op, updates the row conditionally and publishes the
 entry on ``subsidy.claims.v1``. The table's ``CHECK (reserved + committed <= cap)`` is the
 backstop behind all of it.
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events.subsidy import BudgetEntryRecorded
 from datapark_kit.errors import Conflict
-from datapark_subsidy.budget import Budget, LedgerOp
+from datapark_subsidy.budgets.balance import Budget, LedgerOp
 from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.budgets.repository import BudgetRepository
 from datapark_subsidy.tables import OUTBOX

@@ -10,7 +10,7 @@ from datapark_kit.auth import Principal
 from datapark_kit.errors import NotFound
 from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.budgets.repository import BudgetRepository
-from datapark_subsidy.claims.queries import sees_all_claims
+from datapark_subsidy.terms.access import sees_all_claims
 
 
 class BudgetService:

@@ -20,7 +20,7 @@ from datapark_subsidy.claims.schemas import (
     ReviewIn,
 )
 from datapark_subsidy.claims.service import ClaimService
-from datapark_subsidy.lifecycle import ClaimStatus
+from datapark_subsidy.claims.states import ClaimStatus
 from datapark_subsidy.policies import PolicyCode
 from datapark_subsidy.policies.endpoints import ParametersDep
 

@@ -11,13 +11,8 @@ from datapark_kit.errors import NotFound
 from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.claims.repository import ClaimRepository
-from datapark_subsidy.lifecycle import ClaimStatus
-
-REVIEWERS = ("reviewer", "operator", "auditor")
-
-
-def sees_all_claims(principal: Principal) -> bool:
-    return principal.has(*REVIEWERS)
+from datapark_subsidy.claims.states import ClaimStatus
+from datapark_subsidy.terms.access import sees_all_claims
 
 
 class ClaimQueries:

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
 from datapark_subsidy.claims.models import Claim
-from datapark_subsidy.facts import ReasonCode
-from datapark_subsidy.lifecycle import ClaimStatus, ReviewDecision, ReviewVerdict
-from datapark_subsidy.wire import ExplanationOut, Money
+from datapark_subsidy.claims.states import ClaimStatus, ReviewDecision, ReviewVerdict
+from datapark_subsidy.terms.assessment import ReasonCode
+from datapark_subsidy.terms.schemas import ExplanationOut, Money
 
 ApplicationPolicy = Literal["fujian_data_cluster", "fujian_data_park"]
 

@@ -31,26 +31,15 @@ from datapark_contracts.events.subsidy import (
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
-from datapark_subsidy.applications import application_entitlement
-from datapark_subsidy.budget import Budget, LedgerOp
+from datapark_subsidy.budgets.balance import Budget, LedgerOp
 from datapark_subsidy.budgets.ledger import BudgetLedger, as_budget
 from datapark_subsidy.budgets.models import BudgetRow
+from datapark_subsidy.claims.deadlines import clawback, reservation_lapse
+from datapark_subsidy.claims.eligibility import assess_lease, period_cap
+from datapark_subsidy.claims.entitlement import application_entitlement
 from datapark_subsidy.claims.models import Claim
-from datapark_subsidy.claims.queries import sees_all_claims
 from datapark_subsidy.claims.repository import ClaimRepository
-from datapark_subsidy.clock import park_today
-from datapark_subsidy.deadlines import clawback, reservation_lapse
-from datapark_subsidy.designations.repository import DesignationRepository
-from datapark_subsidy.facts import (
-    Entitlement,
-    Explanation,
-    Ineligible,
-    LeaseFacts,
-    Lessee,
-    ReasonCode,
-    cite,
-)
-from datapark_subsidy.lifecycle import (
+from datapark_subsidy.claims.states import (
     TERMINAL,
     ClaimAction,
     ClaimStatus,
@@ -60,11 +49,22 @@ from datapark_subsidy.lifecycle import (
     next_status,
     review,
 )
-from datapark_subsidy.participants import ParticipantDirectory
+from datapark_subsidy.designations.repository import DesignationRepository
+from datapark_subsidy.participants.repository import ParticipantDirectory
 from datapark_subsidy.policies import POLICIES, CapScope, ParameterSet, PolicyCode, Reading
-from datapark_subsidy.rules import assess_lease, period_cap
 from datapark_subsidy.tables import OUTBOX
-from datapark_subsidy.wire import explanation_document, readings_document
+from datapark_subsidy.terms.access import sees_all_claims
+from datapark_subsidy.terms.assessment import (
+    Entitlement,
+    Explanation,
+    Ineligible,
+    LeaseFacts,
+    Lessee,
+    ReasonCode,
+    cite,
+)
+from datapark_subsidy.terms.clock import park_today
+from datapark_subsidy.terms.schemas import explanation_document, readings_document
 
 A, S = ClaimAction, ClaimStatus
 _OUTCOME_ACTION = {

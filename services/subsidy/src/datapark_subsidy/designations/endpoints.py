@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_subsidy.budgets.endpoints import BudgetOut
+from datapark_subsidy.budgets.schemas import BudgetOut
 from datapark_subsidy.designations.schemas import (
     DesignationDetailOut,
     DesignationIn,

@@ -10,8 +10,8 @@ from sqlalchemy import CheckConstraint, Date, DateTime, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from datapark_subsidy.facts import Designation
 from datapark_subsidy.tables import Base
+from datapark_subsidy.terms.assessment import Designation
 
 
 class DesignationRecord(Base):

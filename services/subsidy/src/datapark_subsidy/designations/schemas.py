@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from datapark_kit.schemas import RequestModel
-from datapark_subsidy.budgets.endpoints import BudgetOut
+from datapark_subsidy.budgets.schemas import BudgetOut
 from datapark_subsidy.designations.models import DesignationRecord
 
 DesignationKind = Literal["cluster", "park"]

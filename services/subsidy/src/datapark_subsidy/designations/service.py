@@ -15,13 +15,13 @@ from datapark_kit.errors import Conflict, NotFound, Unprocessable
 from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.budgets.repository import BudgetRepository
-from datapark_subsidy.clock import park_today
 from datapark_subsidy.designations.models import DesignationRecord
 from datapark_subsidy.designations.repository import DesignationRepository
-from datapark_subsidy.facts import ReasonCode
 from datapark_subsidy.policies import ParameterSet, PolicyCode, Region, region_of
 from datapark_subsidy.policies.catalog import POLICIES
 from datapark_subsidy.tables import OUTBOX
+from datapark_subsidy.terms.assessment import ReasonCode
+from datapark_subsidy.terms.clock import park_today
 
 POLICY_OF_KIND = {
     "cluster": PolicyCode.FUJIAN_DATA_CLUSTER,

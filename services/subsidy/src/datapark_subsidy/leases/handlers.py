@@ -33,9 +33,9 @@ from datapark_contracts.events.rental import (
 )
 from datapark_eventing.consumer import Handler
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.facts import ZERO, Receivable
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.policies import ParameterSet
+from datapark_subsidy.terms.assessment import ZERO, Receivable
 
 PARK_TIME = ZoneInfo("Asia/Shanghai")
 """Business dates (which calendar year a payment falls in) are the park's local dates."""

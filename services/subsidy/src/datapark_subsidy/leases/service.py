@@ -19,11 +19,11 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_subsidy.claims.service import ClaimService
-from datapark_subsidy.facts import LeaseFacts, Receivable
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 from datapark_subsidy.leases.repository import LeaseRepository
-from datapark_subsidy.participants import ParticipantDirectory
+from datapark_subsidy.participants.repository import ParticipantDirectory
 from datapark_subsidy.policies import ParameterSet
+from datapark_subsidy.terms.assessment import LeaseFacts, Receivable
 
 
 def lease_facts(record: LeaseRecord, receivables: Sequence[LeaseReceivableRecord]) -> LeaseFacts:

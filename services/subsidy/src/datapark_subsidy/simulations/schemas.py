@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
-from datapark_subsidy.simulation import SimulationResult
-from datapark_subsidy.wire import Money
+from datapark_subsidy.simulations.replay import SimulationResult
+from datapark_subsidy.terms.schemas import Money
 
 ZERO = Decimal("0.00")
 

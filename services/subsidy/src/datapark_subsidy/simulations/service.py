@@ -14,9 +14,9 @@ from datapark_subsidy.claims.repository import ClaimRepository
 from datapark_subsidy.leases.models import LeaseReceivableRecord
 from datapark_subsidy.leases.repository import LeaseRepository
 from datapark_subsidy.leases.service import lease_facts
-from datapark_subsidy.participants import ParticipantDirectory
+from datapark_subsidy.participants.repository import ParticipantDirectory
 from datapark_subsidy.policies import LEASE_POLICIES, ParameterSet
-from datapark_subsidy.simulation import (
+from datapark_subsidy.simulations.replay import (
     LeaseActivated,
     LeaseEnded,
     ReceivablePaid,

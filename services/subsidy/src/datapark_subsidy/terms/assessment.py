@@ -1,7 +1,8 @@
 """The facts the subsidy rules read and the results they return, with their explanations.
 
-Money is rounded half-up to the fen (``money``) at every rule step; an :class:`Explanation`
-carries the steps, the dated parameter values they read and the policy files' version.
+Money is rounded half-up to the fen (``datapark_contracts.money.to_fen``) at every rule step;
+an :class:`Explanation` carries the steps, the dated parameter values they read and the
+policy files' version.
 """
 
 from __future__ import annotations
@@ -9,18 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from datapark_subsidy.policies.catalog import PolicyCode
 from datapark_subsidy.policies.parameters import Reading
-
-CENT = Decimal("0.01")
-
-
-def money(amount: Decimal) -> Decimal:
-    """Round to the fen, half-up (四舍五入)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class ReasonCode(StrEnum):

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_subsidy.facts import Lessee
 from datapark_subsidy.tables import PARTICIPANTS
+from datapark_subsidy.terms.assessment import Lessee
 
 
 class ParticipantDirectory:

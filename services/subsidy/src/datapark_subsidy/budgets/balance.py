@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Conflict, Unprocessable
-from datapark_subsidy.facts import ReasonCode, money
+from datapark_subsidy.terms.assessment import ReasonCode
 
 ZERO = Decimal("0.00")
 
@@ -140,7 +141,7 @@ class Budget:
 
 
 def _positive(amount: Decimal) -> None:
-    if amount <= 0 or amount != money(amount):
+    if amount <= 0 or amount != to_fen(amount):
         raise Unprocessable(
             f"a ledger amount must be a positive sum in fen, got {amount}", field="amount"
         )

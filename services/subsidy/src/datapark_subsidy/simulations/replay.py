@@ -21,9 +21,13 @@ from decimal import Decimal
 from typing import Any
 
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.budget import Budget
-from datapark_subsidy.deadlines import clawback
-from datapark_subsidy.facts import (
+from datapark_subsidy.budgets.balance import Budget
+from datapark_subsidy.claims.deadlines import clawback
+from datapark_subsidy.claims.eligibility import assess_lease, period_cap
+from datapark_subsidy.claims.states import ClaimStatus, ReviewDecision, ReviewVerdict, review
+from datapark_subsidy.policies.catalog import POLICIES, PolicyCode
+from datapark_subsidy.policies.parameters import ParameterSet
+from datapark_subsidy.terms.assessment import (
     Entitlement,
     Explanation,
     Ineligible,
@@ -32,10 +36,6 @@ from datapark_subsidy.facts import (
     Lessee,
     ReasonCode,
 )
-from datapark_subsidy.lifecycle import ClaimStatus, ReviewDecision, ReviewVerdict, review
-from datapark_subsidy.policies.catalog import POLICIES, PolicyCode
-from datapark_subsidy.policies.parameters import ParameterSet
-from datapark_subsidy.rules import assess_lease, period_cap
 
 ZERO = Decimal("0.00")
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.facts import (
+from datapark_subsidy.policies.catalog import POLICIES, PolicyCode, PolicyKind, region_of
+from datapark_subsidy.policies.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.assessment import (
     Designation,
     Entitlement,
     Explanation,
     Lessee,
     ReasonCode,
     cite,
-    money,
 )
-from datapark_subsidy.policies.catalog import POLICIES, PolicyCode, PolicyKind, region_of
-from datapark_subsidy.policies.parameters import ParameterSet, Reading
 
 # --------------------------------------------------------------------------- applications
 
@@ -86,7 +86,7 @@ def application_entitlement(
             code=ReasonCode.REGION_NOT_COVERED.value,
         )
     maximum, max_reading = params.decimal(policy.cap_parameter, designation.designated_on)
-    if amount != money(amount) or amount <= 0:
+    if amount != to_fen(amount) or amount <= 0:
         raise Unprocessable("amount must be a positive sum in fen", field="amount")
     if amount > maximum:
         raise Unprocessable(
@@ -99,7 +99,7 @@ def application_entitlement(
         f"designation {designation.designation_id} ({designation.kind} {designation.name!r}, "
         f"{designation.region_code}, designated {designation.designated_on.isoformat()}); "
         f"applied on {applied_on.isoformat()}",
-        f"amount requested {money(amount)}, within the maximum {money(maximum)} per "
+        f"amount requested {to_fen(amount)}, within the maximum {to_fen(maximum)} per "
         f"designation [{cite(max_reading)}]; every applicant under the designation shares it",
     ]
     explanation = Explanation(policy.code, params.version, tuple(steps), (*readings, max_reading))
@@ -109,6 +109,6 @@ def application_entitlement(
         None,
         f"designation:{designation.designation_id}",
         applied_on,
-        money(amount),
+        to_fen(amount),
         explanation,
     )

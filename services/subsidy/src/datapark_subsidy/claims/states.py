@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import InvalidState, Unprocessable
-from datapark_subsidy.budget import Budget, GrantOutcome, LedgerOp
-from datapark_subsidy.facts import ReasonCode, money
+from datapark_subsidy.budgets.balance import Budget, GrantOutcome, LedgerOp
+from datapark_subsidy.terms.assessment import ReasonCode
 
 
 class ClaimStatus(StrEnum):
@@ -162,7 +163,7 @@ def review(claimed: Decimal, decision: ReviewDecision, budget: Budget) -> Review
     requested = claimed
     steps: list[str] = []
     if decision.verdict is ReviewVerdict.PARTIALLY_APPROVE:
-        if decision.amount is None or decision.amount != money(decision.amount):
+        if decision.amount is None or decision.amount != to_fen(decision.amount):
             raise Unprocessable("a partial approval needs an amount in fen", field="amount")
         if not Decimal(0) < decision.amount < claimed:
             raise Unprocessable(

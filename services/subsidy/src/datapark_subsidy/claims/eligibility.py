@@ -2,8 +2,9 @@
 
 Pure functions of the facts (a lease, the lessee's region) and the dated parameters; no I/O.
 Every figure is rounded half-up to the fen at the step that produces it, and every result
-carries an :class:`~datapark_subsidy.facts.Explanation` naming the parameters, the dated values
-it read and the version of the policy files, so the same inputs always recompute the same figure.
+carries an :class:`~datapark_subsidy.terms.assessment.Explanation` naming the parameters,
+the dated values it read and the version of the policy files, so the same inputs always
+recompute the same figure.
 """
 
 from __future__ import annotations
@@ -14,8 +15,17 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.facts import (
+from datapark_subsidy.policies.catalog import (
+    LEASE_POLICIES,
+    POLICIES,
+    Policy,
+    PolicyCode,
+    region_of,
+)
+from datapark_subsidy.policies.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.assessment import (
     ZERO,
     Entitlement,
     Explanation,
@@ -26,16 +36,7 @@ from datapark_subsidy.facts import (
     ReasonCode,
     Receivable,
     cite,
-    money,
 )
-from datapark_subsidy.policies.catalog import (
-    LEASE_POLICIES,
-    POLICIES,
-    Policy,
-    PolicyCode,
-    region_of,
-)
-from datapark_subsidy.policies.parameters import ParameterSet, Reading
 
 # --------------------------------------------------------------------------- lease policies
 
@@ -221,15 +222,15 @@ def beijing_financing_lease(
                 )
                 continue
             rate = Decimal(rate_reading.value)  # type: ignore[arg-type]  # a "/1" value
-            cost = money(r.interest + r.fees)
-            ceiling = money(r.opening_balance * rate / 12)
+            cost = to_fen(r.interest + r.fees)
+            ceiling = to_fen(r.opening_balance * rate / 12)
             support = min(cost, ceiling)
             amount += support
             readings.append(rate_reading)
             steps.append(
                 f"{r.kind} {r.period} due {r.due_on.isoformat()}, paid "
-                f"{r.paid_on.isoformat() if r.paid_on else '-'}: min(interest {money(r.interest)}"
-                f" + fees {money(r.fees)} = {cost}, opening balance {money(r.opening_balance)}"
+                f"{r.paid_on.isoformat() if r.paid_on else '-'}: min(interest {to_fen(r.interest)}"
+                f" + fees {to_fen(r.fees)} = {cost}, opening balance {to_fen(r.opening_balance)}"
                 f" x {rate} / 12 = {ceiling}) = {support}"
             )
         if amount <= 0:
@@ -269,7 +270,7 @@ def _beijing_on_principal(
             ReasonCode.POLICY_NOT_IN_FORCE,
             f"{policy.parameter('rate')} has no value on {on.isoformat()}",
         )
-    principal = money(lease.cost - lease.down_payment)
+    principal = to_fen(lease.cost - lease.down_payment)
     if principal <= 0:
         return Ineligible(
             policy.code,
@@ -277,15 +278,15 @@ def _beijing_on_principal(
             f"financed principal {principal} is not positive",
         )
     rate = Decimal(rate_reading.value)  # type: ignore[arg-type]  # a "/1" value
-    amount = money(principal * rate)
+    amount = to_fen(principal * rate)
     if amount <= 0:
         return Ineligible(
             policy.code, ReasonCode.ROUNDS_TO_ZERO, f"{principal} x rate {rate} rounds to nothing"
         )
     explanation = base.then(
         [
-            f"financed principal = cost {money(lease.cost)} - down payment "
-            f"{money(lease.down_payment)} = {principal}",
+            f"financed principal = cost {to_fen(lease.cost)} - down payment "
+            f"{to_fen(lease.down_payment)} = {principal}",
             f"amount = {principal} x rate {rate} = {amount} "
             f"[{cite(rate_reading)}], rounded half-up to the fen",
             _earned_step(lease, on.year),
@@ -376,7 +377,7 @@ def _xiongan_year(
     year: int,
     payments: Sequence[Receivable],
 ) -> tuple[Explanation, Decimal]:
-    due = money(sum((p.amount for p in payments), Decimal(0)))
+    due = to_fen(sum((p.amount for p in payments), Decimal(0)))
     kinds = ", ".join(sorted({p.kind for p in payments}))
     steps = [
         f"lease payments ({kinds}) that fell due in {year} and were paid: {len(payments)} "
@@ -398,9 +399,9 @@ def _xiongan_year(
         )
     amount = Decimal("0.00")
     for reading, group in groups.items():
-        subtotal = money(sum((p.amount for p in group), Decimal(0)))
+        subtotal = to_fen(sum((p.amount for p in group), Decimal(0)))
         rate = Decimal(reading.value)  # type: ignore[arg-type]  # a "/1" value is a Decimal
-        part = money(subtotal * rate)
+        part = to_fen(subtotal * rate)
         amount += part
         steps.append(
             f"payments due {group[0].due_on.isoformat()} .. "

@@ -1,0 +1,1 @@
+"""Reading the participant projection as lessees."""
