@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import jsonschema_rs
-from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
+from cloudevents.core.formats.json import JSONFormat
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -36,9 +37,10 @@ from datapark_contracts.canonical import (
     GENESIS_HASH,
     CanonicalizationError,
     chain_hash,
-    chain_hash_of_json,
+    chain_hash_of_canonical,
+    loads_json,
 )
-from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION
+from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION, hashed_attributes_json
 from datapark_contracts.events.audit import CHECKPOINT_TYPE, fold, heads_digest, signing_bytes
 from datapark_contracts.schemas import committed_schemas
 
@@ -202,21 +204,56 @@ def _dead_letter_note(headers: dict[str, bytes]) -> str:
     )
 
 
+class _JSONData(JSONFormat):
+    """The SDK's JSON format, decoding the data with :func:`loads_json` instead of
+    ``json.loads``: the same values and the same errors (so the SDK returns the same data),
+    in a fraction of the time. Everything else is the SDK's own: the binding's conversion of
+    the headers, the time parsed, the event built and its attributes validated."""
+
+    def read_data(
+        self, body: bytes, datacontenttype: str | None
+    ) -> dict[str, Any] | str | bytes | None:
+        if not body:
+            return None
+        content_type = datacontenttype or self.DEFAULT_CONTENT_TYPE
+        if re.match(JSONFormat.JSON_CONTENT_TYPE_PATTERN, content_type):
+            try:
+                parsed: dict[str, Any] = loads_json(body)
+                return parsed
+            except (ValueError, UnicodeDecodeError):
+                pass  # as the SDK: not JSON after all, so text or bytes
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+
+
+_FORMAT = _JSONData()
+
+
 def inspect(raw: RawRecord, validators: dict[str, Any]) -> Inspected:
     """Every check one record allows by itself: pure, so worker processes can run it."""
     topic, partition, offset, key, value, header_list, timestamp = raw
     seen = Inspected((topic, partition, offset), timestamp)
-    headers: dict[str, bytes] = {}
+    # one pass over the headers: the CloudEvents ones (what the SDK is given) and ours
+    ce_headers: dict[str, bytes] = {}
+    injected = False
+    dead_letter = topic.endswith(".dlq")
+    others: dict[str, bytes] = {}
     for name, header in header_list:
-        headers[name] = header if header is not None else b""
-    seen.injected = INJECTED_HEADER in headers
-    if topic.endswith(".dlq"):
-        seen.dead_letter = _dead_letter_note(headers)
+        if name.startswith("ce_") or name == "content-type":
+            ce_headers[name] = header if header is not None else b""
+        elif name == INJECTED_HEADER:
+            injected = True
+        elif dead_letter:
+            others[name] = header if header is not None else b""
+    seen.injected = injected
+    if dead_letter:
+        seen.dead_letter = _dead_letter_note(others)
     findings = seen.findings
-    ce_headers = {k: v for k, v in headers.items() if k.startswith("ce_") or k == "content-type"}
     seen.event_id = ce_headers.get("ce_id", b"").decode(errors="replace") or None
     try:
-        event = from_binary_event(KafkaMessage(headers=ce_headers, key=key, value=value or b""))
+        event = from_binary(KafkaMessage(headers=ce_headers, key=key, value=value or b""), _FORMAT)
     except Exception as exc:
         reason = " ".join(f"not a valid binary-mode CloudEvent: {exc}".split())[:300]
         findings.append(("cloudevent", reason))
@@ -253,22 +290,33 @@ def inspect(raw: RawRecord, validators: dict[str, Any]) -> Inspected:
         findings.append(
             ("key", f"record key {key!r} differs from the aggregate id (subject) {subject!r}")
         )
-    hashed = {
-        "specversion": SPECVERSION,
-        "id": event_id,
-        "source": source,
-        "type": event_type,
-        "subject": subject,
-        "time": time_text,
-        "datacontenttype": CONTENT_TYPE,
-        "dataschema": str(attributes.get("dataschema", "")),
-        "aggseq": aggseq,
-        "prevhash": prevhash,
-    }
+    dataschema = str(attributes.get("dataschema", ""))
     try:
         # the value's own bytes first (the platform writes them canonical); else re-serialise
-        computed = chain_hash_of_json(prevhash, hashed, value or b"")
+        attributes_json = hashed_attributes_json(
+            id=event_id,
+            source=source,
+            type=event_type,
+            subject=subject,
+            time=time_text,
+            dataschema=dataschema,
+            aggseq=aggseq,
+            prevhash=prevhash,
+        )
+        computed = chain_hash_of_canonical(prevhash, attributes_json, value or b"")
         if computed != eventhash:
+            hashed = {
+                "specversion": SPECVERSION,
+                "id": event_id,
+                "source": source,
+                "type": event_type,
+                "subject": subject,
+                "time": time_text,
+                "datacontenttype": CONTENT_TYPE,
+                "dataschema": dataschema,
+                "aggseq": aggseq,
+                "prevhash": prevhash,
+            }
             computed = chain_hash(prevhash, hashed, data)
     except (CanonicalizationError, UnicodeEncodeError) as exc:
         computed = f"unhashable: {exc}"

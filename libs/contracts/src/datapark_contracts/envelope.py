@@ -7,13 +7,19 @@ Extension attributes ``aggseq``, ``prevhash`` and ``eventhash`` chain each aggre
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
-from datapark_contracts.canonical import canonical_json, chain_hash, chain_hash_of_json
+from datapark_contracts.canonical import (
+    canonical_json,
+    chain_hash,
+    chain_hash_of_canonical,
+    loads_json,
+)
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -48,6 +54,54 @@ def parse_time(text: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("event time carries no offset")
     return parsed.astimezone(UTC)
+
+
+_SAFE_INTEGER = 2**53 - 1
+
+
+def hashed_attributes_json(
+    *,
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: str,
+    dataschema: str,
+    aggseq: int,
+    prevhash: str,
+) -> bytes:
+    """The canonical JSON (RFC 8785) of the attributes an event hash covers, written directly.
+
+    The same bytes as ``canonical_json`` of the dict :meth:`Envelope.hashed_attributes` returns
+    (keys in their sorted order, strings escaped by the standard library's C encoder, which
+    escapes exactly what RFC 8785 does); what this form cannot represent (an unsafe integer,
+    a lone surrogate) goes through ``canonical_json``.
+    """
+    if -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER:
+        try:
+            return (
+                f'{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
+                f'"dataschema":{encode_basestring(dataschema)},"id":{encode_basestring(id)},'
+                f'"prevhash":{encode_basestring(prevhash)},"source":{encode_basestring(source)},'
+                f'"specversion":"{SPECVERSION}","subject":{encode_basestring(subject)},'
+                f'"time":{encode_basestring(time)},"type":{encode_basestring(type)}}}'
+            ).encode()
+        except UnicodeEncodeError:
+            pass
+    return canonical_json(
+        {
+            "specversion": SPECVERSION,
+            "id": id,
+            "source": source,
+            "type": type,
+            "subject": subject,
+            "time": time,
+            "datacontenttype": CONTENT_TYPE,
+            "dataschema": dataschema,
+            "aggseq": aggseq,
+            "prevhash": prevhash,
+        }
+    )
 
 
 def dataschema_for(event_type: str) -> str:
@@ -134,7 +188,7 @@ class Envelope:
         cls,
         key: bytes | None,
         value: bytes | None,
-        headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...],
+        headers: Sequence[tuple[str, bytes]],
     ) -> Envelope:
         """Parse a record; raise :class:`MalformedEvent` when anything is missing or wrong."""
         found: dict[str, str] = {}
@@ -151,8 +205,8 @@ class Envelope:
         if value is None:
             raise MalformedEvent("record has no value")
         try:
-            data = json.loads(value)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = loads_json(value)
+        except (UnicodeDecodeError, ValueError) as exc:
             raise MalformedEvent(f"value is not JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise MalformedEvent("event data must be a JSON object")
@@ -175,9 +229,19 @@ class Envelope:
             raise MalformedEvent(f"bad attribute: {exc}") from exc
         if key is not None and key.decode(errors="replace") != envelope.subject:
             raise MalformedEvent("record key differs from the event subject")
+        # the value's own bytes first (the platform writes them canonical), then re-serialised
+        attributes_json = hashed_attributes_json(
+            id=str(envelope.id),
+            source=envelope.source,
+            type=envelope.type,
+            subject=envelope.subject,
+            time=format_time(envelope.time),
+            dataschema=envelope.dataschema,
+            aggseq=envelope.aggseq,
+            prevhash=envelope.prevhash,
+        )
         if (
-            chain_hash_of_json(envelope.prevhash, envelope.hashed_attributes(), value)
-            != envelope.eventhash
+            chain_hash_of_canonical(envelope.prevhash, attributes_json, value) != envelope.eventhash
             and not envelope.hash_is_valid()
         ):
             raise MalformedEvent("eventhash does not match the event's content")

@@ -52,6 +52,9 @@ async def replay(
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        # whole batches per round trip: a replay reads everything, as fast as it can check it
+        fetch_max_bytes=50 * 1024 * 1024,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
     )
     await consumer.start()
     try:
@@ -68,25 +71,22 @@ async def replay(
                 consumer.seek(tp, match.offset if match is not None else end[tp])
         remaining = {tp for tp in partitions if await consumer.position(tp) < end[tp]}
         while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
             for tp, records in batches.items():
+                stop = end[tp]
                 for record in records:
-                    if record.offset >= end[tp]:
+                    if record.offset >= stop:
                         break
+                    headers = tuple(record.headers or ())
                     try:
                         envelope: Envelope | None = Envelope.from_kafka(
-                            record.key, record.value, list(record.headers)
+                            record.key, record.value, headers
                         )
                         error = None
                     except MalformedEvent as exc:
                         envelope, error = None, str(exc)
                     yield ReplayedRecord(
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        envelope,
-                        error,
-                        tuple(record.headers or ()),
+                        record.topic, record.partition, record.offset, envelope, error, headers
                     )
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
     finally:

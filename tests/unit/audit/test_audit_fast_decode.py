@@ -1,0 +1,169 @@
+"""The read path's fast parts give exactly what the slow, obvious code gives: the data decoded
+by orjson equals ``json.loads`` (values and errors), the attributes' canonical JSON written
+directly equals ``canonical_json`` of the attribute dict, and the SDK's parse with the faster
+data decoding equals the SDK's own."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from datapark_audit.verify import _FORMAT
+from datapark_contracts.canonical import (
+    canonical_attributes,
+    canonical_json,
+    canonical_json_reference,
+    chain_hash,
+    chain_hash_of_json,
+    loads_json,
+)
+from datapark_contracts.envelope import Envelope, hashed_attributes_json
+
+
+def _same_as_stdlib(body: bytes) -> None:
+    try:
+        expected: Any = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        with pytest.raises(exc.__class__):
+            loads_json(body)
+        return
+    got = loads_json(body)
+    # repr tells int from float and 0.0 from -0.0; NaN equals itself only by repr
+    assert repr(got) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":1,"a":2}',
+        b"-0",
+        b"-0.0",
+        b"0.1",
+        b"1E2",
+        b"1e400",  # beyond a double: the standard library gives inf, orjson refuses
+        b"NaN",
+        b"-Infinity",
+        b"123456789012345678901234567890",  # orjson would silently give a float
+        b"-9223372036854775809",
+        b"18446744073709551615",
+        b'{"n":[1,2,99999999999999999999]}',
+        b'{"s":"9999999999999999999"}',  # a long digit run in a string: decoded alike too
+        b'"\\ud800"',  # a lone surrogate escape: the standard library accepts it
+        b'"\\ud83d\\ude00"',
+        b'{"\\u0000":1}',
+        b"\xef\xbb\xbf{}",  # a BOM
+        b"[1,]",
+        b'"\x01"',
+        b"\xff",  # not UTF-8
+        b"",
+        b" {} \n",
+        '{"名称":"电力负荷曲线"}'.encode(),
+        b"[" * 600 + b"]" * 600,  # deep nesting, decoded alike
+        b"[" * 2000 + b"]" * 2000,
+    ],
+)
+def test_loads_json_is_json_loads(body: bytes) -> None:
+    _same_as_stdlib(body)
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_loads_json_equals_json_loads_on_generated_documents(value: object) -> None:
+    _same_as_stdlib(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+_attribute_text = st.text(max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": _attribute_text,
+            "source": _attribute_text,
+            "type": _attribute_text,
+            "subject": _attribute_text,
+            "time": _attribute_text,
+            "dataschema": _attribute_text,
+            "prevhash": _attribute_text,
+            "aggseq": st.integers(min_value=-(2**60), max_value=2**60),
+        }
+    )
+)
+def test_attributes_written_directly_are_their_canonical_json(fields: dict[str, Any]) -> None:
+    attributes: dict[str, Any] = {
+        "specversion": "1.0",
+        "datacontenttype": "application/json",
+        **fields,
+    }
+    try:
+        expected = canonical_json_reference(attributes)
+    except Exception as exc:  # an unsafe integer or a lone surrogate: refused alike
+        with pytest.raises(exc.__class__):
+            hashed_attributes_json(**fields)
+        with pytest.raises(exc.__class__):
+            canonical_attributes(attributes)
+        return
+    assert hashed_attributes_json(**fields) == expected
+    assert canonical_attributes(attributes) == expected
+
+
+def _envelope(data: dict[str, Any]) -> Envelope:
+    return Envelope(
+        id=uuid.uuid4(),
+        source="/datapark/catalog",
+        type="datapark.catalog.participant.registered.v1",
+        subject=str(uuid.uuid4()),
+        time=datetime(2026, 11, 30, 13, 0, tzinfo=UTC),
+        data=data,
+        aggseq=3,
+        prevhash="ab" * 32,
+    ).sealed()
+
+
+def test_the_chain_hash_of_the_received_bytes_is_the_chain_hash() -> None:
+    env = _envelope({"名称": "电力负荷曲线", "n": 2**53 - 1, "tab": 'a\tb"c\\'})
+    assert chain_hash_of_json(env.prevhash, env.hashed_attributes(), env.value()) == env.eventhash
+    assert env.eventhash == chain_hash(env.prevhash, env.hashed_attributes(), env.data)
+    assert Envelope.from_kafka(env.key, env.value(), env.headers()) == env
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        canonical_json({"a": "电力", "n": 1}),
+        b'{"n": 123456789012345678901234567890}',
+        b'{"x": NaN}',
+        b"[1, 2]",
+        b"not json",
+        b"\xff\xfe",
+        b"",
+    ],
+)
+def test_the_sdk_parse_with_faster_decoding_equals_the_sdks_own(value: bytes) -> None:
+    env = _envelope({})
+    message = KafkaMessage(headers=dict(env.headers()), key=env.key, value=value)
+    ours = from_binary_event(message, _FORMAT)
+    theirs = from_binary_event(message)
+    assert ours.get_attributes() == theirs.get_attributes()
+    assert repr(ours.get_data()) == repr(theirs.get_data())
