@@ -74,7 +74,10 @@ def trading_workers(
             sweeper = Sweeper(app.state.database, interval_seconds=settings.sweep_interval_seconds)
             app.state.webhook_sender, app.state.sweeper = sender, sweeper
             notifier = DspNotifier(
-                app.state.database, client, poll_seconds=settings.webhook_poll_seconds
+                app.state.database,
+                client,
+                poll_seconds=settings.webhook_poll_seconds,
+                public_only=settings.environment not in ("development", "test"),
             )
             app.state.dsp_notifier = notifier
             tasks = [

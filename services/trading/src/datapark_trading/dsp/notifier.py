@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from datapark_kit.db import Database
+from datapark_kit.errors import Unprocessable
 from datapark_trading.agreements.codec import terms_to_wire
 from datapark_trading.dsp import messages as m
 from datapark_trading.dsp.odrl import policy_of
@@ -31,6 +32,7 @@ from datapark_trading.negotiations.repository import NegotiationRepository
 from datapark_trading.negotiations.service import negotiation_value
 from datapark_trading.transfers.repository import TransferRepository
 from datapark_trading.transfers.service import token_hash
+from datapark_trading.webhooks.destinations import require_public_destination
 
 log = logging.getLogger("datapark.trading.dsp")
 LEASE = timedelta(seconds=30)
@@ -80,7 +82,9 @@ class DspNotifier:
         poll_seconds: float,
         batch_size: int = 20,
         concurrency: int = 8,
+        public_only: bool = True,
     ) -> None:
+        self.public_only = public_only
         self.concurrency = concurrency
         self.database = database
         self.client = client
@@ -141,6 +145,9 @@ class DspNotifier:
         error: str | None = None
         provider_pid: str | None = None
         try:
+            if self.public_only:
+                # checked again at each send, like webhooks: a name may resolve elsewhere now
+                await require_public_destination(outgoing.url)
             response = await self.client.post(outgoing.url, json=outgoing.body)
             if response.status_code >= 300:
                 error = f"HTTP {response.status_code}"
@@ -150,6 +157,8 @@ class DspNotifier:
                     error = "the answer to the request names no providerPid"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
+        except Unprocessable as refused:
+            error = refused.detail
         async with self.database.unit_of_work() as session:
             repo = DspRepository(session)
             row = await (repo.negotiation if negotiation else repo.transfer)(
