@@ -28,8 +28,8 @@ from datapark_catalog.fleet.rules import (
     validate_serial_number,
     validate_window,
 )
+from datapark_catalog.terms.money import parse_money
 from datapark_catalog.valuations.depreciation import months_elapsed
-from datapark_catalog.valuations.money import parse_money
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
     RentalMode,

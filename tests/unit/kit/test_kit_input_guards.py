@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from datapark_catalog.valuations.money import parse_money
+from datapark_catalog.terms.money import parse_money
 from datapark_kit.errors import Unprocessable
 from datapark_kit.guards import nul_in_body, nul_in_form, nul_in_json
 from datapark_kit.pagination import decode_cursor, encode_cursor

@@ -8,6 +8,7 @@ from datapark_catalog.auth.endpoints import public as auth_public
 from datapark_catalog.auth.endpoints import router as auth_router
 from datapark_catalog.auth.service import TokenService
 from datapark_catalog.fleet.endpoints import router as fleet_router
+from datapark_catalog.listings.endpoints import product_listings
 from datapark_catalog.listings.endpoints import router as listings_router
 from datapark_catalog.participants.endpoints import router as participants_router
 from datapark_catalog.participants.models import Participant
@@ -48,6 +49,7 @@ def build_app(settings: CatalogSettings | None = None) -> FastAPI:
             auth_router,
             participants_router,
             products_router,
+            product_listings,
             valuations_router,
             fleet_router,
             listings_router,

@@ -2,7 +2,6 @@
 
 from datapark_catalog.auth import models as auth_models
 from datapark_catalog.fleet import models as fleet_models
-from datapark_catalog.listings import models as listing_models
 from datapark_catalog.participants import models as participant_models
 from datapark_catalog.products import models as product_models
 from datapark_catalog.tables import EVENTING, IDEMPOTENCY, Base
@@ -14,7 +13,6 @@ __all__ = [
     "Base",
     "auth_models",
     "fleet_models",
-    "listing_models",
     "participant_models",
     "product_models",
     "valuation_models",

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 
-from datapark_catalog.fleet.models import (
-    MaintenanceWindowRow,
-    RentalOfferingRow,
-    RobotKitRow,
-    RobotModelRow,
-    RobotUnitRow,
-)
 from datapark_catalog.fleet.offerings import OfferingService
-from datapark_catalog.fleet.rules import UnitAppraisal, appraised_value
 from datapark_catalog.fleet.schemas import (
     MaintenanceWindowCreate,
     MaintenanceWindowOut,
@@ -41,86 +32,6 @@ router = APIRouter(prefix="/v1", tags=["robot fleet"], route_class=UnitOfWorkRou
 LESSOR = require_roles("participant", "partner")
 
 
-def model_out(row: RobotModelRow) -> RobotModelOut:
-    return RobotModelOut(
-        id=row.id,
-        maker=row.maker,
-        name=row.name,
-        category=row.category,
-        specs=row.specs,
-        created_at=row.created_at,
-    )
-
-
-def unit_out(row: RobotUnitRow) -> RobotUnitOut:
-    today = datetime.now(UTC).date()
-    appraisal = UnitAppraisal(
-        row.acquisition_cost, row.salvage_value, row.useful_life_months, row.acquired_on
-    )
-    return RobotUnitOut(
-        id=row.id,
-        model_id=row.model_id,
-        serial_number=row.serial_number,
-        lessor_participant_id=row.lessor_participant_id,
-        acquisition_cost=row.acquisition_cost,
-        acquired_on=row.acquired_on,
-        salvage_value=row.salvage_value,
-        useful_life_months=row.useful_life_months,
-        appraised_value=appraised_value(appraisal, today),
-        appraised_on=today,
-        location=row.location,
-        status=row.status,
-    )
-
-
-def kit_out(row: RobotKitRow) -> RobotKitOut:
-    return RobotKitOut(
-        id=row.id,
-        lessor_participant_id=row.lessor_participant_id,
-        name=row.name,
-        description=row.description,
-        unit_ids=list(row.unit_ids),
-    )
-
-
-def window_out(row: MaintenanceWindowRow) -> MaintenanceWindowOut:
-    return MaintenanceWindowOut(
-        id=row.id,
-        unit_id=row.unit_id,
-        start=row.starts_at,
-        end=row.ends_at,
-        reason=row.reason,
-        status=row.status,
-    )
-
-
-def offering_out(row: RentalOfferingRow) -> RentalOfferingOut:
-    return RentalOfferingOut(
-        id=row.id,
-        lessor_participant_id=row.lessor_participant_id,
-        title=row.title,
-        target_kind=row.target_kind,
-        unit_id=row.unit_id,
-        kit_id=row.kit_id,
-        unit_ids=list(row.unit_ids),
-        category=row.category,
-        modes=list(row.modes),
-        rate_card=row.rate_card,
-        deposit=row.deposit,
-        min_duration_minutes=row.min_duration_minutes,
-        max_duration_minutes=row.max_duration_minutes,
-        turnaround_before_minutes=row.turnaround_before_minutes,
-        turnaround_after_minutes=row.turnaround_after_minutes,
-        service_terms=row.service_terms,
-        cancellation_policy=list(row.cancellation_policy),
-        late_fee_per_hour=row.late_fee_per_hour,
-        available_from=row.available_from,
-        available_until=row.available_until,
-        location=row.location,
-        state=row.state,
-    )
-
-
 @router.post(
     "/robot-models",
     status_code=status.HTTP_201_CREATED,
@@ -132,7 +43,7 @@ async def register_robot_model(
 ) -> RobotModelOut:
     """Register a robot model: maker, category (industrial arm, AMR, humanoid, surgical,
     inspection drone …) and specs."""
-    return model_out(await FleetService(session).register_model(principal, body))
+    return RobotModelOut.model_validate(await FleetService(session).register_model(principal, body))
 
 
 @router.get("/robot-models/{model_id}", response_model=RobotModelOut)
@@ -140,7 +51,7 @@ async def get_robot_model(
     model_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotModelOut:
     """A robot model (public to every authenticated caller)."""
-    return model_out(await FleetService(session).get_model(model_id))
+    return RobotModelOut.model_validate(await FleetService(session).get_model(model_id))
 
 
 @router.patch("/robot-models/{model_id}", response_model=RobotModelOut)
@@ -148,7 +59,9 @@ async def update_robot_model(
     model_id: uuid.UUID, body: RobotModelUpdate, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotModelOut:
     """Correct a model's name or specs (who registered it, or an operator)."""
-    return model_out(await FleetService(session).update_model(principal, model_id, body))
+    return RobotModelOut.model_validate(
+        await FleetService(session).update_model(principal, model_id, body)
+    )
 
 
 @router.post(
@@ -161,7 +74,7 @@ async def register_robot_unit(
     body: RobotUnitCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotUnitOut:
     """Register a unit owned by the caller (the lessor); a duplicate serial number is a 409."""
-    return unit_out(await FleetService(session).register_unit(principal, body))
+    return RobotUnitOut.of(await FleetService(session).register_unit(principal, body))
 
 
 @router.get("/robot-units/{unit_id}", response_model=RobotUnitOut)
@@ -169,7 +82,7 @@ async def get_robot_unit(
     unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotUnitOut:
     """A unit with its straight-line appraised value as of today (owner or operator)."""
-    return unit_out(await FleetService(session).get_unit(principal, unit_id))
+    return RobotUnitOut.of(await FleetService(session).get_unit(principal, unit_id))
 
 
 @router.patch("/robot-units/{unit_id}", response_model=RobotUnitOut)
@@ -177,7 +90,7 @@ async def update_robot_unit(
     unit_id: uuid.UUID, body: RobotUnitUpdate, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotUnitOut:
     """Move a unit or change its status (owner only)."""
-    return unit_out(await FleetService(session).update_unit(principal, unit_id, body))
+    return RobotUnitOut.of(await FleetService(session).update_unit(principal, unit_id, body))
 
 
 @router.post(
@@ -192,7 +105,9 @@ async def schedule_maintenance(
     principal: CurrentPrincipal,
 ) -> MaintenanceWindowOut:
     """Block a unit for maintenance over ``[start, end)``; overlapping windows are a 409."""
-    return window_out(await FleetService(session).schedule_maintenance(principal, unit_id, body))
+    return MaintenanceWindowOut.model_validate(
+        await FleetService(session).schedule_maintenance(principal, unit_id, body)
+    )
 
 
 @router.post(
@@ -203,7 +118,9 @@ async def cancel_maintenance(
     unit_id: uuid.UUID, window_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> MaintenanceWindowOut:
     """Cancel a scheduled maintenance window (owner only)."""
-    return window_out(await FleetService(session).cancel_maintenance(principal, unit_id, window_id))
+    return MaintenanceWindowOut.model_validate(
+        await FleetService(session).cancel_maintenance(principal, unit_id, window_id)
+    )
 
 
 @router.post(
@@ -216,7 +133,7 @@ async def register_robot_kit(
     body: RobotKitCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotKitOut:
     """Assemble a kit ("robot container") of the caller's own units."""
-    return kit_out(await FleetService(session).register_kit(principal, body))
+    return RobotKitOut.model_validate(await FleetService(session).register_kit(principal, body))
 
 
 @router.patch("/robot-kits/{kit_id}", response_model=RobotKitOut)
@@ -224,7 +141,9 @@ async def update_robot_kit(
     kit_id: uuid.UUID, body: RobotKitUpdate, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotKitOut:
     """Rename or redescribe a kit (owner only)."""
-    return kit_out(await FleetService(session).update_kit(principal, kit_id, body))
+    return RobotKitOut.model_validate(
+        await FleetService(session).update_kit(principal, kit_id, body)
+    )
 
 
 @router.get("/robot-kits/{kit_id}", response_model=RobotKitOut)
@@ -232,7 +151,7 @@ async def get_robot_kit(
     kit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> RobotKitOut:
     """A kit (owner or operator)."""
-    return kit_out(await FleetService(session).get_kit(principal, kit_id))
+    return RobotKitOut.model_validate(await FleetService(session).get_kit(principal, kit_id))
 
 
 @router.post(
@@ -245,7 +164,7 @@ async def publish_rental_offering(
     body: RentalOfferingCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> RentalOfferingOut:
     """Offer a unit or a kit: modes, rate card, deposit, durations, turnaround padding."""
-    return offering_out(await OfferingService(session).publish(principal, body))
+    return RentalOfferingOut.model_validate(await OfferingService(session).publish(principal, body))
 
 
 @router.get("/rental-offerings/{offering_id}", response_model=RentalOfferingOut)
@@ -253,7 +172,7 @@ async def get_rental_offering(
     offering_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> RentalOfferingOut:
     """An offering (offerings are visible to every authenticated caller)."""
-    return offering_out(await OfferingService(session).get(offering_id))
+    return RentalOfferingOut.model_validate(await OfferingService(session).get(offering_id))
 
 
 @router.put("/rental-offerings/{offering_id}", response_model=RentalOfferingOut)
@@ -261,7 +180,9 @@ async def change_rental_offering(
     offering_id: uuid.UUID, body: OfferingTermsIn, session: SessionDep, principal: CurrentPrincipal
 ) -> RentalOfferingOut:
     """Replace a published offering's terms; its unit or kit stays (owner only)."""
-    return offering_out(await OfferingService(session).change(principal, offering_id, body))
+    return RentalOfferingOut.model_validate(
+        await OfferingService(session).change(principal, offering_id, body)
+    )
 
 
 @router.post("/rental-offerings/{offering_id}/withdraw", response_model=RentalOfferingOut)
@@ -269,6 +190,6 @@ async def withdraw_rental_offering(
     offering_id: uuid.UUID, body: WithdrawRequest, session: SessionDep, principal: CurrentPrincipal
 ) -> RentalOfferingOut:
     """Withdraw an offering: it takes no new bookings (owner only)."""
-    return offering_out(
+    return RentalOfferingOut.model_validate(
         await OfferingService(session).withdraw(principal, offering_id, body.reason)
     )

@@ -15,8 +15,8 @@ from datapark_catalog.fleet.models import (
     RobotUnitRow,
 )
 from datapark_catalog.fleet.rules import UnitAppraisal, appraised_value
-from datapark_catalog.listings.wire import money
 from datapark_catalog.tables import OUTBOX
+from datapark_catalog.terms.money import money_json
 from datapark_contracts.events.catalog_listings import (
     MaintenanceWindowCancelled,
     MaintenanceWindowScheduled,
@@ -59,11 +59,11 @@ def unit_snapshot(
             "model_name": model.name,
             "serial_number": row.serial_number,
             "lessor_participant_id": row.lessor_participant_id,
-            "acquisition_cost": money(row.acquisition_cost),
+            "acquisition_cost": money_json(row.acquisition_cost),
             "acquired_on": row.acquired_on,
-            "salvage_value": money(row.salvage_value),
+            "salvage_value": money_json(row.salvage_value),
             "useful_life_months": row.useful_life_months,
-            "appraised_value": money(appraised_value(appraisal, at.date())),
+            "appraised_value": money_json(appraised_value(appraisal, at.date())),
             "appraised_on": at.date(),
             "location": row.location,
             "status": row.status,
@@ -114,14 +114,14 @@ def offering_snapshot(
             "category": row.category,
             "modes": tuple(row.modes),
             "rate_card": row.rate_card,
-            "deposit": money(row.deposit),
+            "deposit": money_json(row.deposit),
             "min_duration_minutes": row.min_duration_minutes,
             "max_duration_minutes": row.max_duration_minutes,
             "turnaround_before_minutes": row.turnaround_before_minutes,
             "turnaround_after_minutes": row.turnaround_after_minutes,
             "service_terms": row.service_terms,
             "cancellation_policy": row.cancellation_policy,
-            "late_fee_per_hour": money(row.late_fee_per_hour),
+            "late_fee_per_hour": money_json(row.late_fee_per_hour),
             "available_from": row.available_from,
             "available_until": row.available_until,
             "location": row.location,

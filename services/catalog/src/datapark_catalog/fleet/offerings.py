@@ -21,8 +21,8 @@ from datapark_catalog.fleet.events import offering_snapshot, publish
 from datapark_catalog.fleet.models import OfferingUnitRow, RentalOfferingRow, RobotUnitRow
 from datapark_catalog.fleet.repository import FleetRepository
 from datapark_catalog.fleet.schemas import OfferingTermsIn, RentalOfferingCreate
-from datapark_catalog.listings.wire import money
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
+from datapark_catalog.terms.money import money_json
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
     RentalOfferingChanged,
@@ -80,7 +80,7 @@ def apply_terms(row: RentalOfferingRow, body: OfferingTermsIn, terms: rules.Offe
     row.location = body.location
     row.modes = [m.value for m in terms.modes]
     row.rate_card = {
-        name: money(value)
+        name: money_json(value)
         for name, value in (
             ("hour", card.hour),
             ("day", card.day),
@@ -100,8 +100,8 @@ def apply_terms(row: RentalOfferingRow, body: OfferingTermsIn, terms: rules.Offe
         if terms.service_terms is None
         else {
             "usage_unit": terms.service_terms.usage_unit.value,
-            "price_per_use": money(terms.service_terms.price_per_use),
-            "monthly_minimum": money(terms.service_terms.monthly_minimum),
+            "price_per_use": money_json(terms.service_terms.price_per_use),
+            "monthly_minimum": money_json(terms.service_terms.monthly_minimum),
         }
     )
     row.cancellation_policy = [

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from datapark_catalog.terms.money import parse_money, parse_rate
 from datapark_catalog.valuations.depreciation import straight_line_value
-from datapark_catalog.valuations.money import parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
     RentalMode,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
+from datapark_catalog.fleet.models import RobotUnitRow
+from datapark_catalog.fleet.rules import UnitAppraisal, appraised_value
 from datapark_catalog.products.schemas import MoneyOut
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
@@ -39,6 +41,8 @@ class RobotModelUpdate(_In):
 
 
 class RobotModelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     maker: str
     name: str
@@ -66,6 +70,8 @@ class RobotUnitUpdate(_In):
 
 
 class RobotUnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     model_id: uuid.UUID
     serial_number: str
@@ -79,6 +85,25 @@ class RobotUnitOut(BaseModel):
     currency: Literal["CNY"] = "CNY"
     location: str
     status: str
+
+    @classmethod
+    def of(cls, row: RobotUnitRow, today: date | None = None) -> RobotUnitOut:
+        """The unit as stored, with its straight-line appraised value on ``today``."""
+        today = today or datetime.now(UTC).date()
+        appraisal = UnitAppraisal(
+            row.acquisition_cost, row.salvage_value, row.useful_life_months, row.acquired_on
+        )
+        columns = {name: getattr(row, name) for name in _UNIT_COLUMNS}
+        return cls.model_validate(
+            columns | {"appraised_value": appraised_value(appraisal, today), "appraised_on": today}
+        )
+
+
+_UNIT_COLUMNS = tuple(
+    name
+    for name in RobotUnitOut.model_fields
+    if name not in ("appraised_value", "appraised_on", "currency")
+)
 
 
 class RobotKitCreate(_In):
@@ -95,6 +120,8 @@ class RobotKitUpdate(_In):
 
 
 class RobotKitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     lessor_participant_id: uuid.UUID
     name: str
@@ -109,10 +136,12 @@ class MaintenanceWindowCreate(_In):
 
 
 class MaintenanceWindowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     unit_id: uuid.UUID
-    start: datetime
-    end: datetime
+    start: datetime = Field(validation_alias=AliasChoices("start", "starts_at"))
+    end: datetime = Field(validation_alias=AliasChoices("end", "ends_at"))
     reason: str
     status: str
 
@@ -164,6 +193,8 @@ class RentalOfferingCreate(OfferingTermsIn):
 
 
 class RentalOfferingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     lessor_participant_id: uuid.UUID
     title: str

@@ -1,21 +1,35 @@
-"""HTTP endpoints of the search over everything on offer, and the venues."""
+"""HTTP endpoints of venue listings (list a data product on a venue, suspend, resume, delist,
+change terms, delist everywhere), the search over everything on offer, and the venues."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
-from datapark_catalog.listings.schemas import SearchItem, SearchPage, VenueOut
+from datapark_catalog.listings.rules import ListingAction
+from datapark_catalog.listings.schemas import (
+    ListingCreate,
+    ListingTermsChange,
+    SearchItem,
+    SearchPage,
+    VenueOut,
+)
 from datapark_catalog.listings.search import DEFAULT_LIMIT, ListingKind, SearchFilter
-from datapark_catalog.listings.service import search
-from datapark_catalog.products.repository import ProductRepository
+from datapark_catalog.listings.service import ListingService, search
+from datapark_catalog.products.schemas import DataProductOut, ReasonRequest
 from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory
 from datapark_contracts.money import MoneyInput
 from datapark_kit.auth import CurrentPrincipal
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
 router = APIRouter(prefix="/v1", tags=["listings"], route_class=UnitOfWorkRoute)
+product_listings = APIRouter(
+    prefix="/v1/data-products", tags=["data products"], route_class=UnitOfWorkRoute
+)
+
+ProductId = Annotated[uuid.UUID, "the data product's id"]
 
 
 @router.get("/listings", response_model=SearchPage)
@@ -44,4 +58,89 @@ async def search_listings(
 @router.get("/venues", response_model=list[VenueOut])
 async def list_venues(session: SessionDep, principal: CurrentPrincipal) -> list[VenueOut]:
     """The venues (exchanges) products can be listed on, with their fee rates."""
-    return [VenueOut.model_validate(v) for v in await ProductRepository(session).all_venues()]
+    return [VenueOut.model_validate(v) for v in await ListingService(session).venues()]
+
+
+@product_listings.post(
+    "/{product_id}/listings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DataProductOut,
+)
+async def list_data_product(
+    product_id: ProductId, body: ListingCreate, session: SessionDep, principal: CurrentPrincipal
+) -> DataProductOut:
+    """List a registered product on a venue with price terms (挂牌). Core data is refused; a
+    suspended participant cannot list."""
+    return DataProductOut.of(
+        await ListingService(session).list_on_venue(principal, product_id, body)
+    )
+
+
+@product_listings.post("/{product_id}/listings/{venue_code}/suspend", response_model=DataProductOut)
+async def suspend_listing(
+    product_id: ProductId,
+    venue_code: str,
+    body: ReasonRequest,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> DataProductOut:
+    """Suspend the product on one venue (owner or operator)."""
+    return DataProductOut.of(
+        await ListingService(session).step(
+            principal, product_id, venue_code, ListingAction.SUSPEND, reason=body.reason
+        )
+    )
+
+
+@product_listings.post("/{product_id}/listings/{venue_code}/resume", response_model=DataProductOut)
+async def resume_listing(
+    product_id: ProductId, venue_code: str, session: SessionDep, principal: CurrentPrincipal
+) -> DataProductOut:
+    """Resume a suspended venue listing (owner only)."""
+    return DataProductOut.of(
+        await ListingService(session).step(principal, product_id, venue_code, ListingAction.RESUME)
+    )
+
+
+@product_listings.post("/{product_id}/listings/{venue_code}/delist", response_model=DataProductOut)
+async def delist_listing(
+    product_id: ProductId,
+    venue_code: str,
+    body: ReasonRequest,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> DataProductOut:
+    """Delist the product from one venue; the last venue delists the product."""
+    return DataProductOut.of(
+        await ListingService(session).step(
+            principal, product_id, venue_code, ListingAction.DELIST, reason=body.reason
+        )
+    )
+
+
+@product_listings.put(
+    "/{product_id}/listings/{venue_code}/price-terms", response_model=DataProductOut
+)
+async def change_listing_terms(
+    product_id: ProductId,
+    venue_code: str,
+    body: ListingTermsChange,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> DataProductOut:
+    """Change a venue listing's price terms (owner only)."""
+    return DataProductOut.of(
+        await ListingService(session).step(
+            principal, product_id, venue_code, ListingAction.CHANGE_TERMS, terms=body.price_terms
+        )
+    )
+
+
+@product_listings.post("/{product_id}/delist", response_model=DataProductOut)
+async def delist_data_product(
+    product_id: ProductId, body: ReasonRequest, session: SessionDep, principal: CurrentPrincipal
+) -> DataProductOut:
+    """Delist the product from every venue (owner or operator)."""
+    return DataProductOut.of(
+        await ListingService(session).delist_everywhere(principal, product_id, body.reason)
+    )

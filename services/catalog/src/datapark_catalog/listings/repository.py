@@ -32,9 +32,8 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.fleet.models import RentalOfferingRow
-from datapark_catalog.listings.models import VenueListingRow
 from datapark_catalog.listings.search import Cursor, SearchFilter
-from datapark_catalog.products.models import DataProduct
+from datapark_catalog.products.models import DataProduct, VenueListingRow
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_catalog.products.rules import ProductAction, ensure_listable, transition
-from datapark_catalog.valuations.money import parse_money, parse_rate
+from datapark_catalog.terms.money import parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
     DataProductState,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from datapark_catalog.valuations.money import parse_money
+from datapark_catalog.terms.money import parse_money
 from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory
 from datapark_kit.errors import Unprocessable
 

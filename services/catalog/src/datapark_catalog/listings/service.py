@@ -1,5 +1,5 @@
-"""Use cases of venue listings (list, suspend, resume, delist, change terms) and the search
-over everything on offer."""
+"""Use cases of venue listings (list, suspend, resume, delist one venue or every venue, change
+terms) and the search over everything on offer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.listings import rules
-from datapark_catalog.listings.models import VenueListingRow
 from datapark_catalog.listings.repository import Hit, SearchRepository
 from datapark_catalog.listings.rules import ListingAction, Venue
 from datapark_catalog.listings.schemas import ListingCreate, PriceTermsIn
@@ -25,10 +24,11 @@ from datapark_catalog.listings.search import (
 from datapark_catalog.listings.wire import listing_of, terms_to_wire
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
 from datapark_catalog.products.events import publish
-from datapark_catalog.products.models import DataProduct
+from datapark_catalog.products.models import DataProduct, VenueListingRow, VenueRow
 from datapark_catalog.products.repository import ProductRecord, ProductRepository
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
+    DataProductDelisted,
     DataProductListed,
     DataProductListingDelisted,
     DataProductListingResumed,
@@ -154,6 +154,31 @@ class ListingService:
         if action in (ListingAction.SUSPEND, ListingAction.DELIST):
             extra["reason"] = reason or "no reason given"
         return await self._changed(product, event, now, **extra)
+
+    async def delist_everywhere(
+        self, principal: Principal, product_id: uuid.UUID, reason: str
+    ) -> ProductRecord:
+        """Delist the product from every venue (owner or operator)."""
+        product = await self.products.get(product_id, for_update=True)
+        if product is None:
+            raise NotFound(f"{WHAT} not found")
+        if not principal.has("operator"):
+            ensure_owner(principal, product.owner_participant_id, WHAT)
+        record = await self.products.record(product)
+        state, listings = rules.delist_everywhere(
+            DataProductState(product.state), [listing_of(row) for row in record.listings]
+        )
+        now = datetime.now(UTC)
+        for row, listing in zip(record.listings, listings, strict=True):
+            if row.state != listing.state.value:
+                row.state = listing.state.value
+                row.updated_at = now
+        product.state = state.value
+        return await self._changed(product, DataProductDelisted, now, reason=reason)
+
+    async def venues(self) -> list[VenueRow]:
+        """The venues (exchanges) products can be listed on."""
+        return await self.products.all_venues()
 
     async def _owned(self, principal: Principal, product_id: uuid.UUID) -> DataProduct:
         product = await self.products.get(product_id, for_update=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from datapark_catalog.listings.models import VenueListingRow
 from datapark_catalog.listings.rules import (
     FixedPrice,
     MeteredPrice,
@@ -15,17 +14,13 @@ from datapark_catalog.listings.rules import (
     SubscriptionPrice,
     VenueListing,
 )
+from datapark_catalog.products.models import VenueListingRow
+from datapark_catalog.terms.money import money_json
 from datapark_contracts.events.catalog_listings import (
     MeteredUnit,
     SubscriptionPeriod,
     VenueListingState,
 )
-
-
-def money(amount: Decimal | None) -> dict[str, str] | None:
-    if amount is None:
-        return None
-    return {"amount": f"{amount:.2f}", "currency": "CNY"}
 
 
 def _amount(value: dict[str, Any] | None) -> Decimal | None:
@@ -34,21 +29,21 @@ def _amount(value: dict[str, Any] | None) -> Decimal | None:
 
 def terms_to_wire(terms: PriceTerms) -> dict[str, Any]:
     if isinstance(terms, FixedPrice):
-        return {"kind": "fixed", "price": money(terms.price)}
+        return {"kind": "fixed", "price": money_json(terms.price)}
     if isinstance(terms, SubscriptionPrice):
         return {
             "kind": "subscription",
-            "price_per_period": money(terms.price_per_period),
+            "price_per_period": money_json(terms.price_per_period),
             "period": terms.period.value,
         }
     if isinstance(terms, MeteredPrice):
         return {
             "kind": "metered",
             "unit": terms.unit.value,
-            "unit_price": money(terms.unit_price),
-            "monthly_maximum": money(terms.monthly_maximum),
+            "unit_price": money_json(terms.unit_price),
+            "monthly_maximum": money_json(terms.monthly_maximum),
         }
-    return {"kind": "negotiable", "indicative_price": money(terms.indicative_price)}
+    return {"kind": "negotiable", "indicative_price": money_json(terms.indicative_price)}
 
 
 def terms_from_wire(data: dict[str, Any]) -> PriceTerms:

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_catalog.listings.models import LISTING_REFERENCE_SEQUENCE, VenueListingRow, VenueRow
 from datapark_catalog.products.models import (
     CERTIFICATE_SEQUENCE,
+    LISTING_REFERENCE_SEQUENCE,
     ComplianceReview,
     DataProduct,
     RegistrationCertificate,
+    VenueListingRow,
+    VenueRow,
 )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from datapark_catalog.products.repository import ProductRecord
 from datapark_catalog.products.rules import ProductMetadata, ReviewDecision
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
@@ -112,6 +113,8 @@ class ReasonRequest(_In):
 
 
 class CertificateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
     owner_participant_id: uuid.UUID
     content_hash: str
@@ -119,6 +122,8 @@ class CertificateOut(BaseModel):
 
 
 class ReviewOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     reviewer_id: uuid.UUID
     decision: Literal["approved", "rejected"]
     reasons: list[str]
@@ -137,6 +142,10 @@ class VenueListingOut(BaseModel):
 
 
 class DataProductOut(BaseModel):
+    """A data product with its certificate, reviews and venue listings (read from the rows)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     owner_participant_id: uuid.UUID
     title: str
@@ -164,6 +173,39 @@ class DataProductOut(BaseModel):
     listings: list[VenueListingOut]
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, record: ProductRecord) -> DataProductOut:
+        """The response body of one product aggregate as loaded by the repository."""
+        listings = [
+            VenueListingOut(
+                listing_id=row.id,
+                venue_code=row.venue_code,
+                venue_name=record.venues[row.venue_code].name,
+                reference=row.reference,
+                state=row.state,
+                price_terms=row.price_terms,
+                listed_at=row.listed_at,
+            )
+            for row in record.listings
+        ]
+        columns = {name: getattr(record.product, name) for name in _PRODUCT_COLUMNS}
+        return cls.model_validate(
+            {
+                **columns,
+                "certificate": record.certificate,
+                "reviews": record.reviews,
+                "listings": listings,
+            },
+            from_attributes=True,
+        )
+
+
+_PRODUCT_COLUMNS = tuple(
+    name
+    for name in DataProductOut.model_fields
+    if name not in ("certificate", "reviews", "listings")
+)
 
 
 class DataProductPage(BaseModel):

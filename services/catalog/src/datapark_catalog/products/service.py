@@ -1,4 +1,5 @@
-"""Use cases of data products: describe, submit, review, suspend, reinstate, delist, retire.
+"""Use cases of data products: describe, submit, review, suspend, reinstate, retire (listing
+on venues and delisting are the listings' use cases).
 
 Every state change goes through ``rules.transition`` (409 naming the current state when not
 allowed) and publishes the product's snapshot on ``catalog.listings.v1`` in the same
@@ -14,8 +15,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_catalog.listings.rules import delist_everywhere
-from datapark_catalog.listings.wire import listing_of
 from datapark_catalog.products import rules
 from datapark_catalog.products.access import (
     ensure_active_participant,
@@ -32,7 +31,6 @@ from datapark_catalog.products.repository import ProductRecord, ProductRepositor
 from datapark_catalog.products.rules import ProductAction, ReviewDecision
 from datapark_catalog.products.schemas import DataProductCreate, DataProductUpdate, ReviewRequest
 from datapark_contracts.events.catalog_listings import (
-    DataProductDelisted,
     DataProductDrafted,
     DataProductRegistered,
     DataProductReinstated,
@@ -198,22 +196,6 @@ class ProductService:
         await ensure_active_participant(self.session, product.owner_participant_id)
         self._step(product, ProductAction.REINSTATE)
         return await self._changed(product, DataProductReinstated)
-
-    async def delist(
-        self, principal: Principal, product_id: uuid.UUID, reason: str
-    ) -> ProductRecord:
-        product = await self._owned_or_operator(principal, product_id)
-        record = await self.repo.record(product)
-        state, listings = delist_everywhere(
-            DataProductState(product.state), [listing_of(row) for row in record.listings]
-        )
-        now = datetime.now(UTC)
-        for row, listing in zip(record.listings, listings, strict=True):
-            if row.state != listing.state.value:
-                row.state = listing.state.value
-                row.updated_at = now
-        product.state = state.value
-        return await self._changed(product, DataProductDelisted, reason=reason)
 
     async def retire(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
         product = await self._owned(principal, product_id)

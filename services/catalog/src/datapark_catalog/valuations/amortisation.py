@@ -8,7 +8,8 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
-from datapark_catalog.valuations.money import ZERO, round_money
+from datapark_catalog.terms.money import ZERO
+from datapark_contracts.money import to_fen
 
 
 def months_charged(ready_on: date, as_of: date) -> int:
@@ -50,7 +51,7 @@ class Amortisation:
         charged = self.months(on) - self.start
         if not self.active or self.remaining == 0 or charged <= 0:
             return self.before
-        return self.before + round_money(self.basis * charged / self.remaining)
+        return self.before + to_fen(self.basis * charged / self.remaining)
 
     def write_down(self, on: date, amount: Decimal) -> None:
         if not self.active or self.ready is None or on < self.ready:

@@ -34,6 +34,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from datapark_catalog.terms.money import ZERO, parse_money
 from datapark_catalog.valuations.amortisation import Amortisation
 from datapark_catalog.valuations.cost_kinds import (
     ALWAYS_EXPENSED,
@@ -51,7 +52,7 @@ from datapark_catalog.valuations.cost_kinds import (
     Treatment,
 )
 from datapark_catalog.valuations.methods import Valuation, latest
-from datapark_catalog.valuations.money import ZERO, parse_money, round_money
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 
 MAX_USEFUL_LIFE_MONTHS = 1200
@@ -315,7 +316,7 @@ def _total(
             continue
         if t.research or not research_only:
             total += line.amount
-    return round_money(total)
+    return to_fen(total)
 
 
 def book_position(

@@ -11,7 +11,7 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
-from datapark_catalog.valuations.money import round_money
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 
 
@@ -48,4 +48,4 @@ def straight_line_value(
         raise Unprocessable("salvage value must not exceed the cost", field="salvage_value")
     months = min(months_elapsed(start, as_of), useful_life_months)
     depreciation = (cost - salvage) * Decimal(months) / Decimal(useful_life_months)
-    return round_money(cost - depreciation)
+    return to_fen(cost - depreciation)

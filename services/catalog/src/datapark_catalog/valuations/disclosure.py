@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from datapark_catalog.terms.money import ZERO
 from datapark_catalog.valuations.balance_sheet import BookPosition
 from datapark_catalog.valuations.cost_kinds import (
     COST_KINDS,
@@ -16,7 +17,6 @@ from datapark_catalog.valuations.cost_kinds import (
     AssetClassification,
     Presentation,
 )
-from datapark_catalog.valuations.money import ZERO
 
 ORDER = (
     Presentation.INVENTORY,

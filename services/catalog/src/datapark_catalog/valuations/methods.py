@@ -16,7 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from datapark_catalog.valuations.money import parse_money, parse_rate, round_money
+from datapark_catalog.terms.money import parse_money, parse_rate
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 
 MAX_INCOME_PERIODS = 50
@@ -104,7 +105,7 @@ def value_by_cost(inputs: CostApproachInputs) -> Decimal:
             raise Unprocessable("a cost line needs a label", field=f"lines[{i}].label")
         total += parse_money(line.amount, f"lines[{i}].amount")
     rate = parse_rate(inputs.obsolescence_rate, "obsolescence_rate")
-    return round_money(total * (1 - rate))
+    return to_fen(total * (1 - rate))
 
 
 def value_by_income(inputs: IncomeApproachInputs) -> Decimal:
@@ -127,7 +128,7 @@ def value_by_income(inputs: IncomeApproachInputs) -> Decimal:
         cash_flow = parse_money(income, f"projected_income[{t - 1}]", allow_negative=True)
         factor *= 1 + rate
         present += cash_flow / factor
-    value = round_money(present)
+    value = to_fen(present)
     if value < 0:
         raise Unprocessable(
             "the projected income has a negative present value", field="projected_income"
@@ -159,8 +160,8 @@ def value_by_market(inputs: MarketApproachInputs) -> Decimal:
                     field=f"comparables[{i}].adjustments[{j}].factor",
                 )
             price *= factor
-        adjusted_total += round_money(price)
-    return round_money(adjusted_total / len(inputs.comparables))
+        adjusted_total += to_fen(price)
+    return to_fen(adjusted_total / len(inputs.comparables))
 
 
 def appraise(

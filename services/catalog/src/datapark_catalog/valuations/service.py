@@ -13,6 +13,7 @@ from datapark_catalog.participants.repository import ParticipantRepository
 from datapark_catalog.products.access import ensure_owner, ensure_visible
 from datapark_catalog.products.models import DataProduct
 from datapark_catalog.products.repository import ProductRepository
+from datapark_catalog.terms.money import ZERO
 from datapark_catalog.valuations import methods
 from datapark_catalog.valuations.balance_sheet import (
     BalanceSheetRecord,
@@ -32,7 +33,6 @@ from datapark_catalog.valuations.cost_kinds import (
 )
 from datapark_catalog.valuations.disclosure import Disclosure, Expensed, Item, disclose
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
-from datapark_catalog.valuations.money import ZERO
 from datapark_catalog.valuations.repository import ValuationRepository
 from datapark_catalog.valuations.schemas import BalanceSheetIn, ValuationCreate
 from datapark_contracts.ids import uuid7

@@ -1,4 +1,5 @@
-"""Money and rate parsing shared by catalog's rules: Decimal, two places, ROUND_HALF_UP.
+"""Money and rate parsing shared by catalog's rules: Decimal, two places; computed amounts
+round with ``datapark_contracts.money.to_fen`` (half-up).
 
 Input money must already be exact to the fen: a third decimal place is refused rather than
 silently rounded, because a price the owner did not type must never be published.
@@ -6,7 +7,7 @@ silently rounded, because a price the owner did not type must never be published
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from datapark_kit.errors import Unprocessable
 
@@ -16,9 +17,11 @@ ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999999999.99")
 
 
-def round_money(value: Decimal) -> Decimal:
-    """Round a computed amount half-up (四舍五入) to the fen."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def money_json(amount: Decimal | None) -> dict[str, str] | None:
+    """An amount in the JSON form of price terms and rate cards: ``{"amount", "currency"}``."""
+    if amount is None:
+        return None
+    return {"amount": f"{amount:.2f}", "currency": "CNY"}
 
 
 def parse_money(
