@@ -1,0 +1,291 @@
+"""Booking hold, ``POST /v1/bookings`` over HTTP with CLIENTS concurrent clients, beside pgbench
+running the same SQL transaction on the same database in the same run (issue #14).
+
+rental runs as its own process (``python -m datapark_rental``, uvicorn as in production, no
+relay or consumer) on a scratch database (created beside the test database, migrated, dropped
+at the end), seeded with one lessor, one customer and CLIENTS one-unit offerings; each client
+books its own offering, one day after another, so holds never clash. The pgbench script
+(``bench/booking_hold.sql``) is the endpoint's transaction as captured from SQLAlchemy (the
+participant check, offering, units, lapsed holds, maintenance, booking insert, reservation under
+a savepoint, chain head upsert, outbox insert + head advance + NOTIFY), on offerings of its own.
+Also: ``GET /v1/bookings`` (first page of the customer's own bookings) beside pgbench of its
+SELECT. Prints its rows; ``bench/paths.py`` is the table writer, so this script prints and
+appends its rows to ``docs/performance.md`` in the paths section's place.
+
+Run: ``make bench`` (or ``uv run python bench/booking.py``) with the local stack up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support.scratch_database import scratch_database  # noqa: E402
+
+from datapark_kit.auth import TokenSigner  # noqa: E402
+from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM  # noqa: E402
+
+PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SQL = Path(__file__).with_name("booking_hold.sql")
+LIST_SQL = Path(__file__).with_name("booking_list.sql")
+
+SEED = """
+INSERT INTO rental.participants (id, name, kind, uscc, region_code, roles, park_member, status,
+                                 aggseq, updated_at)
+VALUES (md5('bench-lessor')::uuid, 'Bench Lessor Co.', 'company', NULL, '620102',
+        '{participant}', false, 'active', 1, now()),
+       (md5('bench-customer')::uuid, 'Bench Customer Co.', 'company', NULL, '620102',
+        '{customer}', false, 'active', 1, now());
+INSERT INTO rental.fleet_units (id, model_id, category, maker, model_name, serial_number,
+                                lessor_participant_id, appraised_value, status, aggseq, updated_at)
+SELECT md5('bench-unit-' || i)::uuid, md5('bench-model')::uuid, 'industrial_arm', 'Estun',
+       'ER-20', 'SN-BENCH-' || i, md5('bench-lessor')::uuid, 1200000.00, 'available', 1, now()
+FROM generate_series(0, 299) AS i;
+INSERT INTO rental.offerings (id, lessor_participant_id, title, target_kind, unit_id, kit_id,
+    unit_ids, category, modes, rate_card, deposit, min_duration_minutes, max_duration_minutes,
+    turnaround_before_minutes, turnaround_after_minutes, service_terms, cancellation_policy,
+    late_fee_per_hour, available_from, available_until, location, state, aggseq, updated_at)
+SELECT md5('bench-offering-' || i)::uuid, md5('bench-lessor')::uuid, 'Welding robot ' || i,
+       'unit', md5('bench-unit-' || i)::uuid, NULL, ARRAY[md5('bench-unit-' || i)::uuid],
+       'industrial_arm', '{short_term}',
+       '{"day": "2000.00", "hour": "100.00", "week": "9000.00", "month": "40000.00"}',
+       5000.00, 60, 129600, 30, 60, NULL,
+       '[{"fee_rate": "0.2", "notice_minutes": 1440}, {"fee_rate": "0.5", "notice_minutes": 0}]',
+       NULL, now() - interval '1 day', NULL, 'Hall 3', 'published', 1, now()
+FROM generate_series(0, 299) AS i;
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def rental_process(database_url: str) -> AsyncIterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATAPARK_RENTAL_DATABASE_URL": database_url,
+        "DATAPARK_RENTAL_PORT": str(port),
+        "DATAPARK_RENTAL_ENVIRONMENT": "test",
+        "DATAPARK_RENTAL_RUN_WORKERS": "false",
+        "DATAPARK_RENTAL_LOG_LEVEL": "ERROR",
+        "DATAPARK_RENTAL_DATABASE_POOL_SIZE": str(CLIENTS),
+    }
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
+        [sys.executable, "-m", "datapark_rental"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url) as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def customer_token() -> str:
+    signer = TokenSigner(
+        DEV_JWT_PRIVATE_KEY_PEM,
+        key_id="datapark-dev-1",
+        issuer="datapark-catalog",
+        audience="datapark",
+        ttl_seconds=3600,
+    )
+    return signer.issue(
+        client_id="bench-customer", participant_id=_md5_uuid("bench-customer"), roles=["customer"]
+    )
+
+
+def _md5_uuid(text: str) -> uuid.UUID:
+    import hashlib
+
+    return uuid.UUID(hashlib.md5(text.encode()).hexdigest())
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[float], int]:
+    """Requests/s, latencies (ms) and non-2xx count of CLIENTS clients for SECONDS."""
+    headers = {"Authorization": f"Bearer {customer_token()}"}
+    today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    latencies: list[float] = []
+    failed = 0
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as c:
+
+        async def client(i: int, deadline: float, record: bool) -> None:
+            nonlocal failed
+            offering = str(_md5_uuid(f"bench-offering-{i}"))
+            day = 2 if record else 1000
+            while time.perf_counter() < deadline:
+                start = today + timedelta(days=day)
+                day += 1
+                began = time.perf_counter()
+                if post:
+                    body = {
+                        "offering_id": offering,
+                        "start": start.isoformat(),
+                        "end": (start + timedelta(hours=2)).isoformat(),
+                    }
+                    response = await c.post(path, json=body)
+                else:
+                    response = await c.get(path)
+                if record:
+                    latencies.append((time.perf_counter() - began) * 1000)
+                    if response.status_code >= 300:
+                        failed += 1
+
+        warm = time.perf_counter() + 1.0
+        await asyncio.gather(*(client(i, warm, False) for i in range(CLIENTS)))
+        began = time.perf_counter()
+        deadline = began + SECONDS
+        await asyncio.gather(*(client(i, deadline, True) for i in range(CLIENTS)))
+        rate = len(latencies) / (time.perf_counter() - began)
+    return rate, latencies, failed
+
+
+def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
+    binary = shutil.which("pgbench") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
+    )
+    if binary is None:
+        print("  (pgbench skipped: not installed; Debian: postgresql-client)")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [
+                str(binary),
+                "-n",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                PG_PORT,
+                "-U",
+                "datapark",
+                "-c",
+                str(CLIENTS),
+                "-j",
+                "2",
+                "-T",
+                str(int(SECONDS)),
+                "-f",
+                str(script),
+                "-l",
+                "--log-prefix",
+                f"{tmp}/log",
+                database,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PGPASSWORD": "datapark"},
+            timeout=120,
+        )
+        if done.returncode != 0:
+            print(f"  (pgbench failed: {done.stderr.strip()[-600:]})")
+            return None
+        found = re.search(r"tps = ([\d.]+)", done.stdout)
+        if found is None:
+            return None
+        latencies = [
+            int(line.split()[2]) / 1000
+            for log in Path(tmp).glob("log*")
+            for line in log.read_text().splitlines()
+            if line.strip()
+        ]
+    return float(found.group(1)), latencies
+
+
+def row(name: str, rate: float, lat: list[float], base_name: str, base: float | None) -> str:
+    ratio = f"{rate / base:.2f}" if base else "-"
+    base_text = f"{base_name}: {base:,.1f}" if base else f"{base_name}: -"
+    marks = f"{pct(lat, 0.5):.1f} / {pct(lat, 0.95):.1f} / {pct(lat, 0.99):.1f}" if lat else "-"
+    return f"| {name} | {rate:,.1f} req/s | {base_text} | {ratio} | {marks} |"
+
+
+async def main() -> None:
+    async with scratch_database(["rental"]) as url:
+        database = url.rsplit("/", 1)[1]
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(SEED)
+        finally:
+            await conn.close()
+        async with rental_process(url) as base:
+            hold = await http_load(base, "/v1/bookings", post=True)
+            listing = await http_load(base, "/v1/bookings?limit=50", post=False)
+        same = pgbench(database, SQL)
+        select = pgbench(database, LIST_SQL)
+    lines = [
+        row(
+            f"booking hold, POST /v1/bookings, {CLIENTS} clients, 1 API process",
+            hold[0],
+            hold[1],
+            "pgbench, the same transaction (tx/s)",
+            same[0] if same else None,
+        ),
+        row(
+            f"GET /v1/bookings (customer's first page), {CLIENTS} clients, 1 API process",
+            listing[0],
+            listing[1],
+            "pgbench, its SELECT (tx/s)",
+            select[0] if select else None,
+        ),
+    ]
+    if same:
+        lines.append(
+            f"| (reference) pgbench, the booking transaction | {same[0]:,.1f} tx/s | - | - | "
+            f"{pct(same[1], 0.5):.1f} / {pct(same[1], 0.95):.1f} / {pct(same[1], 0.99):.1f} |"
+        )
+    if select:
+        lines.append(
+            f"| (reference) pgbench, the list SELECT | {select[0]:,.1f} tx/s | - | - | "
+            f"{pct(select[1], 0.5):.1f} / {pct(select[1], 0.95):.1f} / "
+            f"{pct(select[1], 0.99):.1f} |"
+        )
+    print(f"  non-2xx answers: hold {hold[2]}, list {listing[2]}")
+    print(f"  hold median {statistics.median(hold[1]):.1f} ms over {len(hold[1])} requests")
+    print("\n".join(lines))
+    out = ROOT / ".local" / "bench-booking.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
