@@ -47,6 +47,9 @@ class Booking(Base):
         CheckConstraint('"end" > start', name="period_not_empty"),
         CheckConstraint('reserved_until >= "end" AND reserved_from <= start', name="padded"),
         Index(None, "status", "expires_at"),
+        # a party's own bookings newest first: two keyset walks (as customer, as lessor)
+        Index("ix_rental_bookings_customer_order", "customer_participant_id", "id"),
+        Index("ix_rental_bookings_lessor_order", "lessor_participant_id", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, any_, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,62 @@ class BookingRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    @staticmethod
+    def page_statement(
+        *,
+        before: uuid.UUID | None,
+        limit: int,
+        party: uuid.UUID | None = None,
+        visible_to: uuid.UUID | None = None,
+        status: str | None = None,
+        offering_id: uuid.UUID | None = None,
+    ) -> Select[tuple[Booking]]:
+        """The statement of :meth:`page`.
+
+        A party's bookings (``customer = X OR lessor = X``) are read as two keyset walks, one
+        per party column (indexes ``(customer_participant_id, id)`` and
+        ``(lessor_participant_id, id)``), each stopping after a page, merged newest first
+        (a few rows sorted, no join): the cost follows the page, not the table. One ``OR``
+        over both columns walked the primary key and filtered, reading every newer booking
+        of everyone else."""
+        parties = [p for p in (party, visible_to) if p is not None]
+
+        def narrowed(query: Select[Any]) -> Select[Any]:
+            if before is not None:
+                query = query.where(Booking.id < before)
+            for participant_id in parties[1:]:
+                query = query.where(
+                    or_(
+                        Booking.customer_participant_id == participant_id,
+                        Booking.lessor_participant_id == participant_id,
+                    )
+                )
+            if status is not None:
+                query = query.where(Booking.status == status)
+            if offering_id is not None:
+                query = query.where(Booking.offering_id == offering_id)
+            return query
+
+        if not parties:
+            return narrowed(select(Booking)).order_by(Booking.id.desc()).limit(limit)
+        walks = union_all(
+            *(
+                narrowed(select(Booking.id).where(column == parties[0]))
+                .order_by(Booking.id.desc())
+                .limit(limit)
+                for column in (Booking.customer_participant_id, Booking.lessor_participant_id)
+            )
+        )
+        # The ids of both walks (index-only), evaluated once, then their rows by primary key
+        # (a booking of one's own offering comes from both walks and is read once).
+        page_ids = func.array(walks.scalar_subquery())
+        return (
+            select(Booking)
+            .where(Booking.id == any_(page_ids))
+            .order_by(Booking.id.desc())
+            .limit(limit)
+        )
+
     async def page(
         self,
         *,
@@ -58,21 +115,14 @@ class BookingRepository:
 
         ``party`` and ``visible_to`` each keep only bookings where that participant is the
         customer or the lessor (the filter asked for, and the caller's tenant)."""
-        query = select(Booking).order_by(Booking.id.desc()).limit(limit)
-        if before is not None:
-            query = query.where(Booking.id < before)
-        for participant_id in (party, visible_to):
-            if participant_id is not None:
-                query = query.where(
-                    or_(
-                        Booking.customer_participant_id == participant_id,
-                        Booking.lessor_participant_id == participant_id,
-                    )
-                )
-        if status is not None:
-            query = query.where(Booking.status == status)
-        if offering_id is not None:
-            query = query.where(Booking.offering_id == offering_id)
+        query = self.page_statement(
+            before=before,
+            limit=limit,
+            party=party,
+            visible_to=visible_to,
+            status=status,
+            offering_id=offering_id,
+        )
         return list((await self.session.execute(query)).scalars())
 
     async def reserve(
