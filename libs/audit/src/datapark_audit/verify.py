@@ -175,7 +175,7 @@ def as_raw(record: RecordLike) -> RawRecord:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Inspected:
     """What one record says on its own: its findings and what the log-wide checks need."""
 
