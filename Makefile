@@ -93,12 +93,17 @@ bench: setup migrate-test
 chaos: deps
 	@PYTHONPATH=tests $(UV) run --frozen python -m chaos.chaos_run --profile $(or $(CHAOS_PROFILE),5m) --doc docs/reliability.md
 
-# py-spy flame graph of datapark's side of one bench/paths.py section (relay, consumer, write,
-# event): make profile TARGET=consumer  ->  .local/profile-consumer.svg
+# py-spy flame graph (SVG) of datapark under one bench/paths.py section: booking profiles the
+# rental API process under the booking load; relay, consumer, write, event profile the bench
+# process running datapark's side. make profile TARGET=consumer -> .local/profile-consumer.svg
 profile: setup migrate-test
 	@mkdir -p .local
-	@$(UV) run --frozen py-spy record --rate 200 -o .local/profile-$(or $(TARGET),write).svg -- \
-		python bench/paths.py --only $(or $(TARGET),write)
+	@if [ "$(or $(TARGET),booking)" = booking ]; then \
+		BENCH_PROFILE=$(CURDIR)/.local/profile-booking.svg $(UV) run --frozen python bench/paths.py --only booking; \
+	else \
+		$(UV) run --frozen py-spy record --rate 200 -o .local/profile-$(TARGET).svg -- \
+			python bench/paths.py --only $(TARGET); \
+	fi
 
 stop:
 	@bash deploy/local/stack.sh down

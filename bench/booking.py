@@ -9,8 +9,8 @@ books its own offering, one day after another, so holds never clash. The pgbench
 participant check, offering, units, lapsed holds, maintenance, booking insert, reservation under
 a savepoint, chain head upsert, outbox insert + head advance + NOTIFY), on offerings of its own.
 Also: ``GET /v1/bookings`` (first page of the customer's own bookings) beside pgbench of its
-SELECT. Prints its rows; ``bench/paths.py`` is the table writer, so this script prints and
-appends its rows to ``docs/performance.md`` in the paths section's place.
+SELECT. ``bench/paths.py`` puts these rows in its table (section ``booking``); run alone, this
+script prints them.
 
 Run: ``make bench`` (or ``uv run python bench/booking.py``) with the local stack up.
 """
@@ -22,8 +22,8 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +49,11 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 SQL = Path(__file__).with_name("booking_hold.sql")
 LIST_SQL = Path(__file__).with_name("booking_list.sql")
+PROFILE_FORMAT = (
+    ["--format", os.environ["BENCH_PROFILE_FORMAT"]]
+    if os.environ.get("BENCH_PROFILE_FORMAT")
+    else []
+)
 
 SEED = """
 INSERT INTO rental.participants (id, name, kind, uscc, region_code, roles, park_member, status,
@@ -95,8 +100,13 @@ async def rental_process(database_url: str) -> AsyncIterator[str]:
         "DATAPARK_RENTAL_LOG_LEVEL": "ERROR",
         "DATAPARK_RENTAL_DATABASE_POOL_SIZE": str(CLIENTS),
     }
+    command = [sys.executable, "-m", "datapark_rental"]
+    profile = os.environ.get("BENCH_PROFILE")  # make profile TARGET=booking: a py-spy SVG
+    if profile:
+        spy = str(Path(sys.executable).with_name("py-spy"))
+        command = [spy, "record", "--rate", "100", "-o", profile, *PROFILE_FORMAT, "--", *command]
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "datapark_rental"],
+        command,
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -112,8 +122,9 @@ async def rental_process(database_url: str) -> AsyncIterator[str]:
                 await asyncio.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        # py-spy writes its graph on SIGINT and passes the stop on to uvicorn.
+        process.send_signal(signal.SIGINT if profile else signal.SIGTERM)
+        process.wait(timeout=60)
 
 
 def customer_token() -> str:
@@ -232,14 +243,8 @@ def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
     return float(found.group(1)), latencies
 
 
-def row(name: str, rate: float, lat: list[float], base_name: str, base: float | None) -> str:
-    ratio = f"{rate / base:.2f}" if base else "-"
-    base_text = f"{base_name}: {base:,.1f}" if base else f"{base_name}: -"
-    marks = f"{pct(lat, 0.5):.1f} / {pct(lat, 0.95):.1f} / {pct(lat, 0.99):.1f}" if lat else "-"
-    return f"| {name} | {rate:,.1f} req/s | {base_text} | {ratio} | {marks} |"
-
-
-async def main() -> None:
+async def measure() -> list[dict[str, object]]:
+    """The rows: the hold and the list page beside pgbench, and pgbench's own figures."""
     async with scratch_database(["rental"]) as url:
         database = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -252,39 +257,49 @@ async def main() -> None:
             listing = await http_load(base, "/v1/bookings?limit=50", post=False)
         same = pgbench(database, SQL)
         select = pgbench(database, LIST_SQL)
-    lines = [
-        row(
-            f"booking hold, POST /v1/bookings, {CLIENTS} clients, 1 API process",
-            hold[0],
-            hold[1],
-            "pgbench, the same transaction (tx/s)",
-            same[0] if same else None,
-        ),
-        row(
-            f"GET /v1/bookings (customer's first page), {CLIENTS} clients, 1 API process",
-            listing[0],
-            listing[1],
-            "pgbench, its SELECT (tx/s)",
-            select[0] if select else None,
-        ),
+    print(f"  booking bench non-2xx answers: hold {hold[2]}, list {listing[2]}")
+    rows: list[dict[str, object]] = [
+        {
+            "path": f"booking hold, POST /v1/bookings, {CLIENTS} clients, 1 API process",
+            "figure": hold[0],
+            "unit": "req/s",
+            "baseline_name": "pgbench, the same transaction (bench/booking_hold.sql)",
+            "baseline": same[0] if same else None,
+            "latencies": hold[1],
+        },
+        {
+            "path": f"GET /v1/bookings, customer's first page, {CLIENTS} clients",
+            "figure": listing[0],
+            "unit": "req/s",
+            "baseline_name": "pgbench, its SELECT (bench/booking_list.sql)",
+            "baseline": select[0] if select else None,
+            "latencies": listing[1],
+        },
     ]
-    if same:
-        lines.append(
-            f"| (reference) pgbench, the booking transaction | {same[0]:,.1f} tx/s | - | - | "
-            f"{pct(same[1], 0.5):.1f} / {pct(same[1], 0.95):.1f} / {pct(same[1], 0.99):.1f} |"
+    for label, result in (("the booking transaction", same), ("the list SELECT", select)):
+        if result is not None:
+            rows.append(
+                {
+                    "path": f"(reference) pgbench, {label}",
+                    "figure": result[0],
+                    "unit": "tx/s",
+                    "baseline_name": "",
+                    "baseline": None,
+                    "latencies": result[1],
+                }
+            )
+    return rows
+
+
+async def main() -> None:
+    for found in await measure():
+        lat = found["latencies"]
+        assert isinstance(lat, list)
+        marks = f"{pct(lat, 0.5):.1f} / {pct(lat, 0.95):.1f} / {pct(lat, 0.99):.1f}" if lat else "-"
+        print(
+            f"{found['path']}: {found['figure']:,.1f} {found['unit']} "
+            f"(baseline {found['baseline']}), p50/p95/p99 {marks} ms"
         )
-    if select:
-        lines.append(
-            f"| (reference) pgbench, the list SELECT | {select[0]:,.1f} tx/s | - | - | "
-            f"{pct(select[1], 0.5):.1f} / {pct(select[1], 0.95):.1f} / "
-            f"{pct(select[1], 0.99):.1f} |"
-        )
-    print(f"  non-2xx answers: hold {hold[2]}, list {listing[2]}")
-    print(f"  hold median {statistics.median(hold[1]):.1f} ms over {len(hold[1])} requests")
-    print("\n".join(lines))
-    out = ROOT / ".local" / "bench-booking.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

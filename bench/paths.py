@@ -37,6 +37,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -65,6 +66,7 @@ from datapark_kit.db import Database, asyncpg_dsn
 from datapark_kit.telemetry import setup_tracing
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- paths:begin -->", "<!-- paths:end -->"
 PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
@@ -766,7 +768,7 @@ def write_doc(lines: Sequence[str]) -> None:
         DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
 
 
-SECTIONS = ("relay", "consumer", "write", "event")
+SECTIONS = ("booking", "relay", "consumer", "write", "event")
 
 
 async def main(only: str | None) -> None:
@@ -777,6 +779,10 @@ async def main(only: str | None) -> None:
     rows: list[Row] = []
     size = 0
     try:
+        if only in (None, "booking"):
+            import booking  # bench/booking.py: rental over HTTP beside pgbench
+
+            rows += [Row(**found) for found in await booking.measure()]  # type: ignore[arg-type]
         if only in (None, "relay"):
             relay_row, perf_row, size = await bench_relay(database, scratch)
             rows += [relay_row, *([perf_row] if perf_row else [])]
@@ -806,7 +812,8 @@ async def main(only: str | None) -> None:
     lines = [
         "## Event and write paths (`bench/paths.py`)",
         "",
-        f"Run {when} on {machine()}; load generator on the same cores. {N} events"
+        f"Run {when} on {machine()}; load generator on the same cores; load average "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine). {N} events"
         + (f" of {size} bytes" if size else "")
         + f", {CLIENTS} clients for {SECONDS:.0f} s on the write path. Ratios are "
         "datapark / baseline (for latency: baseline / datapark).",
