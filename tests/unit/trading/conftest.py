@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from datapark_trading.agreements.agreement import Agreement, Origin, Terms, conclude
-from datapark_trading.agreements.policy import DelistingClause, UsagePolicy
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import FixedPrice, Pricing
+from datapark_trading.terms.agreement import Agreement, Origin, Terms, conclude
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.policy import DelistingClause, UsagePolicy
+from datapark_trading.terms.pricing import FixedPrice, Pricing
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PROVIDER_ID = UUID("00000000-0000-7000-8000-00000000000a")

@@ -11,12 +11,12 @@ from uuid import uuid4
 import pytest
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-from datapark_trading.agreements import agreement as ag
-from datapark_trading.agreements.agreement import Agreement, AgreementStatus, Origin
-from datapark_trading.agreements.policy import DelistingClause, ListingEffect, ListingState
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import Subscription
-from datapark_trading.parties import Party
+from datapark_trading.terms import agreement as ag
+from datapark_trading.terms.agreement import Agreement, AgreementStatus, Origin
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.parties import Party
+from datapark_trading.terms.policy import DelistingClause, ListingEffect, ListingState
+from datapark_trading.terms.pricing import Subscription
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 L = ListingState

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 
 from datapark_kit.errors import Unprocessable
-from datapark_trading.agreements.agreement import Terms
 from datapark_trading.agreements.codec import terms_from_json, terms_to_json
-from datapark_trading.agreements.policy import DelistingClause, ListingState
 from datapark_trading.listings.rules import default_duration, effective_state, order_pricing
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import FixedPrice, Metered, MeterUnit, Subscription
+from datapark_trading.terms.agreement import Terms
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.policy import DelistingClause, ListingState
+from datapark_trading.terms.pricing import FixedPrice, Metered, MeterUnit, Subscription
 
 AT = datetime(2026, 1, 31, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from support.memory_ledger import Ledger
 
 from datapark_kit.errors import Conflict, InvalidState, Unprocessable
-from datapark_trading.money import Money
 from datapark_trading.settlement import ledger as lg
 from datapark_trading.settlement.ledger import AccountKind, LockStatus, TxKind
-from datapark_trading.settlement.memory import Ledger
+from datapark_trading.terms.money import Money
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 BUYER, SELLER = "buyer-1", "seller-1"

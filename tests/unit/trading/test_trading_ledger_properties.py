@@ -24,14 +24,14 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from support.memory_ledger import Ledger
 
 from datapark_kit.errors import InvalidState, ProblemError, Unprocessable
-from datapark_trading.agreements.policy import UsagePolicy
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import Metered, MeterUnit
 from datapark_trading.settlement import ledger as lg
 from datapark_trading.settlement.ledger import AccountKind, Lock, LockStatus
-from datapark_trading.settlement.memory import Ledger
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.policy import UsagePolicy
+from datapark_trading.terms.pricing import Metered, MeterUnit
 from datapark_trading.transfers.metering import UsageMeter, UsageReport, record
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 import pytest
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-from datapark_trading.agreements.agreement import Terms
 from datapark_trading.negotiations import states as ns
 from datapark_trading.negotiations.states import Action, Negotiation, NegotiationState
-from datapark_trading.parties import Party
+from datapark_trading.terms.agreement import Terms
+from datapark_trading.terms.parties import Party
 
 S = NegotiationState
 C, P = Party.CONSUMER, Party.PROVIDER

@@ -12,13 +12,13 @@ import hypothesis.strategies as st
 from hypothesis import event, given, settings
 
 from datapark_kit.errors import Forbidden, InvalidState
-from datapark_trading.agreements.agreement import Terms
-from datapark_trading.agreements.policy import UsagePolicy
-from datapark_trading.money import Money
 from datapark_trading.negotiations import states as ns
 from datapark_trading.negotiations.states import Action, NegotiationState
-from datapark_trading.orders.pricing import FixedPrice
-from datapark_trading.parties import Party
+from datapark_trading.terms.agreement import Terms
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.parties import Party
+from datapark_trading.terms.policy import UsagePolicy
+from datapark_trading.terms.pricing import FixedPrice
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 S = NegotiationState

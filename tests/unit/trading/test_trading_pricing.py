@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_trading.money import Money, quantize, require_cents
-from datapark_trading.orders.pricing import (
+from datapark_trading.terms.money import Money, require_cents
+from datapark_trading.terms.pricing import (
     FixedPrice,
     Metered,
     MeterUnit,
@@ -39,8 +40,8 @@ def test_money_refuses_fractions_of_a_cent_and_unknown_currencies() -> None:
     with pytest.raises(Unprocessable):
         require_cents(D("NaN"), field="amount")
     assert str(Money(D("3"))) == "3.00 CNY"
-    assert quantize(D("2.345")) == D("2.35")
-    assert quantize(D("-2.345")) == D("-2.35")
+    assert to_fen(D("2.345")) == D("2.35")
+    assert to_fen(D("-2.345")) == D("-2.35")
 
 
 def test_subscription_locks_all_periods_and_splits_calendar_months() -> None:
@@ -114,7 +115,7 @@ def test_metered_increments_always_add_up_to_the_month_total(
     for n in batches:
         step = m.increment(used, n)
         assert step >= 0
-        assert step == quantize(step)
+        assert step == to_fen(step)
         used += n
         charged += step
     assert charged == m.month_charge(used)

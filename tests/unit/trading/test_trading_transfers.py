@@ -9,11 +9,11 @@ from uuid import uuid4
 import pytest
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-from datapark_trading.agreements import agreement as ag
-from datapark_trading.agreements.agreement import Agreement
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import Metered, MeterUnit
-from datapark_trading.parties import Party
+from datapark_trading.terms import agreement as ag
+from datapark_trading.terms.agreement import Agreement
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.parties import Party
+from datapark_trading.terms.pricing import Metered, MeterUnit
 from datapark_trading.transfers import states as tr
 from datapark_trading.transfers.metering import (
     COUNTER_MAX,

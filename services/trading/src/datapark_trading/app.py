@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from datapark_eventing.workers import kafka_readiness, service_workers
 from datapark_kit.app import create_app
 from datapark_kit.httpclient import make_client
-from datapark_trading.agreements.endpoints import router as agreements
+from datapark_trading.contracting.endpoints import router as agreements
 from datapark_trading.dsp.endpoints import members as dsp_members
 from datapark_trading.dsp.endpoints import metadata as dsp_metadata
 from datapark_trading.dsp.endpoints import router as dsp

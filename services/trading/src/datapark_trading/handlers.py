@@ -2,7 +2,7 @@
 
 from datapark_eventing.consumer import Handler
 from datapark_eventing.projections import participant_handlers
-from datapark_trading.listings.handlers import listing_handlers
+from datapark_trading.contracting.handlers import listing_handlers
 from datapark_trading.tables import PARTICIPANTS
 
 

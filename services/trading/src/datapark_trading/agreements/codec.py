@@ -7,12 +7,12 @@ from typing import Any
 
 from datapark_contracts.events import trading as wire
 from datapark_contracts.money import Money as WireMoney
-from datapark_trading.agreements.agreement import Agreement, Origin, Terms
 from datapark_trading.agreements.models import AgreementRow
-from datapark_trading.agreements.policy import DelistingClause, UsagePolicy
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import FixedPrice, Metered, MeterUnit, Pricing, Subscription
-from datapark_trading.parties import Party, Termination
+from datapark_trading.terms.agreement import Agreement, Origin, Terms
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.parties import Party, Termination
+from datapark_trading.terms.policy import DelistingClause, UsagePolicy
+from datapark_trading.terms.pricing import FixedPrice, Metered, MeterUnit, Pricing, Subscription
 
 
 def _money(m: Money) -> WireMoney:

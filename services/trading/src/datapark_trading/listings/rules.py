@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from datapark_kit.errors import Unprocessable
-from datapark_trading.agreements.policy import ListingState
-from datapark_trading.money import Money
-from datapark_trading.orders.pricing import FixedPrice, Metered, MeterUnit, Pricing, Subscription
+from datapark_trading.terms.money import Money
+from datapark_trading.terms.policy import ListingState
+from datapark_trading.terms.pricing import FixedPrice, Metered, MeterUnit, Pricing, Subscription
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 UNITS = {"call": MeterUnit.CALL, "record": MeterUnit.RECORD, "mb": MeterUnit.MEGABYTE}

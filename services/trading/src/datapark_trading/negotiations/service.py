@@ -14,7 +14,6 @@ from datapark_contracts.events.trading import Terms as WireTerms
 from datapark_contracts.ids import uuid7
 from datapark_kit.errors import NotFound, Unprocessable
 from datapark_kit.pagination import cursor_id, keyset_page
-from datapark_trading.agreements.agreement import Origin
 from datapark_trading.agreements.codec import (
     agreement_value,
     terms_from_json,
@@ -23,16 +22,17 @@ from datapark_trading.agreements.codec import (
     terms_to_wire,
 )
 from datapark_trading.agreements.repository import AgreementRepository
-from datapark_trading.agreements.service import AgreementService
+from datapark_trading.contracting.service import AgreementService
 from datapark_trading.listings.service import tradable_listing
 from datapark_trading.negotiations import states as ns
 from datapark_trading.negotiations.models import NegotiationRow, OfferRow
 from datapark_trading.negotiations.repository import NegotiationRepository
 from datapark_trading.negotiations.schemas import NegotiationCreate
 from datapark_trading.negotiations.states import Approval, Negotiation, Offer
-from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor, require_trading_participant
 from datapark_trading.publishing import publish
+from datapark_trading.terms.agreement import Origin
+from datapark_trading.terms.parties import Party, Termination
 
 
 def negotiation_value(row: NegotiationRow, offers: list[OfferRow]) -> Negotiation:

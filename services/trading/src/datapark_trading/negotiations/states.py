@@ -21,8 +21,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-from datapark_trading.agreements.agreement import Terms
-from datapark_trading.parties import Party, Termination
+from datapark_trading.terms.agreement import Terms
+from datapark_trading.terms.parties import Party, Termination
 
 ENTITY = "negotiation"
 MIN_WINDOW = timedelta(minutes=1)

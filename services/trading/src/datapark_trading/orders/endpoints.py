@@ -6,7 +6,8 @@ from fastapi import APIRouter, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_trading.agreements.endpoints import agreement_out
+from datapark_trading.contracting.schemas import AgreementOut
+from datapark_trading.contracting.service import AgreementService
 from datapark_trading.orders.schemas import OrderCreate, OrderOut
 from datapark_trading.orders.service import OrderService
 from datapark_trading.partners.actor import CurrentActor
@@ -26,12 +27,5 @@ async def place_order(body: OrderCreate, session: SessionDep, actor: CurrentActo
     Insufficient funds is a 422; a listing that is not listed a 409. Honours `Idempotency-Key`.
     """
     order, agreement = await OrderService(session).place(actor, body)
-    return OrderOut(
-        id=order.id,
-        listing_id=order.listing_id,
-        consumer_id=order.consumer_id,
-        provider_id=order.provider_id,
-        placed_by=order.placed_by,
-        pricing_kind=order.pricing_kind,
-        agreement=await agreement_out(session, agreement),
-    )
+    (view,) = await AgreementService(session).views([agreement])
+    return OrderOut.of(order, AgreementOut.of(view))

@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from datapark_kit.schemas import RequestModel
-from datapark_trading.agreements.schemas import AgreementOut
+from datapark_trading.contracting.schemas import AgreementOut
+from datapark_trading.orders.models import Order
 
 
 class PolicyRequest(RequestModel):
@@ -45,3 +46,9 @@ class OrderOut(BaseModel):
     placed_by: uuid.UUID
     pricing_kind: str
     agreement: AgreementOut
+
+    @classmethod
+    def of(cls, order: Order, agreement: AgreementOut) -> OrderOut:
+        """An order as stored, with the agreement it concluded."""
+        columns = {name: getattr(order, name) for name in cls.model_fields if name != "agreement"}
+        return cls.model_validate(columns | {"agreement": agreement})

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel
 
 from datapark_kit.auth import require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_trading.partners.repository import PartnerRepository
+from datapark_trading.partners.schemas import MembershipOut
+from datapark_trading.partners.service import PartnerService
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"], route_class=UnitOfWorkRoute)
-
-
-class MembershipOut(BaseModel):
-    partner_id: uuid.UUID
-    member_id: uuid.UUID
 
 
 @router.put(
@@ -30,5 +24,5 @@ async def add_member(
     partner_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep
 ) -> MembershipOut:
     """An operator records that an exchange partner acts for a member (idempotent)."""
-    await PartnerRepository(session).add(partner_id, member_id, datetime.now(UTC))
+    await PartnerService(session).add_member(partner_id, member_id)
     return MembershipOut(partner_id=partner_id, member_id=member_id)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_trading.money import Money
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.settlement.schemas import AccountOut, DepositCreate, LockOut
 from datapark_trading.settlement.service import AccountView, SettlementService
+from datapark_trading.terms.money import Money
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=UnitOfWorkRoute)
 

@@ -33,8 +33,9 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import InvalidState, ProblemError, Unprocessable
-from datapark_trading.money import ZERO, Money, quantize, require_currency
+from datapark_trading.terms.money import ZERO, Money, require_currency
 
 VENUE = "venue"
 BANK = "bank"
@@ -120,7 +121,7 @@ class Transaction:
             raise UnbalancedTransaction("a transaction has at least two legs")
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for entry in self.entries:
-            if entry.amount == 0 or entry.amount != quantize(entry.amount):
+            if entry.amount == 0 or entry.amount != to_fen(entry.amount):
                 raise UnbalancedTransaction(f"bad leg amount {entry.amount}")
             totals[entry.account.currency] += entry.amount
         if any(total != 0 for total in totals.values()):
@@ -146,7 +147,7 @@ def violation(account: Account, balance: Decimal) -> ProblemError | None:
     floor = account.floor
     if floor is None or balance >= floor:
         return None
-    short = quantize(floor - balance)
+    short = to_fen(floor - balance)
     if account.kind is AccountKind.BUYER:
         return Unprocessable(
             f"insufficient funds: {short} {account.currency} short",
@@ -235,7 +236,7 @@ class Lock:
 
 def fee_of(amount: Decimal, rate: Decimal) -> Decimal:
     """The venue's fee on a payout to the seller, rounded half up to the cent."""
-    return quantize(amount * rate)
+    return to_fen(amount * rate)
 
 
 def deposit(*, tx_id: UUID, participant_id: UUID | str, amount: Money, at: datetime) -> Transaction:
@@ -344,7 +345,7 @@ def claim(
 ) -> Transaction:
     """Pay the seller one increment out of the lock (a period, a batch of metered use)."""
     held._require_held("claim", at, before_expiry=True)
-    if amount <= 0 or amount != quantize(amount):
+    if amount <= 0 or amount != to_fen(amount):
         raise Unprocessable("a claim is a positive amount in cents", field="amount")
     tx = _payout(held, tx_id, TxKind.CLAIM, amount, at)
     check(balances, tx)

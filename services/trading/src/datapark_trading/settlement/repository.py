@@ -11,7 +11,6 @@ from sqlalchemy import String, cast, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_trading.money import ZERO
 from datapark_trading.settlement.ledger import Account, AccountKind, Transaction
 from datapark_trading.settlement.models import (
     AccountRow,
@@ -19,6 +18,7 @@ from datapark_trading.settlement.models import (
     LedgerEntryRow,
     LedgerTransactionRow,
 )
+from datapark_trading.terms.money import ZERO
 
 
 class LedgerRepository:

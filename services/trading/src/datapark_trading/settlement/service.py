@@ -8,6 +8,7 @@ would break a floor), appends it and publishes the movement: all in the caller's
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,14 +19,14 @@ from datapark_contracts.events import trading as events
 from datapark_contracts.ids import uuid7
 from datapark_contracts.money import Money as WireMoney
 from datapark_kit.errors import InvalidState, NotFound
-from datapark_trading.agreements.agreement import Agreement
-from datapark_trading.money import ZERO, Money
-from datapark_trading.orders.pricing import Subscription
 from datapark_trading.publishing import publish
 from datapark_trading.settlement import ledger
 from datapark_trading.settlement.ledger import Account, Lock, LockStatus, Transaction
 from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.repository import LedgerRepository
+from datapark_trading.terms.agreement import Agreement
+from datapark_trading.terms.money import ZERO, Money
+from datapark_trading.terms.pricing import Subscription
 
 
 def _wire(amount: Decimal) -> WireMoney:
@@ -62,6 +63,12 @@ class SettlementService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.repo = LedgerRepository(session)
+
+    async def escrows_of(
+        self, agreement_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[EscrowLockRow, Decimal]]:
+        """Each agreement's escrow lock and what it still holds, many agreements in one query."""
+        return await self.repo.escrows_of(agreement_ids)
 
     async def _balances(
         self, at: datetime, *accounts: Account, debited: Account | None = None

@@ -15,9 +15,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
-from datapark_trading.agreements.policy import UsagePolicy
-from datapark_trading.money import ZERO
-from datapark_trading.orders.pricing import Metered, MeterUnit, Pricing, month_start
+from datapark_trading.terms.money import ZERO
+from datapark_trading.terms.policy import UsagePolicy
+from datapark_trading.terms.pricing import Metered, MeterUnit, Pricing, month_start
 
 BYTES_PER_MEGABYTE = 1_000_000
 # The meter's counters are Postgres ``integer`` columns.

@@ -16,17 +16,17 @@ from datapark_contracts.ids import uuid7
 from datapark_contracts.money import Money as WireMoney
 from datapark_kit.errors import Forbidden, NotFound
 from datapark_kit.pagination import cursor_id, keyset_page
-from datapark_trading.agreements.agreement import Agreement
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
-from datapark_trading.orders.pricing import Metered, Subscription
-from datapark_trading.parties import Party, Termination
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
 from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.repository import LedgerRepository
 from datapark_trading.settlement.service import SettlementService
+from datapark_trading.terms.agreement import Agreement
+from datapark_trading.terms.parties import Party, Termination
+from datapark_trading.terms.pricing import Metered, Subscription
 from datapark_trading.transfers import states as tr
 from datapark_trading.transfers.metering import UsageMeter, UsageReport, record
 from datapark_trading.transfers.models import TransferRow, UsageMeterRow, UsageRecordRow

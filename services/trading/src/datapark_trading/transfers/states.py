@@ -15,8 +15,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-from datapark_trading.agreements.agreement import Agreement
-from datapark_trading.parties import Party, Termination
+from datapark_trading.terms.agreement import Agreement
+from datapark_trading.terms.parties import Party, Termination
 
 ENTITY = "transfer"
 

@@ -1,10 +1,12 @@
-"""Money as the venue books it: ``Decimal`` amounts in one currency, two places, 四舍五入."""
+"""Money as the venue books it: ``Decimal`` amounts in one currency, two places, 四舍五入
+(``datapark_contracts.money.to_fen``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 
 CENT = Decimal("0.01")
@@ -12,16 +14,11 @@ ZERO = Decimal("0.00")
 CURRENCIES = frozenset({"CNY"})
 
 
-def quantize(amount: Decimal) -> Decimal:
-    """Round to the cent, half up: the rounding every money rule here ends with."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def require_cents(amount: Decimal, *, field: str) -> Decimal:
     """Accept an amount only if it is finite and already whole cents (nothing lost silently)."""
-    if not amount.is_finite() or amount != quantize(amount):
+    if not amount.is_finite() or amount != to_fen(amount):
         raise Unprocessable(f"{field} must be a decimal with at most two places", field=field)
-    return quantize(amount)
+    return to_fen(amount)
 
 
 def require_positive(amount: Decimal, *, field: str) -> Decimal:

@@ -4,24 +4,28 @@ and what a listing change does to the running ones."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events import trading as events
 from datapark_kit.errors import NotFound
 from datapark_kit.pagination import cursor_id, keyset_page
-from datapark_trading.agreements import agreement as ag
-from datapark_trading.agreements.agreement import Origin, Terms
 from datapark_trading.agreements.codec import agreement_value, terms_to_json, terms_to_wire
 from datapark_trading.agreements.models import AgreementRow
-from datapark_trading.agreements.policy import ListingEffect, ListingState
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.listings.models import Listing
-from datapark_trading.parties import Party
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
+from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.service import SettlementService
+from datapark_trading.terms import agreement as ag
+from datapark_trading.terms.agreement import Origin, Terms
+from datapark_trading.terms.parties import Party
+from datapark_trading.terms.policy import ListingEffect, ListingState
 from datapark_trading.transfers.models import UsageMeterRow
 from datapark_trading.transfers.service import TransferService
 
@@ -48,6 +52,15 @@ def snapshot(
         termination_reason=row.termination_reason,
         occurred_at=at,
     )
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """An agreement with its escrow lock and what the lock still holds, as of ``at``."""
+
+    row: AgreementRow
+    escrow: tuple[EscrowLockRow, Decimal] | None
+    at: datetime
 
 
 class AgreementService:
@@ -141,6 +154,31 @@ class AgreementService:
             now=at,
         )
         return keyset_page(rows, limit, lambda row: row.id)
+
+    async def views(self, rows: Sequence[AgreementRow]) -> list[AgreementView]:
+        """Agreements with their escrow view: one query for the escrow of every row."""
+        escrows = await self.settlement.escrows_of([row.id for row in rows])
+        now = datetime.now(UTC)
+        return [AgreementView(row, escrows.get(row.id), now) for row in rows]
+
+    async def view(self, actor: Actor, agreement_id: uuid.UUID) -> AgreementView:
+        """One agreement its parties (or a partner acting for one, operators, auditors) see."""
+        return (await self.views([await self.get(actor, agreement_id)]))[0]
+
+    async def page_views(
+        self,
+        actor: Actor,
+        cursor: str | None,
+        limit: int,
+        *,
+        status: str | None = None,
+        listing_id: uuid.UUID | None = None,
+    ) -> tuple[list[AgreementView], str | None]:
+        """A page of the actor's agreements with their escrow views."""
+        rows, next_cursor = await self.page(
+            actor, cursor, limit, status=status, listing_id=listing_id, at=datetime.now(UTC)
+        )
+        return await self.views(rows), next_cursor
 
     async def supersede(self, old_id: uuid.UUID, new_id: uuid.UUID, at: datetime) -> None:
         """Mark a running agreement as amended by ``new_id`` and refund what its lock holds."""

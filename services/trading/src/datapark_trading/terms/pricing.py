@@ -13,8 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_trading.money import Money, quantize
+from datapark_trading.terms.money import Money
 
 
 class MeterUnit(StrEnum):
@@ -64,7 +65,7 @@ class Subscription:
         return self.price_per_period.currency
 
     def lock_amount(self) -> Money:
-        return Money(quantize(self.price_per_period.amount * self.periods), self.currency)
+        return Money(to_fen(self.price_per_period.amount * self.periods), self.currency)
 
     def period(self, start: datetime, index: int) -> tuple[datetime, datetime]:
         """The half-open bounds ``[from, to)`` of period ``index`` (0-based)."""
@@ -84,7 +85,7 @@ class Subscription:
 
     def due_by(self, start: datetime, at: datetime) -> Decimal:
         """What the seller has earned by ``at``: every begun period's price."""
-        return quantize(self.price_per_period.amount * self.periods_begun(start, at))
+        return to_fen(self.price_per_period.amount * self.periods_begun(start, at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ class Metered:
         if self.budget.amount <= 0:
             raise Unprocessable("a metered budget must be greater than zero", field="budget")
         if self.monthly_cap is not None and (
-            self.monthly_cap <= 0 or self.monthly_cap != quantize(self.monthly_cap)
+            self.monthly_cap <= 0 or self.monthly_cap != to_fen(self.monthly_cap)
         ):
             raise Unprocessable(
                 "a monthly maximum is a positive amount in cents", field="monthly_cap"
@@ -124,7 +125,7 @@ class Metered:
         """What ``units`` of use within one calendar month cost, capped by the monthly maximum."""
         if units < 0:
             raise Unprocessable("units of use cannot be negative", field="quantity")
-        charge = quantize(self.unit_price * units)
+        charge = to_fen(self.unit_price * units)
         if self.monthly_cap is not None:
             charge = min(charge, self.monthly_cap)
         return charge

@@ -18,7 +18,7 @@ from datapark_contracts.events.catalog_listings import (
     catalog_listing_events,
 )
 from datapark_eventing.consumer import Handler
-from datapark_trading.agreements.service import AgreementService
+from datapark_trading.contracting.service import AgreementService
 from datapark_trading.listings.repository import ListingRepository
 from datapark_trading.listings.rules import effective_state
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from datapark_kit.errors import Conflict
-from datapark_trading.money import ZERO
 from datapark_trading.settlement.ledger import Account, Entry, Transaction, check
+from datapark_trading.terms.money import ZERO
 
 
 def balances_of(entries: Iterable[Entry]) -> dict[Account, Decimal]:

@@ -14,9 +14,9 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import InvalidState, Unprocessable
-from datapark_trading.agreements.policy import UsagePolicy
-from datapark_trading.orders.pricing import Pricing, Subscription
-from datapark_trading.parties import Party, Termination
+from datapark_trading.terms.parties import Party, Termination
+from datapark_trading.terms.policy import UsagePolicy
+from datapark_trading.terms.pricing import Pricing, Subscription
 
 
 class AgreementStatus(StrEnum):

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from datapark_contracts.events.trading import Terms
 from datapark_kit.schemas import RequestModel
+from datapark_trading.agreements.codec import agreement_value
+from datapark_trading.contracting.service import AgreementView
 
 
 class TermsBody(BaseModel):
@@ -37,6 +39,27 @@ class AgreementOut(BaseModel):
     termination_reason: str | None
     escrow: EscrowOut | None = None
 
+    @classmethod
+    def of(cls, view: AgreementView) -> AgreementOut:
+        """One agreement as the API shows it, with its escrow lock and what it still holds."""
+        row = view.row
+        escrow = None
+        if view.escrow is not None:
+            lock, remaining = view.escrow
+            escrow = EscrowOut(
+                lock_id=lock.id,
+                amount=f"{lock.amount:.2f}",
+                currency=lock.currency,
+                remaining=f"{remaining:.2f}",
+                fee_rate=str(lock.fee_rate),
+                status=lock.status,
+                expires_at=lock.expires_at,
+                close_reason=lock.close_reason,
+            )
+        columns = {name: getattr(row, name) for name in _AGREEMENT_COLUMNS}
+        status = agreement_value(row).status_at(view.at).value
+        return cls.model_validate(columns | {"status": status, "escrow": escrow})
+
 
 class EscrowOut(BaseModel):
     lock_id: uuid.UUID
@@ -63,3 +86,8 @@ class TerminateRequest(RequestModel):
 
 
 AgreementOut.model_rebuild()
+
+
+_AGREEMENT_COLUMNS = tuple(
+    name for name in AgreementOut.model_fields if name not in ("status", "escrow")
+)
