@@ -30,6 +30,7 @@ from datapark_kit.guards import BodyLimitMiddleware, RejectControlCharactersMidd
 from datapark_kit.idempotency import IdempotencyStore
 from datapark_kit.logs import configure_logging, principal_var, request_id_var
 from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from datapark_kit.openapi import install_openapi
 from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
 from datapark_kit.schemas import RequestModel, forbids_extra, request_models
 from datapark_kit.settings import ServiceSettings
@@ -160,6 +161,12 @@ def create_app(
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
+    install_openapi(
+        app,
+        idempotent_posts=idempotent_posts(routers) if idempotency_table is not None else set(),
+        # The open paths (the token endpoint) are the ones throttled per client.
+        rate_limited=open_paths,
+    )
     checks: list[ReadinessCheck] = [database_ready, *readiness]
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
@@ -211,6 +218,16 @@ def _require_unit_of_work(routers: Sequence[APIRouter], open_paths: frozenset[st
             writes = (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
             if writes and route.path not in open_paths and not isinstance(route, UnitOfWorkRoute):
                 raise TypeError(f"{sorted(writes)} {route.path} must use UnitOfWorkRoute")
+
+
+def idempotent_posts(routers: Sequence[APIRouter]) -> set[tuple[str, str]]:
+    """The POST routes run in the unit of work, which honours ``Idempotency-Key``."""
+    return {
+        ("post", route.path)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, UnitOfWorkRoute) and "POST" in (route.methods or set())
+    }
 
 
 def lenient_request_models(routers: Sequence[APIRouter]) -> list[str]:

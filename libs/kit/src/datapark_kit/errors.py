@@ -6,7 +6,26 @@ Services raise these; one handler (``datapark_kit.problems``) renders them as RF
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+
+class ProblemCode(StrEnum):
+    """Base of a service's catalogue of problem codes: each member is its stable code and the
+    status it comes with, e.g. ``REGION_NOT_COVERED = "region_not_covered", 422``. Raise sites
+    pass members (``Unprocessable(..., code=Code.REGION_NOT_COVERED)``); routes document them
+    (``responses=datapark_kit.openapi.problems(...)``); docs list them (``tools/problem_codes``).
+    """
+
+    status: int
+    summary: str
+
+    def __new__(cls, value: str, status: int = 422, summary: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.status = status
+        member.summary = summary
+        return member
 
 
 class ProblemError(Exception):
