@@ -191,14 +191,12 @@ class Envelope:
         headers: Sequence[tuple[str, bytes]],
     ) -> Envelope:
         """Parse a record; raise :class:`MalformedEvent` when anything is missing or wrong."""
-        found: dict[str, str] = {}
         try:
-            for name, raw in headers:
-                found[name] = raw.decode() if raw is not None else ""
+            found = {name: raw.decode() if raw is not None else "" for name, raw in headers}
         except UnicodeDecodeError as exc:
             raise MalformedEvent("a header is not UTF-8") from exc
-        missing = [h for h in _REQUIRED_HEADERS if not found.get(h)]
-        if missing:
+        if not all(map(found.get, _REQUIRED_HEADERS)):
+            missing = [h for h in _REQUIRED_HEADERS if not found.get(h)]
             raise MalformedEvent(f"missing CloudEvents headers: {', '.join(missing)}")
         if found["ce_specversion"] != SPECVERSION:
             raise MalformedEvent(f"unsupported specversion {found['ce_specversion']!r}")
