@@ -16,8 +16,8 @@ from datapark_contracts.events import catalog_listings as catalog
 from datapark_contracts.ids import uuid7
 from datapark_contracts.payloads import EventPayload
 from datapark_rental.bookings.models import UnitReservation
-from datapark_rental.fleet.handlers import fleet_handlers
 from datapark_rental.fleet.models import FleetUnit, MaintenanceWindow
+from datapark_rental.handlers import event_handlers
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
@@ -74,7 +74,7 @@ async def handle(rental: Any, payload: EventPayload, aggseq: int) -> None:
         prevhash=GENESIS_HASH,
     ).sealed()
     async with rental.app.state.database.unit_of_work() as session:
-        await fleet_handlers()[payload.event_type](session, envelope, payload)
+        await event_handlers()[payload.event_type](session, envelope, payload)
 
 
 async def one(rental: Any, statement: Any) -> Any:

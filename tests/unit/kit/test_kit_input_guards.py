@@ -12,7 +12,7 @@ from datapark_catalog.terms.money import parse_money
 from datapark_kit.errors import Unprocessable
 from datapark_kit.guards import nul_in_body, nul_in_form, nul_in_json
 from datapark_kit.pagination import decode_cursor, encode_cursor
-from datapark_rental.money import MAX_AMOUNT, require_money
+from datapark_rental.terms.money import MAX_AMOUNT, require_money
 
 
 def test_nul_is_found_in_json_strings_keys_and_lists_with_its_path() -> None:

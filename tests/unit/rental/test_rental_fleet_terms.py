@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from datapark_rental.bookings.offering_terms import booking_mode, pricing_terms
 from datapark_rental.bookings.pricing import RateUnit
 from datapark_rental.fleet.models import Offering
-from datapark_rental.fleet.terms import booking_mode, pricing_terms
 
 
 def offering(**overrides: object) -> Offering:

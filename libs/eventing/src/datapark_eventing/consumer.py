@@ -54,6 +54,11 @@ class TransientError(Exception):
     """Raise from a handler for a failure worth retrying indefinitely (a dependency is down)."""
 
 
+class PoisonEvent(Exception):
+    """Raise from a handler for an event that can never be applied: dead-lettered at once,
+    without retries (see ``datapark_eventing.subscriptions``)."""
+
+
 class PoisonMessage(Exception):
     """A record that can never be handled; it goes to the dead-letter topic."""
 
@@ -348,7 +353,9 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if not is_transient(exc) and attempt >= self.poison_attempts:
+                if isinstance(exc, PoisonEvent) or (
+                    not is_transient(exc) and attempt >= self.poison_attempts
+                ):
                     detail = "".join(traceback.format_exception_only(exc)).strip()
                     await self._dead_letter(record, producer, "handler_failed", detail)
                     return

@@ -2,12 +2,15 @@
 
 from datapark_eventing.consumer import Handler
 from datapark_eventing.projections import participant_handlers
-from datapark_rental.fleet.handlers import fleet_handlers
+from datapark_eventing.subscriptions import Subscriptions
+from datapark_rental.bookings.handlers import subscriptions as booking_subscriptions
+from datapark_rental.fleet.handlers import subscriptions as fleet_subscriptions
 from datapark_rental.tables import PARTICIPANTS
 
 
 def event_handlers() -> dict[str, Handler]:
-    handlers: dict[str, Handler] = {}
-    handlers.update(participant_handlers(PARTICIPANTS))
-    handlers.update(fleet_handlers())
-    return handlers
+    subscriptions = Subscriptions()
+    subscriptions.include(participant_handlers(PARTICIPANTS))
+    subscriptions.include(fleet_subscriptions.handlers())
+    subscriptions.include(booking_subscriptions.handlers())
+    return subscriptions.handlers()

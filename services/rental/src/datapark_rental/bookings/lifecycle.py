@@ -32,9 +32,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import InvalidState, Unprocessable
 from datapark_rental.bookings.pricing import HOUR, PricingTerms, cheapest_cover
-from datapark_rental.money import ZERO, require_money, to_fen
+from datapark_rental.terms.money import ZERO, require_money
 
 
 class BookingState(StrEnum):

@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_rental.money import ZERO, require_money, to_fen
+from datapark_rental.terms.money import ZERO, require_money
 
 HOUR = timedelta(hours=1)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import BoundedInstant, RequestModel
-from datapark_rental.schemas import Money
+from datapark_rental.terms.schemas import Money
 
 
 class _In(RequestModel):

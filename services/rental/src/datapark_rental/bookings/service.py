@@ -19,6 +19,7 @@ from datapark_rental.bookings import lifecycle
 from datapark_rental.bookings.availability import free_periods
 from datapark_rental.bookings.lifecycle import BookingAction, BookingState
 from datapark_rental.bookings.models import Booking
+from datapark_rental.bookings.offering_terms import booking_mode, pricing_terms
 from datapark_rental.bookings.pricing import (
     PricingTerms,
     Quote,
@@ -30,9 +31,8 @@ from datapark_rental.bookings.pricing import (
 from datapark_rental.bookings.repository import BookingRepository, ReservationClash, half_open
 from datapark_rental.fleet.models import Offering
 from datapark_rental.fleet.repository import FleetRepository
-from datapark_rental.fleet.terms import booking_mode, pricing_terms
-from datapark_rental.money import CURRENCY, ZERO, require_currency, require_money
 from datapark_rental.tables import OUTBOX
+from datapark_rental.terms.money import CURRENCY, ZERO, require_currency, require_money
 
 BOOKABLE_UNIT_STATUSES = ("available", "in_maintenance")
 """A unit in maintenance *now* can be booked for later; its windows block their periods."""

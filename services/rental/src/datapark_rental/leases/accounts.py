@@ -35,8 +35,8 @@ from datapark_rental.leases.servicing import (
 )
 from datapark_rental.leases.settlement import SettlementQuote, settle, settlement_quote
 from datapark_rental.leases.tax import Charge, receivable_vat, upfront_charges
-from datapark_rental.money import ZERO, require_currency, require_money
 from datapark_rental.tables import OUTBOX
+from datapark_rental.terms.money import ZERO, require_currency, require_money
 
 
 def to_domain(row: LeaseReceivable) -> Receivable:

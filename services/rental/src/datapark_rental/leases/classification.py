@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from datapark_contracts.money import to_fen
 from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.schedule import Schedule, present_value
 
@@ -58,7 +59,7 @@ def classify(
         "standard": "IFRS 16 / ASC 842",
         "ownership_transfers": ownership,
         "variable_payments": variable,
-        "present_value_of_payments": payments.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "present_value_of_payments": to_fen(payments),
         "fair_value": fair_value,
         "present_value_ratio": ratio.quantize(DISPLAY, rounding=ROUND_HALF_UP),
         "substantially_all_threshold": SUBSTANTIALLY_ALL,

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from datapark_contracts.money import to_fen
 from datapark_kit.auth import CurrentPrincipal, require_roles
-from datapark_kit.errors import NotFound
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
 from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
@@ -46,8 +46,8 @@ from datapark_rental.leases.service import LeaseService, price
 from datapark_rental.leases.settlement import SettlementQuote
 from datapark_rental.leases.tax import receivable_vat
 from datapark_rental.leases.usage import LeaseUsage
-from datapark_rental.money import ZERO, to_fen
 from datapark_rental.settings import RentalSettings
+from datapark_rental.terms.money import ZERO
 
 router = APIRouter(prefix="/v1", tags=["leases"], route_class=UnitOfWorkRoute)
 APPLICANTS = require_roles("customer", "participant", "partner", "operator")
@@ -395,7 +395,5 @@ async def record_lessor_financials(
 ) -> LessorFinancialsOut:
     """A lessor's net assets (operators, or the lessor itself): the base of the
     concentration limits (one lessee ≤ 30 %, one group ≤ 50 %)."""
-    if not (principal.has("operator") or principal.participant_id == participant_id):
-        raise NotFound("lessor not found")
-    row = await leases.record_financials(participant_id, body.net_assets, body.as_of)
+    row = await leases.record_financials(principal, participant_id, body.net_assets, body.as_of)
     return LessorFinancialsOut.model_validate(row)

@@ -42,7 +42,7 @@ from typing import Any
 
 from datapark_kit.errors import Unprocessable
 from datapark_rental.leases.schedule import Schedule
-from datapark_rental.money import FEN, ZERO, require_money
+from datapark_rental.terms.money import FEN, ZERO, require_money
 
 RATIO_QUANTUM = Decimal("0.0001")
 DSCR_MINIMUM = Decimal("1.25")

@@ -38,8 +38,9 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, localcontext
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_rental.money import ZERO, require_money, to_fen
+from datapark_rental.terms.money import ZERO, require_money
 
 RATE_PRECISION = 40
 MAX_TERM_MONTHS = 600

@@ -42,8 +42,8 @@ from datapark_rental.leases.schedule import LeaseTerms, Schedule, build_schedule
 from datapark_rental.leases.schemas import LeaseApplicationIn, LeaseTermsIn
 from datapark_rental.leases.servicing import receivables_from_schedule
 from datapark_rental.leases.yields import Yield, lease_yield
-from datapark_rental.money import ZERO, require_money
 from datapark_rental.tables import OUTBOX
+from datapark_rental.terms.money import ZERO, require_money
 
 FACT_EVENTS: dict[str, type[events.LeaseSnapshot]] = {
     "submitted": events.LeaseSubmitted,
@@ -420,8 +420,11 @@ class LeaseService:
         return lease
 
     async def record_financials(
-        self, lessor_id: uuid.UUID, net_assets: Decimal, as_of: date
+        self, principal: Principal, lessor_id: uuid.UUID, net_assets: Decimal, as_of: date
     ) -> LessorFinancials:
+        """A lessor's net assets, recorded by an operator or the lessor itself (others: 404)."""
+        if not (principal.has("operator") or principal.participant_id == lessor_id):
+            raise NotFound("lessor not found")
         row = await self.repo.lessor_financials(lessor_id)
         now = datetime.now(UTC)
         amount = require_money(net_assets, "net_assets", positive=True)

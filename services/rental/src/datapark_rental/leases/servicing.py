@@ -27,9 +27,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 from datapark_rental.leases.schedule import Schedule
-from datapark_rental.money import ZERO, require_currency, require_money, to_fen
+from datapark_rental.terms.money import ZERO, require_currency, require_money
 
 
 class Component(StrEnum):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 from datapark_rental.leases.servicing import (
     Component,
@@ -25,7 +26,7 @@ from datapark_rental.leases.servicing import (
     ReceivableKind,
     accrue_penalties,
 )
-from datapark_rental.money import ZERO, require_currency, require_money, to_fen
+from datapark_rental.terms.money import ZERO, require_currency, require_money
 
 
 def accelerate(

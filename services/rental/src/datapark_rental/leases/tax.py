@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from datapark_contracts.money import to_fen
 from datapark_rental.leases.parameters import VatBasis
-from datapark_rental.money import ZERO, to_fen
+from datapark_rental.terms.money import ZERO
 
 TAXED_COMPONENTS: dict[VatBasis, frozenset[str]] = {
     VatBasis.WHOLE_RENT: frozenset(

@@ -20,8 +20,8 @@ from datapark_rental.leases.models import Lease, LeaseReceivable, UsageRecord
 from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.service import LeaseService
 from datapark_rental.leases.servicing import ReceivableKind, usage_invoice
-from datapark_rental.money import ZERO
 from datapark_rental.tables import OUTBOX
+from datapark_rental.terms.money import ZERO
 
 
 class LeaseUsage:

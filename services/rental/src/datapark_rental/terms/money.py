@@ -1,4 +1,5 @@
-"""Money helpers shared by the rental rules: fen quantization and input checks.
+"""Money helpers shared by the rental rules: input checks (rounding to the fen is
+``datapark_contracts.money.to_fen``).
 
 Every amount is a :class:`~decimal.Decimal` in CNY; a rule that produces money rounds it to
 the fen (0.01) half-up (四舍五入) at the step the rule names, never earlier, never later.
@@ -6,7 +7,7 @@ the fen (0.01) half-up (四舍五入) at the step the rule names, never earlier,
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
 
@@ -15,11 +16,6 @@ FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Money columns are NUMERIC(16, 2): at most 14 digits before the point.
 MAX_AMOUNT = Decimal("99999999999999.99")
-
-
-def to_fen(amount: Decimal) -> Decimal:
-    """Round to the fen, half-up."""
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def require_money(amount: Decimal, field: str, *, positive: bool = False) -> Decimal:

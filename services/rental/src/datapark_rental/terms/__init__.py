@@ -1,0 +1,1 @@
+"""Terms several rental domains share: money and its wire shapes."""
