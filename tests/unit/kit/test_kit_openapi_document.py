@@ -43,7 +43,8 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 def test_problem_schema_replaces_fastapis_validation_error(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
-    assert "Problem" in schemas and "ValidationProblem" in schemas
+    assert "Problem" in schemas
+    assert "ValidationProblem" in schemas
     assert set(schemas["Problem"]["required"]) >= {"type", "title", "status", "detail", "code"}
     assert "HTTPValidationError" not in schemas
     assert "HTTPValidationError" not in str(document)
@@ -94,7 +95,8 @@ def test_operation_ids_are_unique_verbs_in_camel_case(document: dict[str, Any]) 
     for found in ids:
         assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", found), found
         verb = re.match(r"[a-z]+", found)
-        assert verb is not None and (verb.group(0) in VERBS or verb.group(0) == "send"), found
+        assert verb is not None, found
+        assert verb.group(0) in VERBS | {"send"}, found
 
 
 def test_the_token_endpoint_documents_its_rate_limit() -> None:
@@ -118,7 +120,8 @@ class Sample(ProblemCode):
 
 
 def test_a_routes_own_codes_are_documented_beside_the_kits() -> None:
-    assert Sample.SLOT_TAKEN == "slot_taken" and Sample.SLOT_TAKEN.status == 409
+    assert Sample.SLOT_TAKEN == "slot_taken"
+    assert Sample.SLOT_TAKEN.status == 409
     router = APIRouter()
 
     @router.post("/v1/slots", responses=problems(Sample.SLOT_TAKEN, Sample.TOO_EARLY))
@@ -142,4 +145,35 @@ def test_a_routes_own_codes_are_documented_beside_the_kits() -> None:
     assert [p["name"] for p in post["parameters"]] == ["Idempotency-Key"]
     get = document["paths"]["/v1/slots/{slot_id}"]["get"]
     assert get["operationId"] == "fetchTheSlot"
-    assert "404" in get["responses"] and "409" not in get["responses"]
+    assert "404" in get["responses"]
+    assert "409" not in get["responses"]
+
+
+# Services whose raise sites use their catalogue (issue #13, phase B, one service at a time).
+CATALOGUED = {"subsidy": "datapark_subsidy.problems:SubsidyProblem"}
+
+
+@pytest.mark.parametrize("service", sorted(CATALOGUED))
+def test_catalogued_services_raise_members_and_document_each(service: str) -> None:
+    from pathlib import Path
+
+    module, name = CATALOGUED[service].split(":")
+    catalogue = getattr(importlib.import_module(module), name)
+    src = Path(importlib.import_module(f"datapark_{service}").__file__ or "").parent
+    literals = [
+        f"{path.relative_to(src)}:{number}"
+        for path in src.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\bcode=[\"']", line)
+    ]
+    assert not literals, f"raise sites with a code outside the catalogue: {literals}"
+    app = importlib.import_module(f"datapark_{service}.app").build_app()
+    documented = {
+        code
+        for ops in app.openapi()["paths"].values()
+        for op in ops.values()
+        for response in op["responses"].values()
+        for code in response.get("x-problem-codes", ())
+    }
+    missing = {str(member) for member in catalogue} - documented
+    assert not missing, f"catalogued codes no operation documents: {sorted(missing)}"
