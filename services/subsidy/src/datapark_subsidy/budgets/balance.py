@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from datapark_contracts.money import to_fen
 from datapark_kit.errors import Conflict, Unprocessable
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.terms.assessment import ReasonCode
 
 ZERO = Decimal("0.00")
@@ -59,7 +60,7 @@ class Budget:
             raise Conflict(
                 f"budget invariant broken: reserved {self.reserved} + committed "
                 f"{self.committed} must stay within cap {self.cap}",
-                code="budget_invariant",
+                code=SubsidyProblem.BUDGET_INVARIANT,
             )
 
     @property
@@ -99,7 +100,7 @@ class Budget:
         if amount > self.remaining:
             raise Conflict(
                 f"reserving {amount} would cross the cap: {self.remaining} remains",
-                code="budget_exceeded",
+                code=SubsidyProblem.BUDGET_EXCEEDED,
             )
         return replace(self, reserved=self.reserved + amount)
 
@@ -108,7 +109,8 @@ class Budget:
         _positive(amount)
         if amount > self.reserved:
             raise Conflict(
-                f"posting {amount} but only {self.reserved} is reserved", code="budget_not_reserved"
+                f"posting {amount} but only {self.reserved} is reserved",
+                code=SubsidyProblem.BUDGET_NOT_RESERVED,
             )
         return replace(self, reserved=self.reserved - amount, committed=self.committed + amount)
 
@@ -117,7 +119,8 @@ class Budget:
         _positive(amount)
         if amount > self.reserved:
             raise Conflict(
-                f"voiding {amount} but only {self.reserved} is reserved", code="budget_not_reserved"
+                f"voiding {amount} but only {self.reserved} is reserved",
+                code=SubsidyProblem.BUDGET_NOT_RESERVED,
             )
         return replace(self, reserved=self.reserved - amount)
 
@@ -127,7 +130,7 @@ class Budget:
         if amount > self.committed:
             raise Conflict(
                 f"reversing {amount} but only {self.committed} is committed",
-                code="budget_not_committed",
+                code=SubsidyProblem.BUDGET_NOT_COMMITTED,
             )
         return replace(self, committed=self.committed - amount)
 

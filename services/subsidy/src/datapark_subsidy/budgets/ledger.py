@@ -20,6 +20,7 @@ from datapark_kit.errors import Conflict
 from datapark_subsidy.budgets.balance import Budget, LedgerOp
 from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.budgets.repository import BudgetRepository
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.tables import OUTBOX
 
 
@@ -50,7 +51,7 @@ class BudgetLedger:
             return False
         after = as_budget(row).apply(op, amount)
         if not await self.repo.move(row, reserved=after.reserved, committed=after.committed):
-            raise Conflict("the budget moved under us", code="budget_conflict")
+            raise Conflict("the budget moved under us", code=SubsidyProblem.BUDGET_CONFLICT)
         await OUTBOX.append(
             self.session,
             BudgetEntryRecorded(

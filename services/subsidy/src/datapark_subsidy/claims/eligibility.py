@@ -25,6 +25,7 @@ from datapark_subsidy.policies.catalog import (
     region_of,
 )
 from datapark_subsidy.policies.parameters import ParameterSet, Reading
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.terms.assessment import (
     ZERO,
     Entitlement,
@@ -522,7 +523,7 @@ def period_cap(
             raise Unprocessable(
                 f"{policy.cap_parameter} is not in force in {period}",
                 field=policy.cap_parameter,
-                code="parameter_not_in_force",
+                code=SubsidyProblem.PARAMETER_NOT_IN_FORCE,
             )
         return Decimal(reading.value), reading  # type: ignore[arg-type]  # a currency value
     return params.decimal(policy.cap_parameter, on)

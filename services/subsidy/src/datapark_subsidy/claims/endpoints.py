@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_subsidy.claims.queries import ClaimQueries
 from datapark_subsidy.claims.schemas import (
@@ -23,6 +24,7 @@ from datapark_subsidy.claims.service import ClaimService
 from datapark_subsidy.claims.states import ClaimStatus
 from datapark_subsidy.policies import PolicyCode
 from datapark_subsidy.policies.endpoints import ParametersDep
+from datapark_subsidy.problems import APPLICATION, CLAIM_MOVE
 
 router = APIRouter(prefix="/v1", tags=["claims"], route_class=UnitOfWorkRoute)
 
@@ -32,6 +34,8 @@ router = APIRouter(prefix="/v1", tags=["claims"], route_class=UnitOfWorkRoute)
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimDetailOut,
     dependencies=[require_roles("participant", "operator")],
+    responses=problems(*APPLICATION),
+    operation_id="applyForSubsidy",
 )
 async def apply(
     body: ApplicationIn, session: SessionDep, principal: CurrentPrincipal, params: ParametersDep
@@ -74,7 +78,9 @@ async def get_claim(
     return ClaimDetailOut.of(await ClaimQueries(session).get(principal, claim_id))
 
 
-@router.post("/claims/{claim_id}/submit", response_model=ClaimDetailOut)
+@router.post(
+    "/claims/{claim_id}/submit", response_model=ClaimDetailOut, responses=problems(*CLAIM_MOVE)
+)
 async def submit_claim(
     claim_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, params: ParametersDep
 ) -> ClaimDetailOut:
@@ -86,6 +92,7 @@ async def submit_claim(
     "/claims/{claim_id}/review",
     response_model=ClaimDetailOut,
     dependencies=[require_roles("reviewer")],
+    responses=problems(*CLAIM_MOVE),
 )
 async def review_claim(
     claim_id: uuid.UUID,
@@ -108,6 +115,7 @@ async def review_claim(
     "/claims/{claim_id}/disburse",
     response_model=ClaimDetailOut,
     dependencies=[require_roles("reviewer", "operator")],
+    responses=problems(*CLAIM_MOVE),
 )
 async def disburse_claim(
     claim_id: uuid.UUID, body: DisburseIn, session: SessionDep, params: ParametersDep
@@ -121,6 +129,7 @@ async def disburse_claim(
     "/claims/{claim_id}/reconcile",
     response_model=ClaimDetailOut,
     dependencies=[require_roles("reviewer", "operator")],
+    responses=problems(*CLAIM_MOVE),
 )
 async def reconcile_claim(
     claim_id: uuid.UUID, session: SessionDep, params: ParametersDep
@@ -129,7 +138,9 @@ async def reconcile_claim(
     return ClaimDetailOut.of(await ClaimService(session, params).reconcile(claim_id))
 
 
-@router.post("/claims/{claim_id}/cancel", response_model=ClaimDetailOut)
+@router.post(
+    "/claims/{claim_id}/cancel", response_model=ClaimDetailOut, responses=problems(*CLAIM_MOVE)
+)
 async def cancel_claim(
     claim_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, params: ParametersDep
 ) -> ClaimDetailOut:
@@ -141,6 +152,7 @@ async def cancel_claim(
     "/claims/{claim_id}/expire",
     response_model=ClaimDetailOut,
     dependencies=[require_roles("reviewer", "operator")],
+    responses=problems(*CLAIM_MOVE),
 )
 async def expire_claim(
     claim_id: uuid.UUID, session: SessionDep, params: ParametersDep

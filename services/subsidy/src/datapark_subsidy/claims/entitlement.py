@@ -15,12 +15,12 @@ from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.policies.catalog import POLICIES, PolicyCode, PolicyKind, region_of
 from datapark_subsidy.policies.parameters import ParameterSet, Reading
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.terms.assessment import (
     Designation,
     Entitlement,
     Explanation,
     Lessee,
-    ReasonCode,
     cite,
 )
 
@@ -51,20 +51,20 @@ def application_entitlement(
             f"designation {designation.designation_id} is a {designation.kind}; "
             f"{policy_code.value} supports a designated {wanted}",
             field="designation_id",
-            code="designation_kind_mismatch",
+            code=SubsidyProblem.DESIGNATION_KIND_MISMATCH,
         )
     if applied_on < designation.designated_on:
         raise Unprocessable(
             f"applied on {applied_on.isoformat()}, before the designation of "
             f"{designation.designated_on.isoformat()}",
             field="applied_on",
-            code=ReasonCode.NOT_DESIGNATED.value,
+            code=SubsidyProblem.NOT_DESIGNATED,
         )
     if applicant.kind != "company":
         raise Unprocessable(
             "only a company operating a designated cluster or park may apply",
             field="participant_id",
-            code=ReasonCode.NOT_A_COMPANY.value,
+            code=SubsidyProblem.NOT_A_COMPANY,
         )
     steps: list[str] = []
     readings: list[Reading] = []
@@ -83,7 +83,7 @@ def application_entitlement(
         raise Unprocessable(
             f"applicant is neither registered nor operating in {policy.region.value}",
             field="participant_id",
-            code=ReasonCode.REGION_NOT_COVERED.value,
+            code=SubsidyProblem.REGION_NOT_COVERED,
         )
     maximum, max_reading = params.decimal(policy.cap_parameter, designation.designated_on)
     if amount != to_fen(amount) or amount <= 0:
@@ -93,7 +93,7 @@ def application_entitlement(
             f"amount {amount} exceeds the maximum {maximum} per designation "
             f"({policy.cap_parameter})",
             field="amount",
-            code="above_maximum",
+            code=SubsidyProblem.ABOVE_MAXIMUM,
         )
     steps += [
         f"designation {designation.designation_id} ({designation.kind} {designation.name!r}, "

@@ -52,6 +52,7 @@ from datapark_subsidy.claims.states import (
 from datapark_subsidy.designations.repository import DesignationRepository
 from datapark_subsidy.participants.repository import ParticipantDirectory
 from datapark_subsidy.policies import POLICIES, CapScope, ParameterSet, PolicyCode, Reading
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.tables import OUTBOX
 from datapark_subsidy.terms.access import sees_all_claims
 from datapark_subsidy.terms.assessment import (
@@ -60,7 +61,6 @@ from datapark_subsidy.terms.assessment import (
     Ineligible,
     LeaseFacts,
     Lessee,
-    ReasonCode,
     cite,
 )
 from datapark_subsidy.terms.clock import park_today
@@ -119,7 +119,7 @@ def _require_earned(claim: Claim, what: str) -> None:
             f"claim {claim.id} for {claim.period} is earned on {claim.earned_on.isoformat()} "
             f"(its year's end or its lease's end); it cannot be {what} before then "
             f"(today is {today.isoformat()})",
-            code="not_yet_earned",
+            code=SubsidyProblem.NOT_YET_EARNED,
             earned_on=claim.earned_on.isoformat(),
         )
 
@@ -245,7 +245,7 @@ class ClaimService:
             raise Unprocessable(
                 f"participant {applicant_id} is unknown to subsidy",
                 field="participant_id",
-                code=ReasonCode.UNKNOWN_PARTICIPANT.value,
+                code=SubsidyProblem.UNKNOWN_PARTICIPANT,
             )
         # locked: a correction of the designation waits for (and then sees) this application
         designation = await DesignationRepository(self.session).get(designation_id, for_update=True)
@@ -253,7 +253,7 @@ class ClaimService:
             raise Unprocessable(
                 f"designation {designation_id} is not on record",
                 field="designation_id",
-                code=ReasonCode.NOT_DESIGNATED.value,
+                code=SubsidyProblem.NOT_DESIGNATED,
             )
         entitlement = application_entitlement(
             policy, applicant, designation.as_facts(), applied_on, amount, self.params
@@ -519,5 +519,7 @@ class ClaimService:
         if claim is not None and claim.participant_id == principal.participant_id:
             return claim
         if claim is not None and sees_all_claims(principal):
-            raise Forbidden("only the applicant submits or cancels a claim", code="not_applicant")
+            raise Forbidden(
+                "only the applicant submits or cancels a claim", code=SubsidyProblem.NOT_APPLICANT
+            )
         raise NotFound("claim not found")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_subsidy.budgets.schemas import BudgetOut
 from datapark_subsidy.designations.schemas import (
@@ -19,6 +20,7 @@ from datapark_subsidy.designations.schemas import (
 )
 from datapark_subsidy.designations.service import DesignationService
 from datapark_subsidy.policies.endpoints import ParametersDep
+from datapark_subsidy.problems import DESIGNATION
 
 router = APIRouter(prefix="/v1/designations", tags=["designations"], route_class=UnitOfWorkRoute)
 
@@ -28,6 +30,7 @@ router = APIRouter(prefix="/v1/designations", tags=["designations"], route_class
     status_code=status.HTTP_201_CREATED,
     response_model=DesignationOut,
     dependencies=[require_roles("operator")],
+    responses=problems(*DESIGNATION),
 )
 async def record_designation(
     body: DesignationIn, session: SessionDep, principal: CurrentPrincipal, params: ParametersDep
@@ -75,6 +78,7 @@ async def get_designation(
     "/{designation_id}",
     response_model=DesignationOut,
     dependencies=[require_roles("operator")],
+    responses=problems(*DESIGNATION),
 )
 async def correct_designation(
     designation_id: uuid.UUID,

@@ -19,8 +19,8 @@ from datapark_subsidy.designations.models import DesignationRecord
 from datapark_subsidy.designations.repository import DesignationRepository
 from datapark_subsidy.policies import ParameterSet, PolicyCode, Region, region_of
 from datapark_subsidy.policies.catalog import POLICIES
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.tables import OUTBOX
-from datapark_subsidy.terms.assessment import ReasonCode
 from datapark_subsidy.terms.clock import park_today
 
 POLICY_OF_KIND = {
@@ -73,7 +73,8 @@ class DesignationService:
         }
         if not await self.repo.add(values):
             raise Conflict(
-                f"a {kind} named {name!r} is on record already", code="designation_exists"
+                f"a {kind} named {name!r} is on record already",
+                code=SubsidyProblem.DESIGNATION_EXISTS,
             )
         record = await self.repo.get(designation_id)
         assert record is not None
@@ -99,7 +100,7 @@ class DesignationService:
         if await self.repo.in_use(designation_id):
             raise Conflict(
                 "someone applied under this designation: it can no longer be corrected",
-                code="designation_in_use",
+                code=SubsidyProblem.DESIGNATION_IN_USE,
             )
         name = name if name is not None else record.name
         region_code = region_code if region_code is not None else record.region_code
@@ -107,7 +108,8 @@ class DesignationService:
         self._validate(record.kind, region_code, designated_on)
         if await self.repo.name_taken(record.kind, name, designation_id):
             raise Conflict(
-                f"a {record.kind} named {name!r} is on record already", code="designation_exists"
+                f"a {record.kind} named {name!r} is on record already",
+                code=SubsidyProblem.DESIGNATION_EXISTS,
             )
         if (name, region_code, designated_on) == (
             record.name,
@@ -135,14 +137,14 @@ class DesignationService:
             raise Unprocessable(
                 f"division {region_code} is not in Fujian (regions.fujian)",
                 field="region_code",
-                code=ReasonCode.REGION_NOT_COVERED.value,
+                code=SubsidyProblem.REGION_NOT_COVERED,
             )
         cap_parameter = POLICIES[POLICY_OF_KIND[kind]].cap_parameter
         if self.params.read_optional(cap_parameter, designated_on) is None:
             raise Unprocessable(
                 f"{cap_parameter} is not in force on {designated_on.isoformat()}",
                 field="designated_on",
-                code="parameter_not_in_force",
+                code=SubsidyProblem.PARAMETER_NOT_IN_FORCE,
             )
 
     async def get(self, designation_id: uuid.UUID) -> tuple[DesignationRecord, list[BudgetRow]]:

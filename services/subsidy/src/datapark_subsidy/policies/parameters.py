@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from datapark_kit.errors import Unprocessable
+from datapark_subsidy.problems import SubsidyProblem
 
 PACKAGED_PARAMETERS = "datapark_subsidy.policies"
 """Package whose ``parameters/`` folder ships the policy files."""
@@ -55,7 +56,7 @@ class ParameterError(Unprocessable):
     """A parameter file (or a simulation's changed parameter) is malformed; names the culprit."""
 
     def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}", field=where, code="invalid_parameter")
+        super().__init__(f"{where}: {problem}", field=where, code=SubsidyProblem.INVALID_PARAMETER)
         self.where = where
         self.problem = problem
 
@@ -130,7 +131,7 @@ class ParameterNotInForce(Unprocessable):
         super().__init__(
             f"parameter {name} has no value in force on {on.isoformat()}",
             field=name,
-            code="parameter_not_in_force",
+            code=SubsidyProblem.PARAMETER_NOT_IN_FORCE,
         )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from datapark_kit.auth import require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_subsidy.policies.endpoints import ParametersDep
+from datapark_subsidy.problems import SIMULATION
 from datapark_subsidy.simulations.schemas import SimulationIn, SimulationOut
 from datapark_subsidy.simulations.service import SimulationService
 
@@ -17,6 +19,7 @@ router = APIRouter(prefix="/v1/simulations", tags=["simulations"], route_class=U
     "",
     response_model=SimulationOut,
     dependencies=[require_roles("reviewer", "operator", "auditor")],
+    responses=problems(*SIMULATION),
 )
 async def run_simulation(
     body: SimulationIn, session: SessionDep, params: ParametersDep
