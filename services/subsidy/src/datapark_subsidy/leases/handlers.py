@@ -31,11 +31,11 @@ from datapark_contracts.events.rental import (
     LeaseUsageInvoiced,
     LeaseWrittenOff,
 )
-from datapark_eventing.consumer import Handler
-from datapark_kit.errors import Unprocessable
+from datapark_eventing.consumer import Handler, PoisonEvent
+from datapark_eventing.subscriptions import Subscriptions, TypedHandler
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.policies import ParameterSet
-from datapark_subsidy.terms.assessment import ZERO, Receivable
+from datapark_subsidy.terms.assessment import Receivable
 
 PARK_TIME = ZoneInfo("Asia/Shanghai")
 """Business dates (which calendar year a payment falls in) are the park's local dates."""
@@ -101,12 +101,15 @@ def end_date(payload: LeaseSnapshot) -> date:
     return payload.occurred_at.astimezone(PARK_TIME).date()
 
 
-def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
+def lease_subscriptions(params: ParameterSet) -> Subscriptions:
+    """rental.orders.v1 as subsidy hears it: each handler makes one call to the lease service."""
+    subscriptions = Subscriptions()
+    subscribe = subscriptions.subscribe
+
+    @subscribe(LeaseActivated)
     async def activated(session: AsyncSession, envelope: Envelope, payload: LeaseActivated) -> None:
         if payload.activated_on is None:
-            raise Unprocessable(
-                "an activated lease carries its activation date", field="activated_on"
-            )
+            raise PoisonEvent("an activated lease carries its activation date (activated_on)")
         await LeaseService(session, params).lease_activated(
             lease_id=payload.lease_id,
             participant_id=payload.lessee_participant_id,
@@ -119,17 +122,10 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             aggseq=envelope.aggseq,
         )
 
-    def ending(reason: str) -> Handler:
-        async def ended(session: AsyncSession, envelope: Envelope, payload: LeaseSnapshot) -> None:
-            await LeaseService(session, params).lease_ended(
-                lease_id=payload.lease_id,
-                ended_on=end_date(payload),
-                reason=reason,
-                aggseq=envelope.aggseq,
-            )
+    for reason, event_class in ENDINGS.items():
+        subscribe(event_class)(_ended(params, reason))
 
-        return ended
-
+    @subscribe(InstallmentFellDue)
     async def fell_due(
         session: AsyncSession, envelope: Envelope, payload: InstallmentFellDue
     ) -> None:
@@ -141,6 +137,7 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             fell_due_on=payload.occurred_at.astimezone(PARK_TIME).date(),
         )
 
+    @subscribe(InstallmentPaid)
     async def paid(session: AsyncSession, envelope: Envelope, payload: InstallmentPaid) -> None:
         await LeaseService(session, params).receivable_paid(
             lease_id=payload.lease_id,
@@ -155,28 +152,28 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             receivables=[r for r in schedule_receivables(payload) if r.period >= from_period],
         )
 
+    # by type name: subsidy runs with or without rental's repricing contract
+    subscriptions.include({LEASE_REPRICED: repriced})
+
+    @subscribe(BookingClosed)
     async def booking_closed(
         session: AsyncSession, envelope: Envelope, payload: BookingClosed
     ) -> None:
         if payload.rental_price <= 0:
             return
         closed_on = payload.occurred_at.astimezone(PARK_TIME).date()
-        await LeaseService(session, params).lease_activated(
-            lease_id=payload.booking_id,
+        await LeaseService(session, params).rental_closed(
+            booking_id=payload.booking_id,
             participant_id=payload.customer_participant_id,
             mode=payload.mode.value,
             equipment_category=payload.equipment_category.value,
-            cost=ZERO,
-            down_payment=ZERO,
-            activated_on=payload.start.astimezone(PARK_TIME).date(),
-            receivables=[
-                Receivable("rental", 1, closed_on, payload.rental_price, paid_on=closed_on)
-            ],
+            started_on=payload.start.astimezone(PARK_TIME).date(),
+            closed_on=closed_on,
+            rental_price=payload.rental_price,
             aggseq=envelope.aggseq,
-            ended_on=closed_on,
-            end_reason="closed",
         )
 
+    @subscribe(LeaseUsageInvoiced)
     async def usage_invoiced(
         session: AsyncSession, envelope: Envelope, payload: LeaseUsageInvoiced
     ) -> None:
@@ -187,14 +184,21 @@ def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
             amount=payload.amount,
         )
 
-    handlers: dict[str, Handler] = {
-        BookingClosed.event_type: booking_closed,
-        LeaseUsageInvoiced.event_type: usage_invoiced,
-        LeaseActivated.event_type: activated,
-        InstallmentFellDue.event_type: fell_due,
-        InstallmentPaid.event_type: paid,
-        LEASE_REPRICED: repriced,
-    }
-    for reason, event_class in ENDINGS.items():
-        handlers[event_class.event_type] = ending(reason)
-    return handlers
+    return subscriptions
+
+
+def lease_handlers(params: ParameterSet) -> dict[str, Handler]:
+    """Event type -> handler of the lease subscriptions, for the consumer."""
+    return lease_subscriptions(params).handlers()
+
+
+def _ended(params: ParameterSet, reason: str) -> TypedHandler[LeaseSnapshot]:
+    async def ended(session: AsyncSession, envelope: Envelope, payload: LeaseSnapshot) -> None:
+        await LeaseService(session, params).lease_ended(
+            lease_id=payload.lease_id,
+            ended_on=end_date(payload),
+            reason=reason,
+            aggseq=envelope.aggseq,
+        )
+
+    return ended

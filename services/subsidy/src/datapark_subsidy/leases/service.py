@@ -23,7 +23,7 @@ from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 from datapark_subsidy.leases.repository import LeaseRepository
 from datapark_subsidy.participants.repository import ParticipantDirectory
 from datapark_subsidy.policies import ParameterSet
-from datapark_subsidy.terms.assessment import LeaseFacts, Receivable
+from datapark_subsidy.terms.assessment import ZERO, LeaseFacts, Receivable
 
 
 def lease_facts(record: LeaseRecord, receivables: Sequence[LeaseReceivableRecord]) -> LeaseFacts:
@@ -110,6 +110,35 @@ class LeaseService:
             return
         await self.repo.add_receivables([_row(lease_id, r) for r in receivables])
         await self._accrue(record)
+
+    async def rental_closed(
+        self,
+        *,
+        booking_id: uuid.UUID,
+        participant_id: uuid.UUID,
+        mode: str,
+        equipment_category: str,
+        started_on: date,
+        closed_on: date,
+        rental_price: Decimal,
+        aggseq: int,
+    ) -> None:
+        """A short-term or container rental closed: recorded as a lease (keyed by the booking)
+        that ran from its start to its close, whose one receivable, the rental price, fell due
+        and was paid on the day it closed (Xiong'an supports any lease or rental of robots)."""
+        await self.lease_activated(
+            lease_id=booking_id,
+            participant_id=participant_id,
+            mode=mode,
+            equipment_category=equipment_category,
+            cost=ZERO,
+            down_payment=ZERO,
+            activated_on=started_on,
+            receivables=[Receivable("rental", 1, closed_on, rental_price, paid_on=closed_on)],
+            aggseq=aggseq,
+            ended_on=closed_on,
+            end_reason="closed",
+        )
 
     async def receivable_fell_due(
         self, *, lease_id: uuid.UUID, receivable: Receivable, fell_due_on: date

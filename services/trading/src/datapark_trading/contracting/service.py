@@ -12,12 +12,14 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.events import trading as events
+from datapark_contracts.events.catalog_listings import DataProductSnapshot
 from datapark_kit.errors import NotFound
 from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_trading.agreements.codec import agreement_value, terms_to_json, terms_to_wire
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.listings.models import Listing
+from datapark_trading.listings.service import project_product
 from datapark_trading.partners.actor import Actor
 from datapark_trading.publishing import publish
 from datapark_trading.settlement.models import EscrowLockRow
@@ -213,6 +215,16 @@ class AgreementService:
         await self.transfers.terminate_all(ended, reason=f"agreement terminated: {reason}", at=at)
         await self.settlement.refund(row.id, at, f"agreement terminated: {reason}")
         return row
+
+    async def product_snapshot(self, payload: DataProductSnapshot, *, aggseq: int) -> None:
+        """Keep catalog's product in the listing projection; when one of its listings stops or
+        resumes taking orders, every running agreement on it follows its own clause."""
+        changes = await project_product(self.session, payload, aggseq=aggseq)
+        at = datetime.now(UTC)
+        for change in changes:
+            await self.on_listing_change(
+                change.listing_id, was=change.was, now_state=change.now, at=at
+            )
 
     async def on_listing_change(
         self, listing_id: uuid.UUID, *, was: ListingState, now_state: ListingState, at: datetime
