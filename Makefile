@@ -81,6 +81,17 @@ test: deps stack secure-kafka migrate-test topics lint typecheck importlint k8s-
       asyncapi-tools
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider
 
+# the same tests as `make test`, by kind: unit (no I/O), integration (the real Postgres and
+# Kafka), e2e (the four services as processes on real ports)
+unit: deps asyncapi-tools
+	@$(UV) run --frozen pytest -p no:cacheprovider tests/unit
+
+integration: deps stack secure-kafka migrate-test topics k8s-tools tck-fetch chromium
+	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider tests/integration
+
+e2e: deps stack migrate-test topics
+	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider tests/e2e
+
 bench: setup migrate-test
 	@$(UV) run --frozen python bench/paths.py
 	@$(UV) run --frozen python bench/outbox_relay.py

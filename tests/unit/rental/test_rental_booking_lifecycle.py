@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from datapark_kit.errors import InvalidState
-from datapark_rental.bookings.lifecycle import (
+from datapark_rental.bookings.pricing import PricingTerms, RateCard, RateUnit
+from datapark_rental.bookings.states import (
     ACTIVE_STATES,
     BookingAction,
     BookingState,
@@ -19,7 +20,6 @@ from datapark_rental.bookings.lifecycle import (
     settle_deposit,
     transition,
 )
-from datapark_rental.bookings.pricing import PricingTerms, RateCard, RateUnit
 
 D = Decimal
 A, S = BookingAction, BookingState

@@ -9,8 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 from datapark_rental.leases.classification import LeaseClass, classify
-from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.schedule import LeaseTerms, build_schedule
+from datapark_rental.leases.states import LeaseMode
 
 D = Decimal
 # Vector 1: 100,000 down + installments worth 900,000.0119 at 6 % = 1,000,000.0119 in PV.

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from datapark_rental.leases.facts import scheduled_payments
+from datapark_rental.leases.events import scheduled_payments
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.schedule import fee_shares
 

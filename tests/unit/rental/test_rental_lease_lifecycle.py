@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from datapark_kit.errors import InvalidState
-from datapark_rental.leases.lifecycle import (
+from datapark_rental.leases.states import (
     TERMINAL_STATES,
     LeaseAction,
     LeaseMode,

@@ -24,7 +24,7 @@ import pytest
 
 from datapark_kit.errors import Unprocessable
 from datapark_rental.leases import floating
-from datapark_rental.leases.facts import schedule_rows
+from datapark_rental.leases.events import schedule_rows
 from datapark_rental.leases.models import Lease, LeaseReceivable
 from datapark_rental.leases.parameters import LPR_1Y, lpr
 from datapark_rental.leases.schedule import Amortization, LeaseTerms, build_schedule, reprice

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.schemas import BoundedInstant
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_rental.bookings.lifecycle import BookingAction, BookingState
 from datapark_rental.bookings.pricing import Quote
 from datapark_rental.bookings.schemas import (
     AvailabilityOut,
@@ -25,6 +24,7 @@ from datapark_rental.bookings.schemas import (
     QuoteOut,
 )
 from datapark_rental.bookings.service import BookingService
+from datapark_rental.bookings.states import BookingAction, BookingState
 from datapark_rental.settings import RentalSettings
 
 router = APIRouter(prefix="/v1", tags=["bookings"], route_class=UnitOfWorkRoute)

@@ -15,9 +15,8 @@ from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 from datapark_kit.pagination import cursor_id, keyset_page
-from datapark_rental.bookings import lifecycle
+from datapark_rental.bookings import states
 from datapark_rental.bookings.availability import free_periods
-from datapark_rental.bookings.lifecycle import BookingAction, BookingState
 from datapark_rental.bookings.models import Booking
 from datapark_rental.bookings.offering_terms import booking_mode, pricing_terms
 from datapark_rental.bookings.pricing import (
@@ -29,6 +28,7 @@ from datapark_rental.bookings.pricing import (
     validate_period,
 )
 from datapark_rental.bookings.repository import BookingRepository, ReservationClash, half_open
+from datapark_rental.bookings.states import BookingAction, BookingState
 from datapark_rental.fleet.models import Offering
 from datapark_rental.fleet.repository import FleetRepository
 from datapark_rental.tables import OUTBOX
@@ -220,7 +220,7 @@ class BookingService:
         booking = await self._for_action(principal, booking_id, action)
         _, terms = await self._offering(booking.offering_id, published=False)
         state = BookingState(booking.status)
-        target, fact = lifecycle.transition(state, action, now=now, expires_at=booking.expires_at)
+        target, fact = states.transition(state, action, now=now, expires_at=booking.expires_at)
         if action is BookingAction.CHECK_OUT:
             if now < booking.reserved_from:
                 raise InvalidState(
@@ -232,17 +232,17 @@ class BookingService:
             booking.checked_out_at = now
         elif action is BookingAction.RETURN_UNIT:
             booking.returned_at = now
-            booking.late_fee = lifecycle.late_fee(terms, booking.end, now)
+            booking.late_fee = states.late_fee(terms, booking.end, now)
             until = min(booking.reserved_until, now + terms.turnaround_after)
             await self.repo.set_reservations(booking.id, status="returned", until=until)
         elif action is BookingAction.INSPECT:
             require_currency(currency)
             damage = require_money(damage_charges, "damage_charges")
-            settled = lifecycle.settle_deposit(booking.deposit, damage, booking.late_fee)
+            settled = states.settle_deposit(booking.deposit, damage, booking.late_fee)
             booking.damage_charges = settled.damage_charges
             booking.deposit_refund, booking.balance_due = settled.refund, settled.balance_due
         elif action is BookingAction.CANCEL:
-            booking.cancellation_fee = lifecycle.cancellation_fee(
+            booking.cancellation_fee = states.cancellation_fee(
                 terms, state, booking.rental_price, booking.start, now
             )
             await self.repo.set_reservations(booking.id, status="released")
@@ -259,7 +259,7 @@ class BookingService:
         booking = await self._for_action(principal, booking_id, BookingAction.EXTEND)
         offering, terms = await self._offering(booking.offering_id, published=False)
         state = BookingState(booking.status)
-        lifecycle.transition(state, BookingAction.EXTEND, now=now, expires_at=booking.expires_at)
+        states.transition(state, BookingAction.EXTEND, now=now, expires_at=booking.expires_at)
         validate_period(booking.start, new_end, booking.start, terms.max_duration)
         price = extension_price(terms, booking.start, booking.end, new_end)
         _within_offering(offering, booking.start, new_end)

@@ -16,8 +16,7 @@ from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
-from datapark_rental.leases import floating, invoicing, lifecycle
-from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
+from datapark_rental.leases import floating, invoicing, states
 from datapark_rental.leases.models import Lease, LeasePayment, LeaseReceivable
 from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.repository import SERVICED_STATES
@@ -34,6 +33,7 @@ from datapark_rental.leases.servicing import (
     delinquency_bucket,
 )
 from datapark_rental.leases.settlement import SettlementQuote, settle, settlement_quote
+from datapark_rental.leases.states import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.tax import Charge, receivable_vat, upfront_charges
 from datapark_rental.tables import OUTBOX
 from datapark_rental.terms.money import ZERO, require_currency, require_money
@@ -176,7 +176,7 @@ class LeaseAccounts:
         lease = await self.leases.locked_for(principal, lease_id, lessee=True, lessor=True)
         on = value_date(principal, lease, on, now.date(), field="on")
         state = LeaseState(lease.state)
-        step = lifecycle.transition(LeaseMode(lease.mode), state, LeaseAction.EXECUTE_BUYOUT)
+        step = states.transition(LeaseMode(lease.mode), state, LeaseAction.EXECUTE_BUYOUT)
         rows = await self.repo.receivables(lease.id)
         quote = await self._quote(lease, on, buyout=True, rows=rows)
         done = settle(quote, amount, currency)
@@ -210,7 +210,7 @@ class LeaseAccounts:
         if on > now.date():
             raise Unprocessable("termination cannot be dated in the future", field="on")
         lease = await self.leases.for_action(principal, lease_id, LeaseAction.TERMINATE)
-        step = lifecycle.transition(
+        step = states.transition(
             LeaseMode(lease.mode), LeaseState(lease.state), LeaseAction.TERMINATE
         )
         rows = await self.repo.receivables(lease.id)
@@ -318,8 +318,8 @@ class LeaseAccounts:
             and rows
             and all(_settled(r) for r in rows)
         ):
-            lifecycle.require_settled(state, LeaseAction.PAY_OFF, ZERO)
-            lease.state = lifecycle.transition(
+            states.require_settled(state, LeaseAction.PAY_OFF, ZERO)
+            lease.state = states.transition(
                 LeaseMode.FINANCING, state, LeaseAction.PAY_OFF
             ).target.value
             lease.ended_on = on
@@ -432,7 +432,7 @@ class LeaseAccounts:
     ) -> SettlementQuote:
         state = LeaseState(lease.state)
         action = LeaseAction.EXECUTE_BUYOUT if buyout else LeaseAction.TERMINATE
-        lifecycle.transition(LeaseMode(lease.mode), state, action)
+        states.transition(LeaseMode(lease.mode), state, action)
         if lease.activated_on is not None and on < lease.activated_on:
             raise Unprocessable("the date is before the activation", field="on")
         rows = rows if rows is not None else await self.repo.receivables(lease.id)

@@ -25,8 +25,8 @@ from enum import StrEnum
 from typing import Any
 
 from datapark_contracts.money import to_fen
-from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.schedule import Schedule, present_value
+from datapark_rental.leases.states import LeaseMode
 
 SUBSTANTIALLY_ALL = Decimal("0.90")
 DISPLAY = Decimal("0.0001")

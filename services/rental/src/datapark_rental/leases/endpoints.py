@@ -13,7 +13,6 @@ from datapark_contracts.money import to_fen
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
-from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.risk import RiskLimits
@@ -44,6 +43,7 @@ from datapark_rental.leases.schemas import (
 )
 from datapark_rental.leases.service import LeaseService, price
 from datapark_rental.leases.settlement import SettlementQuote
+from datapark_rental.leases.states import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.tax import receivable_vat
 from datapark_rental.leases.usage import LeaseUsage
 from datapark_rental.settings import RentalSettings

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from datapark_contracts.events import rental as events
-from datapark_rental.leases.facts import installment_rows
+from datapark_rental.leases.events import installment_rows
 from datapark_rental.leases.models import Lease, LeaseReceivable
 from datapark_rental.leases.parameters import lpr
 from datapark_rental.leases.schedule import (

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_kit.schemas import RequestModel
-from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, Amortization
+from datapark_rental.leases.states import LeaseMode
 from datapark_rental.terms.schemas import Money, Ratio
 
 LeaseDate = Annotated[

@@ -18,16 +18,15 @@ from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_rental.fleet.repository import FleetRepository
-from datapark_rental.leases import floating, lifecycle
+from datapark_rental.leases import floating, states
 from datapark_rental.leases.classification import Classification, classify
-from datapark_rental.leases.facts import (
+from datapark_rental.leases.events import (
     CONTRACT_MODE,
     risk_checks,
     schedule_rows,
     snapshot,
     terms_of,
 )
-from datapark_rental.leases.lifecycle import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease, LeaseInvoice, LeaseReceivable, LessorFinancials
 from datapark_rental.leases.parameters import VatBasis, lpr, vat_rate
 from datapark_rental.leases.repository import LeaseRepository
@@ -41,6 +40,7 @@ from datapark_rental.leases.risk import (
 from datapark_rental.leases.schedule import LeaseTerms, Schedule, build_schedule
 from datapark_rental.leases.schemas import LeaseApplicationIn, LeaseTermsIn
 from datapark_rental.leases.servicing import receivables_from_schedule
+from datapark_rental.leases.states import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.yields import Yield, lease_yield
 from datapark_rental.tables import OUTBOX
 from datapark_rental.terms.money import ZERO, require_money
@@ -405,7 +405,7 @@ class LeaseService:
         if action is LeaseAction.CLOSE:
             receivables = await self.repo.receivables(lease.id)
             outstanding = sum((_outstanding(r) for r in receivables), ZERO)
-            lifecycle.require_settled(LeaseState(lease.state), action, outstanding)
+            states.require_settled(LeaseState(lease.state), action, outstanding)
         if action is LeaseAction.SIGN:
             lease.signed_on = now.date()
         if action is LeaseAction.RETURN_EQUIPMENT:
@@ -473,7 +473,7 @@ class LeaseService:
     # ---------------------------------------------------------------- internals
 
     async def _step(self, lease: Lease, action: LeaseAction, now: datetime, **extra: Any) -> Lease:
-        step = lifecycle.transition(LeaseMode(lease.mode), LeaseState(lease.state), action)
+        step = states.transition(LeaseMode(lease.mode), LeaseState(lease.state), action)
         lease.state = step.target.value
         event = FACT_EVENTS.get(step.fact)
         if step.fact == "down_payment_billed":
@@ -485,11 +485,11 @@ class LeaseService:
         lease.risk_checks = [check.as_record() for check in assessment.checks]
         checks = risk_checks(lease.risk_checks)
         if assessment.approved:
-            lease.state = lifecycle.transition(
+            lease.state = states.transition(
                 LeaseMode(lease.mode), LeaseState(lease.state), LeaseAction.APPROVE
             ).target.value
             return await self.publish(lease, events.LeaseApproved, now, risk_checks=checks)
-        lease.state = lifecycle.transition(
+        lease.state = states.transition(
             LeaseMode(lease.mode), LeaseState(lease.state), LeaseAction.REJECT
         ).target.value
         failed = risk_checks(assessment.refusal())
@@ -509,8 +509,8 @@ class LeaseService:
                 f"rent cannot start before the lease was signed ({signed_on})",
                 field="delivery_accepted_on",
             )
-        lifecycle.transition(LeaseMode(lease.mode), LeaseState(lease.state), LeaseAction.ACTIVATE)
-        lifecycle.require_activation_allowed(
+        states.transition(LeaseMode(lease.mode), LeaseState(lease.state), LeaseAction.ACTIVATE)
+        states.require_activation_allowed(
             lease.upfront_due - lease.down_payment_paid, delivery_accepted=True
         )
         if lease.rate_type == "lpr_linked":

@@ -15,11 +15,11 @@ from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, InvalidState, Unprocessable
-from datapark_rental.leases.lifecycle import LeaseMode, LeaseState
 from datapark_rental.leases.models import Lease, LeaseReceivable, UsageRecord
 from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.service import LeaseService
 from datapark_rental.leases.servicing import ReceivableKind, usage_invoice
+from datapark_rental.leases.states import LeaseMode, LeaseState
 from datapark_rental.tables import OUTBOX
 from datapark_rental.terms.money import ZERO
 

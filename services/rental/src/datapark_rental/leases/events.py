@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from datapark_contracts.events import rental as events
-from datapark_rental.leases.lifecycle import LeaseMode
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.risk import Check
 from datapark_rental.leases.schedule import (
@@ -19,6 +18,7 @@ from datapark_rental.leases.schedule import (
     Schedule,
     fee_shares,
 )
+from datapark_rental.leases.states import LeaseMode
 
 CONTRACT_MODE: dict[LeaseMode, str] = {
     LeaseMode.FINANCING: "financing_lease",
