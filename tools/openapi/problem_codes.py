@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "docs" / "api-problems.md"
 SERVICES = ("catalog", "trading", "rental", "subsidy")
 # The services whose codes form a catalogue (raise sites use its members).
-CATALOGUES = {"subsidy": ("datapark_subsidy.problems", "SubsidyProblem")}
+CATALOGUES = {
+    "catalog": ("datapark_catalog.problems", "CatalogProblem"),
+    "subsidy": ("datapark_subsidy.problems", "SubsidyProblem"),
+}
 
 HEADER = """# Problem codes
 

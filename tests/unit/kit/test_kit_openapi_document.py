@@ -150,7 +150,10 @@ def test_a_routes_own_codes_are_documented_beside_the_kits() -> None:
 
 
 # Services whose raise sites use their catalogue (issue #13, phase B, one service at a time).
-CATALOGUED = {"subsidy": "datapark_subsidy.problems:SubsidyProblem"}
+CATALOGUED = {
+    "catalog": "datapark_catalog.problems:CatalogProblem",
+    "subsidy": "datapark_subsidy.problems:SubsidyProblem",
+}
 
 
 @pytest.mark.parametrize("service", sorted(CATALOGUED))

@@ -15,13 +15,15 @@ from datapark_catalog.auth.schemas import (
     TokenResponse,
 )
 from datapark_catalog.auth.service import CredentialService, TokenService
+from datapark_catalog.problems import AUTH, CatalogProblem
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.errors import Unprocessable
 from datapark_kit.idempotency import shown_once
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
-router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute)
-public = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute, responses=problems(*AUTH))
+public = APIRouter(tags=["auth"], responses=problems(*AUTH))
 
 
 def _issued(credential: Any, secret: str, response: Response) -> IssuedCredential:
@@ -79,7 +81,7 @@ async def issue_token(
         raise Unprocessable(
             "only grant_type=client_credentials is supported",
             field="grant_type",
-            code="unsupported_grant_type",
+            code=CatalogProblem.UNSUPPORTED_GRANT_TYPE,
         )
     service: TokenService = request.app.state.token_service
     source = request.client.host if request.client else "unknown"

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from datapark_catalog.problems import CatalogProblem
 from datapark_kit.errors import ServiceUnavailable
 
 T = TypeVar("T")
@@ -76,7 +77,7 @@ class SecretHasher:
         if self._pending >= self.workers + self.queue:
             raise ServiceUnavailable(
                 "too many credential checks in progress; retry shortly",
-                code="issuer_busy",
+                code=CatalogProblem.ISSUER_BUSY,
                 retry_after=1,
             )
         self._pending += 1

@@ -25,6 +25,7 @@ from datapark_catalog.auth.secrets import (
 )
 from datapark_catalog.auth.throttle import SourceThrottle
 from datapark_catalog.participants.repository import ParticipantRepository
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.settings import CatalogSettings
 from datapark_kit.auth import Principal, TokenSigner
 from datapark_kit.db import Database
@@ -95,7 +96,7 @@ class CredentialService:
         if not principal.has("operator") and not set(credential.roles) <= principal.roles:
             raise Forbidden(
                 "a credential may only be managed with one holding all of its roles",
-                code="roles_insufficient",
+                code=CatalogProblem.ROLES_INSUFFICIENT,
             )
         return credential
 
@@ -178,7 +179,7 @@ class TokenService:
         if not usable or credential is None:
             if credential is not None:
                 await self._count_failure(credential.client_id, per_source, now)
-            raise Unauthorized("invalid client credentials", code="invalid_client")
+            raise Unauthorized("invalid client credentials", code=CatalogProblem.INVALID_CLIENT)
         async with self.database.unit_of_work() as session:
             await CredentialRepository(session).clear_failures(per_source)
         token = self.signer.issue(

@@ -25,10 +25,14 @@ from datapark_catalog.fleet.schemas import (
     WithdrawRequest,
 )
 from datapark_catalog.fleet.service import FleetService
+from datapark_catalog.problems import FLEET
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
-router = APIRouter(prefix="/v1", tags=["robot fleet"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1", tags=["robot fleet"], route_class=UnitOfWorkRoute, responses=problems(*FLEET)
+)
 LESSOR = require_roles("participant", "partner")
 
 

@@ -21,6 +21,7 @@ from datapark_catalog.fleet.events import offering_snapshot, publish
 from datapark_catalog.fleet.models import OfferingUnitRow, RentalOfferingRow, RobotUnitRow
 from datapark_catalog.fleet.repository import FleetRepository
 from datapark_catalog.fleet.schemas import OfferingTermsIn, RentalOfferingCreate
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
 from datapark_catalog.terms.money import money_json
 from datapark_contracts.events.catalog_listings import (
@@ -250,7 +251,7 @@ class OfferingService:
             raise Unprocessable(
                 "a unit is already in another kit's offering for an overlapping period",
                 field="unit_ids",
-                code="unit_in_overlapping_kit_offering",
+                code=CatalogProblem.UNIT_IN_OVERLAPPING_KIT_OFFERING,
             ) from None
 
     async def _target(

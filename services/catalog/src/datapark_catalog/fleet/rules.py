@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.terms.money import parse_money, parse_rate
 from datapark_catalog.valuations.depreciation import straight_line_value
 from datapark_contracts.events.catalog_listings import (
@@ -338,7 +339,7 @@ def ensure_no_kit_overlap(
                 f"unit {unit} is already in kit {other.kit_id}'s offering "
                 f"{other.offering_id} for an overlapping period",
                 field="unit_ids",
-                code="unit_in_overlapping_kit_offering",
+                code=CatalogProblem.UNIT_IN_OVERLAPPING_KIT_OFFERING,
             )
 
 
@@ -350,4 +351,4 @@ def ensure_units_offerable(units: Sequence[UnitRef], lessor_participant_id: UUID
                 f"unit {unit.unit_id} is not one of your units", field=f"unit_ids[{i}]"
             )
         if unit.status is RobotUnitStatus.RETIRED:
-            raise Conflict(f"unit {unit.unit_id} is retired", code="unit_retired")
+            raise Conflict(f"unit {unit.unit_id} is retired", code=CatalogProblem.UNIT_RETIRED)

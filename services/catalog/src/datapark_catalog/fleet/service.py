@@ -34,6 +34,7 @@ from datapark_catalog.fleet.schemas import (
     RobotUnitCreate,
     RobotUnitUpdate,
 )
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.access import ensure_owner, ensure_visible
 from datapark_contracts.events.catalog_listings import (
     MaintenanceWindowCancelled,
@@ -86,7 +87,9 @@ class FleetService:
         """Whoever registered a model (or an operator) may correct its name and specs."""
         row = await self.get_model(model_id)
         if row.registered_by != principal.participant_id and not principal.has("operator"):
-            raise Forbidden("only who registered the model may change it", code="owner_only")
+            raise Forbidden(
+                "only who registered the model may change it", code=CatalogProblem.OWNER_ONLY
+            )
         changes = body.model_dump(exclude_unset=True, exclude_none=True)
         for name, value in changes.items():
             setattr(row, name, value)
@@ -105,7 +108,9 @@ class FleetService:
             )
         )
         if await self.repo.unit_by_serial(serial) is not None:
-            raise Conflict("a unit with this serial number is registered", code="duplicate_serial")
+            raise Conflict(
+                "a unit with this serial number is registered", code=CatalogProblem.DUPLICATE_SERIAL
+            )
         now = datetime.now(UTC)
         row = RobotUnitRow(
             id=uuid7(),
@@ -126,7 +131,7 @@ class FleetService:
                 await self.repo.add(row)
         except IntegrityError:
             raise Conflict(
-                "a unit with this serial number is registered", code="duplicate_serial"
+                "a unit with this serial number is registered", code=CatalogProblem.DUPLICATE_SERIAL
             ) from None
         await publish(self.session, unit_snapshot(row, model, RobotUnitRegistered, now), now)
         return row
@@ -150,7 +155,7 @@ class FleetService:
             if offered:
                 raise Conflict(
                     "the unit is in published offerings; withdraw them before retiring it",
-                    code="unit_offered",
+                    code=CatalogProblem.UNIT_OFFERED,
                     offering_ids=[str(o.id) for o in offered],
                 )
         changed = []
@@ -192,7 +197,7 @@ class FleetService:
         except IntegrityError:
             raise Conflict(
                 "the unit already has maintenance scheduled in this period",
-                code="maintenance_overlap",
+                code=CatalogProblem.MAINTENANCE_OVERLAP,
             ) from None
         await publish(self.session, window_fact(row, MaintenanceWindowScheduled, now), now)
         return row

@@ -18,15 +18,22 @@ from datapark_catalog.listings.schemas import (
 )
 from datapark_catalog.listings.search import DEFAULT_LIMIT, ListingKind, SearchFilter
 from datapark_catalog.listings.service import ListingService, search
+from datapark_catalog.problems import LISTINGS
 from datapark_catalog.products.schemas import DataProductOut, ReasonRequest
 from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory
 from datapark_contracts.money import MoneyInput
 from datapark_kit.auth import CurrentPrincipal
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
-router = APIRouter(prefix="/v1", tags=["listings"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1", tags=["listings"], route_class=UnitOfWorkRoute, responses=problems(*LISTINGS)
+)
 product_listings = APIRouter(
-    prefix="/v1/data-products", tags=["data products"], route_class=UnitOfWorkRoute
+    prefix="/v1/data-products",
+    tags=["data products"],
+    route_class=UnitOfWorkRoute,
+    responses=problems(*LISTINGS),
 )
 
 ProductId = Annotated[uuid.UUID, "the data product's id"]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.rules import ProductAction, ensure_listable, transition
 from datapark_catalog.terms.money import parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
@@ -215,7 +216,7 @@ def list_on_venue(
     ):
         raise Conflict(
             f"the product is already listed on {listing.venue_code}",
-            code="already_listed",
+            code=CatalogProblem.ALREADY_LISTED,
             venue_code=listing.venue_code,
         )
     if not listing.reference.strip():

@@ -22,6 +22,7 @@ from datapark_catalog.listings.search import (
     validate_filter,
 )
 from datapark_catalog.listings.wire import listing_of, terms_to_wire
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
 from datapark_catalog.products.events import publish
 from datapark_catalog.products.models import DataProduct, VenueListingRow, VenueRow
@@ -103,7 +104,7 @@ class ListingService:
         except IntegrityError:
             raise Conflict(
                 f"the product is already listed on {venue.code}, or the reference is taken",
-                code="already_listed",
+                code=CatalogProblem.ALREADY_LISTED,
             ) from None
         product.state = outcome.product_state.value
         return await self._changed(product, DataProductListed, now, venue_code=venue.code)

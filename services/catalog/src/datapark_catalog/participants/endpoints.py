@@ -15,10 +15,17 @@ from datapark_catalog.participants.schemas import (
     SuspendRequest,
 )
 from datapark_catalog.participants.service import ParticipantService
+from datapark_catalog.problems import PARTICIPANTS
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
-router = APIRouter(prefix="/v1/participants", tags=["participants"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/participants",
+    tags=["participants"],
+    route_class=UnitOfWorkRoute,
+    responses=problems(*PARTICIPANTS),
+)
 
 
 @router.post(

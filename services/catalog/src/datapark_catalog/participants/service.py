@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datapark_catalog.participants.models import Participant
 from datapark_catalog.participants.repository import ParticipantRepository
 from datapark_catalog.participants.schemas import ParticipantCreate, ParticipantUpdate
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.tables import OUTBOX
 from datapark_contracts.events.participants import (
     ParticipantApproved,
@@ -57,7 +58,8 @@ class ParticipantService:
             raise Unprocessable("a company needs its uscc", field="uscc")
         if data.uscc is not None and await self.repo.by_uscc(data.uscc) is not None:
             raise Conflict(
-                "a participant with this uscc is already registered", code="duplicate_uscc"
+                "a participant with this uscc is already registered",
+                code=CatalogProblem.DUPLICATE_USCC,
             )
         now = datetime.now(UTC)
         participant = Participant(
@@ -81,7 +83,8 @@ class ParticipantService:
                 await self.repo.add(participant)
         except IntegrityError:
             raise Conflict(
-                "a participant with this uscc is already registered", code="duplicate_uscc"
+                "a participant with this uscc is already registered",
+                code=CatalogProblem.DUPLICATE_USCC,
             ) from None
         await OUTBOX.append(
             self.session, _snapshot(participant, ParticipantRegistered), occurred_at=now
@@ -112,7 +115,8 @@ class ParticipantService:
         restricted = sorted(set(changes) & OPERATOR_ONLY_FIELDS)
         if restricted and not principal.has("operator"):
             raise Forbidden(
-                f"only an operator may change: {', '.join(restricted)}", code="operator_only_field"
+                f"only an operator may change: {', '.join(restricted)}",
+                code=CatalogProblem.OPERATOR_ONLY_FIELD,
             )
         for name, value in changes.items():
             setattr(participant, name, value)

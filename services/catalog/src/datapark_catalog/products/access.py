@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.participants.repository import ParticipantRepository
+from datapark_catalog.problems import CatalogProblem
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Forbidden
 
@@ -22,7 +23,7 @@ def ensure_owner(principal: Principal, owner_id: uuid.UUID, what: str) -> None:
     if owner_id == principal.participant_id:
         return
     ensure_visible(principal, owner_id, what)
-    raise Forbidden(f"only the owner may change this {what}", code="owner_only")
+    raise Forbidden(f"only the owner may change this {what}", code=CatalogProblem.OWNER_ONLY)
 
 
 async def ensure_active_participant(session: AsyncSession, participant_id: uuid.UUID) -> None:
@@ -32,6 +33,6 @@ async def ensure_active_participant(session: AsyncSession, participant_id: uuid.
     if status != "active":
         raise Forbidden(
             f"a participant in status '{status}' cannot list or offer",
-            code="participant_not_active",
+            code=CatalogProblem.PARTICIPANT_NOT_ACTIVE,
             participant_status=status,
         )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from datapark_catalog.problems import PRODUCTS
 from datapark_catalog.products.schemas import (
     DataProductCreate,
     DataProductOut,
@@ -18,9 +19,15 @@ from datapark_catalog.products.schemas import (
 )
 from datapark_catalog.products.service import ProductService
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
-router = APIRouter(prefix="/v1/data-products", tags=["data products"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/data-products",
+    tags=["data products"],
+    route_class=UnitOfWorkRoute,
+    responses=problems(*PRODUCTS),
+)
 
 ProductId = Annotated[uuid.UUID, "the data product's id"]
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from datapark_catalog.problems import CatalogProblem
 from datapark_contracts.canonical import canonical_json
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
@@ -161,7 +162,7 @@ def ensure_listable(classification: DataClassification) -> None:
     """Core data (核心数据) can never be listed, whatever its state."""
     if classification is DataClassification.CORE:
         raise Unprocessable(
-            "core data can never be listed", field="classification", code="core_data"
+            "core data can never be listed", field="classification", code=CatalogProblem.CORE_DATA
         )
 
 

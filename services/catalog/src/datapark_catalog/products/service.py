@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products import rules
 from datapark_catalog.products.access import (
     ensure_active_participant,
@@ -131,7 +132,9 @@ class ProductService:
         product = await self._locked(product_id)
         if product.owner_participant_id == principal.participant_id:
             # Compliance review is independent: nobody reviews their own data product.
-            raise Forbidden("an operator cannot review its own data product", code="own_product")
+            raise Forbidden(
+                "an operator cannot review its own data product", code=CatalogProblem.OWN_PRODUCT
+            )
         now = datetime.now(UTC)
         review = rules.validate_review(
             rules.ComplianceReview(

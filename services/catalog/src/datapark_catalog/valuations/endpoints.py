@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, status
 
+from datapark_catalog.problems import VALUATIONS
 from datapark_catalog.valuations.balance_sheet import BookPosition, Impairment
 from datapark_catalog.valuations.cost_kinds import PRESENTATION_LABELS, AcquisitionMode
 from datapark_catalog.valuations.disclosure import Disclosure, Totals
@@ -29,9 +30,12 @@ from datapark_catalog.valuations.schemas import (
 )
 from datapark_catalog.valuations.service import ValuationService
 from datapark_kit.auth import CurrentPrincipal
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 
-router = APIRouter(tags=["valuations"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    tags=["valuations"], route_class=UnitOfWorkRoute, responses=problems(*VALUATIONS)
+)
 PRODUCT = "/v1/data-products/{product_id}"
 
 
