@@ -10,31 +10,11 @@ from fastapi import APIRouter, status
 from datapark_kit.auth import require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
-from datapark_trading.settlement.schemas import AccountOut, DepositCreate, LockOut
-from datapark_trading.settlement.service import AccountView, SettlementService
+from datapark_trading.settlement.schemas import AccountOut, DepositCreate
+from datapark_trading.settlement.service import SettlementService
 from datapark_trading.terms.money import Money
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=UnitOfWorkRoute)
-
-
-def account_out(view: AccountView) -> AccountOut:
-    return AccountOut(
-        participant_id=view.participant_id,
-        currency=view.currency,
-        available=f"{view.available:.2f}",
-        locked=f"{view.locked:.2f}",
-        proceeds=f"{view.proceeds:.2f}",
-        locks=[
-            LockOut(
-                lock_id=lk.id,
-                agreement_id=lk.agreement_id,
-                role="buyer" if lk.buyer_id == view.participant_id else "seller",
-                amount=f"{lk.amount:.2f}",
-                expires_at=lk.expires_at,
-            )
-            for lk in view.locks
-        ],
-    )
 
 
 @router.get("/{participant_id}", response_model=AccountOut)
@@ -43,7 +23,7 @@ async def get_account(
 ) -> AccountOut:
     """A participant's money at the venue, every figure summed from the ledger's entries."""
     actor.ensure_party(participant_id, what="account")
-    return account_out(await SettlementService(session).account(participant_id))
+    return AccountOut.of(await SettlementService(session).account(participant_id))
 
 
 @router.post(
@@ -58,4 +38,4 @@ async def deposit(
     """An operator books funds received for a participant (honours `Idempotency-Key`)."""
     service = SettlementService(session)
     await service.deposit(participant_id, Money(body.amount, body.currency), datetime.now(UTC))
-    return account_out(await service.account(participant_id))
+    return AccountOut.of(await service.account(participant_id))

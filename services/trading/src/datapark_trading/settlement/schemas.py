@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from datapark_kit.schemas import RequestModel
+from datapark_trading.settlement.service import AccountView
 
 
 class DepositCreate(RequestModel):
@@ -33,3 +34,24 @@ class AccountOut(BaseModel):
     locked: str = Field(description="buyer funds held in escrow")
     proceeds: str = Field(description="what the participant's sales have earned")
     locks: list[LockOut]
+
+    @classmethod
+    def of(cls, view: AccountView) -> AccountOut:
+        """The account as the ledger sums it: balances, and each lock with the side it is on."""
+        return cls(
+            participant_id=view.participant_id,
+            currency=view.currency,
+            available=f"{view.available:.2f}",
+            locked=f"{view.locked:.2f}",
+            proceeds=f"{view.proceeds:.2f}",
+            locks=[
+                LockOut(
+                    lock_id=lk.id,
+                    agreement_id=lk.agreement_id,
+                    role="buyer" if lk.buyer_id == view.participant_id else "seller",
+                    amount=f"{lk.amount:.2f}",
+                    expires_at=lk.expires_at,
+                )
+                for lk in view.locks
+            ],
+        )

@@ -13,7 +13,6 @@ from datapark_kit.idempotency import shown_once
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.transfers.metering import UsageReport
-from datapark_trading.transfers.models import TransferRow
 from datapark_trading.transfers.schemas import (
     ReasonBody,
     TransferCreate,
@@ -23,7 +22,7 @@ from datapark_trading.transfers.schemas import (
     UsageCreate,
     UsageOut,
 )
-from datapark_trading.transfers.service import TransferService, transfer_value
+from datapark_trading.transfers.service import TransferService
 from datapark_trading.transfers.states import TransferState
 
 router = APIRouter(
@@ -43,25 +42,6 @@ lists = APIRouter(
 )
 
 
-def transfer_out(row: TransferRow, token: str | None = None) -> TransferOut:
-    return TransferOut(
-        id=row.id,
-        agreement_id=row.agreement_id,
-        state=row.state,
-        requested_at=row.requested_at,
-        started_at=row.started_at,
-        endpoint=row.endpoint,
-        grant_expires_at=row.grant_expires_at,
-        grant_revoked_at=row.grant_revoked_at,
-        confirm_due_at=transfer_value(row).confirm_due_at,
-        suspension=row.suspension,
-        confirmed_by=row.confirmed_by,
-        confirmed_at=row.confirmed_at,
-        termination_reason=row.termination_reason,
-        access_token=token,
-    )
-
-
 @router.post(
     "/agreements/{agreement_id}/transfers",
     status_code=status.HTTP_201_CREATED,
@@ -79,7 +59,7 @@ async def request_transfer(
     row = await TransferService(session).request(
         actor, agreement_id, timedelta(seconds=seconds), datetime.now(UTC)
     )
-    return transfer_out(row)
+    return TransferOut.of(row)
 
 
 @lists.get("", response_model=TransferPage)
@@ -95,7 +75,7 @@ async def list_transfers(
     rows, next_cursor = await TransferService(session).page(
         actor, cursor, limit, state=None if state is None else state.value
     )
-    return TransferPage(items=[transfer_out(row) for row in rows], next_cursor=next_cursor)
+    return TransferPage(items=[TransferOut.of(row) for row in rows], next_cursor=next_cursor)
 
 
 @lists.get("/{transfer_id}", response_model=TransferOut)
@@ -103,7 +83,7 @@ async def get_transfer(
     transfer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> TransferOut:
     """One delivery: its state, grant expiry, confirmation or termination (never the token)."""
-    return transfer_out(await TransferService(session).get(actor, transfer_id))
+    return TransferOut.of(await TransferService(session).get(actor, transfer_id))
 
 
 @router.post("/transfers/{transfer_id}/start", response_model=TransferOut)
@@ -124,7 +104,7 @@ async def start_transfer(
         datetime.now(UTC),
     )
     shown_once(response)
-    return transfer_out(row, token)
+    return TransferOut.of(row, token)
 
 
 @router.post("/transfers/{transfer_id}/suspend", response_model=TransferOut)
@@ -132,7 +112,7 @@ async def suspend_transfer(
     transfer_id: uuid.UUID, body: ReasonBody, session: SessionDep, actor: CurrentActor
 ) -> TransferOut:
     """Either side pauses a running delivery (STARTED → SUSPENDED)."""
-    return transfer_out(
+    return TransferOut.of(
         await TransferService(session).suspend(actor, transfer_id, body.reason, datetime.now(UTC))
     )
 
@@ -142,7 +122,7 @@ async def resume_transfer(
     transfer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> TransferOut:
     """Continue a paused delivery (SUSPENDED → STARTED) while the agreement runs."""
-    return transfer_out(
+    return TransferOut.of(
         await TransferService(session).resume(actor, transfer_id, datetime.now(UTC))
     )
 
@@ -153,7 +133,7 @@ async def confirm_transfer(
 ) -> TransferOut:
     """The consumer confirms receipt (STARTED → COMPLETED); for a fixed or subscription price
     the escrow is released to the seller less the venue's fee, exactly once."""
-    return transfer_out(
+    return TransferOut.of(
         await TransferService(session).confirm(actor, transfer_id, datetime.now(UTC))
     )
 
@@ -163,7 +143,7 @@ async def terminate_transfer(
     transfer_id: uuid.UUID, body: ReasonBody, session: SessionDep, actor: CurrentActor
 ) -> TransferOut:
     """Either side ends a delivery; its access grant is revoked."""
-    return transfer_out(
+    return TransferOut.of(
         await TransferService(session).terminate(actor, transfer_id, body.reason, datetime.now(UTC))
     )
 

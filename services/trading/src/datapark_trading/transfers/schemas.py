@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
+from datapark_trading.transfers.models import TransferRow
+from datapark_trading.transfers.service import transfer_value
 
 # The counters are Postgres ``integer`` columns; a year bounds every waiting period.
 INT_MAX = 2**31 - 1
@@ -33,6 +35,10 @@ class ReasonBody(RequestModel):
 
 
 class TransferOut(BaseModel):
+    """A transfer as stored, with when its confirmation falls due."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     agreement_id: uuid.UUID
     state: str
@@ -49,6 +55,18 @@ class TransferOut(BaseModel):
     access_token: str | None = Field(
         default=None, description="only in the answer to start: keep it, it is not shown again"
     )
+
+    @classmethod
+    def of(cls, row: TransferRow, token: str | None = None) -> TransferOut:
+        """The transfer; ``token`` only in the answer to start."""
+        columns = {name: getattr(row, name) for name in _TRANSFER_COLUMNS}
+        due = transfer_value(row).confirm_due_at
+        return cls.model_validate(columns | {"confirm_due_at": due, "access_token": token})
+
+
+_TRANSFER_COLUMNS = tuple(
+    name for name in TransferOut.model_fields if name not in ("confirm_due_at", "access_token")
+)
 
 
 class TransferPage(BaseModel):

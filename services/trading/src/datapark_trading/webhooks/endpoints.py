@@ -11,7 +11,6 @@ from datapark_kit.auth import require_roles
 from datapark_kit.idempotency import shown_once
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
-from datapark_trading.webhooks.models import WebhookDeliveryRow
 from datapark_trading.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -22,20 +21,6 @@ from datapark_trading.webhooks.schemas import (
 from datapark_trading.webhooks.service import WebhookService
 
 router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=UnitOfWorkRoute)
-
-
-def delivery_out(row: WebhookDeliveryRow, log: list[AttemptOut] | None = None) -> DeliveryOut:
-    return DeliveryOut(
-        id=row.id,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        delivered_at=row.delivered_at,
-        log=log or [],
-    )
 
 
 @router.post(
@@ -86,7 +71,7 @@ async def deliveries(
     )
     return DeliveryPage(
         items=[
-            delivery_out(
+            DeliveryOut.of(
                 d,
                 [
                     AttemptOut(
@@ -114,4 +99,4 @@ async def redeliver(
     delivery_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> DeliveryOut:
     """Send a delivery again now (its earlier attempts stay in the log)."""
-    return delivery_out(await WebhookService(session).redeliver(actor, delivery_id))
+    return DeliveryOut.of(await WebhookService(session).redeliver(actor, delivery_id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
+from datapark_trading.webhooks.models import WebhookDeliveryRow
 
 
 class SubscriptionCreate(RequestModel):
@@ -35,6 +36,10 @@ class AttemptOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    """A webhook delivery as stored, with its attempt log where asked for."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
@@ -44,6 +49,11 @@ class DeliveryOut(BaseModel):
     last_error: str | None
     delivered_at: datetime | None
     log: list[AttemptOut] = []
+
+    @classmethod
+    def of(cls, row: WebhookDeliveryRow, log: list[AttemptOut] | None = None) -> DeliveryOut:
+        columns = {name: getattr(row, name) for name in cls.model_fields if name != "log"}
+        return cls.model_validate(columns | {"log": log or []})
 
 
 class DeliveryPage(BaseModel):
