@@ -84,6 +84,14 @@ def _need(value: T | None, name: str) -> T:
 class ListingCreate(_In):
     """List a registered product on a venue."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": "50000.00"}}
+            ]
+        }
+    )
+
     venue_code: str = Field(min_length=1, max_length=20)
     reference: str | None = Field(
         default=None, max_length=100, description="the venue's own reference, if issued"

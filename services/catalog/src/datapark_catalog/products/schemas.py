@@ -31,6 +31,26 @@ class _In(RequestModel):
 class DataProductCreate(_In):
     """The DCAT-like description of a data product (GB/T 36343-2018 fields)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Stamping press vibration telemetry 2025",
+                    "description": "Per-second vibration and temperature of 40 presses.",
+                    "keywords": ["vibration", "predictive maintenance"],
+                    "domain": "industrial_manufacturing",
+                    "product_form": "dataset",
+                    "classification": "general",
+                    "provenance": "collected",
+                    "update_frequency": "daily",
+                    "format": "parquet",
+                    "license": "datapark-standard-1.0",
+                    "contact": "data@press.example",
+                }
+            ]
+        }
+    )
+
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=10_000)
     keywords: list[str] = Field(min_length=1, max_length=20)

@@ -28,7 +28,19 @@ class Document(RequestModel):
 class ApplicationIn(RequestModel):
     """An application for Fujian cluster or park support, with its documents' hashes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "policy": "fujian_data_park",
+                    "designation_id": "0192f1c4-7a3e-7c21-9d1e-5b0c6f3a2e12",
+                    "amount": "500000.00",
+                    "documents": [{"name": "designation notice", "sha256": "0" * 64}],
+                }
+            ]
+        },
+    )
 
     policy: ApplicationPolicy
     participant_id: uuid.UUID | None = Field(

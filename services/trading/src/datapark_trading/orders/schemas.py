@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
 from datapark_trading.contracting.schemas import AgreementOut
@@ -26,6 +26,21 @@ class PolicyRequest(RequestModel):
 
 
 class OrderCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "listing_id": "0192f1c4-7a3e-7c21-9d1e-5b0c6f3a2e11",
+                    "policy": {
+                        "purpose": "predictive maintenance model",
+                        "permitted_uses": ["analytics", "model_training"],
+                        "territory": ["CN"],
+                    },
+                }
+            ]
+        }
+    )
+
     listing_id: uuid.UUID
     policy: PolicyRequest
     periods: int | None = Field(default=None, ge=1, le=120, description="subscription periods")
