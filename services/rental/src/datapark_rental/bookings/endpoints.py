@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.schemas import BoundedInstant
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_rental.bookings.pricing import Quote
 from datapark_rental.bookings.schemas import (
     AvailabilityOut,
     BookingOut,
@@ -20,7 +19,6 @@ from datapark_rental.bookings.schemas import (
     InspectRequest,
     PeriodOut,
     PeriodRequest,
-    QuoteLineOut,
     QuoteOut,
 )
 from datapark_rental.bookings.service import BookingService
@@ -37,26 +35,6 @@ async def _service(request: Request, session: SessionDep) -> BookingService:
 
 
 Bookings = Annotated[BookingService, Depends(_service)]
-
-
-def _quote_out(offering_id: uuid.UUID, priced: Quote) -> QuoteOut:
-    return QuoteOut(
-        offering_id=offering_id,
-        start=priced.start,
-        end=priced.end,
-        billable_hours=priced.billable_hours,
-        lines=[
-            QuoteLineOut(
-                unit=ln.unit.value, quantity=ln.quantity, unit_price=ln.unit_price, amount=ln.amount
-            )
-            for ln in priced.lines
-        ],
-        rental=priced.rental,
-        deposit=priced.deposit,
-        total=priced.total,
-        reserved_from=priced.reserved_from,
-        reserved_until=priced.reserved_until,
-    )
 
 
 @router.get("/availability", response_model=AvailabilityOut)
@@ -85,7 +63,7 @@ async def create_quote(
     """The best price for ``[start, end)`` over the offering's hour, day, week and month rates,
     itemised, with the deposit and the padded period it would reserve. Nothing is held."""
     priced = await bookings.quote(body.offering_id, body.start, body.end, datetime.now(UTC))
-    return _quote_out(body.offering_id, priced)
+    return QuoteOut.of(body.offering_id, priced)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import BoundedInstant, RequestModel
+from datapark_rental.bookings.pricing import Quote
 from datapark_rental.terms.schemas import Money
 
 
@@ -64,6 +65,30 @@ class QuoteOut(BaseModel):
     currency: str = "CNY"
     reserved_from: datetime
     reserved_until: datetime
+
+    @classmethod
+    def of(cls, offering_id: uuid.UUID, priced: Quote) -> QuoteOut:
+        """A priced stay on an offering: its lines, rental, deposit and the reserved span."""
+        return cls(
+            offering_id=offering_id,
+            start=priced.start,
+            end=priced.end,
+            billable_hours=priced.billable_hours,
+            lines=[
+                QuoteLineOut(
+                    unit=ln.unit.value,
+                    quantity=ln.quantity,
+                    unit_price=ln.unit_price,
+                    amount=ln.amount,
+                )
+                for ln in priced.lines
+            ],
+            rental=priced.rental,
+            deposit=priced.deposit,
+            total=priced.total,
+            reserved_from=priced.reserved_from,
+            reserved_until=priced.reserved_until,
+        )
 
 
 class BookingOut(BaseModel):

@@ -13,7 +13,6 @@ from datapark_contracts.money import to_fen
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
-from datapark_rental.leases.models import Lease
 from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.risk import RiskLimits
 from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, present_value
@@ -42,7 +41,6 @@ from datapark_rental.leases.schemas import (
     YieldOut,
 )
 from datapark_rental.leases.service import LeaseService, price
-from datapark_rental.leases.settlement import SettlementQuote
 from datapark_rental.leases.states import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.tax import receivable_vat
 from datapark_rental.leases.usage import LeaseUsage
@@ -69,27 +67,6 @@ OnDate = Annotated[
     date | None,
     Query(ge=EARLIEST_DATE, le=LATEST_DATE, description="today when omitted"),
 ]
-
-
-def lease_out(lease: Lease) -> LeaseOut:
-    out = LeaseOut.model_validate(lease)
-    out.refusal = [c for c in lease.risk_checks if c.get("outcome") == "failed"]
-    return out
-
-
-def settlement_out(quote: SettlementQuote) -> SettlementOut:
-    return SettlementOut(
-        on=quote.on,
-        outstanding_principal=quote.outstanding_principal,
-        interest_due=quote.interest_due,
-        accrued_interest=quote.accrued_interest,
-        penalties=quote.penalties,
-        termination_fee=quote.termination_fee,
-        deposit_offset=quote.deposit_offset,
-        credit=quote.credit,
-        buyout_price=quote.buyout_price,
-        total=quote.total,
-    )
 
 
 @router.post("/lease-quotes", response_model=LeaseQuoteOut, response_model_by_alias=True)
@@ -160,7 +137,7 @@ async def apply_for_lease(
     """Apply for a lease of an offering: the risk review (DSCR, LTV, concentration) runs at
     once and the lease comes back ``approved`` or ``rejected`` with every check and, when
     refused, the failed checks and by how much (``refusal``)."""
-    return lease_out(await leases.apply(principal, body))
+    return LeaseOut.of(await leases.apply(principal, body))
 
 
 @router.get("/leases", response_model=LeasePage)
@@ -180,7 +157,7 @@ async def list_leases(
     items, next_cursor = await leases.page(
         principal, cursor, limit, participant_id=participant_id, state=state, mode=mode
     )
-    return LeasePage(items=[lease_out(x) for x in items], next_cursor=next_cursor)
+    return LeasePage(items=[LeaseOut.of(x) for x in items], next_cursor=next_cursor)
 
 
 @router.get("/lease-invoices", response_model=InvoicePage)
@@ -203,7 +180,7 @@ async def list_lease_invoices(
 @router.get("/leases/{lease_id}", response_model=LeaseOut)
 async def get_lease(lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal) -> LeaseOut:
     """One lease (its lessee, its lessor, operators and auditors)."""
-    return lease_out(await leases.get(principal, lease_id))
+    return LeaseOut.of(await leases.get(principal, lease_id))
 
 
 @router.get("/leases/{lease_id}/receivables", response_model=list[ReceivableOut])
@@ -251,7 +228,7 @@ def _transition(action: LeaseAction, summary: str) -> None:
     async def endpoint(
         lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
     ) -> LeaseOut:
-        return lease_out(await leases.act(principal, lease_id, action))
+        return LeaseOut.of(await leases.act(principal, lease_id, action))
 
     endpoint.__doc__ = summary
     endpoint.__name__ = f"{action.value}_lease"
@@ -285,7 +262,7 @@ async def activate_lease(
     lease = await leases.act(
         principal, lease_id, LeaseAction.ACTIVATE, on=body.delivery_accepted_on
     )
-    return lease_out(lease)
+    return LeaseOut.of(lease)
 
 
 @router.post(
@@ -318,7 +295,7 @@ async def buyout_quote(
 ) -> SettlementOut:
     """Early buyout on ``on`` (today by default): outstanding principal + accrued interest +
     penalties + termination fee − deposit − credit + buyout price."""
-    return settlement_out(
+    return SettlementOut.model_validate(
         await LeaseAccounts(leases).settlement(principal, lease_id, on, buyout=True)
     )
 
@@ -331,7 +308,7 @@ async def execute_buyout(
     lease = await LeaseAccounts(leases).buy_out(
         principal, lease_id, body.amount, body.currency, body.on
     )
-    return lease_out(lease)
+    return LeaseOut.of(lease)
 
 
 @router.get("/leases/{lease_id}/termination-statement", response_model=SettlementOut)
@@ -339,7 +316,7 @@ async def termination_statement(
     lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal, on: OnDate = None
 ) -> SettlementOut:
     """What would fall due if the lease were terminated on ``on``."""
-    return settlement_out(
+    return SettlementOut.model_validate(
         await LeaseAccounts(leases).settlement(principal, lease_id, on, buyout=False)
     )
 
@@ -350,7 +327,7 @@ async def terminate_lease(
 ) -> LeaseOut:
     """Terminate (accelerated): the outstanding balance falls due now."""
     lease = await LeaseAccounts(leases).terminate(principal, lease_id, body.reason, body.on)
-    return lease_out(lease)
+    return LeaseOut.of(lease)
 
 
 @router.post("/leases/{lease_id}/usage", status_code=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_kit.schemas import RequestModel
+from datapark_rental.leases.models import Lease
 from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, Amortization
 from datapark_rental.leases.states import LeaseMode
 from datapark_rental.terms.schemas import Money, Ratio
@@ -203,6 +204,13 @@ class LeaseOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, lease: Lease) -> LeaseOut:
+        """The lease as stored, with the risk checks that failed (why it was refused)."""
+        out = cls.model_validate(lease)
+        out.refusal = [c for c in lease.risk_checks if c.get("outcome") == "failed"]
+        return out
+
 
 class LeasePage(BaseModel):
     items: list[LeaseOut]
@@ -249,6 +257,10 @@ class BuyoutIn(_In):
 
 
 class SettlementOut(BaseModel):
+    """What settling a lease on a date would take (a settlement quote, in CNY)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     on: date
     outstanding_principal: Money
     interest_due: Money
