@@ -1,7 +1,8 @@
 """Regressions of what the chaos run found, each proven here without the chaos stack:
 
-- a Postgres fast shutdown turned writes into 500s; the database being unreachable is a 503
-  with ``Retry-After`` (the client retries with its Idempotency-Key);
+- a Postgres fast shutdown turned writes into 500s, and so did a deadlock between racing
+  bookings; the database being unreachable, or rolling the transaction back, is a 503 with
+  ``Retry-After`` (the client retries with its Idempotency-Key);
 - after a Kafka ``kill -9`` the relay resent rows the broker had stored but not acknowledged,
   and ``datapark-audit verify`` called the relay's own checkpoint over the resent copies a
   violation ("records deleted or replaced");
@@ -23,6 +24,7 @@ import pytest
 from asyncpg.exceptions import (
     CannotConnectNowError,
     ConnectionDoesNotExistError,
+    DeadlockDetectedError,
     UniqueViolationError,
 )
 from fastapi import FastAPI
@@ -53,12 +55,15 @@ def _app(error: Exception) -> FastAPI:
     return app
 
 
-def _shutting_down() -> Exception:
-    driver = CannotConnectNowError("the database system is shutting down")
-    driver.sqlstate = "57P03"  # type: ignore[attr-defined]
-    wrapped = sa_exc.OperationalError("SELECT 1", {}, driver)
+def _wrapped(driver: Exception, sqlstate: str) -> Exception:
+    driver.sqlstate = sqlstate  # type: ignore[attr-defined]
+    wrapped = sa_exc.DBAPIError("INSERT INTO rental.unit_reservations", {}, driver)
     wrapped.__cause__ = driver
     return wrapped
+
+
+def _shutting_down() -> Exception:
+    return _wrapped(CannotConnectNowError("the database system is shutting down"), "57P03")
 
 
 @pytest.mark.parametrize(
@@ -68,8 +73,11 @@ def _shutting_down() -> Exception:
         ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 54339)"),
         sa_exc.TimeoutError("QueuePool limit of size 5 overflow 5 reached"),
         sa_exc.DBAPIError("SELECT 1", {}, OSError("connection reset"), connection_invalidated=True),
+        # twelve bookings racing for one robot: inserts checking the exclusion constraint
+        # against each other's uncommitted rows; Postgres rolled one back (a 500 before)
+        _wrapped(DeadlockDetectedError("deadlock detected"), "40P01"),
     ],
-    ids=["shutting-down", "refused", "pool-timeout", "connection-invalidated"],
+    ids=["shutting-down", "refused", "pool-timeout", "connection-invalidated", "deadlock"],
 )
 async def test_an_unreachable_database_is_a_503_with_retry_after(error: Exception) -> None:
     transport = httpx.ASGITransport(app=_app(error))

@@ -114,8 +114,9 @@ UNAVAILABLE_RETRY_AFTER = 2
 
 def database_unavailable(exc: BaseException) -> bool:
     """The database could not be reached or ended the session (shut down, restarting, the
-    connection dropped, the pool timed out): the request changed nothing that was answered,
-    and the client may try again (with its Idempotency-Key). Not a server error."""
+    connection dropped, the pool timed out), or rolled this transaction back to break a
+    deadlock: the request changed nothing, and the client may try again (with its
+    Idempotency-Key). Not a server error."""
     seen: BaseException | None = exc
     for _ in range(8):  # the error and what caused it (SQLAlchemy wraps the driver's)
         if seen is None:
@@ -125,8 +126,10 @@ def database_unavailable(exc: BaseException) -> bool:
         if isinstance(seen, sa_exc.TimeoutError | ConnectionError):
             return True
         code = str(getattr(seen, "sqlstate", None) or "")
-        # connection exception (08), operator intervention: shutdown, cannot connect now (57P)
-        if code.startswith(("08", "57P")):
+        # connection exception (08), operator intervention: shutdown, cannot connect now (57P);
+        # this transaction chosen as a deadlock victim or failing serialization (40P01, 40001):
+        # it was rolled back, so trying again is safe
+        if code.startswith(("08", "57P")) or code in ("40P01", "40001"):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -137,7 +140,7 @@ def unavailable(path: str) -> JSONResponse:
         503,
         "Service unavailable",
         "unavailable",
-        "the database is unreachable; nothing was changed, try again",
+        "the database could not complete the request; nothing was changed, try again",
         path,
         retry_after=UNAVAILABLE_RETRY_AFTER,
     )
