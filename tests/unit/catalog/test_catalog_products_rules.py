@@ -11,10 +11,8 @@ from uuid import uuid4
 
 import pytest
 
-from datapark_catalog.products.rules import (
-    TRANSITIONS,
+from datapark_catalog.products.registration import (
     ComplianceReview,
-    ProductAction,
     ProductMetadata,
     ReviewDecision,
     certificate_number,
@@ -23,10 +21,10 @@ from datapark_catalog.products.rules import (
     issue_certificate,
     metadata_document,
     review_action,
-    transition,
     validate_metadata,
     validate_review,
 )
+from datapark_catalog.products.states import TRANSITIONS, ProductAction, transition
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
     DataDomain,

@@ -17,7 +17,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_catalog.problems import CatalogProblem
-from datapark_catalog.products.rules import ProductAction, ensure_listable, transition
+from datapark_catalog.products.registration import ensure_listable
+from datapark_catalog.products.states import ProductAction, transition
 from datapark_catalog.terms.money import parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
     DataClassification,

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from datapark_catalog.products.registration import ProductMetadata, ReviewDecision
 from datapark_catalog.products.repository import ProductRecord
-from datapark_catalog.products.rules import ProductMetadata, ReviewDecision
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
     DataDomain,

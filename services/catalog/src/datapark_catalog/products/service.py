@@ -1,7 +1,7 @@
 """Use cases of data products: describe, submit, review, suspend, reinstate, retire (listing
 on venues and delisting are the listings' use cases).
 
-Every state change goes through ``rules.transition`` (409 naming the current state when not
+Every state change goes through ``states.transition`` (409 naming the current state when not
 allowed) and publishes the product's snapshot on ``catalog.listings.v1`` in the same
 transaction.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_catalog.problems import CatalogProblem
-from datapark_catalog.products import rules
+from datapark_catalog.products import registration, states
 from datapark_catalog.products.access import (
     ensure_active_participant,
     ensure_owner,
@@ -28,9 +28,10 @@ from datapark_catalog.products.models import (
     DataProduct,
     RegistrationCertificate,
 )
+from datapark_catalog.products.registration import ReviewDecision
 from datapark_catalog.products.repository import ProductRecord, ProductRepository
-from datapark_catalog.products.rules import ProductAction, ReviewDecision
 from datapark_catalog.products.schemas import DataProductCreate, DataProductUpdate, ReviewRequest
+from datapark_catalog.products.states import ProductAction
 from datapark_contracts.events.catalog_listings import (
     DataProductDrafted,
     DataProductRegistered,
@@ -52,7 +53,7 @@ from datapark_kit.pagination import cursor_id, keyset_page
 WHAT = "data product"
 
 
-def metadata_of(p: DataProduct) -> rules.ProductMetadata:
+def metadata_of(p: DataProduct) -> registration.ProductMetadata:
     return DataProductCreate.model_validate(
         {name: getattr(p, name) for name in DataProductCreate.model_fields}
     ).to_metadata()
@@ -84,7 +85,7 @@ class ProductService:
     # --- describing ------------------------------------------------------------------------
 
     async def create(self, principal: Principal, data: DataProductCreate) -> ProductRecord:
-        metadata = rules.validate_metadata(data.to_metadata())
+        metadata = registration.validate_metadata(data.to_metadata())
         now = datetime.now(UTC)
         product = DataProduct(
             id=uuid7(),
@@ -106,14 +107,14 @@ class ProductService:
         changes = data.model_dump(exclude_unset=True)
         if "keywords" in changes:
             changes["keywords"] = tuple(changes["keywords"])
-        metadata = rules.validate_metadata(replace(metadata_of(product), **changes))
+        metadata = registration.validate_metadata(replace(metadata_of(product), **changes))
         for name, value in _metadata_columns(metadata).items():
             setattr(product, name, value)
         return await self._changed(product, DataProductRevised)
 
     async def submit(self, principal: Principal, product_id: uuid.UUID) -> ProductRecord:
         product = await self._owned(principal, product_id)
-        rules.validate_metadata(metadata_of(product))
+        registration.validate_metadata(metadata_of(product))
         self._step(product, ProductAction.SUBMIT)
         return await self._changed(product, DataProductSubmitted)
 
@@ -136,8 +137,8 @@ class ProductService:
                 "an operator cannot review its own data product", code=CatalogProblem.OWN_PRODUCT
             )
         now = datetime.now(UTC)
-        review = rules.validate_review(
-            rules.ComplianceReview(
+        review = registration.validate_review(
+            registration.ComplianceReview(
                 reviewer_id=principal.participant_id,
                 decision=data.decision,
                 reasons=tuple(data.reasons),
@@ -149,7 +150,7 @@ class ProductService:
         if product.state == DataProductState.SUBMITTED.value:
             self._step(product, ProductAction.START_REVIEW)
             await self._changed(product, DataProductReviewStarted, reviewer_id=review.reviewer_id)
-        self._step(product, rules.review_action(review.decision))
+        self._step(product, registration.review_action(review.decision))
         row = ComplianceReview(
             id=uuid7(),
             product_id=product.id,
@@ -161,7 +162,7 @@ class ProductService:
         )
         await self.repo.add(row)
         if review.decision is ReviewDecision.APPROVED:
-            certificate = rules.issue_certificate(
+            certificate = registration.issue_certificate(
                 product.id,
                 product.owner_participant_id,
                 metadata_of(product),
@@ -226,7 +227,7 @@ class ProductService:
 
     @staticmethod
     def _step(product: DataProduct, action: ProductAction) -> None:
-        product.state = rules.transition(DataProductState(product.state), action).value
+        product.state = states.transition(DataProductState(product.state), action).value
 
     async def _changed(
         self, product: DataProduct, event: type[DataProductSnapshot], **extra: Any
@@ -249,5 +250,5 @@ class ProductService:
         return record
 
 
-def _metadata_columns(m: rules.ProductMetadata) -> dict[str, Any]:
-    return {**rules.metadata_fields(m), "sample_sha256": m.sample_sha256}
+def _metadata_columns(m: registration.ProductMetadata) -> dict[str, Any]:
+    return {**registration.metadata_fields(m), "sample_sha256": m.sample_sha256}
