@@ -9,26 +9,17 @@ from uuid import uuid4
 
 import pytest
 
-from datapark_catalog.listings.rules import (
+from datapark_catalog.listings.pricing import (
     DEFAULT_VENUES,
-    LISTING_TRANSITIONS,
     FixedPrice,
-    ListingAction,
     MeteredPrice,
     NegotiablePrice,
     PriceKind,
     PriceTerms,
     SubscriptionPrice,
     Venue,
-    VenueListing,
-    delist_everywhere,
     headline_price,
-    is_tradeable,
-    list_on_venue,
-    listing_reference,
-    listing_transition,
     price_kind,
-    step_listing,
     validate_price_terms,
     validate_venue,
 )
@@ -39,6 +30,17 @@ from datapark_catalog.listings.search import (
     decode_cursor,
     encode_cursor,
     validate_filter,
+)
+from datapark_catalog.listings.states import (
+    LISTING_TRANSITIONS,
+    ListingAction,
+    VenueListing,
+    delist_everywhere,
+    is_tradeable,
+    list_on_venue,
+    listing_reference,
+    listing_transition,
+    step_listing,
 )
 from datapark_contracts.events.catalog_listings import (
     DataClassification,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter
 
-from datapark_catalog.listings.rules import (
+from datapark_catalog.listings.pricing import (
     FixedPrice,
     MeteredPrice,
     NegotiablePrice,

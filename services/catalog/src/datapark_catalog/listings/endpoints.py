@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from datapark_catalog.listings.rules import ListingAction
 from datapark_catalog.listings.schemas import (
     ListingCreate,
     ListingTermsChange,
@@ -18,6 +17,7 @@ from datapark_catalog.listings.schemas import (
 )
 from datapark_catalog.listings.search import DEFAULT_LIMIT, ListingKind, SearchFilter
 from datapark_catalog.listings.service import ListingService, search
+from datapark_catalog.listings.states import ListingAction
 from datapark_catalog.problems import LISTINGS
 from datapark_catalog.products.schemas import DataProductOut, ReasonRequest
 from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory

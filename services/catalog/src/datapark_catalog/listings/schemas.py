@@ -9,7 +9,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from datapark_catalog.listings.rules import (
+from datapark_catalog.listings.pricing import (
     FixedPrice,
     MeteredPrice,
     NegotiablePrice,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_catalog.listings import rules
+from datapark_catalog.listings import pricing, states
+from datapark_catalog.listings.pricing import Venue
 from datapark_catalog.listings.repository import Hit, SearchRepository
-from datapark_catalog.listings.rules import ListingAction, Venue
 from datapark_catalog.listings.schemas import ListingCreate, PriceTermsIn
 from datapark_catalog.listings.search import (
     Cursor,
@@ -21,6 +21,7 @@ from datapark_catalog.listings.search import (
     encode_cursor,
     validate_filter,
 )
+from datapark_catalog.listings.states import ListingAction
 from datapark_catalog.listings.wire import listing_of, terms_to_wire
 from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
@@ -69,14 +70,14 @@ class ListingService:
         venue = Venue(venue_row.code, venue_row.name, venue_row.name_en, venue_row.fee_rate)
         record = await self.products.record(product)
         now = datetime.now(UTC)
-        reference = data.reference or rules.listing_reference(
+        reference = data.reference or states.listing_reference(
             venue, now, await self.products.next_listing_sequence()
         )
-        outcome = rules.list_on_venue(
+        outcome = states.list_on_venue(
             DataProductState(product.state),
             DataClassification(product.classification),
             [listing_of(row) for row in record.listings],
-            rules.VenueListing(
+            states.VenueListing(
                 listing_id=uuid7(),
                 venue_code=venue.code,
                 reference=reference,
@@ -92,9 +93,9 @@ class ListingService:
             venue_code=listing.venue_code,
             reference=listing.reference,
             state=listing.state.value,
-            price_kind=rules.price_kind(listing.price_terms).value,
+            price_kind=pricing.price_kind(listing.price_terms).value,
             price_terms=terms_to_wire(listing.price_terms),
-            headline_price=rules.headline_price(listing.price_terms),
+            headline_price=pricing.headline_price(listing.price_terms),
             listed_at=now,
             updated_at=now,
         )
@@ -136,7 +137,7 @@ class ListingService:
         current = next((r for r in live if r.state != "delisted"), live[-1] if live else None)
         if current is None:
             raise NotFound(f"the product has no listing on {code}")
-        outcome = rules.step_listing(
+        outcome = states.step_listing(
             DataProductState(product.state),
             [listing_of(row) for row in record.listings],
             listing_of(current),
@@ -145,9 +146,9 @@ class ListingService:
         )
         now = datetime.now(UTC)
         current.state = outcome.listing.state.value
-        current.price_kind = rules.price_kind(outcome.listing.price_terms).value
+        current.price_kind = pricing.price_kind(outcome.listing.price_terms).value
         current.price_terms = terms_to_wire(outcome.listing.price_terms)
-        current.headline_price = rules.headline_price(outcome.listing.price_terms)
+        current.headline_price = pricing.headline_price(outcome.listing.price_terms)
         current.updated_at = now
         product.state = outcome.product_state.value
         event = LISTING_EVENTS[action]
@@ -166,7 +167,7 @@ class ListingService:
         if not principal.has("operator"):
             ensure_owner(principal, product.owner_participant_id, WHAT)
         record = await self.products.record(product)
-        state, listings = rules.delist_everywhere(
+        state, listings = states.delist_everywhere(
             DataProductState(product.state), [listing_of(row) for row in record.listings]
         )
         now = datetime.now(UTC)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from datapark_catalog.listings.rules import (
+from datapark_catalog.listings.pricing import (
     FixedPrice,
     MeteredPrice,
     NegotiablePrice,
     PriceTerms,
     SubscriptionPrice,
-    VenueListing,
 )
+from datapark_catalog.listings.states import VenueListing
 from datapark_catalog.products.models import VenueListingRow
 from datapark_catalog.terms.money import money_json
 from datapark_contracts.events.catalog_listings import (
