@@ -10,12 +10,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_catalog.products.schemas import MoneyOut
+from datapark_catalog.valuations.balance_sheet import BookPosition, Impairment
 from datapark_catalog.valuations.cost_kinds import (
+    PRESENTATION_LABELS,
     AcquisitionMode,
     AssetClassification,
     CostLineKind,
     Phase,
 )
+from datapark_catalog.valuations.disclosure import Disclosure, Totals
+from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
 from datapark_kit.schemas import RequestModel
 
 
@@ -72,6 +76,28 @@ class ValuationOut(BaseModel):
     impairment_test: ImpairmentTestOut | None = None
     """None when the product has no balance-sheet record or the base date is before its
     recognition."""
+
+    @classmethod
+    def of(cls, row: ValuationRow, test: Impairment | None) -> ValuationOut:
+        return cls(
+            id=row.id,
+            product_id=row.product_id,
+            method=row.method,
+            inputs=row.inputs,
+            base_date=row.base_date,
+            appraiser_id=row.appraiser_id,
+            appraiser_name=row.appraiser_name,
+            amount=row.amount,
+            recorded_at=row.recorded_at,
+            impairment_test=None
+            if test is None
+            else ImpairmentTestOut(
+                on=test.on,
+                write_down=test.write_down,
+                carrying_amount_before=test.carrying_amount_before,
+                recoverable_amount=test.recoverable_amount,
+            ),
+        )
 
 
 class ValuationList(BaseModel):
@@ -165,6 +191,54 @@ class BookPositionOut(BaseModel):
     cost_lines: list[TreatedLineOut]
     impairments: list[ImpairmentOut]
 
+    @classmethod
+    def of(cls, product_id: uuid.UUID, pos: BookPosition, row: BalanceSheetRow) -> BookPositionOut:
+        return cls(
+            product_id=product_id,
+            as_of=pos.as_of,
+            classification=pos.classification.value,
+            acquisition_mode=pos.acquisition_mode.value,
+            presentation=pos.presentation.value,
+            presentation_label=PRESENTATION_LABELS[pos.presentation],
+            recognised_on=row.recognised_on,
+            ready_for_use_on=pos.ready_for_use_on,
+            useful_life_months=row.useful_life_months,
+            capitalised_cost=pos.capitalised_cost,
+            expensed_cost=pos.expensed_cost,
+            expensed_research_cost=pos.expensed_research_cost,
+            amortisation_months=pos.amortisation_months,
+            accumulated_amortisation=pos.accumulated_amortisation,
+            write_down=pos.write_down,
+            book_value=pos.book_value,
+            latest_valuation=pos.latest_valuation,
+            valuation_base_date=pos.valuation_base_date,
+            valuation_surplus=pos.valuation_surplus,
+            cost_lines=[
+                TreatedLineOut(
+                    kind=t.line.kind.value,
+                    description=t.line.description,
+                    amount=t.line.amount,
+                    incurred_on=t.line.incurred_on,
+                    phase=t.line.phase.value if t.line.phase else None,
+                    treatment=t.treatment.value,
+                    basis=t.basis,
+                )
+                for t in pos.lines
+            ],
+            impairments=[
+                ImpairmentOut(
+                    on=i.on,
+                    write_down=i.write_down,
+                    carrying_amount_before=i.carrying_amount_before,
+                    recoverable_amount=i.recoverable_amount,
+                    evidence_valuation_id=i.valuation_id,
+                    evidence_method=i.method,
+                    evidence_appraiser_name=i.appraiser_name,
+                )
+                for i in pos.impairments
+            ],
+        )
+
 
 class DisclosureItemOut(BaseModel):
     product_id: uuid.UUID
@@ -187,6 +261,16 @@ class DisclosureTotalsOut(BaseModel):
 
 class DisclosureModeOut(DisclosureTotalsOut):
     acquisition_mode: str
+
+    @classmethod
+    def of(cls, mode: AcquisitionMode, t: Totals) -> DisclosureModeOut:
+        return cls(
+            acquisition_mode=mode.value,
+            capitalised_cost=t.capitalised_cost,
+            accumulated_amortisation=t.accumulated_amortisation,
+            write_down=t.write_down,
+            book_value=t.book_value,
+        )
 
 
 class DisclosureOpeningOut(DisclosureTotalsOut):
@@ -220,3 +304,59 @@ class DisclosureOut(BaseModel):
     expensed_research_cost: MoneyOut
     expensed_cost_in_period: MoneyOut | None
     expensed_research_cost_in_period: MoneyOut | None
+
+    @classmethod
+    def of(
+        cls, participant_id: uuid.UUID, as_of: date, period_start: date | None, d: Disclosure
+    ) -> DisclosureOut:
+        groups = []
+        for g in d.groups:
+            items = [
+                DisclosureItemOut(
+                    product_id=i.product_id,
+                    title=i.title,
+                    acquisition_mode=i.position.acquisition_mode.value,
+                    capitalised_cost=i.position.capitalised_cost,
+                    accumulated_amortisation=i.position.accumulated_amortisation,
+                    write_down=i.position.write_down,
+                    book_value=i.position.book_value,
+                )
+                for i in g.closing.items
+            ]
+            opening = None
+            if g.opening is not None:
+                opening = DisclosureOpeningOut(
+                    capitalised_cost=g.opening.totals.capitalised_cost,
+                    accumulated_amortisation=g.opening.totals.accumulated_amortisation,
+                    write_down=g.opening.totals.write_down,
+                    book_value=g.opening.totals.book_value,
+                    by_acquisition_mode=[
+                        DisclosureModeOut.of(mode, t) for mode, t in g.opening.by_mode
+                    ],
+                )
+            groups.append(
+                DisclosureGroupOut(
+                    presentation=g.presentation.value,
+                    presentation_label=PRESENTATION_LABELS[g.presentation],
+                    capitalised_cost=g.closing.totals.capitalised_cost,
+                    accumulated_amortisation=g.closing.totals.accumulated_amortisation,
+                    write_down=g.closing.totals.write_down,
+                    book_value=g.closing.totals.book_value,
+                    by_acquisition_mode=[
+                        DisclosureModeOut.of(mode, t) for mode, t in g.closing.by_mode
+                    ],
+                    items=items,
+                    opening=opening,
+                )
+            )
+        in_period = d.expensed_in_period
+        return cls(
+            participant_id=participant_id,
+            as_of=as_of,
+            period_start=period_start,
+            groups=groups,
+            expensed_cost=d.expensed.total,
+            expensed_research_cost=d.expensed.research,
+            expensed_cost_in_period=in_period.total if in_period else None,
+            expensed_research_cost_in_period=in_period.research if in_period else None,
+        )
