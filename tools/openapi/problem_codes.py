@@ -22,6 +22,7 @@ SERVICES = ("catalog", "trading", "rental", "subsidy")
 CATALOGUES = {
     "catalog": ("datapark_catalog.problems", "CatalogProblem"),
     "subsidy": ("datapark_subsidy.problems", "SubsidyProblem"),
+    "trading": ("datapark_trading.problems", "TradingProblem"),
 }
 
 HEADER = """# Problem codes

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from datapark_kit.auth import require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.contracting.schemas import (
     AgreementOut,
@@ -18,8 +19,14 @@ from datapark_trading.contracting.schemas import (
 )
 from datapark_trading.contracting.service import AgreementService
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import AGREEMENTS
 
-router = APIRouter(prefix="/v1/agreements", tags=["agreements"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/agreements",
+    tags=["agreements"],
+    route_class=UnitOfWorkRoute,
+    responses=problems(*AGREEMENTS),
+)
 
 
 @router.get("", response_model=AgreementPage)

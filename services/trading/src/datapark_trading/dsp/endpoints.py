@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 
 from datapark_kit.auth import require_roles
 from datapark_kit.errors import ProblemError
+from datapark_kit.openapi import problems
 from datapark_kit.pagination import cursor_id, encode_cursor
 from datapark_kit.problems import problem_response
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
@@ -33,6 +34,7 @@ from datapark_trading.dsp.schemas import (
 )
 from datapark_trading.dsp.service import DspService
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import DSP, TradingProblem
 
 JSON_LD = "application/json"
 log = logging.getLogger("datapark.trading.dsp")
@@ -79,7 +81,9 @@ class DspRoute(UnitOfWorkRoute):
                 return _error(request, error)
             except RequestValidationError as invalid:
                 where = ".".join(str(p) for p in invalid.errors()[0]["loc"])
-                return _error(request, m.DspError(f"invalid {where}", code="invalid_field"))
+                return _error(
+                    request, m.DspError(f"invalid {where}", code=TradingProblem.INVALID_FIELD)
+                )
 
         return handler
 
@@ -90,6 +94,7 @@ router = APIRouter(
     tags=["dataspace protocol"],
     route_class=DspRoute,
     dependencies=[require_roles("participant", "partner")],
+    responses=problems(*DSP),
 )
 
 
@@ -194,7 +199,7 @@ async def initial_offer(request: Request, actor: CurrentActor) -> Response:
     await _message(request, "ContractOfferMessage")
     raise m.DspError(
         "datapark's members open negotiations themselves: a provider cannot open one by offer",
-        code="unsupported",
+        code=TradingProblem.UNSUPPORTED,
     )
 
 
@@ -281,7 +286,9 @@ async def transfer_move(
     """The consumer resumes (start), suspends, completes (confirms receipt) or terminates."""
     kind = MOVES.get(move)
     if kind is None:
-        raise m.DspError(f"no transfer message is sent to {move!r}", code="unknown_type")
+        raise m.DspError(
+            f"no transfer message is sent to {move!r}", code=TradingProblem.UNKNOWN_TYPE
+        )
     message = await _message(request, kind)
     await _service(request, session).transfer_move(actor, pid, message, move)
     return Response(status_code=status.HTTP_200_OK)
@@ -292,6 +299,7 @@ members = APIRouter(
     tags=["dataspace protocol"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner")],
+    responses=problems(*DSP),
 )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from datapark_kit.errors import ProblemError
+from datapark_trading.problems import TradingProblem
 
 VERSION = "2025-1"
 PATH = "/dsp/2025-1"
@@ -45,18 +46,19 @@ def parse(body: bytes, expected: str) -> dict[str, Any]:
     try:
         message = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise DspError("the body is not JSON", code="malformed_json_ld") from None
+        raise DspError("the body is not JSON", code=TradingProblem.MALFORMED_JSON_LD) from None
     if not isinstance(message, dict):
-        raise DspError("a DSP message is a JSON-LD object", code="malformed_json_ld")
+        raise DspError("a DSP message is a JSON-LD object", code=TradingProblem.MALFORMED_JSON_LD)
     context = message.get("@context")
     contexts = context if isinstance(context, list) else [context]
     if CONTEXT not in contexts:
         raise DspError(
-            f"the message does not use the DSP context {CONTEXT}", code="malformed_json_ld"
+            f"the message does not use the DSP context {CONTEXT}",
+            code=TradingProblem.MALFORMED_JSON_LD,
         )
     kind = message.get("@type")
     if kind not in (expected, f"dspace:{expected}", f"{NAMESPACE}{expected}"):
-        raise DspError(f"@type {kind!r} is not a {expected}", code="unknown_type")
+        raise DspError(f"@type {kind!r} is not a {expected}", code=TradingProblem.UNKNOWN_TYPE)
     return message
 
 
@@ -66,7 +68,7 @@ def text(message: dict[str, Any], name: str, *, required: bool = True) -> str | 
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip() or len(value) > 2000:
-        raise DspError(f"{name} is missing or not a string", code="invalid_field")
+        raise DspError(f"{name} is missing or not a string", code=TradingProblem.INVALID_FIELD)
     return value
 
 
@@ -94,5 +96,5 @@ def odrl_target(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("@id")
     if not isinstance(value, str):
-        raise DspError("the offer's target is not an identifier", code="invalid_field")
+        raise DspError("the offer's target is not an identifier", code=TradingProblem.INVALID_FIELD)
     return value

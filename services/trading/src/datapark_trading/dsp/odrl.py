@@ -20,6 +20,7 @@ from datapark_contracts.events.trading import Terms as WireTerms
 from datapark_kit.errors import ProblemError
 from datapark_trading.agreements.codec import terms_from_wire
 from datapark_trading.dsp.messages import DspError
+from datapark_trading.problems import TradingProblem
 
 ODRL = "http://www.w3.org/ns/odrl/2/"
 DATAPARK = "https://w3id.org/datapark/odrl/"
@@ -124,7 +125,7 @@ def _list(rule: dict[str, Any], name: str) -> list[Any]:
     if isinstance(value, dict):
         return [value]
     if not isinstance(value, list):
-        raise DspError(f"{name} is not a list", code="invalid_field")
+        raise DspError(f"{name} is not a list", code=TradingProblem.INVALID_FIELD)
     return value
 
 

@@ -30,6 +30,7 @@ from datapark_trading.negotiations.schemas import NegotiationCreate
 from datapark_trading.negotiations.service import NegotiationService, negotiation_value
 from datapark_trading.negotiations.states import Action
 from datapark_trading.partners.actor import Actor
+from datapark_trading.problems import TradingProblem
 from datapark_trading.transfers.service import TransferService
 from datapark_trading.webhooks.destinations import require_public_destination
 
@@ -139,7 +140,7 @@ def _require_role(row: DspNegotiationRow | DspTransferRow, role: str | None) -> 
         other = "consumer" if role == PROVIDER else "provider"
         raise m.DspError(
             f"this message goes to the {role}; datapark is the {other} of this process",
-            code="wrong_side",
+            code=TradingProblem.WRONG_SIDE,
         )
 
 
@@ -188,15 +189,15 @@ class DspService:
         """A counter-party's address, checked like a webhook destination: outside development
         and test it is https and resolves to public addresses only."""
         if not address.startswith(("https://", "http://")) or len(address) > 2000:
-            raise m.DspError(f"{name} is not an HTTP(S) URL", code="invalid_field")
+            raise m.DspError(f"{name} is not an HTTP(S) URL", code=TradingProblem.INVALID_FIELD)
         if self.public_callbacks_only:
             if not address.startswith("https://"):
-                raise m.DspError(f"{name} must use https", code="address_not_public")
+                raise m.DspError(f"{name} must use https", code=TradingProblem.ADDRESS_NOT_PUBLIC)
             try:
                 await require_public_destination(address)
             except ProblemError as exc:
                 raise m.DspError(
-                    f"{name} refused: {exc.detail}", code="address_not_public"
+                    f"{name} refused: {exc.detail}", code=TradingProblem.ADDRESS_NOT_PUBLIC
                 ) from None
         return address.rstrip("/")
 
@@ -211,7 +212,7 @@ class DspService:
         expected = pids(row)
         ours = "providerPid" if row.role == PROVIDER else "consumerPid"
         if m.text(message, ours, required=False) is None:
-            raise m.DspError(f"{ours} is missing", code="invalid_field")
+            raise m.DspError(f"{ours} is missing", code=TradingProblem.INVALID_FIELD)
         for name in ("providerPid", "consumerPid"):
             given = m.text(message, name, required=False)
             if given is None:
@@ -220,7 +221,7 @@ class DspService:
                 row.counterparty_pid = given  # the provider's first message names its pid
             elif given != expected[name]:
                 raise m.DspError(
-                    f"{name} {given!r} does not name this process", code="pid_mismatch"
+                    f"{name} {given!r} does not name this process", code=TradingProblem.PID_MISMATCH
                 )
 
     async def _negotiation(
@@ -245,11 +246,12 @@ class DspService:
     def _offer(message: dict[str, Any], dataset_id: str | None) -> dict[str, Any]:
         offer = message.get("offer")
         if not isinstance(offer, dict):
-            raise m.DspError("offer is missing", code="invalid_field")
+            raise m.DspError("offer is missing", code=TradingProblem.INVALID_FIELD)
         target = offer.get("target")
         if target is not None and dataset_id is not None and m.odrl_target(target) != dataset_id:
             raise m.DspError(
-                "the offer's target is not this negotiation's dataset", code="unknown_offer"
+                "the offer's target is not this negotiation's dataset",
+                code=TradingProblem.UNKNOWN_OFFER,
             )
         return offer
 
@@ -278,17 +280,22 @@ class DspService:
         consumer_pid = m.text(message, "consumerPid")
         assert consumer_pid is not None
         if message.get("providerPid") is not None:
-            raise m.DspError("an initial request has no providerPid", code="invalid_field")
+            raise m.DspError(
+                "an initial request has no providerPid", code=TradingProblem.INVALID_FIELD
+            )
         if await self.repo.taken_pid(actor.participant_id, consumer_pid, transfer=False):
             raise Conflict(
-                f"consumerPid {consumer_pid!r} already names a negotiation", code="pid_taken"
+                f"consumerPid {consumer_pid!r} already names a negotiation",
+                code=TradingProblem.PID_TAKEN,
             )
         callback = await self._callback(message)
         offer = self._offer(message, None)
         offered = m.text(offer, "@id")
         assert offered is not None
         if not offered.startswith(m.OFFER_PREFIX):
-            raise m.DspError(f"offer {offered!r} is not one of datapark's", code="unknown_offer")
+            raise m.DspError(
+                f"offer {offered!r} is not one of datapark's", code=TradingProblem.UNKNOWN_OFFER
+            )
         listing_id = _uuid(offered[len(m.OFFER_PREFIX) :], "offer")
         self._offer(message, str(listing_id))
         listing = await self.repo.listing(listing_id)
@@ -381,13 +388,13 @@ class DspService:
         self.check_pids(message, row)
         agreement = message.get("agreement")
         if not isinstance(agreement, dict):
-            raise m.DspError("agreement is missing", code="invalid_field")
+            raise m.DspError("agreement is missing", code=TradingProblem.INVALID_FIELD)
         agreed_id = m.text(agreement, "@id")
         current = await self._current_terms(row.negotiation_id)
         if terms_of(agreement, current) != current:
             raise m.DspError(
                 "the agreement's terms differ from the last offer: offer them first",
-                code="policy_mismatch",
+                code=TradingProblem.POLICY_MISMATCH,
             )
         moved, _ = await NegotiationService(self.session).move(
             actor, row.negotiation_id, Action.AGREE
@@ -404,7 +411,9 @@ class DspService:
         expected = "ACCEPTED" if row.role == PROVIDER else "FINALIZED"
         if kind != expected:
             sender = "consumer" if row.role == PROVIDER else "provider"
-            raise m.DspError(f"a {sender} may not send the event {kind!r}", code="invalid_event")
+            raise m.DspError(
+                f"a {sender} may not send the event {kind!r}", code=TradingProblem.INVALID_EVENT
+            )
         action = Action.ACCEPT if kind == "ACCEPTED" else Action.FINALIZE
         await self._move(actor, pid, message, action, role=row.role)
 
@@ -435,7 +444,7 @@ class DspService:
         if fmt not in (m.PULL_FORMAT, f"dspace:{m.PULL_FORMAT}"):
             raise m.DspError(
                 f"format {fmt!r} is not offered: datapark delivers {m.PULL_FORMAT}",
-                code="unsupported_format",
+                code=TradingProblem.UNSUPPORTED_FORMAT,
             )
         return m.PULL_FORMAT
 
@@ -450,11 +459,13 @@ class DspService:
         fmt = self._format(m.text(message, "format"))
         if await self.repo.taken_pid(actor.participant_id, consumer_pid, transfer=True):
             raise Conflict(
-                f"consumerPid {consumer_pid!r} already names a transfer process", code="pid_taken"
+                f"consumerPid {consumer_pid!r} already names a transfer process",
+                code=TradingProblem.PID_TAKEN,
             )
         if message.get("dataAddress") is not None:
             raise m.DspError(
-                "a pull transfer takes no dataAddress from the consumer", code="unsupported_format"
+                "a pull transfer takes no dataAddress from the consumer",
+                code=TradingProblem.UNSUPPORTED_FORMAT,
             )
         callback = await self._callback(message)
         agreement_id = _uuid(agreement_ref, "agreement")
@@ -539,7 +550,8 @@ class DspService:
                 endpoint = address.get("endpoint") if isinstance(address, dict) else None
                 if not isinstance(endpoint, str):
                     raise m.DspError(
-                        "a pull transfer starts with a dataAddress endpoint", code="invalid_field"
+                        "a pull transfer starts with a dataAddress endpoint",
+                        code=TradingProblem.INVALID_FIELD,
                     )
                 moved, _ = await transfers.start(actor, tid, endpoint, GRANT_TTL, at)
                 row.data_address = address

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from datapark_kit.errors import Unprocessable
+from datapark_trading.problems import TradingProblem
 from datapark_trading.terms.money import Money
 from datapark_trading.terms.policy import ListingState
 from datapark_trading.terms.pricing import FixedPrice, Metered, MeterUnit, Pricing, Subscription
@@ -52,7 +53,7 @@ def order_pricing(
     raise Unprocessable(
         "this listing trades by negotiation only: open a negotiation",
         field="listing_id",
-        code="negotiation_required",
+        code=TradingProblem.NEGOTIATION_REQUIRED,
     )
 
 

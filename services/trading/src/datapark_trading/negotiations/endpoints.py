@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from datapark_kit.auth import require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.negotiations.models import NegotiationRow, OfferRow
 from datapark_trading.negotiations.schemas import (
@@ -22,12 +23,14 @@ from datapark_trading.negotiations.schemas import (
 from datapark_trading.negotiations.service import NegotiationService, negotiation_value
 from datapark_trading.negotiations.states import Action, NegotiationState
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import NEGOTIATIONS
 
 router = APIRouter(
     prefix="/v1/negotiations",
     tags=["negotiations"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner", "operator", "auditor")],
+    responses=problems(*NEGOTIATIONS),
 )
 TRADERS = [require_roles("participant", "partner")]
 

@@ -21,6 +21,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
+from datapark_trading.problems import TradingProblem
 from datapark_trading.terms.agreement import Terms
 from datapark_trading.terms.parties import Party, Termination
 
@@ -276,7 +277,9 @@ def _take(n: Negotiation, action: Action, by: Party, at: datetime) -> Step:
     _require_open(n, action, at)
     step = STEPS[action]
     if by is not step.party:
-        raise Forbidden(f"only the {step.party.value} may {action.value}", code="wrong_party")
+        raise Forbidden(
+            f"only the {step.party.value} may {action.value}", code=TradingProblem.WRONG_PARTY
+        )
     if n.state not in step.sources:
         allowed = " or ".join(sorted(s.value for s in step.sources))
         raise InvalidState(
@@ -317,7 +320,7 @@ def approve(n: Negotiation, *, by: Party, approver: str, at: datetime) -> Negoti
     """
     _require_open(n, Action.APPROVE, at)
     if by is not Party.PROVIDER:
-        raise Forbidden("only the provider may approve", code="wrong_party")
+        raise Forbidden("only the provider may approve", code=TradingProblem.WRONG_PARTY)
     if not n.requires_approval:
         raise InvalidState(ENTITY, n.state.value, "approve", "this negotiation needs no approval")
     if n.state not in APPROVABLE:

@@ -5,14 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from datapark_kit.auth import require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.contracting.schemas import AgreementOut
 from datapark_trading.contracting.service import AgreementService
 from datapark_trading.orders.schemas import OrderCreate, OrderOut
 from datapark_trading.orders.service import OrderService
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import ORDERS
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/orders", tags=["orders"], route_class=UnitOfWorkRoute, responses=problems(*ORDERS)
+)
 
 
 @router.post(

@@ -15,8 +15,10 @@ from fastapi import Depends, Header
 
 from datapark_kit.auth import CurrentPrincipal, Principal
 from datapark_kit.errors import Forbidden, NotFound, Unprocessable
+from datapark_kit.openapi import KitCode
 from datapark_kit.uow import SessionDep
 from datapark_trading.partners.repository import PartnerRepository
+from datapark_trading.problems import TradingProblem
 
 ON_BEHALF_OF = "Datapark-On-Behalf-Of"
 
@@ -47,7 +49,9 @@ class Actor:
         if self.is_party(*party_ids):
             return
         if self.sees_all:
-            raise Forbidden(f"only a party to the {what} may change it", code="not_a_party")
+            raise Forbidden(
+                f"only a party to the {what} may change it", code=TradingProblem.NOT_A_PARTY
+            )
         raise NotFound(f"{what} not found")
 
 
@@ -59,13 +63,15 @@ async def resolve_actor(
     if on_behalf_of is None:
         return Actor(participant_id=principal.participant_id, principal=principal)
     if not principal.has("partner"):
-        raise Forbidden(f"only a partner may send {ON_BEHALF_OF}", code="role_required")
+        raise Forbidden(f"only a partner may send {ON_BEHALF_OF}", code=KitCode.ROLE_REQUIRED)
     try:
         member = uuid.UUID(on_behalf_of)
     except ValueError:
         raise Unprocessable(f"{ON_BEHALF_OF} is not a participant id", field=ON_BEHALF_OF) from None
     if not await PartnerRepository(session).is_member(principal.participant_id, member):
-        raise Forbidden("the partner does not act for this participant", code="not_a_member")
+        raise Forbidden(
+            "the partner does not act for this participant", code=TradingProblem.NOT_A_MEMBER
+        )
     return Actor(participant_id=member, principal=principal, partner_id=principal.participant_id)
 
 
@@ -79,5 +85,5 @@ async def require_trading_participant(session: SessionDep, participant_id: uuid.
         raise Unprocessable(
             "the participant is not an active, approved participant of the park",
             field="participant_id",
-            code="participant_not_active",
+            code=TradingProblem.PARTICIPANT_NOT_ACTIVE,
         )

@@ -7,11 +7,18 @@ import uuid
 from fastapi import APIRouter, status
 
 from datapark_kit.auth import require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.schemas import MembershipOut
 from datapark_trading.partners.service import PartnerService
+from datapark_trading.problems import PARTNERS
 
-router = APIRouter(prefix="/v1/partners", tags=["partners"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/partners",
+    tags=["partners"],
+    route_class=UnitOfWorkRoute,
+    responses=problems(*PARTNERS),
+)
 
 
 @router.put(

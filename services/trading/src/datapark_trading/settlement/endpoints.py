@@ -8,13 +8,20 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, status
 
 from datapark_kit.auth import require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import ACCOUNTS
 from datapark_trading.settlement.schemas import AccountOut, DepositCreate
 from datapark_trading.settlement.service import SettlementService
 from datapark_trading.terms.money import Money
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/accounts",
+    tags=["accounts"],
+    route_class=UnitOfWorkRoute,
+    responses=problems(*ACCOUNTS),
+)
 
 
 @router.get("/{participant_id}", response_model=AccountOut)

@@ -35,6 +35,7 @@ from uuid import UUID
 
 from datapark_contracts.money import to_fen
 from datapark_kit.errors import InvalidState, ProblemError, Unprocessable
+from datapark_trading.problems import TradingProblem
 from datapark_trading.terms.money import ZERO, Money, require_currency
 
 VENUE = "venue"
@@ -152,20 +153,20 @@ def violation(account: Account, balance: Decimal) -> ProblemError | None:
         return Unprocessable(
             f"insufficient funds: {short} {account.currency} short",
             field="amount",
-            code="insufficient_funds",
+            code=TradingProblem.INSUFFICIENT_FUNDS,
             shortfall=str(short),
         )
     if account.kind is AccountKind.ESCROW:
         return Unprocessable(
             f"the amount exceeds what the escrow lock holds by {short} {account.currency}",
             field="amount",
-            code="lock_exceeded",
+            code=TradingProblem.LOCK_EXCEEDED,
             shortfall=str(short),
         )
     return Unprocessable(
         f"the {account.kind.value} account would be {short} {account.currency} short",
         field="amount",
-        code="insufficient_balance",
+        code=TradingProblem.INSUFFICIENT_BALANCE,
         shortfall=str(short),
     )
 

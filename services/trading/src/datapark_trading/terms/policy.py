@@ -11,6 +11,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from datapark_kit.errors import Forbidden, Unprocessable
+from datapark_trading.problems import TradingProblem
 
 MAX_DURATION = timedelta(days=3660)
 
@@ -87,15 +88,17 @@ class UsagePolicy:
             permitted = ", ".join(sorted(self.permitted_uses))
             raise Forbidden(
                 f"use {use!r} is not permitted (permitted: {permitted})",
-                code="use_not_permitted",
+                code=TradingProblem.USE_NOT_PERMITTED,
             )
         if not self.allows_territory(region):
             raise Forbidden(
-                f"region {region!r} is outside the agreed territory", code="territory_not_permitted"
+                f"region {region!r} is outside the agreed territory",
+                code=TradingProblem.TERRITORY_NOT_PERMITTED,
             )
         if onward_transfer and not self.onward_transfer:
             raise Forbidden(
-                "the agreement forbids onward transfer", code="onward_transfer_forbidden"
+                "the agreement forbids onward transfer",
+                code=TradingProblem.ONWARD_TRANSFER_FORBIDDEN,
             )
 
     def effect_of(self, listing: ListingState, *, was: ListingState) -> ListingEffect:

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.idempotency import shown_once
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import TRANSFERS
 from datapark_trading.transfers.metering import UsageReport
 from datapark_trading.transfers.schemas import (
     ReasonBody,
@@ -30,6 +32,7 @@ router = APIRouter(
     tags=["transfers"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner")],
+    responses=problems(*TRANSFERS),
 )
 
 # Reading (the list and one transfer): the parties (or a partner for a member), and whoever
@@ -39,6 +42,7 @@ lists = APIRouter(
     tags=["transfers"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner", "operator", "auditor")],
+    responses=problems(*TRANSFERS),
 )
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from datapark_kit.errors import Unprocessable
+from datapark_trading.problems import TradingProblem
 from datapark_trading.terms.money import ZERO
 from datapark_trading.terms.policy import UsagePolicy
 from datapark_trading.terms.pricing import Metered, MeterUnit, Pricing, month_start
@@ -91,7 +92,7 @@ def record(
                 f"usage limit reached: {asked} more {name} would exceed the agreed maximum of "
                 f"{limit} ({used} used); nothing was counted",
                 field=name,
-                code="usage_limit_exceeded",
+                code=TradingProblem.USAGE_LIMIT_EXCEEDED,
                 limit=limit,
                 used=used,
             )
@@ -101,7 +102,7 @@ def record(
             raise Unprocessable(
                 f"{name} of this delivery would exceed {COUNTER_MAX}; nothing was counted",
                 field=name,
-                code="usage_counter_overflow",
+                code=TradingProblem.USAGE_COUNTER_OVERFLOW,
             )
     month = month_start(at)
     month_units = meter.month_units if meter.month == month else 0

@@ -20,6 +20,7 @@ from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.partners.actor import Actor
+from datapark_trading.problems import TradingProblem
 from datapark_trading.publishing import publish
 from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.repository import LedgerRepository
@@ -292,7 +293,9 @@ class TransferService:
             raise NotFound("access grant not found")
         agreement = await self._agreement(row.agreement_id)
         if not actor.sees_all and actor.participant_id != agreement.provider_id:
-            raise Forbidden("only the provider reports use of its deliveries", code="wrong_party")
+            raise Forbidden(
+                "only the provider reports use of its deliveries", code=TradingProblem.WRONG_PARTY
+            )
         transfer_value(row).require_usable(at)
         value = agreement_value(agreement)
         value.require_running("use", at)

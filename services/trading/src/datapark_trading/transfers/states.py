@@ -15,6 +15,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from datapark_kit.errors import Forbidden, InvalidState, Unprocessable
+from datapark_trading.problems import TradingProblem
 from datapark_trading.terms.agreement import Agreement
 from datapark_trading.terms.parties import Party, Termination
 
@@ -128,7 +129,7 @@ def request(
 ) -> Transfer:
     """The consumer asks for delivery under a running agreement (∅ → REQUESTED)."""
     if by is not Party.CONSUMER:
-        raise Forbidden("only the consumer requests a transfer", code="wrong_party")
+        raise Forbidden("only the consumer requests a transfer", code=TradingProblem.WRONG_PARTY)
     agreement.require_running("request transfer", at)
     if confirm_after <= timedelta(0):
         raise Unprocessable("the confirmation period must be positive", field="confirm_after")
@@ -157,7 +158,7 @@ def start(
     The grant expires after ``grant_ttl`` or with the agreement, whichever comes first.
     """
     if by is not Party.PROVIDER:
-        raise Forbidden("only the provider starts a transfer", code="wrong_party")
+        raise Forbidden("only the provider starts a transfer", code=TradingProblem.WRONG_PARTY)
     _require(t, "start", TransferState.REQUESTED)
     agreement.require_running("start transfer", at)
     if len(token) < 32:
@@ -195,7 +196,7 @@ def resume(t: Transfer, *, agreement: Agreement, at: datetime) -> Transfer:
 def confirm(t: Transfer, *, by: Party, at: datetime) -> Transfer:
     """The consumer confirms receipt (STARTED → COMPLETED)."""
     if by is not Party.CONSUMER:
-        raise Forbidden("only the consumer confirms receipt", code="wrong_party")
+        raise Forbidden("only the consumer confirms receipt", code=TradingProblem.WRONG_PARTY)
     _require(t, "confirm", TransferState.STARTED)
     return _completed(t, ConfirmedBy.CONSUMER, at)
 

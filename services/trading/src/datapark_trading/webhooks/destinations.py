@@ -9,6 +9,7 @@ import socket
 from urllib.parse import urlsplit
 
 from datapark_kit.errors import Unprocessable
+from datapark_trading.problems import TradingProblem
 
 
 async def require_public_destination(url: str) -> None:
@@ -28,5 +29,5 @@ async def require_public_destination(url: str) -> None:
             raise Unprocessable(
                 f"the webhook host {host!r} resolves to a non-public address",
                 field="url",
-                code="webhook_destination_not_public",
+                code=TradingProblem.WEBHOOK_DESTINATION_NOT_PUBLIC,
             )

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.idempotency import shown_once
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
+from datapark_trading.problems import WEBHOOKS
 from datapark_trading.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -20,7 +22,9 @@ from datapark_trading.webhooks.schemas import (
 )
 from datapark_trading.webhooks.service import WebhookService
 
-router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1", tags=["webhooks"], route_class=UnitOfWorkRoute, responses=problems(*WEBHOOKS)
+)
 
 
 @router.post(

@@ -13,6 +13,7 @@ import hmac
 from datetime import datetime
 
 from datapark_kit.errors import Unauthorized
+from datapark_trading.problems import TradingProblem
 
 HEADER = "Datapark-Signature"
 SCHEME = "v1"
@@ -47,11 +48,13 @@ def parse(header: str) -> tuple[int, list[str]]:
             try:
                 timestamp = int(value)
             except ValueError:
-                raise Unauthorized("malformed signature timestamp", code="bad_signature") from None
+                raise Unauthorized(
+                    "malformed signature timestamp", code=TradingProblem.BAD_SIGNATURE
+                ) from None
         elif key == SCHEME:
             sigs.append(value)
     if timestamp is None or not sigs:
-        raise Unauthorized("signature header lacks t= or v1=", code="bad_signature")
+        raise Unauthorized("signature header lacks t= or v1=", code=TradingProblem.BAD_SIGNATURE)
     return timestamp, sigs
 
 
@@ -66,8 +69,10 @@ def verify(
     """Check a delivery's signature and freshness; returns its timestamp, else 401."""
     timestamp, sigs = parse(header)
     if abs(int(now.timestamp()) - timestamp) > tolerance_seconds:
-        raise Unauthorized("signature timestamp outside the tolerance", code="stale_signature")
+        raise Unauthorized(
+            "signature timestamp outside the tolerance", code=TradingProblem.STALE_SIGNATURE
+        )
     expected = signature(secret, timestamp, body)
     if not any(hmac.compare_digest(expected, s) for s in sigs):
-        raise Unauthorized("signature does not match", code="bad_signature")
+        raise Unauthorized("signature does not match", code=TradingProblem.BAD_SIGNATURE)
     return timestamp
