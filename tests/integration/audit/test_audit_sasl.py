@@ -5,35 +5,21 @@ principal, with TLS and SASL given as flags and the password only in the environ
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
+from support.kafka_secure import secure_up
 from typer.testing import CliRunner
 
 from datapark_audit.cli import app
 from datapark_contracts.topics import TOPICS
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[3]
-CLIENT_ENV = ROOT / ".local" / "kafka-secure" / "client.env"
 
 
 @pytest.fixture(scope="module")
 def secure() -> dict[str, str]:
-    started = subprocess.run(
-        ["bash", "deploy/local/stack.sh", "secure-up"],
-        cwd=ROOT,
-        timeout=600,
-        capture_output=True,
-        text=True,
-    )
-    assert started.returncode == 0, started.stdout + started.stderr
-    values = {}
-    for line in CLIENT_ENV.read_text().splitlines():
-        key, _, value = line.partition("=")
-        values[key] = value
-    return values
+    return secure_up()
 
 
 def _verify(secure: dict[str, str], password: str, out: Path) -> tuple[int, str]:

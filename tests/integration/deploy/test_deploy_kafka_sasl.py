@@ -5,13 +5,8 @@ them from its settings, and the ACLs refuse what a service does not own."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,7 +18,9 @@ from aiokafka.errors import (
 )
 from pydantic import SecretStr
 from sqlalchemy import MetaData, func, select, text
+from support.eventing_schema import participant_registered, running
 from support.helpers import eventually
+from support.kafka_secure import secure_up
 
 from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_contracts.topics import CATALOG_PARTICIPANTS, TRADING_TRADES
@@ -42,26 +39,11 @@ from datapark_kit.db import Database
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[3]
-CLIENT_ENV = ROOT / ".local" / "kafka-secure" / "client.env"
-
 
 @pytest.fixture(scope="module")
 def secure_env() -> dict[str, str]:
     """Start (or find running) the SASL_SSL broker; its client settings, passwords included."""
-    started = subprocess.run(
-        ["bash", "deploy/local/stack.sh", "secure-up"],
-        cwd=ROOT,
-        timeout=600,
-        capture_output=True,
-        text=True,
-    )
-    assert started.returncode == 0, started.stdout + started.stderr
-    values = {}
-    for line in CLIENT_ENV.read_text().splitlines():
-        key, _, value = line.partition("=")
-        values[key] = value
-    return values
+    return secure_up()
 
 
 @pytest.fixture(scope="module")
@@ -117,33 +99,6 @@ def _settings(service: str, as_user: Callable[[str], KafkaClientConfig], **extra
     )
 
 
-def _registered(pid: uuid.UUID) -> ParticipantRegistered:
-    return ParticipantRegistered(
-        participant_id=pid,
-        name="SASL Test Co",
-        uscc=None,
-        kind="person",
-        region_code="110105",
-        roles=("customer",),
-        park_member=False,
-        status="pending",
-        occurred_at=datetime.now(UTC),
-    )
-
-
-@contextlib.asynccontextmanager
-async def _running(*coros: Any) -> AsyncIterator[None]:
-    tasks = [asyncio.create_task(c) for c in coros]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
 async def test_relay_and_consumer_run_over_sasl_ssl(isolated, as_user, secure_topics) -> None:
     database, tables = isolated
     participant = uuid.uuid4()
@@ -166,8 +121,10 @@ async def test_relay_and_consumer_run_over_sasl_ssl(isolated, as_user, secure_to
     assert catalog_relay.bootstrap.security_protocol == "SASL_SSL"  # type: ignore[union-attr]
 
     async with database.unit_of_work() as session:
-        await Outbox(tables, "catalog").append(session, _registered(participant))
-    async with _running(catalog_relay.run(), rental_consumer.run()):
+        await Outbox(tables, "catalog").append(
+            session, participant_registered(participant, "SASL Test Co")
+        )
+    async with running(catalog_relay.run(), rental_consumer.run()):
 
         async def sent() -> bool:
             async with database.unit_of_work() as session:

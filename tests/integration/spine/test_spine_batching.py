@@ -7,7 +7,6 @@ have woken it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -16,7 +15,8 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import func, select, text
+from support.eventing_schema import participant_registered, running, scratch_eventing_schema
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -26,7 +26,7 @@ from datapark_eventing.consumer import EventConsumer
 from datapark_eventing.outbox import Outbox
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.replay import replay
-from datapark_eventing.tables import EventingTables, eventing_tables
+from datapark_eventing.tables import EventingTables
 from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 
@@ -37,41 +37,12 @@ pytestmark = pytest.mark.integration
 async def batching_db(
     migrated_database: str, kafka_topics: str
 ) -> AsyncIterator[tuple[Database, EventingTables, str]]:
-    schema = f"spine_{uuid.uuid4().hex[:8]}"
-    tables = eventing_tables(MetaData(schema=schema))
-    database = Database(migrated_database, pool_size=5)
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(tables.outbox.metadata.create_all)
-    yield database, tables, schema
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await database.dispose()
+    async with scratch_eventing_schema(migrated_database, "spine") as scratch:
+        yield scratch
 
 
 def _registered(pid: uuid.UUID, n: int) -> ParticipantRegistered:
-    return ParticipantRegistered(
-        participant_id=pid,
-        name=f"Batch Test {n}",
-        uscc=None,
-        kind="person",
-        region_code="110105",
-        roles=("customer",),
-        park_member=False,
-        status="pending",
-        occurred_at=datetime.now(UTC),
-    )
-
-
-@contextlib.asynccontextmanager
-async def _running(coro: Any) -> AsyncIterator[None]:
-    task = asyncio.create_task(coro)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return participant_registered(pid, f"Batch Test {n}")
 
 
 class _NotifiedMidBatch(OutboxRelay):
@@ -129,7 +100,7 @@ async def test_relay_notify_during_a_batch_is_not_lost(batching_db) -> None:
             )
         return left == 0
 
-    async with _running(relay.run()):
+    async with running(relay.run()):
         await eventually(unsent, timeout=60)
     # Two batches: the row waiting at start, then the row committed mid-batch (woken by its
     # NOTIFY, since the poll is an hour away).
@@ -285,7 +256,7 @@ async def test_batch_keeps_order_per_aggregate_and_applies_each_event_once(
         rows = await _applied(database, schema, subjects)
         return rows if len(rows) >= 79 else None
 
-    async with _running(consumer.run()):
+    async with running(consumer.run()):
         rows = await eventually(all_applied, timeout=60)
         await asyncio.sleep(1)  # let it read past the last record before counting
     rows = await _applied(database, schema, subjects)
@@ -324,7 +295,7 @@ async def test_a_poison_record_goes_to_the_dlq_alone_and_its_batch_is_applied(
         found = await _dead(f"{group}.dlq")
         return found or None
 
-    async with _running(consumer.run()):
+    async with running(consumer.run()):
         dead = await eventually(dead_lettered, timeout=60)
 
         async def applied() -> list[Any] | None:

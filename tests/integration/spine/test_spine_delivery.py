@@ -4,7 +4,6 @@ and mark, poison records. The eventing tables live in a schema of their own for 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -13,7 +12,8 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import MetaData, func, select, text, update
+from sqlalchemy import func, select, update
+from support.eventing_schema import participant_registered, running, scratch_eventing_schema
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -24,7 +24,7 @@ from datapark_eventing.kafka import make_producer
 from datapark_eventing.outbox import Outbox
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.replay import replay
-from datapark_eventing.tables import EventingTables, eventing_tables
+from datapark_eventing.tables import EventingTables
 from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 
@@ -35,30 +35,12 @@ pytestmark = pytest.mark.integration
 async def faults_db(
     migrated_database: str, kafka_topics: str
 ) -> AsyncIterator[tuple[Database, EventingTables, str]]:
-    schema = f"spine_{uuid.uuid4().hex[:8]}"
-    tables = eventing_tables(MetaData(schema=schema))
-    database = Database(migrated_database, pool_size=5)
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(tables.outbox.metadata.create_all)
-    yield database, tables, schema
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await database.dispose()
+    async with scratch_eventing_schema(migrated_database, "spine") as scratch:
+        yield scratch
 
 
 def _registered(pid: uuid.UUID, n: int) -> ParticipantRegistered:
-    return ParticipantRegistered(
-        participant_id=pid,
-        name=f"Fault Test {n}",
-        uscc=None,
-        kind="person",
-        region_code="110105",
-        roles=("customer",),
-        park_member=False,
-        status="pending",
-        occurred_at=datetime.now(UTC),
-    )
+    return participant_registered(pid, f"Fault Test {n}")
 
 
 async def _append(database: Database, outbox: Outbox, pid: uuid.UUID, count: int) -> None:
@@ -87,17 +69,6 @@ async def _on_kafka(subjects: set[str]) -> list[Envelope]:
     ]
 
 
-@contextlib.asynccontextmanager
-async def _running(coro: Any) -> AsyncIterator[None]:
-    task = asyncio.create_task(coro)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def test_broker_down_rows_wait_then_all_arrive_in_order(faults_db) -> None:
     database, tables, schema = faults_db
     outbox = Outbox(tables, "spinetest")
@@ -110,7 +81,7 @@ async def test_broker_down_rows_wait_then_all_arrive_in_order(faults_db) -> None
         poll_seconds=0.2,
         max_backoff=0.5,
     )
-    async with _running(down.run()):
+    async with running(down.run()):
         for pid in aggregates:
             await _append(database, outbox, pid, 5)  # requests succeed while Kafka is away
         await asyncio.sleep(2)
@@ -122,7 +93,7 @@ async def test_broker_down_rows_wait_then_all_arrive_in_order(faults_db) -> None
         bootstrap=KAFKA,
         poll_seconds=0.2,
     )
-    async with _running(up.run()):
+    async with running(up.run()):
         await eventually(lambda: _zero(database, tables), timeout=60)
     subjects = {str(a) for a in aggregates}
     events = await eventually(lambda: _at_least(subjects, 15), timeout=60)
@@ -187,7 +158,7 @@ async def test_relay_crash_before_marking_sends_duplicates_applied_once(faults_d
         handlers={ParticipantRegistered.event_type: count},
         dlq_topic="trading.worker.dlq",
     )
-    async with _running(consumer.run()):
+    async with running(consumer.run()):
 
         async def all_applied() -> bool:
             return len(applied) == 3
@@ -246,7 +217,7 @@ async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_
         inbox=tables.inbox,
         handlers={ParticipantRegistered.event_type: record},
     )
-    async with _running(consumer.run()):
+    async with running(consumer.run()):
         await eventually(lambda: _true(handled), timeout=60)
     assert handled == [good.id]
     dead = [r async for r in _raw(f"{group}.dlq")]
