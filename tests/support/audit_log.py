@@ -18,13 +18,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
-from datapark_contracts.events.rental import LeaseActivated, ScheduledPayment
+from datapark_contracts.events.rental import LeaseActivated
 from datapark_contracts.events.subsidy import BudgetEntryRecorded, ClaimCreated
 from datapark_contracts.ids import uuid7
 from datapark_contracts.payloads import EventPayload
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
 from support.helpers import KAFKA
+from support.leases import one_month_financing_lease
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # Event times advance one second per event, so time order is the order of writing.
@@ -46,42 +47,8 @@ def participant(pid: uuid.UUID, *, region: str = "110105", status: str = "active
 
 
 def lease_activated(lease_id: uuid.UUID, lessee: uuid.UUID) -> LeaseActivated:
-    return LeaseActivated(
-        lease_id=lease_id,
-        lessee_participant_id=lessee,
-        lessor_participant_id=lessee,
-        offering_id=uuid.uuid4(),
-        kit_id=None,
-        unit_ids=(uuid.uuid4(),),
-        mode="financing_lease",
-        equipment_category="industrial_arm",
-        equipment_cost=Decimal("1000000.00"),
-        down_payment=Decimal("100000.00"),
-        financed_principal=Decimal("900000.00"),
-        balloon=Decimal("0.00"),
-        buyout_price=Decimal("0.00"),
-        deposit=Decimal("0.00"),
-        fees=Decimal("0.00"),
-        annual_rate=Decimal("0.06"),
-        apr=Decimal("0.06"),
-        term_months=1,
-        amortization="annuity",
-        start_date=date(2026, 3, 1),
-        schedule=(
-            ScheduledPayment(
-                period=1,
-                due_date=date(2026, 4, 1),
-                payment=Decimal("904500.00"),
-                interest=Decimal("4500.00"),
-                principal=Decimal("900000.00"),
-                balance=Decimal("0.00"),
-            ),
-        ),
-        state="active",
-        activated_on=date(2026, 3, 1),
-        terminated_on=None,
-        delinquency_bucket="0",
-        occurred_at=NOW,
+    return one_month_financing_lease(
+        lease_id, lessee, lessor=lessee, start=date(2026, 3, 1), occurred_at=NOW
     )
 
 

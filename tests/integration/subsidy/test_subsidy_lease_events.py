@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from support.helpers import INJECTED, KAFKA, eventually
+from support.leases import one_month_financing_lease
 
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
@@ -22,7 +23,6 @@ from datapark_contracts.events.rental import (
     LeaseActivated,
     LeaseUsageInvoiced,
     QuoteLine,
-    ScheduledPayment,
 )
 from datapark_contracts.ids import uuid7
 from datapark_contracts.payloads import EventPayload
@@ -34,41 +34,11 @@ pytestmark = pytest.mark.integration
 
 
 def _activated(lease_id: uuid.UUID, lessee: uuid.UUID) -> LeaseActivated:
-    return LeaseActivated(
-        lease_id=lease_id,
-        lessee_participant_id=lessee,
-        lessor_participant_id=uuid.uuid4(),
-        offering_id=uuid.uuid4(),
-        kit_id=None,
-        unit_ids=(uuid.uuid4(),),
-        mode="financing_lease",
-        equipment_category="industrial_arm",
-        equipment_cost=Decimal("1000000.00"),
-        down_payment=Decimal("100000.00"),
-        financed_principal=Decimal("900000.00"),
-        balloon=Decimal("0.00"),
-        buyout_price=Decimal("0.00"),
-        deposit=Decimal("0.00"),
-        fees=Decimal("0.00"),
-        annual_rate=Decimal("0.06"),
-        apr=Decimal("0.06"),
-        term_months=1,
-        amortization="annuity",
-        start_date=date(2025, 3, 1),
-        schedule=(
-            ScheduledPayment(
-                period=1,
-                due_date=date(2025, 4, 1),
-                payment=Decimal("904500.00"),
-                interest=Decimal("4500.00"),
-                principal=Decimal("900000.00"),
-                balance=Decimal("0.00"),
-            ),
-        ),
-        state="active",
-        activated_on=date(2025, 3, 1),
-        terminated_on=None,
-        delinquency_bucket="0",
+    return one_month_financing_lease(
+        lease_id,
+        lessee,
+        lessor=uuid.uuid4(),
+        start=date(2025, 3, 1),
         occurred_at=datetime.now(UTC),
     )
 
