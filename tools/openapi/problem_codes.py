@@ -21,6 +21,7 @@ SERVICES = ("catalog", "trading", "rental", "subsidy")
 # The services whose codes form a catalogue (raise sites use its members).
 CATALOGUES = {
     "catalog": ("datapark_catalog.problems", "CatalogProblem"),
+    "rental": ("datapark_rental.problems", "RentalProblem"),
     "subsidy": ("datapark_subsidy.problems", "SubsidyProblem"),
     "trading": ("datapark_trading.problems", "TradingProblem"),
 }

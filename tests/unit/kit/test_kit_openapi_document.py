@@ -152,6 +152,7 @@ def test_a_routes_own_codes_are_documented_beside_the_kits() -> None:
 # Services whose raise sites use their catalogue (issue #13, phase B, one service at a time).
 CATALOGUED = {
     "catalog": "datapark_catalog.problems:CatalogProblem",
+    "rental": "datapark_rental.problems:RentalProblem",
     "subsidy": "datapark_subsidy.problems:SubsidyProblem",
     "trading": "datapark_trading.problems:TradingProblem",
 }

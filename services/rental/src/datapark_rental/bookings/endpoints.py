@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.schemas import BoundedInstant
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.bookings.schemas import (
@@ -23,9 +24,12 @@ from datapark_rental.bookings.schemas import (
 )
 from datapark_rental.bookings.service import BookingService
 from datapark_rental.bookings.states import BookingAction, BookingState
+from datapark_rental.problems import BOOKINGS
 from datapark_rental.settings import RentalSettings
 
-router = APIRouter(prefix="/v1", tags=["bookings"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1", tags=["bookings"], route_class=UnitOfWorkRoute, responses=problems(*BOOKINGS)
+)
 BOOKERS = require_roles("customer", "participant", "partner", "operator")
 
 

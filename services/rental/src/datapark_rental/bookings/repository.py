@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, any_, func, or_, select, union_all, update
+from sqlalchemy import Integer, Select, and_, any_, cast, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,16 @@ from datapark_rental.bookings.models import BLOCKING_STATUSES, Booking, UnitRese
 from datapark_rental.fleet.models import MaintenanceWindow
 
 EXCLUSION_VIOLATION = "23P01"
+UNIT_LOCK_SPACE = 0x52_55_4E_54  # "RUNT": rental units in Postgres' two-int4 advisory lock space
+"""The first key of every unit lock. The relay's leader lock is a single ``bigint`` key, and
+Postgres keeps one-key and two-key advisory locks apart, so the two can never collide."""
+
+
+def unit_lock_key(unit_id: uuid.UUID) -> int:
+    """The second key of a unit's lock: the UUID's low 32 bits as a signed int4 (uuid7's tail
+    is random). Two units sharing a key only wait for each other; locks are taken in key order,
+    so even then no transaction waits in a cycle."""
+    return int.from_bytes(unit_id.bytes[-4:], "big", signed=True)
 
 
 def half_open(start: datetime, end: datetime) -> Range[datetime]:
@@ -125,6 +135,20 @@ class BookingRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def lock_units(self, unit_ids: Sequence[uuid.UUID]) -> None:
+        """Take each unit's transaction-scoped advisory lock, in ascending key order.
+
+        Every writer of ``unit_reservations`` that may add or widen rows of several units takes
+        these first: concurrent kit bookings over the same units then queue on the first shared
+        unit instead of each holding one unit's constraint check while waiting for another's
+        (the ``no_double_booking`` deadlock). The locks go with the commit or rollback."""
+        for key in sorted({unit_lock_key(unit_id) for unit_id in unit_ids}):
+            await self.session.execute(
+                select(
+                    func.pg_advisory_xact_lock(cast(UNIT_LOCK_SPACE, Integer), cast(key, Integer))
+                )
+            )
+
     async def reserve(
         self,
         unit_ids: Sequence[uuid.UUID],
@@ -134,7 +158,10 @@ class BookingRepository:
         booking_id: uuid.UUID | None = None,
         window_id: uuid.UUID | None = None,
     ) -> None:
-        """Hold every unit over ``period``, or none (raises :class:`ReservationClash`)."""
+        """Hold every unit over ``period``, or none (raises :class:`ReservationClash`).
+
+        The units' locks are taken first (see :meth:`lock_units`)."""
+        await self.lock_units(unit_ids)
         try:
             async with self.session.begin_nested():
                 for unit_id in unit_ids:
@@ -168,6 +195,9 @@ class BookingRepository:
             values["period"] = func.tstzrange(func.lower(UnitReservation.period), until, "[)")
         if not values:
             return
+        if until is not None:  # widening may clash like an insert: same locks, same order
+            units = select(UnitReservation.unit_id).where(UnitReservation.booking_id == booking_id)
+            await self.lock_units(list((await self.session.execute(units)).scalars()))
         statement = (
             update(UnitReservation).where(UnitReservation.booking_id == booking_id).values(values)
         )

@@ -31,6 +31,7 @@ from datapark_rental.bookings.repository import BookingRepository, ReservationCl
 from datapark_rental.bookings.states import BookingAction, BookingState
 from datapark_rental.fleet.models import Offering
 from datapark_rental.fleet.repository import FleetRepository
+from datapark_rental.problems import RentalProblem
 from datapark_rental.tables import OUTBOX
 from datapark_rental.terms.money import CURRENCY, ZERO, require_currency, require_money
 
@@ -162,7 +163,9 @@ class BookingService:
         priced = quote(terms, start, end, now)
         _within_offering(offering, start, end)
         if not await self._units_bookable(offering):
-            raise Conflict("a unit of this offering is out of service", code="unit_unavailable")
+            raise Conflict(
+                "a unit of this offering is out of service", code=RentalProblem.UNIT_UNAVAILABLE
+            )
         period = half_open(priced.reserved_from, priced.reserved_until)
         await self._expire_lapsed(now, offering.unit_ids)
         window = await self.repo.maintenance_overlapping(offering.unit_ids, period)
@@ -332,7 +335,9 @@ class BookingService:
         if offering is None:
             raise NotFound("offering not found")
         if published and offering.state != "published":
-            raise Conflict("the offering takes no new bookings", code="offering_withdrawn")
+            raise Conflict(
+                "the offering takes no new bookings", code=RentalProblem.OFFERING_WITHDRAWN
+            )
         return offering, pricing_terms(offering, self.hold_ttl)
 
     async def _units_bookable(self, offering: Offering) -> bool:
@@ -346,7 +351,9 @@ class BookingService:
     ) -> Conflict:
         taken = await self.repo.first_clash(unit_ids, period, excluding_booking=booking_id)
         if taken is None:  # the other writer rolled back meanwhile: ask the caller to retry
-            return Conflict("the period was taken concurrently; try again", code="booking_conflict")
+            return Conflict(
+                "the period was taken concurrently; try again", code=RentalProblem.BOOKING_CONFLICT
+            )
         if taken.window_id is not None:
             return _taken(
                 "a unit is in maintenance",

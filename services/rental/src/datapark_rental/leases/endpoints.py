@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from datapark_contracts.money import to_fen
 from datapark_kit.auth import CurrentPrincipal, require_roles
+from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_rental.leases.accounts import LeaseAccounts
 from datapark_rental.leases.parameters import VatBasis, vat_rate
@@ -44,10 +45,13 @@ from datapark_rental.leases.service import LeaseService, price
 from datapark_rental.leases.states import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.tax import receivable_vat
 from datapark_rental.leases.usage import LeaseUsage
+from datapark_rental.problems import LEASES
 from datapark_rental.settings import RentalSettings
 from datapark_rental.terms.money import ZERO
 
-router = APIRouter(prefix="/v1", tags=["leases"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1", tags=["leases"], route_class=UnitOfWorkRoute, responses=problems(*LEASES)
+)
 APPLICANTS = require_roles("customer", "participant", "partner", "operator")
 
 

@@ -42,6 +42,7 @@ from datapark_rental.leases.schemas import LeaseApplicationIn, LeaseTermsIn
 from datapark_rental.leases.servicing import receivables_from_schedule
 from datapark_rental.leases.states import LeaseAction, LeaseMode, LeaseState
 from datapark_rental.leases.yields import Yield, lease_yield
+from datapark_rental.problems import RentalProblem
 from datapark_rental.tables import OUTBOX
 from datapark_rental.terms.money import ZERO, require_money
 
@@ -246,7 +247,8 @@ class LeaseService:
         net_assets = await self.repo.net_assets(lessor)
         if net_assets is None:
             raise Conflict(
-                "the lessor's net assets are not on record", code="lessor_net_assets_unknown"
+                "the lessor's net assets are not on record",
+                code=RentalProblem.LESSOR_NET_ASSETS_UNKNOWN,
             )
         guarantor = body.mitigation.residual_guarantor_participant_id
         mitigation = Mitigation(
@@ -309,14 +311,18 @@ class LeaseService:
         if offering is None:
             raise NotFound("offering not found")
         if offering.state != "published":
-            raise Conflict("the offering takes no new applications", code="offering_withdrawn")
+            raise Conflict(
+                "the offering takes no new applications", code=RentalProblem.OFFERING_WITHDRAWN
+            )
         if CONTRACT_MODE[body.mode] not in offering.modes:
             raise Unprocessable(
                 f"the offering is not offered as a {body.mode.value} lease", field="mode"
             )
         units = await self.fleet.units(offering.unit_ids)
         if len(units) != len(set(offering.unit_ids)):
-            raise Conflict("a unit of the offering is not known yet", code="unit_unknown")
+            raise Conflict(
+                "a unit of the offering is not known yet", code=RentalProblem.UNIT_UNKNOWN
+            )
         return Equipment(
             lessor_id=offering.lessor_participant_id,
             appraised_value=sum((u.appraised_value for u in units), ZERO),

@@ -20,6 +20,7 @@ from datapark_rental.leases.parameters import VatBasis, vat_rate
 from datapark_rental.leases.service import LeaseService
 from datapark_rental.leases.servicing import ReceivableKind, usage_invoice
 from datapark_rental.leases.states import LeaseMode, LeaseState
+from datapark_rental.problems import RentalProblem
 from datapark_rental.tables import OUTBOX
 from datapark_rental.terms.money import ZERO
 
@@ -75,7 +76,9 @@ class LeaseUsage:
             else None
         )
         if offering is None or not offering.service_terms:
-            raise Conflict("the offering has no service terms", code="service_terms_missing")
+            raise Conflict(
+                "the offering has no service terms", code=RentalProblem.SERVICE_TERMS_MISSING
+            )
         terms = offering.service_terms
         records = await self.repo.usage_for_month(lease.id, first, last)
         usage = sum((r.quantity for r in records), Decimal(0))
@@ -104,7 +107,9 @@ class LeaseUsage:
             async with self.session.begin_nested():
                 await self.repo.add(row)
         except IntegrityError:
-            raise Conflict(f"{month} is already invoiced", code="usage_already_invoiced") from None
+            raise Conflict(
+                f"{month} is already invoiced", code=RentalProblem.USAGE_ALREADY_INVOICED
+            ) from None
         await self.repo.mark_usage_invoiced([r.id for r in records], month)
         fact = events.LeaseUsageInvoiced(
             lease_id=lease.id,
