@@ -20,13 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -41,10 +36,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support.scratch_database import scratch_database  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_support import free_port, pgbench_binary, run_pgbench, service_process  # noqa: E402
+
 from datapark_kit.auth import TokenSigner  # noqa: E402
 from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM  # noqa: E402
 
-PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 SQL = Path(__file__).with_name("booking_hold.sql")
@@ -82,12 +80,6 @@ FROM generate_series(0, 299) AS i;
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def rental_process(database_url: str) -> AsyncIterator[str]:
     port = free_port()
@@ -105,26 +97,12 @@ async def rental_process(database_url: str) -> AsyncIterator[str]:
     if profile:
         spy = str(Path(sys.executable).with_name("py-spy"))
         command = [spy, "record", "--rate", "100", "-o", profile, *PROFILE_FORMAT, "--", *command]
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        command,
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(300):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
+    # py-spy writes its graph on SIGINT and passes the stop on to uvicorn.
+    stop = signal.SIGINT if profile else signal.SIGTERM
+    async with service_process(
+        command, env, port, polls=300, stop_signal=stop, stop_timeout=60
+    ) as url:
         yield url
-    finally:
-        # py-spy writes its graph on SIGINT and passes the stop on to uvicorn.
-        process.send_signal(signal.SIGINT if profile else signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 def customer_token() -> str:
@@ -192,55 +170,10 @@ async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[flo
 
 
 def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
-    binary = shutil.which("pgbench") or next(
-        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
-    )
+    binary = pgbench_binary()
     if binary is None:
-        print("  (pgbench skipped: not installed; Debian: postgresql-client)")
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run(
-            [
-                str(binary),
-                "-n",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                PG_PORT,
-                "-U",
-                "datapark",
-                "-c",
-                str(CLIENTS),
-                "-j",
-                "2",
-                "-T",
-                str(int(SECONDS)),
-                "-f",
-                str(script),
-                "-l",
-                "--log-prefix",
-                f"{tmp}/log",
-                database,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "PGPASSWORD": "datapark"},
-            timeout=120,
-        )
-        if done.returncode != 0:
-            print(f"  (pgbench failed: {done.stderr.strip()[-600:]})")
-            return None
-        found = re.search(r"tps = ([\d.]+)", done.stdout)
-        if found is None:
-            return None
-        latencies = [
-            int(line.split()[2]) / 1000
-            for log in Path(tmp).glob("log*")
-            for line in log.read_text().splitlines()
-            if line.strip()
-        ]
-    return float(found.group(1)), latencies
+    return run_pgbench(binary, script, database, clients=CLIENTS, seconds=SECONDS)
 
 
 async def measure() -> list[dict[str, object]]:

@@ -67,6 +67,9 @@ from datapark_kit.telemetry import setup_tracing
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_support import pgbench_binary, run_pgbench  # noqa: E402
+
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- paths:begin -->", "<!-- paths:end -->"
 PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
@@ -544,11 +547,8 @@ async def bench_write(database: Database, scratch: Scratch) -> tuple[Row, Row | 
 
 
 def pgbench(scratch: Scratch, *, same_statements: bool) -> tuple[float, list[float]] | None:
-    binary = shutil.which("pgbench") or next(
-        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
-    )
+    binary = pgbench_binary()
     if binary is None:
-        print("  (pgbench skipped: not installed; Debian: postgresql-client / postgresql-contrib)")
         return None
     s = scratch.schema
     payload = registered(0).to_data()
@@ -587,46 +587,7 @@ def pgbench(scratch: Scratch, *, same_statements: bool) -> tuple[float, list[flo
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "tx.sql"
         path.write_text("\n".join(script) + "\n")
-        done = subprocess.run(
-            [
-                binary,
-                "-n",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                PG_PORT,
-                "-U",
-                "datapark",
-                "-c",
-                str(CLIENTS),
-                "-j",
-                "2",
-                "-T",
-                str(int(SECONDS)),
-                "-f",
-                str(path),
-                "-l",
-                "--log-prefix",
-                f"{tmp}/log",
-                "datapark_test",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "PGPASSWORD": "datapark"},
-            timeout=120,
-        )
-        if done.returncode != 0:
-            print(f"  (pgbench failed: {done.stderr.strip()[-400:]})")
-            return None
-        tps = float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
-        latencies = [
-            int(line.split()[2]) / 1000
-            for log in Path(tmp).glob("log*")
-            for line in log.read_text().splitlines()
-            if line.strip()
-        ]
-    return tps, latencies
+        return run_pgbench(binary, path, "datapark_test", clients=CLIENTS, seconds=SECONDS)
 
 
 # -- event path ----------------------------------------------------------------------------

@@ -22,9 +22,7 @@ import collections
 import contextlib
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -39,6 +37,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support.helpers import random_uscc  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_support import free_port, service_process  # noqa: E402
+
 from datapark_catalog.auth.models import TokenFailures  # noqa: E402
 from datapark_kit.auth import TokenSigner  # noqa: E402
 from datapark_kit.db import Database  # noqa: E402
@@ -49,12 +51,6 @@ URL = f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}/datapark_test
 FLOODERS = int(os.environ.get("BENCH_FLOODERS", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "15"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
@@ -68,25 +64,9 @@ async def catalog_process() -> AsyncIterator[str]:
         "DATAPARK_CATALOG_RUN_WORKERS": "false",
         "DATAPARK_CATALOG_LOG_LEVEL": "ERROR",
     }
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
-        [sys.executable, "-m", "datapark_catalog"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(200):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
+    command = [sys.executable, "-m", "datapark_catalog"]
+    async with service_process(command, env, port, polls=200, stop_timeout=30) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 async def credential(url: str) -> tuple[str, str]:

@@ -1,0 +1,122 @@
+"""What several benchmarks share: a free local port, a datapark service started as its own
+process (ready once ``/healthz`` answers), and pgbench runs with their per-transaction log."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def service_process(
+    command: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    *,
+    polls: int,
+    stop_signal: signal.Signals = signal.SIGTERM,
+    stop_timeout: float,
+) -> AsyncIterator[str]:
+    """Run ``command`` (a service listening on ``port``); its base URL once ``/healthz`` says
+    200 (``polls`` tries, 0.1 s apart); stopped with ``stop_signal`` afterwards."""
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
+        list(command),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url) as client:
+            for _ in range(polls):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(stop_signal)
+        process.wait(timeout=stop_timeout)
+
+
+def pgbench_binary() -> str | None:
+    """pgbench on PATH or in the Debian PostgreSQL packages' directory; None (and a note
+    printed) where it is not installed."""
+    binary = shutil.which("pgbench") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
+    )
+    if binary is None:
+        print("  (pgbench skipped: not installed; Debian: postgresql-client)")
+        return None
+    return str(binary)
+
+
+def run_pgbench(
+    binary: str, script: Path, database: str, *, clients: int, seconds: float
+) -> tuple[float, list[float]] | None:
+    """Run ``script`` with ``clients`` connections for ``seconds``: transactions per second
+    and every transaction's latency in ms (from pgbench's log); None if pgbench failed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [
+                binary,
+                "-n",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                PG_PORT,
+                "-U",
+                "datapark",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(int(seconds)),
+                "-f",
+                str(script),
+                "-l",
+                "--log-prefix",
+                f"{tmp}/log",
+                database,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PGPASSWORD": "datapark"},
+            timeout=120,
+        )
+        if done.returncode != 0:
+            print(f"  (pgbench failed: {done.stderr.strip()[-600:]})")
+            return None
+        found = re.search(r"tps = ([\d.]+)", done.stdout)
+        if found is None:
+            return None
+        latencies = [
+            int(line.split()[2]) / 1000
+            for log in Path(tmp).glob("log*")
+            for line in log.read_text().splitlines()
+            if line.strip()
+        ]
+    return float(found.group(1)), latencies
