@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from aiokafka.errors import KafkaError
@@ -38,7 +38,7 @@ from rich.text import Text
 from datapark_audit import invariants as invariants_module
 from datapark_audit import rebuild as rebuild_module
 from datapark_audit import report as report_module
-from datapark_audit.log import load_events
+from datapark_audit.log import Event, load_events
 from datapark_audit.reader import LogReader, select_topics
 from datapark_audit.settings import AuditSettings, UsageError
 from datapark_audit.verify import (
@@ -99,6 +99,57 @@ Since = Annotated[
     str | None, typer.Option(help="read from this time on (ISO 8601, e.g. 2026-01-01T00:00:00Z)")
 ]
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar")]
+
+
+def _parsed(
+    bootstrap: str | None,
+    security_protocol: str | None,
+    ssl_cafile: str | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+    sasl_mechanism: str | None,
+    sasl_username: str | None,
+    checkpoint_keys: Path | None = None,
+    database_url: str | None = None,
+    *,
+    time_flag: str,
+    time_text: str | None,
+) -> tuple[AuditSettings, datetime | None]:
+    """The settings from the connection flags and the time given by ``time_flag``; a usage
+    error ends the command with status 2."""
+    try:
+        return (
+            _settings(
+                bootstrap,
+                security_protocol,
+                ssl_cafile,
+                ssl_certfile,
+                ssl_keyfile,
+                sasl_mechanism,
+                sasl_username,
+                checkpoint_keys,
+                database_url,
+            ),
+            _time(time_text, time_flag),
+        )
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+async def _load(
+    settings: AuditSettings,
+    topic: list[str] | None,
+    topic_prefix: str | None,
+    exclude_test_injected: bool,
+    no_progress: bool,
+) -> list[Event]:
+    return await load_events(
+        settings,
+        topics=topic,
+        topic_prefix=topic_prefix,
+        exclude_injected=exclude_test_injected,
+        progress=_progress_factory(no_progress),
+    )
 
 
 def _settings(
@@ -164,7 +215,7 @@ def _progress(total: int, label: str, enabled: bool) -> Iterator[Callable[[int],
         yield lambda n: bar.advance(task, n)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[bold red]datapark-audit:[/] {message}", highlight=False)
     raise typer.Exit(2)
 
@@ -322,21 +373,18 @@ def verify(
     no_progress: NoProgress = False,
 ) -> None:
     """Check every record, every aggregate's chain and every relay checkpoint."""
-    try:
-        settings = _settings(
-            bootstrap,
-            security_protocol,
-            ssl_cafile,
-            ssl_certfile,
-            ssl_keyfile,
-            sasl_mechanism,
-            sasl_username,
-            checkpoint_keys,
-        )
-        start = _time(since, "--since")
-    except UsageError as exc:
-        _fail(str(exc))
-        return
+    settings, start = _parsed(
+        bootstrap,
+        security_protocol,
+        ssl_cafile,
+        ssl_certfile,
+        ssl_keyfile,
+        sasl_mechanism,
+        sasl_username,
+        checkpoint_keys,
+        time_flag="--since",
+        time_text=since,
+    )
     result: VerifyResult = _run(
         run_verify(
             settings,
@@ -390,33 +438,24 @@ def rebuild(
     no_progress: NoProgress = False,
 ) -> None:
     """Rebuild from the log alone the state of every aggregate as of a time."""
-    try:
-        settings = _settings(
-            bootstrap,
-            security_protocol,
-            ssl_cafile,
-            ssl_certfile,
-            ssl_keyfile,
-            sasl_mechanism,
-            sasl_username,
-            None,
-            compare,
-        )
-        moment = _time(as_of, "--as-of")
-    except UsageError as exc:
-        _fail(str(exc))
-        return
+    settings, moment = _parsed(
+        bootstrap,
+        security_protocol,
+        ssl_cafile,
+        ssl_certfile,
+        ssl_keyfile,
+        sasl_mechanism,
+        sasl_username,
+        None,
+        compare,
+        time_flag="--as-of",
+        time_text=as_of,
+    )
     assert moment is not None
 
     async def work() -> tuple[rebuild_module.State, list[str]]:
         log_read_at = datetime.now(UTC)
-        events = await load_events(
-            settings,
-            topics=topic,
-            topic_prefix=topic_prefix,
-            exclude_injected=exclude_test_injected,
-            progress=_progress_factory(no_progress),
-        )
+        events = await _load(settings, topic, topic_prefix, exclude_test_injected, no_progress)
         state = rebuild_module.rebuild(events, as_of=moment)
         mismatches: list[str] = []
         if settings.database_url is not None:
@@ -482,30 +521,20 @@ def invariants(
     no_progress: NoProgress = False,
 ) -> None:
     """Check the rules that hold across services, from the log alone."""
-    try:
-        settings = _settings(
-            bootstrap,
-            security_protocol,
-            ssl_cafile,
-            ssl_certfile,
-            ssl_keyfile,
-            sasl_mechanism,
-            sasl_username,
-            None,
-        )
-        moment = _time(as_of, "--as-of")
-    except UsageError as exc:
-        _fail(str(exc))
-        return
+    settings, moment = _parsed(
+        bootstrap,
+        security_protocol,
+        ssl_cafile,
+        ssl_certfile,
+        ssl_keyfile,
+        sasl_mechanism,
+        sasl_username,
+        time_flag="--as-of",
+        time_text=as_of,
+    )
 
     async def work() -> list[Finding]:
-        events = await load_events(
-            settings,
-            topics=topic,
-            topic_prefix=topic_prefix,
-            exclude_injected=exclude_test_injected,
-            progress=_progress_factory(no_progress),
-        )
+        events = await _load(settings, topic, topic_prefix, exclude_test_injected, no_progress)
         return invariants_module.check(events, as_of=moment)
 
     findings: list[Finding] = _run(work())
@@ -541,21 +570,18 @@ def report(
     no_progress: NoProgress = False,
 ) -> None:
     """Verify, check the invariants and write one self-contained HTML file with charts."""
-    try:
-        settings = _settings(
-            bootstrap,
-            security_protocol,
-            ssl_cafile,
-            ssl_certfile,
-            ssl_keyfile,
-            sasl_mechanism,
-            sasl_username,
-            checkpoint_keys,
-        )
-        start = _time(since, "--since")
-    except UsageError as exc:
-        _fail(str(exc))
-        return
+    settings, start = _parsed(
+        bootstrap,
+        security_protocol,
+        ssl_cafile,
+        ssl_certfile,
+        ssl_keyfile,
+        sasl_mechanism,
+        sasl_username,
+        checkpoint_keys,
+        time_flag="--since",
+        time_text=since,
+    )
 
     async def work() -> tuple[VerifyResult, list[Finding], Any]:
         result = await run_verify(
@@ -566,13 +592,7 @@ def report(
             exclude_injected=exclude_test_injected,
             progress=not no_progress and sys.stderr.isatty(),
         )
-        events = await load_events(
-            settings,
-            topics=topic,
-            topic_prefix=topic_prefix,
-            exclude_injected=exclude_test_injected,
-            progress=_progress_factory(no_progress),
-        )
+        events = await _load(settings, topic, topic_prefix, exclude_test_injected, no_progress)
         return result, invariants_module.check(events), report_module.figures(events)
 
     result, findings, figures = _run(work())
