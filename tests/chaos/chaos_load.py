@@ -639,7 +639,7 @@ class Users:
                     "policy": "fujian_data_park",
                     "designation_id": designation["id"],
                     "applied_on": "2025-12-01",
-                    "amount": "1400000.00",
+                    "amount": {"amount": "1400000.00", "currency": "CNY"},
                     "documents": [{"name": f"letter-{n}.pdf", "sha256": sha(f"letter-{n}")}],
                 },
             )

@@ -164,7 +164,7 @@ async def test_fujian_applications_with_reasons_for_refusal(
         "policy": "fujian_data_park",
         "designation_id": await _designation(subsidy, token),
         "applied_on": "2025-12-01",
-        "amount": "4000000.00",
+        "amount": {"amount": "4000000.00", "currency": "CNY"},
         "documents": [DOC],
     }
     operator = token("operator")
@@ -180,7 +180,9 @@ async def test_fujian_applications_with_reasons_for_refusal(
     assert wrong_region.json()["code"] == "region_not_covered"
     applicant = token("participant", participant_id=fujian)
     too_much = await subsidy.post(
-        "/v1/applications", json={**body, "amount": "5000000.01"}, headers=applicant
+        "/v1/applications",
+        json={**body, "amount": {"amount": "5000000.01", "currency": "CNY"}},
+        headers=applicant,
     )
     assert too_much.status_code == 422
     assert too_much.json()["code"] == "above_maximum"
@@ -193,7 +195,10 @@ async def test_fujian_applications_with_reasons_for_refusal(
     reviewer = token("reviewer")
     reviewed = await subsidy.post(
         f"/v1/claims/{claim['id']}/review",
-        json={"decision": "partially_approve", "amount": "3000000.00"},
+        json={
+            "decision": "partially_approve",
+            "amount": {"amount": "3000000.00", "currency": "CNY"},
+        },
         headers=reviewer,
     )
     assert reviewed.status_code == 200, reviewed.text
@@ -413,7 +418,7 @@ async def test_only_the_applicant_cancels_reviewers_and_auditors_only_read(
             "policy": "fujian_data_park",
             "designation_id": await _designation(subsidy, token),
             "applied_on": "2025-12-01",
-            "amount": "1000000.00",
+            "amount": {"amount": "1000000.00", "currency": "CNY"},
             "documents": [DOC],
         },
         headers=applicant,

@@ -47,7 +47,7 @@ async def apply(
         participant_id=body.participant_id,
         designation_id=body.designation_id,
         applied_on=body.applied_on or datetime.now(UTC).date(),
-        amount=body.amount,
+        amount=body.amount.amount,
         documents=[d.model_dump() for d in body.documents],
         submit=body.submit,
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_contracts.money import Money as MoneyIn
 from datapark_kit.schemas import RequestModel
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.claims.states import ClaimStatus, ReviewDecision, ReviewVerdict
@@ -35,7 +35,7 @@ class ApplicationIn(RequestModel):
                 {
                     "policy": "fujian_data_park",
                     "designation_id": "0192f1c4-7a3e-7c21-9d1e-5b0c6f3a2e12",
-                    "amount": "500000.00",
+                    "amount": {"amount": "500000.00", "currency": "CNY"},
                     "documents": [{"name": "designation notice", "sha256": "0" * 64}],
                 }
             ]
@@ -50,9 +50,7 @@ class ApplicationIn(RequestModel):
         description="the designation on record (POST /v1/designations) applied under"
     )
     applied_on: date | None = Field(default=None, description="defaults to today (UTC)")
-    amount: Decimal = Field(
-        gt=0, max_digits=16, decimal_places=2, description="amount requested, CNY"
-    )
+    amount: MoneyIn = Field(description="the amount requested")
     documents: list[Document] = Field(min_length=1, max_length=50)
     submit: bool = Field(default=True, description="submit at once, or keep as a draft")
 
@@ -63,11 +61,12 @@ class ReviewIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: ReviewVerdict
-    amount: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
+    amount: MoneyIn | None = Field(default=None, description="partially_approve: the grant")
     reason_code: ReasonCode | None = None
 
     def as_decision(self) -> ReviewDecision:
-        return ReviewDecision(self.decision, self.amount, self.reason_code)
+        amount = self.amount.amount if self.amount is not None else None
+        return ReviewDecision(self.decision, amount, self.reason_code)
 
 
 class DisburseIn(RequestModel):
