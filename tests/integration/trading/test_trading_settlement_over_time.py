@@ -77,7 +77,11 @@ async def test_unused_metered_budget_goes_back_when_the_agreement_ends(
     placed = await trading.post(
         "/v1/orders",
         headers=c,
-        json={"listing_id": str(listing_id), "policy": policy(duration_days=1), "budget": "50.00"},
+        json={
+            "listing_id": str(listing_id),
+            "policy": policy(duration_seconds=86_400),
+            "budget": "50.00",
+        },
     )
     assert placed.status_code == 201, placed.text
     agreement = placed.json()["agreement"]

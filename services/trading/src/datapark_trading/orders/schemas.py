@@ -19,7 +19,12 @@ class PolicyRequest(RequestModel):
     purpose: str = Field(min_length=1, max_length=500)
     permitted_uses: list[str] = Field(min_length=1)
     territory: list[str] = Field(min_length=1)
-    duration_days: int | None = Field(default=None, ge=1, le=3660)
+    duration_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=3660 * 86_400,
+        description="how long the use is granted (seconds); the pricing's default if absent",
+    )
     max_calls: int | None = Field(default=None, ge=1, le=2**31 - 1)  # an integer column
     max_records: int | None = Field(default=None, ge=1, le=2**31 - 1)  # an integer column
     on_delisting: Literal["continue", "suspend", "terminate"] = "continue"

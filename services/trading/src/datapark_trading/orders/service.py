@@ -38,7 +38,9 @@ class OrderService:
         pricing = order_pricing(listing.price_terms, periods=data.periods, budget=data.budget)
         p = data.policy
         duration = (
-            timedelta(days=p.duration_days) if p.duration_days else default_duration(pricing, at)
+            timedelta(seconds=p.duration_seconds)
+            if p.duration_seconds
+            else default_duration(pricing, at)
         )
         terms = Terms(
             pricing=pricing,
