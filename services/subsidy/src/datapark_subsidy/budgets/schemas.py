@@ -40,4 +40,7 @@ class BudgetOut(BaseModel):
 
 
 class BudgetList(BaseModel):
+    """A company's budget rows: few (one per policy and year), so always one page."""
+
     items: list[BudgetOut]
+    next_cursor: str | None = None
