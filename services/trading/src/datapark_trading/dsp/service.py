@@ -111,6 +111,13 @@ def dataset(listing: Listing, protocol_url: str) -> dict[str, Any]:
     }
 
 
+def _due_now() -> dict[str, Any]:
+    """A new negotiation or transfer row's delivery bookkeeping: no attempt yet, and due for
+    the notifier at once."""
+    now = datetime.now(UTC)
+    return {"attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
 def _uuid(value: str, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
@@ -305,7 +312,6 @@ class DspService:
         opened, _ = await NegotiationService(self.session).open(
             actor, NegotiationCreate(listing_id=listing_id, terms=terms)
         )
-        now = datetime.now(UTC)
         row = DspNegotiationRow(
             negotiation_id=opened.id,
             role=PROVIDER,
@@ -315,9 +321,7 @@ class DspService:
             dataset_id=str(listing_id),
             offer_id=offered,
             notified_state=opened.state,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            **_due_now(),
         )
         await self.repo.add(row)
         return negotiation_body(row, opened.state)
@@ -353,7 +357,6 @@ class DspService:
         opened, _ = await NegotiationService(self.session).open(
             actor, NegotiationCreate(listing_id=listing.id, terms=listing_terms(listing))
         )
-        now = datetime.now(UTC)
         await self.repo.add(
             DspNegotiationRow(
                 negotiation_id=opened.id,
@@ -364,9 +367,7 @@ class DspService:
                 dataset_id=str(listing.id),
                 offer_id=offer_id,
                 notified_state=NOT_SENT,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+                **_due_now(),
             )
         )
         return opened.id, opened.state
@@ -475,7 +476,6 @@ class DspService:
         transfer = await TransferService(self.session).request(
             actor, agreement_id, confirm_after, datetime.now(UTC)
         )
-        now = datetime.now(UTC)
         row = DspTransferRow(
             transfer_id=transfer.id,
             role=PROVIDER,
@@ -485,9 +485,7 @@ class DspService:
             agreement_ref=agreement_ref,
             format=fmt,
             notified_state=transfer.state,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            **_due_now(),
         )
         await self.repo.add(row)
         return transfer_body(row, transfer.state)
@@ -513,7 +511,6 @@ class DspService:
             actor, agreement_id, confirm_after, datetime.now(UTC)
         )
         reference = await self.repo.counterparty_agreement_id(agreement_id)
-        now = datetime.now(UTC)
         await self.repo.add(
             DspTransferRow(
                 transfer_id=transfer.id,
@@ -524,9 +521,7 @@ class DspService:
                 agreement_ref=reference or str(agreement_id),
                 format=fmt,
                 notified_state=NOT_SENT,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+                **_due_now(),
             )
         )
         return transfer.id, transfer.state
