@@ -249,6 +249,7 @@ class LeaseAccounts:
         leases = await self.repo.leases_to_sweep(today, limit)
         for lease in leases:
             await self.sweep_lease(lease, today, now)
+            lease.swept_at = now
         return len(leases)
 
     async def sweep_lease(self, lease: Lease, today: date, now: datetime) -> None:

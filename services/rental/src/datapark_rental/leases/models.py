@@ -99,6 +99,10 @@ class Lease(Base):
     """When the lease ended, however it ended: the buyout's value date, the termination date,
     the day it was paid off or returned. Set once; a repossession, write-off, close or title
     transfer keeps the date of the end it follows."""
+    swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the sweeper last went through the lease. Leases with something due are swept least
+    recently swept first, so a book with many leases in arrears (swept again every pass) cannot
+    starve a lease whose installment has just fallen due."""
 
 
 class LeaseReceivable(Base):

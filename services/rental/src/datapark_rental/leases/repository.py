@@ -224,7 +224,7 @@ class LeaseRepository:
         query = (
             select(Lease)
             .where(Lease.state.in_(SERVICED_STATES), Lease.id.in_(due))
-            .order_by(Lease.id)
+            .order_by(Lease.swept_at.asc().nulls_first(), Lease.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
