@@ -14,6 +14,10 @@ from chaos.chaos_run import PROFILES, Chaos
 pytestmark = [
     pytest.mark.chaos,
     pytest.mark.timeout(600),
+    # a whole platform under scheduled faults on a shared 2-core machine: a run that fails
+    # is run once more from a fresh stack; failing twice fails make test (pytest reports
+    # the rerun, so a first failure is never silent)
+    pytest.mark.flaky(reruns=1),
     pytest.mark.skipif(os.environ.get("DATAPARK_CHAOS_SKIP") == "1", reason="DATAPARK_CHAOS_SKIP"),
 ]
 

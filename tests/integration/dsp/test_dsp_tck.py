@@ -157,6 +157,10 @@ async def trades_offsets() -> dict[Any, int]:
 
 
 @pytest.mark.timeout(420)
+# the TCK's consumer-side cases wait for callbacks with fixed timeouts: a run whose failures
+# differ from the known list is run once more; differing twice fails make test (the rerun is
+# reported in pytest's summary)
+@pytest.mark.flaky(reruns=1)
 async def test_the_dsp_tck_passes_against_trading(
     catalog: Any, trading: Any, token: Any, tmp_path: Path
 ) -> None:
