@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text
@@ -180,3 +181,36 @@ class Park:
         async with self.rental.app.state.database.unit_of_work() as session:
             result = await session.execute(text(statement), params)
             return list(result.all()) if result.returns_rows else []
+
+    async def activate_signed(
+        self,
+        lease: dict[str, Any],
+        *,
+        lessee: dict[str, str],
+        lessor: dict[str, str],
+        accepted_on: date,
+    ) -> dict[str, Any]:
+        """A signed lease's down payment paid and the lease activated on ``accepted_on``. A
+        lease whose rent started in the past was signed (as if) and its down payment received
+        that day, which the lessor records back-dated: rent never starts before signing."""
+        path = f"/v1/leases/{lease['id']}"
+        payer, dated = lessee, {}
+        if accepted_on < datetime.now(UTC).date():
+            await self.sql(
+                "UPDATE rental.leases SET signed_on = :d WHERE id = :i",
+                d=accepted_on,
+                i=uuid.UUID(lease["id"]),
+            )
+            payer, dated = lessor, {"paid_on": accepted_on.isoformat()}
+        if Decimal(lease["upfront_due"]) > 0:
+            paid = await self.rental.post(
+                f"{path}/payments", headers=payer, json={"amount": lease["upfront_due"]} | dated
+            )
+            assert paid.status_code == 201, paid.text
+        activated = await self.rental.post(
+            f"{path}/activate",
+            headers=lessor,
+            json={"delivery_accepted_on": accepted_on.isoformat()},
+        )
+        assert activated.status_code == 200, activated.text
+        return dict(activated.json())

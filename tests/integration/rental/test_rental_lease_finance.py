@@ -81,27 +81,9 @@ class Lessor:
         started in the past was signed (as if) and its down payment received that day, which
         the lessor records back-dated; rent never starts before signing."""
         lease = await self.signed(lessee, **overrides)
-        path = f"/v1/leases/{lease['id']}"
-        payer, dated = lessee, {}
-        if accepted_on < TODAY:
-            await self.park.sql(
-                "UPDATE rental.leases SET signed_on = :d WHERE id = :i",
-                d=accepted_on,
-                i=uuid.UUID(lease["id"]),
-            )
-            payer, dated = self.headers, {"paid_on": accepted_on.isoformat()}
-        if D(lease["upfront_due"]) > 0:
-            paid = await self.rental.post(
-                f"{path}/payments", headers=payer, json={"amount": lease["upfront_due"]} | dated
-            )
-            assert paid.status_code == 201, paid.text
-        activated = await self.rental.post(
-            f"{path}/activate",
-            headers=self.headers,
-            json={"delivery_accepted_on": accepted_on.isoformat()},
+        return await self.park.activate_signed(
+            lease, lessee=lessee, lessor=self.headers, accepted_on=accepted_on
         )
-        assert activated.status_code == 200, activated.text
-        return dict(activated.json())
 
 
 async def a_lessor(

@@ -65,25 +65,9 @@ class Leasing:
         path = f"/v1/leases/{lease['id']}"
         signed = (await self.rental.post(f"{path}/sign", headers=self.lessor)).json()
         assert signed["state"] == "awaiting_down_payment"
-        payer, dated = lessee, {}
-        if accepted_on < TODAY:
-            await self.park.sql(
-                "UPDATE rental.leases SET signed_on = :d WHERE id = :i",
-                d=accepted_on,
-                i=uuid.UUID(lease["id"]),
-            )
-            payer, dated = self.lessor, {"paid_on": accepted_on.isoformat()}
-        paid = await self.rental.post(
-            f"{path}/payments", headers=payer, json={"amount": signed["upfront_due"]} | dated
+        return await self.park.activate_signed(
+            signed, lessee=lessee, lessor=self.lessor, accepted_on=accepted_on
         )
-        assert paid.status_code == 201, paid.text
-        activated = await self.rental.post(
-            f"{path}/activate",
-            headers=self.lessor,
-            json={"delivery_accepted_on": accepted_on.isoformat()},
-        )
-        assert activated.status_code == 200, activated.text
-        return dict(activated.json())
 
 
 @pytest.fixture(scope="module")
