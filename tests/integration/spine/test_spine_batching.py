@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select, text
-from support.eventing_schema import participant_registered, running, scratch_eventing_schema
+from support.eventing_schema import participant_registered, running
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -26,19 +26,10 @@ from datapark_eventing.consumer import EventConsumer
 from datapark_eventing.outbox import Outbox
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.replay import replay
-from datapark_eventing.tables import EventingTables
 from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def batching_db(
-    migrated_database: str, kafka_topics: str
-) -> AsyncIterator[tuple[Database, EventingTables, str]]:
-    async with scratch_eventing_schema(migrated_database, "spine") as scratch:
-        yield scratch
 
 
 def _registered(pid: uuid.UUID, n: int) -> ParticipantRegistered:
@@ -70,8 +61,8 @@ class _NotifiedMidBatch(OutboxRelay):
         return sent
 
 
-async def test_relay_notify_during_a_batch_is_not_lost(batching_db) -> None:
-    database, tables, schema = batching_db
+async def test_relay_notify_during_a_batch_is_not_lost(spine_schema) -> None:
+    database, tables, schema = spine_schema
     outbox = Outbox(tables, "spinetest")
     pid = uuid.uuid4()
     async with database.unit_of_work() as session:
@@ -217,9 +208,9 @@ async def _dead(topic: str) -> list[dict[str, bytes]]:
 
 
 async def test_batch_keeps_order_per_aggregate_and_applies_each_event_once(
-    batching_db,
+    spine_schema,
 ) -> None:
-    database, tables, schema = batching_db
+    database, tables, schema = spine_schema
     await _applied_table(database, schema)
     group = f"test-batch-{uuid.uuid4().hex[:8]}"
     topic = await _scratch(group, 2)
@@ -271,9 +262,9 @@ async def test_batch_keeps_order_per_aggregate_and_applies_each_event_once(
 
 
 async def test_a_poison_record_goes_to_the_dlq_alone_and_its_batch_is_applied(
-    batching_db,
+    spine_schema,
 ) -> None:
-    database, tables, schema = batching_db
+    database, tables, schema = spine_schema
     await _applied_table(database, schema)
     group = f"test-poison-{uuid.uuid4().hex[:8]}"
     topic = await _scratch(group, 1)

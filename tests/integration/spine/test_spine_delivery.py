@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, update
-from support.eventing_schema import participant_registered, running, scratch_eventing_schema
+from support.eventing_schema import participant_registered, running
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -29,14 +29,6 @@ from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def faults_db(
-    migrated_database: str, kafka_topics: str
-) -> AsyncIterator[tuple[Database, EventingTables, str]]:
-    async with scratch_eventing_schema(migrated_database, "spine") as scratch:
-        yield scratch
 
 
 def _registered(pid: uuid.UUID, n: int) -> ParticipantRegistered:
@@ -69,8 +61,8 @@ async def _on_kafka(subjects: set[str]) -> list[Envelope]:
     ]
 
 
-async def test_broker_down_rows_wait_then_all_arrive_in_order(faults_db) -> None:
-    database, tables, schema = faults_db
+async def test_broker_down_rows_wait_then_all_arrive_in_order(spine_schema) -> None:
+    database, tables, schema = spine_schema
     outbox = Outbox(tables, "spinetest")
     aggregates = [uuid.uuid4() for _ in range(3)]
     down = OutboxRelay(
@@ -112,8 +104,8 @@ async def _at_least(subjects: set[str], n: int) -> list[Envelope] | None:
     return found if len(found) >= n else None
 
 
-async def test_relay_crash_before_marking_sends_duplicates_applied_once(faults_db) -> None:
-    database, tables, schema = faults_db
+async def test_relay_crash_before_marking_sends_duplicates_applied_once(spine_schema) -> None:
+    database, tables, schema = spine_schema
     outbox = Outbox(tables, "spinetest")
     pid = uuid.uuid4()
     await _append(database, outbox, pid, 3)
@@ -171,9 +163,9 @@ async def test_relay_crash_before_marking_sends_duplicates_applied_once(faults_d
 
 
 async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_on(
-    faults_db,
+    spine_schema,
 ) -> None:
-    database, tables, _ = faults_db
+    database, tables, _ = spine_schema
     topic = f"test.spine.{uuid.uuid4().hex[:8]}"
     group = f"test-dlq-{uuid.uuid4().hex[:8]}"
     await ensure_topics(
