@@ -19,6 +19,7 @@ from datapark_contracts.events.rental import LeaseActivated
 from datapark_contracts.topics import RENTAL_ORDERS
 from datapark_contracts.verify import verify_chain
 from datapark_eventing.replay import replay
+from datapark_rental.leases.repository import LeaseRepository
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -313,6 +314,32 @@ async def test_payments_penalties_delinquency_and_credit(leasing, park, rental) 
     assert kinds.count("installment_fell_due") == 2
     assert kinds.count("installment_paid") == 2
     assert "delinquency_changed" in kinds
+
+
+async def test_the_sweeper_reaches_a_new_lease_past_leases_long_in_arrears(
+    leasing, park, rental
+) -> None:
+    """A pass takes at most ``limit`` leases with something due, and a lease in arrears has
+    something due on every pass: taken in id order, more than ``limit`` of them starved every
+    newer lease. Leases are taken least recently swept first (never swept first)."""
+    _, lessee = await park.company()
+    older = await leasing.active(lessee, TODAY - timedelta(days=70))
+    newer = await leasing.active(lessee, TODAY - timedelta(days=70))
+    assert older["id"] < newer["id"]  # in id order the older one came first
+
+    async def newer_first() -> bool:
+        # every other lease (the older one included) was swept "later" than the newer one
+        await park.sql(
+            "UPDATE rental.leases SET swept_at = now() + interval '1 hour' WHERE id <> :i",
+            i=uuid.UUID(newer["id"]),
+        )
+        async with rental.app.state.database.unit_of_work() as session:
+            picked = await LeaseRepository(session).leases_to_sweep(TODAY, 1)
+        return [str(lease.id) for lease in picked] == [newer["id"]]
+
+    # the app's own sweeper runs beside this test and may hold the newer lease's row lock
+    # (SKIP LOCKED) for a moment: look again until it is free
+    assert await eventually(newer_first, timeout=20, interval=0.2)
 
 
 async def test_a_payment_replayed_with_its_idempotency_key_moves_money_once(
