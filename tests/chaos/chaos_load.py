@@ -232,7 +232,14 @@ class Users:
                 if not str(getattr(error, "sqlstate", "")).startswith(("08", "57")):
                     raise
                 await asyncio.sleep(1.0)
-            except (OSError, TimeoutError, asyncpg.InterfaceError):
+            except (
+                OSError,
+                TimeoutError,
+                asyncpg.InterfaceError,
+                # a connection that Postgres dropped mid-handshake (fast shutdown) can leave
+                # asyncpg's protocol in a state it reports this way: the probe simply retries
+                asyncpg.exceptions.InternalClientError,
+            ):
                 if self.stopping:
                     raise BudgetSpent from None
                 await asyncio.sleep(1.0)
