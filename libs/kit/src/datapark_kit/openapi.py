@@ -16,12 +16,19 @@ service, so the published document says what the service really does:
   that keeps idempotency rows (``datapark_kit.uow``);
 - operation ids read as verbs in camelCase (``createBooking``, ``issueToken``): from the
   endpoint's function name, ``get`` before a noun-only GET, the resource after a bare verb;
-  an ``operation_id=`` given on the route is kept as written.
+  an ``operation_id=`` given on the route is kept as written;
+- every operation shows an example per JSON body, request and 2xx response: the first of the
+  model's own ``examples`` (``model_config = ConfigDict(json_schema_extra={"examples": [...]})``)
+  is lifted into the media's ``example``; a page ``{items, next_cursor}`` (and a bare list) is
+  shown with one item, the item model's example; a UUID path parameter gets a sample UUID.
+  An example given on the route itself is kept. The examples are validated against their
+  schemas by the test suite (tests/unit/kit/test_kit_openapi_examples.py).
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -345,6 +352,70 @@ def _problem_response(status: int, codes: Iterable[str], extra_description: str 
     return response
 
 
+JSON = "application/json"
+# Sample ids for UUID path parameters, one per parameter name (stable across builds).
+_SAMPLE_IDS = uuid.UUID("5d1b4f0e-2c7a-4e37-9a35-0f1c6b2d8e41")
+_NO_EXAMPLE = object()
+
+
+def example_of(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
+    """An example of ``schema``, or ``_NO_EXAMPLE``: a component's own first example; for a
+    page (``items`` and ``next_cursor``) or a list, one item; a nullable field's ``null``."""
+    if not isinstance(schema, dict) or depth > 4:
+        return _NO_EXAMPLE
+    if "example" in schema:
+        return schema["example"]
+    if schema.get("examples"):
+        return schema["examples"][0]
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return example_of(schemas.get(ref.rsplit("/", 1)[-1]), schemas, depth + 1)
+    options = schema.get("anyOf") or schema.get("oneOf") or []
+    for option in options:
+        if isinstance(option, dict) and option.get("type") != "null":
+            found = example_of(option, schemas, depth + 1)
+            if found is not _NO_EXAMPLE:
+                return found
+    if any(isinstance(o, dict) and o.get("type") == "null" for o in options):
+        return None
+    if "default" in schema:
+        return schema["default"]
+    if schema.get("type") == "array":
+        item = example_of(schema.get("items"), schemas, depth + 1)
+        return _NO_EXAMPLE if item is _NO_EXAMPLE else [item]
+    properties = schema.get("properties") or {}
+    if schema.get("type") == "object" and {"items", "next_cursor"} <= set(properties):
+        page: dict[str, Any] = {}
+        for name, prop in properties.items():
+            value = example_of(prop, schemas, depth + 1)
+            if value is _NO_EXAMPLE:
+                if name in schema.get("required", ()):
+                    return _NO_EXAMPLE
+                continue
+            page[name] = value
+        return page
+    return _NO_EXAMPLE
+
+
+def add_examples(op: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Lift examples into ``op``'s JSON request body, its 2xx JSON responses and its UUID path
+    parameters, where the route gave none."""
+    media = list(op.get("requestBody", {}).get("content", {}).items())
+    for status, response in op.get("responses", {}).items():
+        if str(status).startswith("2"):
+            media += list(response.get("content", {}).items())
+    for media_type, content in media:
+        if media_type != JSON or "example" in content or content.get("examples"):
+            continue
+        found = example_of(content.get("schema"), schemas)
+        if found is not _NO_EXAMPLE:
+            content["example"] = found
+    for param in op.get("parameters", []):
+        schema = param.get("schema", {})
+        if param.get("in") == "path" and schema.get("format") == "uuid" and "example" not in param:
+            param["example"] = str(uuid.uuid5(_SAMPLE_IDS, param["name"]))
+
+
 def finish_document(
     document: dict[str, Any],
     *,
@@ -424,6 +495,7 @@ def finish_document(
                 params = op.setdefault("parameters", [])
                 if not any(p.get("name") == IDEMPOTENCY_HEADER for p in params):
                     params.append(IDEMPOTENCY_PARAMETER)
+            add_examples(op, schemas)
     return document
 
 
