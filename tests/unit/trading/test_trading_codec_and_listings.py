@@ -9,7 +9,8 @@ import pytest
 
 from datapark_kit.errors import Unprocessable
 from datapark_trading.agreements.codec import terms_from_json, terms_to_json
-from datapark_trading.listings.rules import default_duration, effective_state, order_pricing
+from datapark_trading.listings.pricing import default_duration, order_pricing
+from datapark_trading.listings.states import effective_state
 from datapark_trading.terms.agreement import Terms
 from datapark_trading.terms.money import Money
 from datapark_trading.terms.policy import DelistingClause, ListingState

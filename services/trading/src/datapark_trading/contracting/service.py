@@ -21,7 +21,6 @@ from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.listings.models import Listing
 from datapark_trading.listings.service import project_product
 from datapark_trading.partners.actor import Actor
-from datapark_trading.publishing import publish
 from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.service import SettlementService
 from datapark_trading.terms import agreement as ag
@@ -30,6 +29,7 @@ from datapark_trading.terms.parties import Party
 from datapark_trading.terms.policy import ListingEffect, ListingState
 from datapark_trading.transfers.models import UsageMeterRow
 from datapark_trading.transfers.service import TransferService
+from datapark_trading.webhooks.service import publish
 
 
 def snapshot(

@@ -11,7 +11,7 @@ from datapark_contracts.events.catalog_listings import DataProductSnapshot
 from datapark_kit.errors import InvalidState, NotFound
 from datapark_trading.listings.models import Listing
 from datapark_trading.listings.repository import ListingRepository
-from datapark_trading.listings.rules import effective_state
+from datapark_trading.listings.states import effective_state
 from datapark_trading.terms.policy import ListingState
 
 

@@ -30,9 +30,9 @@ from datapark_trading.negotiations.repository import NegotiationRepository
 from datapark_trading.negotiations.schemas import NegotiationCreate
 from datapark_trading.negotiations.states import Approval, Negotiation, Offer
 from datapark_trading.partners.actor import Actor, require_trading_participant
-from datapark_trading.publishing import publish
 from datapark_trading.terms.agreement import Origin
 from datapark_trading.terms.parties import Party, Termination
+from datapark_trading.webhooks.service import publish
 
 
 def negotiation_value(row: NegotiationRow, offers: list[OfferRow]) -> Negotiation:

@@ -13,14 +13,14 @@ from datapark_kit.errors import Unprocessable
 from datapark_trading.agreements.codec import terms_to_json, terms_to_wire
 from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.contracting.service import AgreementService
-from datapark_trading.listings.rules import default_duration, order_pricing
+from datapark_trading.listings.pricing import default_duration, order_pricing
 from datapark_trading.listings.service import tradable_listing
 from datapark_trading.orders.models import Order
 from datapark_trading.orders.schemas import OrderCreate
 from datapark_trading.partners.actor import Actor, require_trading_participant
-from datapark_trading.publishing import publish
 from datapark_trading.terms.agreement import Origin, Terms
 from datapark_trading.terms.policy import DelistingClause, UsagePolicy
+from datapark_trading.webhooks.service import publish
 
 
 class OrderService:

@@ -19,7 +19,6 @@ from datapark_contracts.events import trading as events
 from datapark_contracts.ids import uuid7
 from datapark_contracts.money import Money as WireMoney
 from datapark_kit.errors import InvalidState, NotFound
-from datapark_trading.publishing import publish
 from datapark_trading.settlement import ledger
 from datapark_trading.settlement.ledger import Account, Lock, LockStatus, Transaction
 from datapark_trading.settlement.models import EscrowLockRow
@@ -27,6 +26,7 @@ from datapark_trading.settlement.repository import LedgerRepository
 from datapark_trading.terms.agreement import Agreement
 from datapark_trading.terms.money import ZERO, Money
 from datapark_trading.terms.pricing import Subscription
+from datapark_trading.webhooks.service import publish
 
 
 def _wire(amount: Decimal) -> WireMoney:

@@ -21,7 +21,6 @@ from datapark_trading.agreements.models import AgreementRow
 from datapark_trading.agreements.repository import AgreementRepository
 from datapark_trading.partners.actor import Actor
 from datapark_trading.problems import TradingProblem
-from datapark_trading.publishing import publish
 from datapark_trading.settlement.models import EscrowLockRow
 from datapark_trading.settlement.repository import LedgerRepository
 from datapark_trading.settlement.service import SettlementService
@@ -33,6 +32,7 @@ from datapark_trading.transfers.metering import UsageMeter, UsageReport, record
 from datapark_trading.transfers.models import TransferRow, UsageMeterRow, UsageRecordRow
 from datapark_trading.transfers.repository import TransferRepository
 from datapark_trading.transfers.states import AccessGrant, Confirmation, ConfirmedBy, Transfer
+from datapark_trading.webhooks.service import publish
 
 LISTING_SUSPENSION = "listing suspended"
 

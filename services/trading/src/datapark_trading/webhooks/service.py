@@ -1,18 +1,22 @@
-"""Use cases of partner webhooks: subscribe, read the delivery log, redeliver."""
+"""Use cases of partner webhooks: publish a fact to the partners, subscribe, read the delivery
+log, redeliver."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_contracts.envelope import Envelope
 from datapark_contracts.ids import uuid7
+from datapark_contracts.payloads import EventPayload
 from datapark_kit.errors import NotFound, Unprocessable
 from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_trading.partners.actor import Actor
+from datapark_trading.tables import OUTBOX
 from datapark_trading.webhooks import retry
 from datapark_trading.webhooks.destinations import require_public_destination
 from datapark_trading.webhooks.models import (
@@ -21,6 +25,21 @@ from datapark_trading.webhooks.models import (
     WebhookSubscriptionRow,
 )
 from datapark_trading.webhooks.repository import WebhookRepository
+
+
+async def publish(
+    session: AsyncSession,
+    payload: EventPayload,
+    *,
+    parties: Iterable[uuid.UUID],
+    occurred_at: datetime,
+) -> Envelope:
+    """Publish a trading fact: append ``payload`` to the outbox and queue its webhook delivery
+    to every partner acting for one of ``parties``, in the caller's transaction, so a state
+    change, its event and its pushes commit together or not at all."""
+    envelope = await OUTBOX.append(session, payload, occurred_at=occurred_at)
+    await WebhookRepository(session).enqueue(envelope, parties=set(parties), at=occurred_at)
+    return envelope
 
 
 class WebhookService:

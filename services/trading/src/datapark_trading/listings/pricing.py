@@ -1,4 +1,4 @@
-"""What a listing means to trade: whether it takes orders, and the price terms of an order."""
+"""The pricing of an order at a listing's own price terms, and how long such an order runs."""
 
 from __future__ import annotations
 
@@ -9,22 +9,10 @@ from typing import Any
 from datapark_kit.errors import Unprocessable
 from datapark_trading.problems import TradingProblem
 from datapark_trading.terms.money import Money
-from datapark_trading.terms.policy import ListingState
 from datapark_trading.terms.pricing import FixedPrice, Metered, MeterUnit, Pricing, Subscription
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 UNITS = {"call": MeterUnit.CALL, "record": MeterUnit.RECORD, "mb": MeterUnit.MEGABYTE}
-
-
-def effective_state(product_state: str, listing_state: str) -> ListingState:
-    """One state for trade out of the product's and the venue listing's."""
-    if product_state in ("delisted", "retired") or listing_state == "delisted":
-        return ListingState.DELISTED
-    if product_state == "suspended" or listing_state == "suspended":
-        return ListingState.SUSPENDED
-    if product_state == "listed" and listing_state == "listed":
-        return ListingState.LISTED
-    return ListingState.DELISTED
 
 
 def order_pricing(
