@@ -14,9 +14,9 @@ from sqlalchemy import select
 from support.helpers import eventually, random_uscc
 
 from datapark_subsidy.leases.service import LeaseService
-from datapark_subsidy.policies import load_parameters
 from datapark_subsidy.tables import PARTICIPANTS
 from datapark_subsidy.terms.assessment import Receivable
+from datapark_subsidy.terms.parameters import load_parameters
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from datapark_subsidy.claims.models import Claim
 from datapark_subsidy.designations.models import DesignationRecord
 from datapark_subsidy.leases.service import LeaseService
-from datapark_subsidy.policies import load_parameters
 from datapark_subsidy.tables import EVENTING
 from datapark_subsidy.terms.assessment import Receivable
+from datapark_subsidy.terms.parameters import load_parameters
 
 pytestmark = pytest.mark.integration
 DOC = {"name": "designation letter.pdf", "sha256": hashlib.sha256(b"letter").hexdigest()}

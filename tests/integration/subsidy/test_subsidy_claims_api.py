@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from datapark_subsidy.budgets.models import BudgetEntry
 from datapark_subsidy.leases.service import LeaseService
-from datapark_subsidy.policies import load_parameters
 from datapark_subsidy.tables import EVENTING
+from datapark_subsidy.terms.parameters import load_parameters
 
 pytestmark = pytest.mark.integration
 DOC = {"name": "designation letter.pdf", "sha256": hashlib.sha256(b"letter").hexdigest()}

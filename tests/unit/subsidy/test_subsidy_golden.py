@@ -27,7 +27,6 @@ from datapark_subsidy.budgets.balance import Budget
 from datapark_subsidy.claims.eligibility import period_cap
 from datapark_subsidy.claims.entitlement import application_entitlement
 from datapark_subsidy.claims.states import ReviewDecision, ReviewVerdict, review
-from datapark_subsidy.policies import POLICIES, PolicyCode, load_parameters
 from datapark_subsidy.simulations.replay import (
     LeaseActivated,
     LeaseEnded,
@@ -36,6 +35,8 @@ from datapark_subsidy.simulations.replay import (
     replay,
 )
 from datapark_subsidy.terms.assessment import Designation, LeaseFacts, Lessee, Receivable
+from datapark_subsidy.terms.parameters import load_parameters
+from datapark_subsidy.terms.policies import POLICIES, PolicyCode
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.yaml"))

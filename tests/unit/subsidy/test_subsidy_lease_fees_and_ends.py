@@ -14,8 +14,8 @@ from datapark_contracts.events import rental
 from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_subsidy.claims.eligibility import beijing_financing_lease
 from datapark_subsidy.leases.handlers import end_date, schedule_receivables
-from datapark_subsidy.policies import load_parameters
 from datapark_subsidy.terms.assessment import Entitlement, LeaseFacts, Lessee
+from datapark_subsidy.terms.parameters import load_parameters
 
 D = Decimal
 PARAMS = load_parameters()

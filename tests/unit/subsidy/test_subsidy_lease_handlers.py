@@ -18,7 +18,7 @@ from datapark_subsidy.leases.handlers import (
     lease_handlers,
     schedule_receivables,
 )
-from datapark_subsidy.policies import load_parameters
+from datapark_subsidy.terms.parameters import load_parameters
 
 
 def _lease(**changes: object) -> rental.LeaseActivated:

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from datapark_subsidy.policies import (
-    POLICIES,
+from datapark_subsidy.terms.parameters import (
     ParameterError,
     ParameterNotInForce,
-    Region,
     load_parameters,
     parse_parameter,
-    region_of,
 )
+from datapark_subsidy.terms.policies import POLICIES, Region, region_of
 
 GOOD = """\
 description: A rate.

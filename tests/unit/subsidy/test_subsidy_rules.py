@@ -17,7 +17,6 @@ from datapark_subsidy.claims.eligibility import (
     xiongan_robot_leasing,
 )
 from datapark_subsidy.claims.entitlement import application_entitlement
-from datapark_subsidy.policies import POLICIES, ParameterSet, PolicyCode, load_parameters
 from datapark_subsidy.terms.assessment import (
     Designation,
     Entitlement,
@@ -27,6 +26,8 @@ from datapark_subsidy.terms.assessment import (
     ReasonCode,
     Receivable,
 )
+from datapark_subsidy.terms.parameters import ParameterSet, load_parameters
+from datapark_subsidy.terms.policies import POLICIES, PolicyCode
 
 PARAMS = load_parameters()
 PRINCIPAL_READING = PARAMS.with_overrides(

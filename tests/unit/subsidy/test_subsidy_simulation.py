@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from datapark_kit.errors import Unprocessable
 from datapark_subsidy.claims.states import ClaimStatus
-from datapark_subsidy.policies import PolicyCode, load_parameters
 from datapark_subsidy.simulations.replay import (
     LeaseActivated,
     LeaseEnded,
@@ -27,6 +26,8 @@ from datapark_subsidy.simulations.replay import (
     simulate,
 )
 from datapark_subsidy.terms.assessment import LeaseFacts, Lessee, Receivable
+from datapark_subsidy.terms.parameters import load_parameters
+from datapark_subsidy.terms.policies import PolicyCode
 
 PARAMS = load_parameters().with_overrides(
     {"beijing_financing_lease.basis": {"2025-01-01": "financed_principal"}}

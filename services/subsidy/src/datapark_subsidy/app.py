@@ -14,11 +14,11 @@ from datapark_subsidy.claims.endpoints import router as claims_router
 from datapark_subsidy.claims.sweeper import sweeper
 from datapark_subsidy.designations.endpoints import router as designations_router
 from datapark_subsidy.handlers import event_handlers
-from datapark_subsidy.policies import ParameterSet, load_parameters
 from datapark_subsidy.policies.endpoints import router as policies_router
 from datapark_subsidy.settings import SubsidySettings
 from datapark_subsidy.simulations.endpoints import router as simulations_router
 from datapark_subsidy.tables import EVENTING, IDEMPOTENCY, PARTICIPANTS
+from datapark_subsidy.terms.parameters import ParameterSet, load_parameters
 
 ROUTERS: list[APIRouter] = [
     policies_router,

@@ -10,8 +10,8 @@ from datapark_eventing.consumer import Handler
 from datapark_eventing.projections import participant_handlers
 from datapark_subsidy.leases.handlers import lease_handlers
 from datapark_subsidy.leases.service import LeaseService
-from datapark_subsidy.policies import ParameterSet
 from datapark_subsidy.tables import PARTICIPANTS
+from datapark_subsidy.terms.parameters import ParameterSet
 
 
 def event_handlers(params: ParameterSet) -> dict[str, Handler]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from datapark_subsidy.policies.catalog import POLICIES, PolicyCode
-from datapark_subsidy.policies.parameters import ParameterSet, Reading
 from datapark_subsidy.terms.assessment import cite
+from datapark_subsidy.terms.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.policies import POLICIES, PolicyCode
 
 
 def reservation_lapse(reserved_on: date, params: ParameterSet) -> tuple[date, str, Reading]:

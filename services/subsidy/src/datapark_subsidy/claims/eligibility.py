@@ -17,14 +17,6 @@ from decimal import Decimal
 
 from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.policies.catalog import (
-    LEASE_POLICIES,
-    POLICIES,
-    Policy,
-    PolicyCode,
-    region_of,
-)
-from datapark_subsidy.policies.parameters import ParameterSet, Reading
 from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.terms.assessment import (
     ZERO,
@@ -37,6 +29,14 @@ from datapark_subsidy.terms.assessment import (
     ReasonCode,
     Receivable,
     cite,
+)
+from datapark_subsidy.terms.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.policies import (
+    LEASE_POLICIES,
+    POLICIES,
+    Policy,
+    PolicyCode,
+    region_of,
 )
 
 # --------------------------------------------------------------------------- lease policies

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, status
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_subsidy.claims.queries import ClaimQueries
 from datapark_subsidy.claims.schemas import (
     ApplicationIn,
     ClaimDetailOut,
@@ -22,9 +21,9 @@ from datapark_subsidy.claims.schemas import (
 )
 from datapark_subsidy.claims.service import ClaimService
 from datapark_subsidy.claims.states import ClaimStatus
-from datapark_subsidy.policies import PolicyCode
 from datapark_subsidy.policies.endpoints import ParametersDep
 from datapark_subsidy.problems import APPLICATION, CLAIM_MOVE
+from datapark_subsidy.terms.policies import PolicyCode
 
 router = APIRouter(prefix="/v1", tags=["claims"], route_class=UnitOfWorkRoute)
 
@@ -58,13 +57,14 @@ async def apply(
 async def list_claims(
     session: SessionDep,
     principal: CurrentPrincipal,
+    params: ParametersDep,
     participant_id: uuid.UUID | None = None,
     claim_status: Annotated[ClaimStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ClaimPage:
     """Claims of a participant (reviewers, operators and auditors may see every one)."""
-    items, next_cursor = await ClaimQueries(session).page(
+    items, next_cursor = await ClaimService(session, params).page(
         principal, participant_id=participant_id, status=claim_status, cursor=cursor, limit=limit
     )
     return ClaimPage(items=[ClaimOut.of(c) for c in items], next_cursor=next_cursor)
@@ -72,10 +72,10 @@ async def list_claims(
 
 @router.get("/claims/{claim_id}", response_model=ClaimDetailOut)
 async def get_claim(
-    claim_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    claim_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, params: ParametersDep
 ) -> ClaimDetailOut:
     """One claim with its explanation: the steps, dated parameter values and policy version."""
-    return ClaimDetailOut.of(await ClaimQueries(session).get(principal, claim_id))
+    return ClaimDetailOut.of(await ClaimService(session, params).get(principal, claim_id))
 
 
 @router.post(

@@ -13,8 +13,6 @@ from decimal import Decimal
 
 from datapark_contracts.money import to_fen
 from datapark_kit.errors import Unprocessable
-from datapark_subsidy.policies.catalog import POLICIES, PolicyCode, PolicyKind, region_of
-from datapark_subsidy.policies.parameters import ParameterSet, Reading
 from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.terms.assessment import (
     Designation,
@@ -23,6 +21,8 @@ from datapark_subsidy.terms.assessment import (
     Lessee,
     cite,
 )
+from datapark_subsidy.terms.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.policies import POLICIES, PolicyCode, PolicyKind, region_of
 
 # --------------------------------------------------------------------------- applications
 

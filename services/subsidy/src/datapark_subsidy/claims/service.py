@@ -31,6 +31,7 @@ from datapark_contracts.events.subsidy import (
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from datapark_kit.pagination import cursor_id, keyset_page
 from datapark_subsidy.budgets.balance import Budget, LedgerOp
 from datapark_subsidy.budgets.ledger import BudgetLedger, as_budget
 from datapark_subsidy.budgets.models import BudgetRow
@@ -51,7 +52,6 @@ from datapark_subsidy.claims.states import (
 )
 from datapark_subsidy.designations.repository import DesignationRepository
 from datapark_subsidy.participants.repository import ParticipantDirectory
-from datapark_subsidy.policies import POLICIES, CapScope, ParameterSet, PolicyCode, Reading
 from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.tables import OUTBOX
 from datapark_subsidy.terms.access import sees_all_claims
@@ -64,6 +64,8 @@ from datapark_subsidy.terms.assessment import (
     cite,
 )
 from datapark_subsidy.terms.clock import park_today
+from datapark_subsidy.terms.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.policies import POLICIES, CapScope, PolicyCode
 from datapark_subsidy.terms.schemas import explanation_document, readings_document
 
 A, S = ClaimAction, ClaimStatus
@@ -134,6 +136,40 @@ class ClaimService:
         self.params = params
         self.repo = ClaimRepository(session)
         self.ledger = BudgetLedger(session)
+
+    # ------------------------------------------------------------------ reading claims
+
+    async def get(self, principal: Principal, claim_id: uuid.UUID) -> Claim:
+        """One claim, for its applicant or whoever sees every claim; anyone else 404."""
+        claim = await self.repo.get(claim_id)
+        if claim is None or not (
+            sees_all_claims(principal) or claim.participant_id == principal.participant_id
+        ):
+            raise NotFound("claim not found")
+        return claim
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        participant_id: uuid.UUID | None,
+        status: ClaimStatus | None,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[Claim], str | None]:
+        """A page of claims, oldest first: the caller's own, or any participant's for whoever
+        sees every claim."""
+        if not sees_all_claims(principal):
+            if participant_id is not None and participant_id != principal.participant_id:
+                raise NotFound("participant not found")
+            participant_id = principal.participant_id
+        rows = await self.repo.page(
+            participant_id=participant_id,
+            status=status.value if status else None,
+            after=cursor_id(cursor),
+            limit=limit + 1,
+        )
+        return keyset_page(rows, limit, key=lambda c: c.id)
 
     # ------------------------------------------------------------------ opening claims
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from datapark_kit.background import periodic
 from datapark_kit.db import Database
 from datapark_subsidy.claims.service import ClaimService
-from datapark_subsidy.policies import ParameterSet
 from datapark_subsidy.settings import SubsidySettings
+from datapark_subsidy.terms.parameters import ParameterSet
 
 
 async def sweep_once(database: Database, params: ParameterSet) -> int:

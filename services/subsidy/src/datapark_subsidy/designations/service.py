@@ -17,11 +17,11 @@ from datapark_subsidy.budgets.models import BudgetRow
 from datapark_subsidy.budgets.repository import BudgetRepository
 from datapark_subsidy.designations.models import DesignationRecord
 from datapark_subsidy.designations.repository import DesignationRepository
-from datapark_subsidy.policies import ParameterSet, PolicyCode, Region, region_of
-from datapark_subsidy.policies.catalog import POLICIES
 from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.tables import OUTBOX
 from datapark_subsidy.terms.clock import park_today
+from datapark_subsidy.terms.parameters import ParameterSet
+from datapark_subsidy.terms.policies import POLICIES, PolicyCode, Region, region_of
 
 POLICY_OF_KIND = {
     "cluster": PolicyCode.FUJIAN_DATA_CLUSTER,

@@ -34,8 +34,8 @@ from datapark_contracts.events.rental import (
 from datapark_eventing.consumer import Handler, PoisonEvent
 from datapark_eventing.subscriptions import Subscriptions, TypedHandler
 from datapark_subsidy.leases.service import LeaseService
-from datapark_subsidy.policies import ParameterSet
 from datapark_subsidy.terms.assessment import Receivable
+from datapark_subsidy.terms.parameters import ParameterSet
 
 PARK_TIME = ZoneInfo("Asia/Shanghai")
 """Business dates (which calendar year a payment falls in) are the park's local dates."""

@@ -22,8 +22,8 @@ from datapark_subsidy.claims.service import ClaimService
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 from datapark_subsidy.leases.repository import LeaseRepository
 from datapark_subsidy.participants.repository import ParticipantDirectory
-from datapark_subsidy.policies import ParameterSet
 from datapark_subsidy.terms.assessment import ZERO, LeaseFacts, Receivable
+from datapark_subsidy.terms.parameters import ParameterSet
 
 
 def lease_facts(record: LeaseRecord, receivables: Sequence[LeaseReceivableRecord]) -> LeaseFacts:

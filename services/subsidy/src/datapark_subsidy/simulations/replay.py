@@ -25,8 +25,6 @@ from datapark_subsidy.budgets.balance import Budget
 from datapark_subsidy.claims.deadlines import clawback
 from datapark_subsidy.claims.eligibility import assess_lease, period_cap
 from datapark_subsidy.claims.states import ClaimStatus, ReviewDecision, ReviewVerdict, review
-from datapark_subsidy.policies.catalog import POLICIES, PolicyCode
-from datapark_subsidy.policies.parameters import ParameterSet
 from datapark_subsidy.terms.assessment import (
     Entitlement,
     Explanation,
@@ -36,6 +34,8 @@ from datapark_subsidy.terms.assessment import (
     Lessee,
     ReasonCode,
 )
+from datapark_subsidy.terms.parameters import ParameterSet
+from datapark_subsidy.terms.policies import POLICIES, PolicyCode
 
 ZERO = Decimal("0.00")
 

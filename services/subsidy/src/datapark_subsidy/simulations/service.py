@@ -15,7 +15,6 @@ from datapark_subsidy.leases.models import LeaseReceivableRecord
 from datapark_subsidy.leases.repository import LeaseRepository
 from datapark_subsidy.leases.service import lease_facts
 from datapark_subsidy.participants.repository import ParticipantDirectory
-from datapark_subsidy.policies import LEASE_POLICIES, ParameterSet
 from datapark_subsidy.simulations.replay import (
     LeaseActivated,
     LeaseEnded,
@@ -24,6 +23,8 @@ from datapark_subsidy.simulations.replay import (
     SimulationResult,
     simulate,
 )
+from datapark_subsidy.terms.parameters import ParameterSet
+from datapark_subsidy.terms.policies import LEASE_POLICIES
 
 _ORDER = {LeaseActivated: 0, ReceivablePaid: 1, LeaseEnded: 2}
 

@@ -1,1 +1,2 @@
-"""Terms several subsidy domains share: rule inputs and results, the park clock, wire shapes."""
+"""Terms several subsidy domains share: the policies and their dated parameters, rule inputs
+and results, the park clock, wire shapes."""

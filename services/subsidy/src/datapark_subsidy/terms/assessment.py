@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from datapark_subsidy.policies.catalog import PolicyCode
-from datapark_subsidy.policies.parameters import Reading
+from datapark_subsidy.terms.parameters import Reading
+from datapark_subsidy.terms.policies import PolicyCode
 
 
 class ReasonCode(StrEnum):

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from datapark_contracts.money import Amount
-from datapark_subsidy.policies.parameters import Reading
 from datapark_subsidy.terms.assessment import Explanation
+from datapark_subsidy.terms.parameters import Reading
 
 
 class Money(BaseModel):

@@ -31,7 +31,8 @@ from datapark_kit.errors import Unprocessable
 from datapark_subsidy.problems import SubsidyProblem
 
 PACKAGED_PARAMETERS = "datapark_subsidy.policies"
-"""Package whose ``parameters/`` folder ships the policy files."""
+"""Package whose ``parameters/`` folder ships the policy files (the data of the policies, beside
+their HTTP surface; the values and their loader are terms every domain reads)."""
 
 ParameterValue = Decimal | int | bool | str | tuple[str, ...]
 """What a parameter can hold at a date: a ratio or amount, a count of days, a flag, a keyword

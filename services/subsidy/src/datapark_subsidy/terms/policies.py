@@ -1,7 +1,8 @@
 """The subsidy policies the platform implements, and the regions they belong to.
 
-What a policy *is* (who qualifies, how the amount is computed) is code in ``rules.py``; every
-number and list it uses is a dated parameter (``parameters/``), so a policy change is data.
+What a policy *is* (who qualifies, how the amount is computed) is code in
+``claims/eligibility.py`` and ``claims/entitlement.py``; every number and list it uses is a dated
+parameter (``terms/parameters.py``), so a policy change is data.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from datapark_subsidy.policies.parameters import ParameterSet, Reading
+from datapark_subsidy.terms.parameters import ParameterSet, Reading
 
 
 class Region(StrEnum):
