@@ -32,6 +32,7 @@ from datapark_kit.logs import configure_logging, principal_var, request_id_var
 from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from datapark_kit.openapi import install_openapi
 from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
+from datapark_kit.reference import install_reference
 from datapark_kit.schemas import RequestModel, forbids_extra, request_models
 from datapark_kit.settings import ServiceSettings
 from datapark_kit.telemetry import setup_tracing
@@ -155,10 +156,19 @@ def create_app(
     lenient = lenient_request_models(routers)
     for found in lenient:
         log.warning("%s: unknown fields are not refused, decimals not read strictly", found)
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        # Served by install_reference from the service's own assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.participants = participants
     app.state.lenient_request_models = lenient
     install_problem_handlers(app)
+    install_reference(app)
     for router in routers:
         app.include_router(router)
     install_openapi(
