@@ -10,17 +10,15 @@ from fastapi import APIRouter, Query, status
 from datapark_kit.auth import require_roles
 from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_trading.negotiations.models import NegotiationRow, OfferRow
 from datapark_trading.negotiations.schemas import (
     ApproveRequest,
     CounterRequest,
     NegotiationCreate,
     NegotiationOut,
     NegotiationPage,
-    OfferOut,
     TerminateNegotiation,
 )
-from datapark_trading.negotiations.service import NegotiationService, negotiation_value
+from datapark_trading.negotiations.service import NegotiationService
 from datapark_trading.negotiations.states import Action, NegotiationState
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.problems import NEGOTIATIONS
@@ -35,35 +33,6 @@ router = APIRouter(
 TRADERS = [require_roles("participant", "partner")]
 
 
-def negotiation_out(found: tuple[NegotiationRow, list[OfferRow]]) -> NegotiationOut:
-    row, offers = found
-    value = negotiation_value(row, offers)
-    return NegotiationOut(
-        id=row.id,
-        listing_id=row.listing_id,
-        provider_id=row.provider_id,
-        consumer_id=row.consumer_id,
-        state=row.state,
-        offers=[
-            OfferOut(
-                round=o.round,
-                offered_by=o.offered_by,
-                terms=o.terms,
-                offered_at=o.offered_at,
-            )
-            for o in offers
-        ],
-        requires_approval=row.requires_approval,
-        approved_round=row.approved_round,
-        agreement_id=row.agreement_id,
-        amends=row.amends,
-        expires_at=row.expires_at,
-        waiting_for=value.waiting_for(),
-        termination_reason=row.termination_reason,
-        terminated_by=row.terminated_by,
-    )
-
-
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=NegotiationOut, dependencies=TRADERS
 )
@@ -73,7 +42,7 @@ async def open_negotiation(
     """A consumer requests terms for a listed product (→ REQUESTED), or its provider offers
     terms to a consumer (→ OFFERED). Every step has a response deadline; an unanswered
     negotiation expires with a recorded reason."""
-    return negotiation_out(await NegotiationService(session).open(actor, body))
+    return NegotiationOut.of(await NegotiationService(session).open(actor, body))
 
 
 @router.get("", response_model=NegotiationPage)
@@ -89,7 +58,7 @@ async def list_negotiations(
     found, next_cursor = await NegotiationService(session).page(
         actor, cursor, limit, state=None if state is None else state.value
     )
-    return NegotiationPage(items=[negotiation_out(f) for f in found], next_cursor=next_cursor)
+    return NegotiationPage(items=[NegotiationOut.of(f) for f in found], next_cursor=next_cursor)
 
 
 @router.get("/{negotiation_id}", response_model=NegotiationOut)
@@ -97,7 +66,7 @@ async def get_negotiation(
     negotiation_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> NegotiationOut:
     """One negotiation with every round of terms and what it is waiting for."""
-    return negotiation_out(await NegotiationService(session).get(actor, negotiation_id))
+    return NegotiationOut.of(await NegotiationService(session).get(actor, negotiation_id))
 
 
 @router.post("/{negotiation_id}/offers", response_model=NegotiationOut, dependencies=TRADERS)
@@ -106,7 +75,7 @@ async def counter(
 ) -> NegotiationOut:
     """New terms: the provider's counter-offer (REQUESTED → OFFERED) or the consumer's
     counter-request (OFFERED → REQUESTED)."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).counter(actor, negotiation_id, body.terms)
     )
 
@@ -116,7 +85,7 @@ async def accept(
     negotiation_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> NegotiationOut:
     """The consumer accepts the provider's offer (OFFERED → ACCEPTED)."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).move(actor, negotiation_id, Action.ACCEPT)
     )
 
@@ -126,7 +95,7 @@ async def approve(
     negotiation_id: uuid.UUID, body: ApproveRequest, session: SessionDep, actor: CurrentActor
 ) -> NegotiationOut:
     """A person on the provider's side approves the current round (when approval is required)."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).move(
             actor, negotiation_id, Action.APPROVE, approver=body.approver
         )
@@ -138,7 +107,7 @@ async def agree(
     negotiation_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> NegotiationOut:
     """The provider agrees (REQUESTED | ACCEPTED → AGREED)."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).move(actor, negotiation_id, Action.AGREE)
     )
 
@@ -148,7 +117,7 @@ async def verify(
     negotiation_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> NegotiationOut:
     """The consumer verifies the agreement (AGREED → VERIFIED)."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).move(actor, negotiation_id, Action.VERIFY)
     )
 
@@ -159,7 +128,7 @@ async def finalize(
 ) -> NegotiationOut:
     """The provider finalizes (VERIFIED → FINALIZED): the agreement is concluded and the price
     locked in escrow (422 if the consumer's funds are short; nothing changes then)."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).move(actor, negotiation_id, Action.FINALIZE)
     )
 
@@ -169,7 +138,7 @@ async def terminate(
     negotiation_id: uuid.UUID, body: TerminateNegotiation, session: SessionDep, actor: CurrentActor
 ) -> NegotiationOut:
     """Either side ends a negotiation that is not final, saying why."""
-    return negotiation_out(
+    return NegotiationOut.of(
         await NegotiationService(session).move(
             actor, negotiation_id, Action.TERMINATE, reason=body.reason
         )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_contracts.events.trading import Terms
 from datapark_kit.schemas import RequestModel
+
+if TYPE_CHECKING:
+    from datapark_trading.negotiations.service import NegotiationView
 
 
 class NegotiationCreate(RequestModel):
@@ -39,27 +43,46 @@ class TerminateNegotiation(RequestModel):
 
 
 class OfferOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     round: int
     offered_by: str
     terms: Terms
     offered_at: datetime
 
 
-class NegotiationOut(BaseModel):
+class _NegotiationColumns(BaseModel):
+    """The fields of a negotiation read from its row, by name."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     listing_id: uuid.UUID
     provider_id: uuid.UUID
     consumer_id: uuid.UUID
     state: str
-    offers: list[OfferOut]
     requires_approval: bool
     approved_round: int | None
     agreement_id: uuid.UUID | None
     amends: uuid.UUID | None
     expires_at: datetime
-    waiting_for: str
     termination_reason: str | None
     terminated_by: str | None
+
+
+class NegotiationOut(_NegotiationColumns):
+    offers: list[OfferOut]
+    waiting_for: str
+
+    @classmethod
+    def of(cls, view: NegotiationView) -> NegotiationOut:
+        """The row's fields, its rounds of terms and what it waits for."""
+        columns = _NegotiationColumns.model_validate(view.row)
+        return cls(
+            **dict(columns),
+            offers=[OfferOut.model_validate(o) for o in view.offers],
+            waiting_for=view.waiting_for,
+        )
 
 
 class NegotiationPage(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,17 @@ from datapark_trading.partners.actor import Actor, require_trading_participant
 from datapark_trading.terms.agreement import Origin
 from datapark_trading.terms.parties import Party, Termination
 from datapark_trading.webhooks.service import publish
+
+
+class NegotiationView(NamedTuple):
+    """A negotiation as its API shows it: the row, its rounds of terms, and what it waits for."""
+
+    row: NegotiationRow
+    offers: list[OfferRow]
+
+    @property
+    def waiting_for(self) -> str:
+        return negotiation_value(self.row, self.offers).waiting_for()
 
 
 def negotiation_value(row: NegotiationRow, offers: list[OfferRow]) -> Negotiation:
@@ -69,9 +81,7 @@ class NegotiationService:
         self.session = session
         self.repo = NegotiationRepository(session)
 
-    async def open(
-        self, actor: Actor, data: NegotiationCreate
-    ) -> tuple[NegotiationRow, list[OfferRow]]:
+    async def open(self, actor: Actor, data: NegotiationCreate) -> NegotiationView:
         at = datetime.now(UTC)
         listing = await tradable_listing(self.session, data.listing_id, "negotiate")
         terms = terms_from_wire(data.terms)
@@ -127,20 +137,18 @@ class NegotiationService:
         )
         by = n.current_offer.by
         await self._publish(row, n, event, by, at)
-        return row, offers
+        return NegotiationView(row, offers)
 
-    async def get(
-        self, actor: Actor, negotiation_id: uuid.UUID
-    ) -> tuple[NegotiationRow, list[OfferRow]]:
+    async def get(self, actor: Actor, negotiation_id: uuid.UUID) -> NegotiationView:
         row = await self.repo.get(negotiation_id)
         if row is None:
             raise NotFound("negotiation not found")
         actor.ensure_party(row.provider_id, row.consumer_id, what="negotiation")
-        return row, list(await self.repo.offers(row.id))
+        return NegotiationView(row, list(await self.repo.offers(row.id)))
 
     async def page(
         self, actor: Actor, cursor: str | None, limit: int, *, state: str | None = None
-    ) -> tuple[list[tuple[NegotiationRow, list[OfferRow]]], str | None]:
+    ) -> tuple[list[NegotiationView], str | None]:
         """The negotiations the actor is a side of (all for operators and auditors), oldest
         first, each with its offers."""
         rows = await self.repo.page(
@@ -151,7 +159,7 @@ class NegotiationService:
         )
         items, next_cursor = keyset_page(rows, limit, lambda row: row.id)
         offers = await self.repo.offers_of([row.id for row in items])
-        return [(row, offers[row.id]) for row in items], next_cursor
+        return [NegotiationView(row, offers[row.id]) for row in items], next_cursor
 
     async def _load(
         self, actor: Actor | None, negotiation_id: uuid.UUID
@@ -170,7 +178,7 @@ class NegotiationService:
 
     async def counter(
         self, actor: Actor, negotiation_id: uuid.UUID, terms: WireTerms
-    ) -> tuple[NegotiationRow, list[OfferRow]]:
+    ) -> NegotiationView:
         at = datetime.now(UTC)
         row, offers, n, party = await self._load(actor, negotiation_id)
         moved = ns.counter(n, by=party, terms=terms_from_wire(terms), at=at)
@@ -181,7 +189,7 @@ class NegotiationService:
             else events.NegotiationCounterRequested
         )
         await self._publish(row, moved, event, party, at)
-        return row, offers
+        return NegotiationView(row, offers)
 
     async def move(
         self,
@@ -191,7 +199,7 @@ class NegotiationService:
         *,
         reason: str | None = None,
         approver: str | None = None,
-    ) -> tuple[NegotiationRow, list[OfferRow]]:
+    ) -> NegotiationView:
         """accept, approve, agree, verify, finalize or terminate."""
         at = datetime.now(UTC)
         row, offers, n, party = await self._load(actor, negotiation_id)
@@ -217,7 +225,7 @@ class NegotiationService:
         await self._publish(row, moved, event, party, at, **extra)
         if moved.state is ns.S.FINALIZED:
             await self._conclude(moved, at)
-        return row, offers
+        return NegotiationView(row, offers)
 
     async def expire(self, negotiation_id: uuid.UUID, now: datetime) -> NegotiationRow | None:
         row, offers, n, _ = await self._load(None, negotiation_id)

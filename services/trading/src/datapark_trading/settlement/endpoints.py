@@ -29,8 +29,7 @@ async def get_account(
     participant_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> AccountOut:
     """A participant's money at the venue, every figure summed from the ledger's entries."""
-    actor.ensure_party(participant_id, what="account")
-    return AccountOut.of(await SettlementService(session).account(participant_id))
+    return AccountOut.of(await SettlementService(session).account(actor, participant_id))
 
 
 @router.post(
@@ -43,6 +42,7 @@ async def deposit(
     participant_id: uuid.UUID, body: DepositCreate, session: SessionDep
 ) -> AccountOut:
     """An operator books funds received for a participant (honours `Idempotency-Key`)."""
-    service = SettlementService(session)
-    await service.deposit(participant_id, Money(body.amount, body.currency), datetime.now(UTC))
-    return AccountOut.of(await service.account(participant_id))
+    account = await SettlementService(session).deposit(
+        participant_id, Money(body.amount, body.currency), datetime.now(UTC)
+    )
+    return AccountOut.of(account)

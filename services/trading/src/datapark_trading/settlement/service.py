@@ -19,6 +19,7 @@ from datapark_contracts.events import trading as events
 from datapark_contracts.ids import uuid7
 from datapark_contracts.money import Money as WireMoney
 from datapark_kit.errors import InvalidState, NotFound
+from datapark_trading.partners.actor import Actor
 from datapark_trading.settlement import ledger
 from datapark_trading.settlement.ledger import Account, Lock, LockStatus, Transaction
 from datapark_trading.settlement.models import EscrowLockRow
@@ -76,8 +77,9 @@ class SettlementService:
         await self.repo.hold_accounts(accounts, at, debited=[] if debited is None else [debited])
         return await self.repo.balances(accounts)
 
-    async def deposit(self, participant_id: uuid.UUID, amount: Money, at: datetime) -> Decimal:
-        """Funds arrived from outside for ``participant_id``; returns the new available."""
+    async def deposit(self, participant_id: uuid.UUID, amount: Money, at: datetime) -> AccountView:
+        """Funds arrived from outside for ``participant_id`` (an operator books them); returns
+        the account with the new available."""
         account = ledger.buyer(participant_id, amount.currency)
         # the buyer row is held so the published "available" is exact under concurrent deposits
         balances = await self._balances(
@@ -98,7 +100,7 @@ class SettlementService:
             parties=[participant_id],
             occurred_at=at,
         )
-        return available
+        return await self._account(participant_id, amount.currency)
 
     async def lock(
         self,
@@ -294,7 +296,13 @@ class SettlementService:
             occurred_at=at,
         )
 
-    async def account(self, participant_id: uuid.UUID, currency: str = "CNY") -> AccountView:
+    async def account(self, actor: Actor, participant_id: uuid.UUID) -> AccountView:
+        """A participant's account, for that participant (a partner acting for it) or whoever
+        sees every tenant; anyone else 404."""
+        actor.ensure_party(participant_id, what="account")
+        return await self._account(participant_id)
+
+    async def _account(self, participant_id: uuid.UUID, currency: str = "CNY") -> AccountView:
         balances = await self.repo.participant_balances(participant_id)
         locks = list(await self.repo.held_locks_of(participant_id))
         buyer_locks = [lk for lk in locks if lk.buyer_id == participant_id]
