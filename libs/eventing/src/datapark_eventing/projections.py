@@ -1,8 +1,14 @@
 """The participant projection that trading, rental and subsidy each keep from catalog's topic.
 
-One table shape and one handler serve the three services, each in its own schema. An event
+One table shape serves the three services, each in its own schema. The projection is a typed
+subscription (``participant_subscriptions(table)``: the four participant events, one call of
+``ParticipantProjection.apply`` each), or, where a service does more when a participant
+changes, its own subscription calls a service that applies the projection first. An event
 older than what the row holds (lower ``aggseq``) is ignored, so redelivery and replays never
-move a projection backwards.
+move a projection backwards. A payload the table cannot hold (a value too long, a constraint
+it breaks) is a ``PoisonEvent``: dead-lettered at once, as it would fail the same way every
+time; a database that is down is transient (retried while it lasts, see
+``datapark_eventing.consumer.is_transient``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +36,8 @@ from datapark_contracts.events.participants import (
     ParticipantSuspended,
     ParticipantUpdated,
 )
-from datapark_eventing.consumer import Handler
+from datapark_eventing.consumer import PoisonEvent
+from datapark_eventing.subscriptions import Subscriptions
 
 PARTICIPANT_EVENTS: tuple[type[ParticipantSnapshot], ...] = (
     ParticipantRegistered,
@@ -58,10 +66,16 @@ def participant_projection_table(metadata: MetaData) -> Table:
     )
 
 
-def participant_handler(table: Table) -> Handler:
-    async def project(
-        session: AsyncSession, envelope: Envelope, payload: ParticipantSnapshot
-    ) -> None:
+class ParticipantProjection:
+    """A service's copy of catalog's participants, kept in ``table`` (its own schema)."""
+
+    def __init__(self, session: AsyncSession, table: Table) -> None:
+        self.session = session
+        self.table = table
+
+    async def apply(self, payload: ParticipantSnapshot, *, aggseq: int) -> None:
+        """Upsert the participant unless the row already holds a newer event (``aggseq``)."""
+        table = self.table
         values = {
             "name": payload.name,
             "kind": payload.kind,
@@ -72,21 +86,33 @@ def participant_handler(table: Table) -> Handler:
             "park_member": payload.park_member,
             "group_id": payload.group_id,
             "status": payload.status,
-            "aggseq": envelope.aggseq,
+            "aggseq": aggseq,
             "updated_at": payload.occurred_at,
         }
         stmt = insert(table).values(id=payload.participant_id, **values)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[table.c.id],
-                set_=values,
-                where=table.c.aggseq < stmt.excluded.aggseq,
+        try:
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[table.c.id],
+                    set_=values,
+                    where=table.c.aggseq < stmt.excluded.aggseq,
+                )
             )
-        )
+        except (sa_exc.DataError, sa_exc.IntegrityError) as refused:
+            raise PoisonEvent(
+                f"participant {payload.participant_id} does not fit the projection: "
+                f"{type(refused.orig).__name__}"
+            ) from refused
 
-    return project
 
+def participant_subscriptions(table: Table) -> Subscriptions:
+    """The participant events projected into ``table``, one typed handler for the four."""
+    subscriptions = Subscriptions()
 
-def participant_handlers(table: Table) -> dict[str, Handler]:
-    handler = participant_handler(table)
-    return {event.event_type: handler for event in PARTICIPANT_EVENTS}
+    @subscriptions.subscribe(*PARTICIPANT_EVENTS)
+    async def project_participant(
+        session: AsyncSession, envelope: Envelope, payload: ParticipantSnapshot
+    ) -> None:
+        await ParticipantProjection(session, table).apply(payload, aggseq=envelope.aggseq)
+
+    return subscriptions

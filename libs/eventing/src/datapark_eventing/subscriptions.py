@@ -29,7 +29,7 @@ What a handler's failure means to the consumer (``datapark_eventing.consumer``):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,8 +63,12 @@ class Subscriptions:
 
         return register
 
-    def include(self, handlers: dict[str, Handler]) -> None:
-        """Add handlers built elsewhere (e.g. the shared participant projection)."""
+    def include(self, handlers: Subscriptions | Mapping[str, Handler]) -> None:
+        """Add another set of subscriptions (a domain's, or the shared participant projection's,
+        ``datapark_eventing.projections.participant_subscriptions``), or handlers registered
+        by type name (an event whose payload class this service does not import)."""
+        if isinstance(handlers, Subscriptions):
+            handlers = handlers.handlers()
         for event_type, handler in handlers.items():
             if event_type in self._handlers:
                 raise ValueError(f"{event_type} already has a handler")

@@ -1,4 +1,5 @@
-"""Handlers of rental.orders.v1: a lease's life as subsidy needs it.
+"""Handlers of rental.orders.v1: a lease's life as subsidy needs it (and of
+catalog.participants.v1: a lessee subsidy did not know yet, whose leases waited for it).
 
 A lease becoming active records its receivables as scheduled (instalments with their interest
 and opening balance, and the balloon); ``installment_fell_due`` and ``installment_paid`` accrue
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope
+from datapark_contracts.events.participants import ParticipantSnapshot
 from datapark_contracts.events.rental import (
     BookingClosed,
     InstallmentFellDue,
@@ -32,6 +34,7 @@ from datapark_contracts.events.rental import (
     LeaseWrittenOff,
 )
 from datapark_eventing.consumer import Handler, PoisonEvent
+from datapark_eventing.projections import PARTICIPANT_EVENTS
 from datapark_eventing.subscriptions import Subscriptions, TypedHandler
 from datapark_subsidy.leases.service import LeaseService
 from datapark_subsidy.terms.assessment import Receivable
@@ -102,9 +105,16 @@ def end_date(payload: LeaseSnapshot) -> date:
 
 
 def lease_subscriptions(params: ParameterSet) -> Subscriptions:
-    """rental.orders.v1 as subsidy hears it: each handler makes one call to the lease service."""
+    """rental.orders.v1 and the lessees from catalog.participants.v1 as subsidy hears them: each
+    handler makes one call to the lease service."""
     subscriptions = Subscriptions()
     subscribe = subscriptions.subscribe
+
+    @subscribe(*PARTICIPANT_EVENTS)
+    async def lessee_changed(
+        session: AsyncSession, envelope: Envelope, payload: ParticipantSnapshot
+    ) -> None:
+        await LeaseService(session, params).participant_changed(payload, aggseq=envelope.aggseq)
 
     @subscribe(LeaseActivated)
     async def activated(session: AsyncSession, envelope: Envelope, payload: LeaseActivated) -> None:

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_contracts.events.participants import ParticipantSnapshot
 from datapark_subsidy.claims.service import ClaimService
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 from datapark_subsidy.leases.repository import LeaseRepository
@@ -209,6 +210,12 @@ class LeaseService:
         await self.session.flush()
         await self.claims.claw_back(record.id, record.activated_on, ended_on, reason)
         await self._accrue(record)
+
+    async def participant_changed(self, payload: ParticipantSnapshot, *, aggseq: int) -> None:
+        """Catalog registered or changed a participant: keep it, then assess its leases that
+        waited for it."""
+        await ParticipantDirectory(self.session).project(payload, aggseq=aggseq)
+        await self.participant_known(payload.participant_id)
 
     async def participant_known(self, participant_id: uuid.UUID) -> None:
         """A participant arrived or changed: assess its leases that were waiting for it."""

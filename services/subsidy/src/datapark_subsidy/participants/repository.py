@@ -1,4 +1,4 @@
-"""Reading the participant projection (kept from catalog.participants.v1) as lessees."""
+"""The participant projection (kept from catalog.participants.v1): kept, and read as lessees."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_contracts.events.participants import ParticipantSnapshot
+from datapark_eventing.projections import ParticipantProjection
 from datapark_subsidy.tables import PARTICIPANTS
 from datapark_subsidy.terms.assessment import Lessee
 
@@ -14,6 +16,10 @@ from datapark_subsidy.terms.assessment import Lessee
 class ParticipantDirectory:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def project(self, payload: ParticipantSnapshot, *, aggseq: int) -> None:
+        """Keep catalog's participant (an older event than the row's is ignored)."""
+        await ParticipantProjection(self.session, PARTICIPANTS).apply(payload, aggseq=aggseq)
 
     async def lessee(self, participant_id: uuid.UUID) -> Lessee | None:
         row = (
