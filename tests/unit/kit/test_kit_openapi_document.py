@@ -104,6 +104,12 @@ def test_the_token_endpoint_documents_its_rate_limit() -> None:
     op = app.openapi()["paths"]["/v1/auth/token"]["post"]
     assert op["operationId"] == "issueToken"
     assert op["responses"]["429"]["x-problem-codes"] == ["rate_limited"]
+    quota = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"}
+    assert set(op["responses"]["429"]["headers"]) == quota | {"Retry-After"}
+    for status in ("200", "401", "422"):  # every answer the limiter counted
+        assert quota <= set(op["responses"][status]["headers"]), status
+    others = app.openapi()["paths"]["/v1/participants"]["get"]["responses"]
+    assert not any("RateLimit-Limit" in r.get("headers", {}) for r in others.values())
 
 
 def test_operation_id_rule() -> None:

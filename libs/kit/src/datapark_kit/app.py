@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import FromClause, Table, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from datapark_kit import ratelimit
 from datapark_kit.auth import TokenVerifier
 from datapark_kit.db import Database
 from datapark_kit.guards import BodyLimitMiddleware, RejectControlCharactersMiddleware
@@ -44,8 +45,9 @@ log = logging.getLogger("datapark.app")
 
 
 class RequestContextMiddleware:
-    """Request id in and out, the caller in the log context, request metrics by route, and
-    ``X-Content-Type-Options: nosniff`` on every response."""
+    """Request id in and out, the caller in the log context, request metrics by route,
+    ``X-Content-Type-Options: nosniff`` on every response, and the rate-limit headers of the
+    quota a limiter reported while handling the request (``datapark_kit.ratelimit``)."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -60,6 +62,7 @@ class RequestContextMiddleware:
         request_id = incoming or uuid.uuid4().hex
         rid_token = request_id_var.set(request_id)
         who_token = principal_var.set(None)
+        quota, quota_token = ratelimit.begin()
         status = 500
         started = time.perf_counter()
 
@@ -73,6 +76,7 @@ class RequestContextMiddleware:
                     (b"x-request-id", request_id.encode()),
                     # JSON is never to be sniffed into something a browser would run.
                     (b"x-content-type-options", b"nosniff"),
+                    *ratelimit.headers(quota),
                 ]
             await send(message)
 
@@ -87,6 +91,7 @@ class RequestContextMiddleware:
             HTTP_LATENCY.labels(*labels).observe(elapsed)
             request_id_var.reset(rid_token)
             principal_var.reset(who_token)
+            ratelimit.end(quota_token)
 
 
 async def database_ready(app: FastAPI) -> None:

@@ -9,7 +9,8 @@ service, so the published document says what the service really does:
   401 and 403 where a bearer token is required, 404 where a path names a resource, 409 (and
   408/413 for a body) on writes, 422 wherever input is read, 429 on the open paths that are
   rate limited, 503 everywhere (the database was unreachable; nothing changed); 429 and 503
-  carry ``Retry-After``. Each problem response names the codes it may carry in
+  carry ``Retry-After``, and the answers of a rate-limited path the ``RateLimit-*`` headers
+  (``datapark_kit.ratelimit``). Each problem response names the codes it may carry in
   ``x-problem-codes`` (the kit's catalogue below plus what the service declares), which the
   fuzz test holds every answer to;
 - ``Idempotency-Key`` is a declared header on every POST run in the unit of work of a service
@@ -39,6 +40,7 @@ from datapark_kit.errors import ProblemCode
 from datapark_kit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from datapark_kit.idempotency import MAX_KEY_LENGTH, REPLAY_HEADER
 from datapark_kit.problems import PROBLEM_JSON, TYPE_BASE
+from datapark_kit.ratelimit import OPENAPI_HEADERS as RATE_LIMIT_HEADERS
 
 
 class KitCode(StrEnum):
@@ -491,6 +493,12 @@ def finish_document(
                 ):
                     new["description"] = current["description"]
                 responses[str(status)] = new
+            if path in rate_limited:
+                # Every answer the limiter counted carries the quota (not the ones refused
+                # before the endpoint runs: unreadable, slow or oversized bodies, 503).
+                for status, response in responses.items():
+                    if str(status) not in ("400", "408", "413", "503"):
+                        response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
             if (method, path) in idempotent_posts:
                 params = op.setdefault("parameters", [])
                 if not any(p.get("name") == IDEMPOTENCY_HEADER for p in params):

@@ -27,6 +27,7 @@ from datapark_catalog.auth.throttle import SourceThrottle
 from datapark_catalog.participants.repository import ParticipantRepository
 from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.settings import CatalogSettings
+from datapark_kit import ratelimit
 from datapark_kit.auth import Principal, TokenSigner
 from datapark_kit.db import Database
 from datapark_kit.errors import (
@@ -139,6 +140,7 @@ class TokenService:
         """Client credentials for a token (see the class for what is refused when)."""
         wait = self.sources.enter(source)
         if wait is not None:
+            ratelimit.report(self.sources.quota(source))
             await asyncio.sleep(self.settings.token_throttle_delay_seconds)
             raise TooManyRequests(
                 f"too many token requests from this address; retry in {wait}s", retry_after=wait
@@ -150,6 +152,7 @@ class TokenService:
             return response
         finally:
             self.sources.leave(source, succeeded=succeeded)
+            ratelimit.report(self.sources.quota(source))
 
     async def _exchange(self, client_id: str, client_secret: str, source: str) -> TokenResponse:
         per_source = f"{client_id[:150]}|{source[:45]}"
@@ -162,6 +165,10 @@ class TokenService:
                 locked = await repo.locked_until([per_source, credential.client_id], now)
                 if locked is not None:
                     wait = int((locked - now).total_seconds()) + 1
+                    lockout = self.settings.token_lockout_seconds
+                    # Locked for this client id (from this source or from all): none left.
+                    quota = ratelimit.RateLimit(self.settings.token_max_failures, 0, wait, lockout)
+                    ratelimit.report(quota)
                     raise TooManyRequests(
                         f"too many failed attempts; retry in {wait}s", retry_after=wait
                     )

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from datapark_kit.ratelimit import RateLimit
+
 
 @dataclass
 class _Source:
@@ -62,6 +64,18 @@ class SourceThrottle:
             return 1
         entry.in_flight += 1
         return None
+
+    def quota(self, source: str) -> RateLimit:
+        """Where ``source`` stands against its budget of unsuccessful requests (sent as the
+        ``RateLimit-*`` headers of each token answer)."""
+        now = self.clock()
+        entry = self._sources.get(source)
+        window = math.ceil(self.window_seconds)
+        if entry is None or now - entry.window_started >= self.window_seconds:
+            return RateLimit(self.max_unsuccessful, self.max_unsuccessful, window, window)
+        reset = max(0, math.ceil(entry.window_started + self.window_seconds - now))
+        left = self.max_unsuccessful - entry.unsuccessful
+        return RateLimit(self.max_unsuccessful, left, reset, window)
 
     def leave(self, source: str, *, succeeded: bool) -> None:
         """The admitted request is over; a success gives its place in the budget back."""
