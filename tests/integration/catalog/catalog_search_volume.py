@@ -65,8 +65,8 @@ OFFERINGS = text(
     """
     INSERT INTO catalog.rental_offerings (
         id, lessor_participant_id, title, target_kind, unit_id, kit_id, unit_ids, category,
-        modes, rate_card, headline_price, deposit, min_duration_minutes, max_duration_minutes,
-        turnaround_before_minutes, turnaround_after_minutes, service_terms,
+        modes, rate_card, headline_price, deposit, min_duration_seconds, max_duration_seconds,
+        turnaround_before_seconds, turnaround_after_seconds, service_terms,
         cancellation_policy, late_fee_per_hour, available_from, available_until, location,
         state, published_at, updated_at)
     SELECT ('00000000-0000-7000-b000-' || lpad(to_hex(g), 12, '0'))::uuid,
@@ -78,7 +78,7 @@ OFFERINGS = text(
            ARRAY['short_term'],
            jsonb_build_object('day', jsonb_build_object('amount', (100 + g % 1000) || '.00',
                                                         'currency', 'CNY')),
-           100 + g % 1000, 0, 60, NULL, 0, 0, NULL, '[]'::jsonb, NULL,
+           100 + g % 1000, 0, 3600, NULL, 0, 0, NULL, '[]'::jsonb, NULL,
            t0, NULL, '兰州新区', 'published',
            t0 + make_interval(secs => 10 * g + 5), t0 + make_interval(secs => 10 * g + 5)
     FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS g,

@@ -9,24 +9,28 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from datapark_catalog.fleet.rules import (
-    CancellationTier,
-    OfferingFootprint,
-    OfferingTerms,
-    RateCard,
-    ServiceTerms,
+from datapark_catalog.fleet.appraisal import (
     UnitAppraisal,
-    UnitRef,
     appraised_value,
+    validate_appraisal,
+    validate_serial_number,
+)
+from datapark_catalog.fleet.composition import (
+    OfferingFootprint,
+    UnitRef,
     ensure_no_kit_overlap,
     ensure_units_offerable,
     periods_overlap,
-    validate_appraisal,
     validate_kit,
+    validate_window,
+)
+from datapark_catalog.fleet.offering_terms import (
+    CancellationTier,
+    OfferingTerms,
+    RateCard,
+    ServiceTerms,
     validate_offering,
     validate_rate_card,
-    validate_serial_number,
-    validate_window,
 )
 from datapark_catalog.terms.money import parse_money
 from datapark_catalog.valuations.depreciation import months_elapsed
@@ -199,15 +203,15 @@ def terms(**changes: object) -> OfferingTerms:
         modes=(RentalMode.SHORT_TERM, RentalMode.LONG_TERM),
         rate_card=RateCard(hour=D("300"), day=D("2000"), week=D("12000"), month=D("40000")),
         deposit=D("50000"),
-        min_duration_minutes=120,
-        max_duration_minutes=60 * 24 * 365,
-        turnaround_before_minutes=60,
-        turnaround_after_minutes=120,
+        min_duration_seconds=2 * 3600,
+        max_duration_seconds=365 * 24 * 3600,
+        turnaround_before_seconds=3600,
+        turnaround_after_seconds=2 * 3600,
         available_from=T0,
         cancellation_policy=(
             CancellationTier(0, D("0.5")),
-            CancellationTier(2880, D("0")),
-            CancellationTier(1440, D("0.2")),
+            CancellationTier(2 * 86400, D("0")),
+            CancellationTier(86400, D("0.2")),
         ),
         late_fee_per_hour=D("450"),
     )
@@ -217,7 +221,7 @@ def terms(**changes: object) -> OfferingTerms:
 def test_a_valid_offering_is_normalised() -> None:
     checked = validate_offering(terms())
     assert checked.rate_card.hour == D("300.00")
-    assert [t.notice_minutes for t in checked.cancellation_policy] == [2880, 1440, 0]
+    assert [t.notice_seconds for t in checked.cancellation_policy] == [172800, 86400, 0]
     assert checked.service_terms is None
 
 
@@ -257,19 +261,31 @@ def test_a_kit_offering_as_robot_container() -> None:
         ({"deposit": D("-100")}, "deposit"),
         ({"deposit": D("1.234")}, "deposit"),
         ({"deposit": D("NaN")}, "deposit"),
-        ({"min_duration_minutes": 0}, "min_duration_minutes"),
-        ({"max_duration_minutes": 60}, "max_duration_minutes"),
-        ({"turnaround_before_minutes": -1}, "turnaround_before_minutes"),
-        ({"turnaround_after_minutes": 7 * 24 * 60 + 1}, "turnaround_after_minutes"),
+        ({"min_duration_seconds": 0}, "min_duration_seconds"),
+        ({"min_duration_seconds": 5430}, "min_duration_seconds"),  # not whole minutes
+        ({"max_duration_seconds": 3600}, "max_duration_seconds"),  # below the minimum
+        ({"max_duration_seconds": 11 * 365 * 86400}, "max_duration_seconds"),
+        ({"turnaround_before_seconds": -60}, "turnaround_before_seconds"),
+        ({"turnaround_before_seconds": 90}, "turnaround_before_seconds"),
+        ({"turnaround_after_seconds": 7 * 86400 + 60}, "turnaround_after_seconds"),
         ({"available_until": T0}, "available_until"),
         ({"available_from": datetime(2026, 5, 1)}, "available_from"),
         ({"service_terms": ServiceTerms(UsageUnit.HOUR, D(1), D(1))}, "service_terms"),
         (
-            {"cancellation_policy": (CancellationTier(60, D("0.1")), CancellationTier(60, D(0)))},
-            "cancellation_policy[1].notice_minutes",
+            {
+                "cancellation_policy": (
+                    CancellationTier(3600, D("0.1")),
+                    CancellationTier(3600, D(0)),
+                )
+            },
+            "cancellation_policy[1].notice_seconds",
         ),
         (
-            {"cancellation_policy": (CancellationTier(60, D("1.5")),)},
+            {"cancellation_policy": (CancellationTier(30, D("0.1")),)},
+            "cancellation_policy[0].notice_seconds",
+        ),
+        (
+            {"cancellation_policy": (CancellationTier(3600, D("1.5")),)},
             "cancellation_policy[0].fee_rate",
         ),
         ({"late_fee_per_hour": D("-1")}, "late_fee_per_hour"),

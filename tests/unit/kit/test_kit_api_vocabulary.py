@@ -111,10 +111,18 @@ def violations(service: str) -> set[str]:
         if path in HEALTH or not path.startswith("/v1/"):
             continue  # the Dataspace Protocol's own shapes are the protocol's, not ours
         for method, op in operations.items():
+            names = {param["name"] for param in op.get("parameters", [])}
             for param in op.get("parameters", []):
                 if param["in"] in ("query", "path"):
+                    # A query string holds no object: a money bound there is its amount beside
+                    # a ``currency`` parameter (``min_price=600.00&currency=CNY``).
+                    amount = param["in"] == "query" and "currency" in names
+                    name = param["name"]
                     walker.field(
-                        param["schema"], param["schema"].get("anyOf", []), path, param["name"]
+                        param["schema"],
+                        param["schema"].get("anyOf", []),
+                        path,
+                        "money_amount" if amount and MONEY_NAME.search(name) else name,
                     )
             body = op.get("requestBody", {}).get("content", {})
             for media in body.values():

@@ -26,13 +26,6 @@ router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute, responses=problem
 public = APIRouter(tags=["auth"], responses=problems(*AUTH))
 
 
-def _issued(credential: Any, secret: str, response: Response) -> IssuedCredential:
-    shown_once(response)
-    return IssuedCredential(
-        **CredentialOut.model_validate(credential).model_dump(), client_secret=secret
-    )
-
-
 @router.post(
     "/v1/participants/{participant_id}/credentials",
     status_code=status.HTTP_201_CREATED,
@@ -44,7 +37,8 @@ async def create_credential(
 ) -> IssuedCredential:
     """Issue a client id and secret for a participant. The secret is shown only here."""
     credential, secret = await CredentialService(session).create(participant_id, body)
-    return _issued(credential, secret, response)
+    shown_once(response)
+    return IssuedCredential.of(credential, secret)
 
 
 @router.post("/v1/credentials/{client_id}/rotate", response_model=IssuedCredential)
@@ -53,7 +47,8 @@ async def rotate_credential(
 ) -> IssuedCredential:
     """Replace the secret (owner or operator); the old secret stops working at once."""
     credential, secret = await CredentialService(session).rotate(principal, client_id)
-    return _issued(credential, secret, response)
+    shown_once(response)
+    return IssuedCredential.of(credential, secret)
 
 
 @router.post("/v1/credentials/{client_id}/revoke", response_model=CredentialOut)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_catalog.fleet.appraisal import UnitAppraisal, appraised_value
 from datapark_catalog.fleet.models import (
     MaintenanceWindowRow,
     RentalOfferingRow,
@@ -14,7 +15,6 @@ from datapark_catalog.fleet.models import (
     RobotModelRow,
     RobotUnitRow,
 )
-from datapark_catalog.fleet.rules import UnitAppraisal, appraised_value
 from datapark_catalog.tables import OUTBOX
 from datapark_catalog.terms.money import money_json
 from datapark_contracts.events.catalog_listings import (
@@ -99,6 +99,12 @@ def window_fact(
     )
 
 
+def _minutes(seconds: int | None) -> int | None:
+    """``catalog.listings.v1`` counts an offering's durations in whole minutes; the offering
+    keeps seconds, always whole minutes (``offering_terms.whole_minutes``)."""
+    return None if seconds is None else seconds // 60
+
+
 def offering_snapshot(
     row: RentalOfferingRow, event: type[RentalOfferingSnapshot], at: datetime, **extra: Any
 ) -> RentalOfferingSnapshot:
@@ -115,12 +121,15 @@ def offering_snapshot(
             "modes": tuple(row.modes),
             "rate_card": row.rate_card,
             "deposit": money_json(row.deposit),
-            "min_duration_minutes": row.min_duration_minutes,
-            "max_duration_minutes": row.max_duration_minutes,
-            "turnaround_before_minutes": row.turnaround_before_minutes,
-            "turnaround_after_minutes": row.turnaround_after_minutes,
+            "min_duration_minutes": _minutes(row.min_duration_seconds),
+            "max_duration_minutes": _minutes(row.max_duration_seconds),
+            "turnaround_before_minutes": _minutes(row.turnaround_before_seconds),
+            "turnaround_after_minutes": _minutes(row.turnaround_after_seconds),
             "service_terms": row.service_terms,
-            "cancellation_policy": row.cancellation_policy,
+            "cancellation_policy": [
+                {"notice_minutes": _minutes(t["notice_seconds"]), "fee_rate": t["fee_rate"]}
+                for t in row.cancellation_policy
+            ],
             "late_fee_per_hour": money_json(row.late_fee_per_hour),
             "available_from": row.available_from,
             "available_until": row.available_until,

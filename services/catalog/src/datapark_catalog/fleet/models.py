@@ -115,10 +115,17 @@ class RentalOfferingRow(Base):
         CheckConstraint("state IN ('published', 'withdrawn')", name="state"),
         CheckConstraint("deposit >= 0", name="deposit"),
         CheckConstraint("rate_card <> '{}'::jsonb", name="rate_card_not_empty"),
-        CheckConstraint("min_duration_minutes > 0", name="min_duration"),
         CheckConstraint(
-            "max_duration_minutes IS NULL OR max_duration_minutes >= min_duration_minutes",
+            "min_duration_seconds > 0 AND min_duration_seconds % 60 = 0", name="min_duration"
+        ),
+        CheckConstraint(
+            "max_duration_seconds IS NULL OR (max_duration_seconds >= min_duration_seconds"
+            " AND max_duration_seconds % 60 = 0)",
             name="max_duration",
+        ),
+        CheckConstraint(
+            "turnaround_before_seconds % 60 = 0 AND turnaround_after_seconds % 60 = 0",
+            name="turnaround_whole_minutes",
         ),
         CheckConstraint(
             "available_until IS NULL OR available_until > available_from", name="validity"
@@ -163,10 +170,11 @@ class RentalOfferingRow(Base):
     rate_card: Mapped[dict[str, Any]] = mapped_column(JSONB)
     headline_price: Mapped[Decimal] = mapped_column(Numeric(18, 2))
     deposit: Mapped[Decimal] = mapped_column(Numeric(18, 2))
-    min_duration_minutes: Mapped[int] = mapped_column(Integer)
-    max_duration_minutes: Mapped[int | None] = mapped_column(Integer)
-    turnaround_before_minutes: Mapped[int] = mapped_column(Integer)
-    turnaround_after_minutes: Mapped[int] = mapped_column(Integer)
+    # Durations in whole seconds, each a whole number of minutes (the events carry minutes).
+    min_duration_seconds: Mapped[int] = mapped_column(Integer)
+    max_duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    turnaround_before_seconds: Mapped[int] = mapped_column(Integer)
+    turnaround_after_seconds: Mapped[int] = mapped_column(Integer)
     service_terms: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     cancellation_policy: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     late_fee_per_hour: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_catalog.fleet import rules
+from datapark_catalog.fleet import composition, offering_terms
 from datapark_catalog.fleet.events import offering_snapshot, publish
 from datapark_catalog.fleet.models import OfferingUnitRow, RentalOfferingRow, RobotUnitRow
 from datapark_catalog.fleet.repository import FleetRepository
@@ -24,12 +24,12 @@ from datapark_catalog.fleet.schemas import OfferingTermsIn, RentalOfferingCreate
 from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
 from datapark_catalog.terms.money import money_json
+from datapark_catalog.terms.schemas import amount_of
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
     RentalOfferingChanged,
     RentalOfferingPublished,
     RentalOfferingWithdrawn,
-    RobotUnitStatus,
 )
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
@@ -38,11 +38,7 @@ from datapark_kit.errors import InvalidState, NotFound, Unprocessable
 WHAT = "rental offering"
 
 
-def unit_ref(unit: RobotUnitRow) -> rules.UnitRef:
-    return rules.UnitRef(unit.id, unit.lessor_participant_id, RobotUnitStatus(unit.status))
-
-
-def headline_rate(card: rules.RateCard) -> Decimal:
+def headline_rate(card: offering_terms.RateCard) -> Decimal:
     """The rate search shows and filters on: the shortest period on the card."""
     for rate in (card.hour, card.day, card.week, card.month):
         if rate is not None:
@@ -50,32 +46,44 @@ def headline_rate(card: rules.RateCard) -> Decimal:
     raise Unprocessable("the rate card is empty", field="rate_card")
 
 
-def terms_of(body: OfferingTermsIn, target_kind: OfferingTargetKind) -> rules.OfferingTerms:
-    return rules.validate_offering(
-        rules.OfferingTerms(
+def terms_of(
+    body: OfferingTermsIn, target_kind: OfferingTargetKind
+) -> offering_terms.OfferingTerms:
+    card, service = body.rate_card, body.service_terms
+    return offering_terms.validate_offering(
+        offering_terms.OfferingTerms(
             target_kind=target_kind,
             modes=tuple(body.modes),
-            rate_card=rules.RateCard(**body.rate_card.model_dump()),
-            deposit=body.deposit,
-            min_duration_minutes=body.min_duration_minutes,
-            max_duration_minutes=body.max_duration_minutes,
-            turnaround_before_minutes=body.turnaround_before_minutes,
-            turnaround_after_minutes=body.turnaround_after_minutes,
+            rate_card=offering_terms.RateCard(
+                amount_of(card.hour),
+                amount_of(card.day),
+                amount_of(card.week),
+                amount_of(card.month),
+            ),
+            deposit=body.deposit.amount,
+            min_duration_seconds=body.min_duration_seconds,
+            max_duration_seconds=body.max_duration_seconds,
+            turnaround_before_seconds=body.turnaround_before_seconds,
+            turnaround_after_seconds=body.turnaround_after_seconds,
             available_from=body.available_from,
             available_until=body.available_until,
             service_terms=None
-            if body.service_terms is None
-            else rules.ServiceTerms(**body.service_terms.model_dump()),
+            if service is None
+            else offering_terms.ServiceTerms(
+                service.usage_unit, service.price_per_use.amount, service.monthly_minimum.amount
+            ),
             cancellation_policy=tuple(
-                rules.CancellationTier(t.notice_minutes, t.fee_rate)
+                offering_terms.CancellationTier(t.notice_seconds, t.fee_rate)
                 for t in body.cancellation_policy
             ),
-            late_fee_per_hour=body.late_fee_per_hour,
+            late_fee_per_hour=amount_of(body.late_fee_per_hour),
         )
     )
 
 
-def apply_terms(row: RentalOfferingRow, body: OfferingTermsIn, terms: rules.OfferingTerms) -> None:
+def apply_terms(
+    row: RentalOfferingRow, body: OfferingTermsIn, terms: offering_terms.OfferingTerms
+) -> None:
     card = terms.rate_card
     row.title = body.title
     row.location = body.location
@@ -92,10 +100,10 @@ def apply_terms(row: RentalOfferingRow, body: OfferingTermsIn, terms: rules.Offe
     }
     row.headline_price = headline_rate(card)
     row.deposit = terms.deposit
-    row.min_duration_minutes = terms.min_duration_minutes
-    row.max_duration_minutes = terms.max_duration_minutes
-    row.turnaround_before_minutes = terms.turnaround_before_minutes
-    row.turnaround_after_minutes = terms.turnaround_after_minutes
+    row.min_duration_seconds = terms.min_duration_seconds
+    row.max_duration_seconds = terms.max_duration_seconds
+    row.turnaround_before_seconds = terms.turnaround_before_seconds
+    row.turnaround_after_seconds = terms.turnaround_after_seconds
     row.service_terms = (
         None
         if terms.service_terms is None
@@ -106,7 +114,7 @@ def apply_terms(row: RentalOfferingRow, body: OfferingTermsIn, terms: rules.Offe
         }
     )
     row.cancellation_policy = [
-        {"notice_minutes": t.notice_minutes, "fee_rate": str(t.fee_rate)}
+        {"notice_seconds": t.notice_seconds, "fee_rate": str(t.fee_rate)}
         for t in terms.cancellation_policy
     ]
     row.late_fee_per_hour = terms.late_fee_per_hour
@@ -124,7 +132,9 @@ class OfferingService:
         await ensure_active_participant(self.session, lessor)
         unit_ids, category = await self._target(principal, body)
         units = await self.repo.units(unit_ids)
-        rules.ensure_units_offerable([unit_ref(units[u]) for u in unit_ids], lessor)
+        composition.ensure_units_offerable(
+            [composition.unit_ref(units[u]) for u in unit_ids], lessor
+        )
         terms = terms_of(body, body.target_kind)
         offering_id = uuid7()
         await self._ensure_no_kit_overlap(
@@ -212,11 +222,11 @@ class OfferingService:
         kind: OfferingTargetKind,
         kit_id: uuid.UUID | None,
         unit_ids: list[uuid.UUID],
-        terms: rules.OfferingTerms,
+        terms: offering_terms.OfferingTerms,
     ) -> None:
         others = await self.repo.published_offerings_with(unit_ids, kits_only=True)
-        rules.ensure_no_kit_overlap(
-            rules.OfferingFootprint(
+        composition.ensure_no_kit_overlap(
+            composition.OfferingFootprint(
                 offering_id,
                 kind,
                 kit_id,
@@ -225,7 +235,7 @@ class OfferingService:
                 terms.available_until,
             ),
             [
-                rules.OfferingFootprint(
+                composition.OfferingFootprint(
                     o.id,
                     OfferingTargetKind(o.target_kind),
                     o.kit_id,

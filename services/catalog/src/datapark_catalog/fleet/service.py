@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_catalog.fleet import rules
+from datapark_catalog.fleet import appraisal, composition
 from datapark_catalog.fleet.events import (
     kit_snapshot,
     model_snapshot,
@@ -23,7 +23,6 @@ from datapark_catalog.fleet.models import (
     RobotModelRow,
     RobotUnitRow,
 )
-from datapark_catalog.fleet.offerings import unit_ref
 from datapark_catalog.fleet.repository import FleetRepository
 from datapark_catalog.fleet.schemas import (
     MaintenanceWindowCreate,
@@ -101,10 +100,13 @@ class FleetService:
 
     async def register_unit(self, principal: Principal, body: RobotUnitCreate) -> RobotUnitRow:
         model = await self.get_model(body.model_id)
-        serial = rules.validate_serial_number(body.serial_number)
-        appraisal = rules.validate_appraisal(
-            rules.UnitAppraisal(
-                body.acquisition_cost, body.salvage_value, body.useful_life_months, body.acquired_on
+        serial = appraisal.validate_serial_number(body.serial_number)
+        checked = appraisal.validate_appraisal(
+            appraisal.UnitAppraisal(
+                body.acquisition_cost.amount,
+                body.salvage_value.amount,
+                body.useful_life_months,
+                body.acquired_on,
             )
         )
         if await self.repo.unit_by_serial(serial) is not None:
@@ -117,10 +119,10 @@ class FleetService:
             model_id=model.id,
             serial_number=serial,
             lessor_participant_id=principal.participant_id,
-            acquisition_cost=appraisal.acquisition_cost,
-            acquired_on=appraisal.acquired_on,
-            salvage_value=appraisal.salvage_value,
-            useful_life_months=appraisal.useful_life_months,
+            acquisition_cost=checked.acquisition_cost,
+            acquired_on=checked.acquired_on,
+            salvage_value=checked.salvage_value,
+            useful_life_months=checked.useful_life_months,
             location=body.location,
             status=RobotUnitStatus.AVAILABLE.value,
             created_at=now,
@@ -180,7 +182,7 @@ class FleetService:
         self, principal: Principal, unit_id: uuid.UUID, body: MaintenanceWindowCreate
     ) -> MaintenanceWindowRow:
         unit = await self._own_unit(principal, unit_id)
-        rules.validate_window(body.start, body.end)
+        composition.validate_window(body.start, body.end)
         now = datetime.now(UTC)
         row = MaintenanceWindowRow(
             id=uuid7(),
@@ -227,8 +229,8 @@ class FleetService:
                 raise Unprocessable(
                     f"unit {unit_id} is not one of your units", field=f"unit_ids[{i}]"
                 )
-        refs = [unit_ref(units[u]) for u in body.unit_ids]
-        unit_ids = rules.validate_kit(principal.participant_id, body.name, refs)
+        refs = [composition.unit_ref(units[u]) for u in body.unit_ids]
+        unit_ids = composition.validate_kit(principal.participant_id, body.name, refs)
         now = datetime.now(UTC)
         row = RobotKitRow(
             id=uuid7(),

@@ -4,7 +4,7 @@ change terms, delist everywhere), the search over everything on offer, and the v
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -14,6 +14,7 @@ from datapark_catalog.listings.schemas import (
     SearchItem,
     SearchPage,
     VenueOut,
+    VenuePage,
 )
 from datapark_catalog.listings.search import DEFAULT_LIMIT, ListingKind, SearchFilter
 from datapark_catalog.listings.service import ListingService, search
@@ -47,8 +48,17 @@ async def search_listings(
     domain: DataDomain | None = None,
     venue: str | None = None,
     category: RobotCategory | None = None,
-    min_price: MoneyInput | None = None,
-    max_price: MoneyInput | None = None,
+    min_price: Annotated[
+        MoneyInput | None,
+        Query(description="lowest headline price: an amount in `currency` (`600.00`)"),
+    ] = None,
+    max_price: Annotated[
+        MoneyInput | None,
+        Query(description="highest headline price: an amount in `currency` (`5000.00`)"),
+    ] = None,
+    currency: Annotated[
+        Literal["CNY"], Query(description="the currency of `min_price` and `max_price`")
+    ] = "CNY",
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = DEFAULT_LIMIT,
     cursor: str | None = None,
@@ -56,16 +66,19 @@ async def search_listings(
     """What is on offer now: data products listed on a venue (one item per venue) and
     published rental offerings, newest first. ``domain`` and ``venue`` apply to data
     products, ``category`` to offerings; the price range applies to the headline price (the
-    fixed price, the price per period, the unit price, or the shortest rate on a rate card)."""
+    fixed price, the price per period, the unit price, or the shortest rate on a rate card);
+    a query string cannot carry a Money object, so its bounds are amounts in ``currency``."""
     f = SearchFilter(kind, domain, venue, category, min_price, max_price, text, limit)
     hits, next_cursor = await search(session, f, cursor)
     return SearchPage(items=[SearchItem(**hit.__dict__) for hit in hits], next_cursor=next_cursor)
 
 
-@router.get("/venues", response_model=list[VenueOut])
-async def list_venues(session: SessionDep, principal: CurrentPrincipal) -> list[VenueOut]:
-    """The venues (exchanges) products can be listed on, with their fee rates."""
-    return [VenueOut.model_validate(v) for v in await ListingService(session).venues()]
+@router.get("/venues", response_model=VenuePage)
+async def list_venues(session: SessionDep, principal: CurrentPrincipal) -> VenuePage:
+    """The venues (exchanges) products can be listed on, with their fee rates (one page)."""
+    return VenuePage(
+        items=[VenueOut.model_validate(v) for v in await ListingService(session).venues()]
+    )
 
 
 @product_listings.post(

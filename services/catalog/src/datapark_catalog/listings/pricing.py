@@ -1,6 +1,6 @@
 """Venues (data, not code paths: a table seeded with the three below) and the price terms a
-data product is listed with on them: the kinds of terms, their validation and headline price.
-A listing's states are ``datapark_catalog.listings.states``.
+data product is listed with on them: the kinds of terms, their validation, headline price and
+stored form. A listing's states are ``datapark_catalog.listings.states``.
 """
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from datapark_catalog.terms.money import parse_money, parse_rate
+from datapark_catalog.terms.money import money_json, parse_money, parse_rate
 from datapark_contracts.events.catalog_listings import (
     MeteredUnit,
     SubscriptionPeriod,
@@ -122,6 +123,49 @@ def headline_price(terms: PriceTerms) -> Decimal | None:
     return terms.indicative_price
 
 
+def terms_document(terms: PriceTerms) -> dict[str, Any]:
+    """Price terms as stored and published: the form of the ``catalog.listings.v1`` contract
+    and of the API's ``PriceTermsOut`` (money as ``{"amount", "currency"}``)."""
+    if isinstance(terms, FixedPrice):
+        return {"kind": "fixed", "price": money_json(terms.price)}
+    if isinstance(terms, SubscriptionPrice):
+        return {
+            "kind": "subscription",
+            "price_per_period": money_json(terms.price_per_period),
+            "period": terms.period.value,
+        }
+    if isinstance(terms, MeteredPrice):
+        return {
+            "kind": "metered",
+            "unit": terms.unit.value,
+            "unit_price": money_json(terms.unit_price),
+            "monthly_maximum": money_json(terms.monthly_maximum),
+        }
+    return {"kind": "negotiable", "indicative_price": money_json(terms.indicative_price)}
+
+
+def _amount(value: dict[str, Any] | None) -> Decimal | None:
+    return None if value is None else Decimal(value["amount"])
+
+
+def terms_of_document(data: dict[str, Any]) -> PriceTerms:
+    """The price terms a stored document holds (the inverse of ``terms_document``)."""
+    kind = data["kind"]
+    if kind == "fixed":
+        return FixedPrice(Decimal(data["price"]["amount"]))
+    if kind == "subscription":
+        return SubscriptionPrice(
+            Decimal(data["price_per_period"]["amount"]), SubscriptionPeriod(data["period"])
+        )
+    if kind == "metered":
+        return MeteredPrice(
+            MeteredUnit(data["unit"]),
+            Decimal(data["unit_price"]["amount"]),
+            _amount(data.get("monthly_maximum")),
+        )
+    return NegotiablePrice(_amount(data.get("indicative_price")))
+
+
 def validate_venue(venue: Venue) -> Venue:
     if not venue.code.strip() or not venue.code.isascii() or not venue.code.isupper():
         raise Unprocessable("a venue code is upper-case ASCII", field="code")
@@ -129,6 +173,3 @@ def validate_venue(venue: Venue) -> Venue:
         raise Unprocessable("a venue needs a name", field="name")
     parse_rate(venue.fee_rate, "fee_rate")
     return venue
-
-
-# --- venue listings ---------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from datapark_catalog.listings.search import (
     validate_filter,
 )
 from datapark_catalog.listings.states import ListingAction
-from datapark_catalog.listings.wire import listing_of, terms_to_wire
 from datapark_catalog.problems import CatalogProblem
 from datapark_catalog.products.access import ensure_active_participant, ensure_owner
 from datapark_catalog.products.events import publish
@@ -51,6 +50,18 @@ LISTING_EVENTS: dict[ListingAction, type[DataProductSnapshot]] = {
     ListingAction.DELIST: DataProductListingDelisted,
     ListingAction.CHANGE_TERMS: DataProductListingTermsChanged,
 }
+
+
+def listing_of(row: VenueListingRow) -> states.VenueListing:
+    """A stored venue listing as the domain's value."""
+    return states.VenueListing(
+        listing_id=row.id,
+        venue_code=row.venue_code,
+        reference=row.reference,
+        state=VenueListingState(row.state),
+        price_terms=pricing.terms_of_document(row.price_terms),
+        listed_at=row.listed_at,
+    )
 
 
 class ListingService:
@@ -94,7 +105,7 @@ class ListingService:
             reference=listing.reference,
             state=listing.state.value,
             price_kind=pricing.price_kind(listing.price_terms).value,
-            price_terms=terms_to_wire(listing.price_terms),
+            price_terms=pricing.terms_document(listing.price_terms),
             headline_price=pricing.headline_price(listing.price_terms),
             listed_at=now,
             updated_at=now,
@@ -147,7 +158,7 @@ class ListingService:
         now = datetime.now(UTC)
         current.state = outcome.listing.state.value
         current.price_kind = pricing.price_kind(outcome.listing.price_terms).value
-        current.price_terms = terms_to_wire(outcome.listing.price_terms)
+        current.price_terms = pricing.terms_document(outcome.listing.price_terms)
         current.headline_price = pricing.headline_price(outcome.listing.price_terms)
         current.updated_at = now
         product.state = outcome.product_state.value

@@ -23,7 +23,7 @@ class Participant(Base):
     operating_region_code: Mapped[str | None] = mapped_column(String(6))
     roles: Mapped[list[str]] = mapped_column(ARRAY(Text))
     park_member: Mapped[bool] = mapped_column(Boolean, default=False)
-    group_id: Mapped[str | None] = mapped_column(String(100))
+    group_code: Mapped[str | None] = mapped_column(String(100))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)

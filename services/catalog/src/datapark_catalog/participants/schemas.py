@@ -13,6 +13,13 @@ from datapark_kit.schemas import RequestModel
 
 Role = Literal["operator", "partner", "participant", "customer", "reviewer", "auditor"]
 
+GROUP_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+GROUP_CODE_DOC = (
+    "the corporate group (集团) the participant belongs to, as the operator records it for "
+    "lessors' concentration limits: a code that is not ours (for example the parent "
+    "company's USCC), letters, digits, '.', '_' and '-'"
+)
+
 
 class ParticipantCreate(RequestModel):
     """A company (with its USCC) or a person registering with the park."""
@@ -26,7 +33,7 @@ class ParticipantCreate(RequestModel):
     operating_region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     roles: list[Role] = Field(default=["participant"], min_length=1)
     park_member: bool = False
-    group_id: str | None = Field(default=None, max_length=100)
+    group_code: str | None = Field(default=None, pattern=GROUP_CODE, description=GROUP_CODE_DOC)
     contact_email: str | None = Field(
         default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     )
@@ -54,7 +61,7 @@ class ParticipantUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     operating_region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     park_member: bool | None = None
-    group_id: str | None = Field(default=None, max_length=100)
+    group_code: str | None = Field(default=None, pattern=GROUP_CODE, description=GROUP_CODE_DOC)
     contact_email: str | None = Field(
         default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     )
@@ -77,7 +84,7 @@ class ParticipantOut(BaseModel):
     operating_region_code: str | None
     roles: list[str]
     park_member: bool
-    group_id: str | None
+    group_code: str | None = Field(description=GROUP_CODE_DOC)
     status: str
     created_at: datetime
     updated_at: datetime

@@ -38,14 +38,14 @@ def _snapshot(
         operating_region_code=p.operating_region_code,
         roles=tuple(p.roles),
         park_member=p.park_member,
-        group_id=p.group_id,
+        group_id=p.group_code,  # the payload's name for it (catalog.participants.v1)
         status=p.status,
         occurred_at=p.updated_at,
         **extra,
     )
 
 
-OPERATOR_ONLY_FIELDS = frozenset({"operating_region_code", "park_member", "group_id"})
+OPERATOR_ONLY_FIELDS = frozenset({"operating_region_code", "park_member", "group_code"})
 
 
 class ParticipantService:
@@ -71,7 +71,7 @@ class ParticipantService:
             operating_region_code=data.operating_region_code,
             roles=sorted(set(data.roles)),
             park_member=data.park_member,
-            group_id=data.group_id,
+            group_code=data.group_code,
             contact_email=data.contact_email,
             status="pending",
             version=1,

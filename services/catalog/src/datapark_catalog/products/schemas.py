@@ -5,23 +5,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_catalog.products.registration import ProductMetadata, ReviewDecision
 from datapark_catalog.products.repository import ProductRecord
+from datapark_catalog.terms.schemas import MoneyOut
 from datapark_contracts.events.catalog_listings import (
     DataClassification,
     DataDomain,
+    MeteredUnit,
     ProductForm,
     Provenance,
+    SubscriptionPeriod,
 )
 from datapark_kit.schemas import RequestModel
-
-MoneyOut = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
-"""Money in responses: a decimal string with two places."""
 
 
 class _In(RequestModel):
@@ -151,13 +150,32 @@ class ReviewOut(BaseModel):
     reviewed_at: datetime
 
 
+class PriceTermsOut(BaseModel):
+    """A listing's price terms as published: the fields of its ``kind`` (the others absent)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"kind": "fixed", "price": {"amount": "50000.00", "currency": "CNY"}}]
+        }
+    )
+
+    kind: Literal["fixed", "subscription", "metered", "negotiable"]
+    price: MoneyOut | None = None
+    price_per_period: MoneyOut | None = None
+    period: SubscriptionPeriod | None = None
+    unit: MeteredUnit | None = None
+    unit_price: MoneyOut | None = None
+    monthly_maximum: MoneyOut | None = None
+    indicative_price: MoneyOut | None = None
+
+
 class VenueListingOut(BaseModel):
     listing_id: uuid.UUID
     venue_code: str
     venue_name: str
     reference: str
     state: str
-    price_terms: dict[str, object]
+    price_terms: PriceTermsOut
     listed_at: datetime
 
 

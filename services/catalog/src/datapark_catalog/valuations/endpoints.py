@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from datapark_catalog.problems import VALUATIONS
 from datapark_catalog.valuations.schemas import (
@@ -14,8 +15,8 @@ from datapark_catalog.valuations.schemas import (
     BookPositionOut,
     DisclosureOut,
     ValuationCreate,
-    ValuationList,
     ValuationOut,
+    ValuationPage,
 )
 from datapark_catalog.valuations.service import ValuationService
 from datapark_kit.auth import CurrentPrincipal
@@ -41,13 +42,20 @@ async def record_valuation(
     return ValuationOut.of(*await ValuationService(session).record(principal, product_id, body))
 
 
-@router.get(f"{PRODUCT}/valuations", response_model=ValuationList)
+@router.get(f"{PRODUCT}/valuations", response_model=ValuationPage)
 async def list_valuations(
-    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> ValuationList:
-    """Every valuation of the product, oldest base date first."""
-    rows = await ValuationService(session).history(principal, product_id)
-    return ValuationList(items=[ValuationOut.of(r, t) for r, t in rows])
+    product_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: str | None = None,
+) -> ValuationPage:
+    """The product's valuations, oldest base date first, each with the impairment test it is
+    of the booked asset (if any)."""
+    rows, next_cursor = await ValuationService(session).history(
+        principal, product_id, cursor, limit
+    )
+    return ValuationPage(items=[ValuationOut.of(r, t) for r, t in rows], next_cursor=next_cursor)
 
 
 @router.put(f"{PRODUCT}/balance-sheet", response_model=BookPositionOut)

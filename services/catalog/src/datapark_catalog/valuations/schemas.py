@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
-from datapark_catalog.products.schemas import MoneyOut
+from datapark_catalog.terms.schemas import Money, MoneyOut, SignedMoneyOut
 from datapark_catalog.valuations.balance_sheet import BookPosition, Impairment
 from datapark_catalog.valuations.cost_kinds import (
     PRESENTATION_LABELS,
@@ -22,6 +23,24 @@ from datapark_catalog.valuations.disclosure import Disclosure, Totals
 from datapark_catalog.valuations.models import BalanceSheetRow, ValuationRow
 from datapark_kit.schemas import RequestModel
 
+_VALUATION: JsonDict = {
+    "id": "0193a5f4-6a55-7c4e-8d5f-9b0c1d2e3f40",
+    "product_id": "0193a5e2-6b10-7f3e-8c2d-1a2b3c4d5e6f",
+    "method": "cost",
+    "inputs": {
+        "cost_lines": [
+            {"label": "collection", "amount": "90000.00"},
+            {"label": "cleaning", "amount": "60000.00"},
+        ],
+        "obsolescence_rate": "0.04",
+    },
+    "base_date": "2026-06-30",
+    "appraiser_id": "0193a5e1-0f00-7a6b-b1c2-d3e4f5a6b7c8",
+    "appraiser_name": "中联资产评估集团有限公司",
+    "amount": {"amount": "144000.00", "currency": "CNY"},
+    "recorded_at": "2026-11-30T08:30:00Z",
+}
+
 
 class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -29,7 +48,7 @@ class _In(RequestModel):
 
 class CostLineIn(_In):
     label: str = Field(min_length=1, max_length=200)
-    amount: Decimal
+    amount: Money
 
 
 class AdjustmentIn(_In):
@@ -39,7 +58,7 @@ class AdjustmentIn(_In):
 
 class ComparableIn(_In):
     reference: str = Field(min_length=1, max_length=200)
-    price: Decimal
+    price: Money
     adjustments: list[AdjustmentIn] = Field(default_factory=list, max_length=20)
 
 
@@ -51,10 +70,36 @@ class ValuationCreate(_In):
     - market: ``comparables`` with price and adjustment factors
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "method": "cost",
+                    "base_date": "2026-06-30",
+                    "appraiser_name": "中联资产评估集团有限公司",
+                    "cost_lines": [
+                        {
+                            "label": "collection",
+                            "amount": {"amount": "90000.00", "currency": "CNY"},
+                        },
+                        {"label": "cleaning", "amount": {"amount": "60000.00", "currency": "CNY"}},
+                    ],
+                    "obsolescence_rate": "0.04",
+                },
+                {
+                    "method": "income",
+                    "base_date": "2026-06-30",
+                    "appraiser_name": "中联资产评估集团有限公司",
+                    "projected_income": ["80000.00", "100000.00", "120000.00"],
+                    "discount_rate": "0.08",
+                },
+            ]
+        }
+    )
+
     method: Literal["cost", "income", "market"]
     base_date: date
     appraiser_name: str = Field(min_length=1, max_length=200)
-    currency: Literal["CNY"] = "CNY"
     cost_lines: list[CostLineIn] | None = Field(default=None, max_length=100)
     obsolescence_rate: Decimal = Decimal(0)
     projected_income: list[Decimal] | None = Field(default=None, max_length=50)
@@ -63,6 +108,10 @@ class ValuationCreate(_In):
 
 
 class ValuationOut(BaseModel):
+    """A valuation with its inputs as recorded (so anyone can redo the arithmetic)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_VALUATION]})
+
     id: uuid.UUID
     product_id: uuid.UUID
     method: str
@@ -71,7 +120,6 @@ class ValuationOut(BaseModel):
     appraiser_id: uuid.UUID
     appraiser_name: str
     amount: MoneyOut
-    currency: Literal["CNY"] = "CNY"
     recorded_at: datetime
     impairment_test: ImpairmentTestOut | None = None
     """None when the product has no balance-sheet record or the base date is before its
@@ -100,14 +148,21 @@ class ValuationOut(BaseModel):
         )
 
 
-class ValuationList(BaseModel):
+class ValuationPage(BaseModel):
+    """A page of a product's valuations, oldest base date first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_VALUATION]}]}
+    )
+
     items: list[ValuationOut]
+    next_cursor: str | None = None
 
 
 class BookCostLineIn(_In):
     kind: CostLineKind
     description: str = Field(min_length=1, max_length=200)
-    amount: Decimal
+    amount: Money
     incurred_on: date
     phase: Phase | None = None
     """research or development: stated on each line of a self-developed data resource."""
@@ -126,13 +181,34 @@ class BalanceSheetIn(_In):
       development and shown as 开发支出)
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "classification": "intangible_asset",
+                    "acquisition_mode": "purchased",
+                    "cost_lines": [
+                        {
+                            "kind": "acquisition",
+                            "description": "licence from the provider",
+                            "amount": {"amount": "240000.00", "currency": "CNY"},
+                            "incurred_on": "2026-01-10",
+                        }
+                    ],
+                    "recognised_on": "2026-01-10",
+                    "useful_life_months": 60,
+                }
+            ]
+        }
+    )
+
     classification: AssetClassification
     acquisition_mode: AcquisitionMode = AcquisitionMode.PURCHASED
     cost_lines: list[BookCostLineIn] = Field(min_length=1, max_length=200)
     recognised_on: date
     ready_for_use_on: date | None = None
     useful_life_months: int | None = None
-    net_realisable_value: Decimal | None = None
+    net_realisable_value: Money | None = None
 
 
 class TreatedLineOut(BaseModel):
@@ -152,7 +228,7 @@ class ImpairmentTestOut(BaseModel):
     it made (negative: an inventory reversal; 0.00: not below the carrying amount)."""
 
     on: date
-    write_down: MoneyOut
+    write_down: SignedMoneyOut
     carrying_amount_before: MoneyOut
     recoverable_amount: MoneyOut
 
@@ -186,8 +262,7 @@ class BookPositionOut(BaseModel):
     book_value: MoneyOut
     latest_valuation: MoneyOut | None
     valuation_base_date: date | None
-    valuation_surplus: MoneyOut | None
-    currency: Literal["CNY"] = "CNY"
+    valuation_surplus: SignedMoneyOut | None
     cost_lines: list[TreatedLineOut]
     impairments: list[ImpairmentOut]
 
@@ -298,7 +373,6 @@ class DisclosureOut(BaseModel):
     participant_id: uuid.UUID
     as_of: date
     period_start: date | None
-    currency: Literal["CNY"] = "CNY"
     groups: list[DisclosureGroupOut]
     expensed_cost: MoneyOut
     expensed_research_cost: MoneyOut

@@ -14,6 +14,7 @@ from datapark_catalog.products.access import ensure_owner, ensure_visible
 from datapark_catalog.products.models import DataProduct
 from datapark_catalog.products.repository import ProductRepository
 from datapark_catalog.terms.money import ZERO
+from datapark_catalog.terms.schemas import amount_of
 from datapark_catalog.valuations import methods
 from datapark_catalog.valuations.balance_sheet import (
     BalanceSheetRecord,
@@ -38,6 +39,7 @@ from datapark_catalog.valuations.schemas import BalanceSheetIn, ValuationCreate
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import InvalidState, NotFound, Unprocessable
+from datapark_kit.pagination import cursor_id, keyset_page
 
 WHAT = "data product"
 VALUABLE_STATES = frozenset({"registered", "listed", "suspended", "delisted"})
@@ -49,7 +51,7 @@ def inputs_of(body: ValuationCreate) -> methods.ValuationInputs:
         if body.cost_lines is None:
             raise Unprocessable("the cost approach needs cost_lines", field="cost_lines")
         return methods.CostApproachInputs(
-            tuple(methods.CostLine(x.label, x.amount) for x in body.cost_lines),
+            tuple(methods.CostLine(x.label, x.amount.amount) for x in body.cost_lines),
             body.obsolescence_rate,
         )
     if body.method == "income":
@@ -66,7 +68,7 @@ def inputs_of(body: ValuationCreate) -> methods.ValuationInputs:
         tuple(
             methods.Comparable(
                 c.reference,
-                c.price,
+                c.price.amount,
                 tuple(methods.AdjustmentFactor(a.name, a.factor) for a in c.adjustments),
             )
             for c in body.comparables
@@ -185,11 +187,23 @@ class ValuationService:
         return row, test
 
     async def history(
-        self, principal: Principal, product_id: uuid.UUID
-    ) -> list[tuple[ValuationRow, Impairment | None]]:
-        """Every valuation with the impairment test it is of the booked asset, if any."""
+        self, principal: Principal, product_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> tuple[list[tuple[ValuationRow, Impairment | None]], str | None]:
+        """A page of the product's valuations, oldest base date first, each with the
+        impairment test it is of the booked asset, if any, and the cursor of the next page.
+
+        The tests are worked out over every valuation (each one's depends on those before
+        it), so the page is cut from the product's whole history: a product has a few."""
         await self._product(principal, product_id, owner=False)
-        return await self._tested(product_id)
+        tested = await self._tested(product_id)
+        start = 0
+        after = cursor_id(cursor)
+        if after is not None:
+            positions = [i for i, (row, _) in enumerate(tested) if row.id == after]
+            if not positions:
+                raise Unprocessable("cursor is not one this API issued", field="cursor")
+            start = positions[0] + 1
+        return keyset_page(tested[start : start + limit + 1], limit, key=lambda x: x[0].id)
 
     async def _tested(self, product_id: uuid.UUID) -> list[tuple[ValuationRow, Impairment | None]]:
         rows = await self.repo.of_product(product_id)
@@ -213,12 +227,12 @@ class ValuationService:
             BalanceSheetRecord(
                 classification=body.classification,
                 cost_lines=tuple(
-                    BookCostLine(x.kind, x.description, x.amount, x.incurred_on, x.phase)
+                    BookCostLine(x.kind, x.description, x.amount.amount, x.incurred_on, x.phase)
                     for x in body.cost_lines
                 ),
                 recognised_on=body.recognised_on,
                 useful_life_months=body.useful_life_months,
-                net_realisable_value=body.net_realisable_value,
+                net_realisable_value=amount_of(body.net_realisable_value),
                 acquisition_mode=body.acquisition_mode,
                 ready_for_use_on=body.ready_for_use_on,
             )

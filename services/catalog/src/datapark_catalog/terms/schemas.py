@@ -1,0 +1,49 @@
+"""Money on catalog's wire (docs/CONVENTIONS.md, "The HTTP language"): always an object
+``{"amount": "<decimal string, two places>", "currency": "CNY"}``, in requests and responses.
+
+Requests take ``datapark_contracts.money.Money`` (a JSON number, a bare string, a third decimal
+place or a negative amount is a 422 naming the field). Responses declare ``MoneyOut`` (or
+``SignedMoneyOut`` where a figure may be negative: a write-down reversed, a valuation below book
+value); both take the ``Decimal`` a row or a calculation holds, so a response model is still
+built with ``model_validate(row)`` or from one service result.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from datapark_contracts.money import Money, SignedAmount
+
+__all__ = ["Money", "MoneyOut", "SignedMoney", "SignedMoneyOut", "amount_of"]
+
+
+class SignedMoney(BaseModel):
+    """An amount in CNY that may be negative (``"-1200.00"``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: SignedAmount
+    currency: Literal["CNY"] = "CNY"
+
+
+def _as_money(value: Any) -> Any:
+    """A ``Decimal`` (a column, a computed figure) or the stored ``{"amount", "currency"}``
+    form becomes the object; a Money passes through."""
+    if isinstance(value, Decimal):
+        return {"amount": value, "currency": "CNY"}
+    return value
+
+
+MoneyOut = Annotated[Money, BeforeValidator(_as_money)]
+"""A non-negative amount in a response, from a ``Decimal``."""
+
+SignedMoneyOut = Annotated[SignedMoney, BeforeValidator(_as_money)]
+"""An amount in a response that may be negative, from a ``Decimal``."""
+
+
+def amount_of(money: Money | None) -> Decimal | None:
+    """The amount a request's Money carries (``None`` stays ``None``)."""
+    return None if money is None else money.amount
