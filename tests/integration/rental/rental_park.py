@@ -17,6 +17,11 @@ from datapark_rental.tables import PARTICIPANTS
 PROJECTION_TIMEOUT = 120.0  # the first test also waits for relays and the consumer group
 
 
+def cny(amount: str | Decimal) -> dict[str, str]:
+    """An amount as rental's API takes and gives money: ``{"amount", "currency"}``."""
+    return {"amount": str(amount), "currency": "CNY"}
+
+
 def hour_floor(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
@@ -43,7 +48,7 @@ class Park:
             "roles": list(roles),
         }
         if group_id is not None:
-            body["group_id"] = group_id
+            body["group_code"] = group_id  # catalog's name for the group (a code, not ours)
         created = await self.catalog.post("/v1/participants", json=body, headers=self.operator)
         assert created.status_code == 201, created.text
         pid = uuid.UUID(created.json()["id"])
@@ -79,8 +84,8 @@ class Park:
             json={
                 "model_id": model.json()["id"],
                 "serial_number": f"SN-{uuid.uuid4().hex[:12]}",
-                "acquisition_cost": cost,
-                "salvage_value": "0.00",
+                "acquisition_cost": cny(cost),
+                "salvage_value": cny("0.00"),
                 "acquired_on": date.today().isoformat(),
                 "useful_life_months": 60,
                 "location": "Hall 3",
@@ -118,26 +123,26 @@ class Park:
             if kit_id
             else ["short_term", "long_term", "financing_lease", "service_lease"],
             "rate_card": {
-                "hour": "100.00",
-                "day": "2000.00",
-                "week": "9000.00",
-                "month": "40000.00",
+                "hour": cny("100.00"),
+                "day": cny("2000.00"),
+                "week": cny("9000.00"),
+                "month": cny("40000.00"),
             },
             "service_terms": None
             if kit_id
             else {
                 "usage_unit": "procedure",
-                "price_per_use": "5000.00",
-                "monthly_minimum": "40000.00",
+                "price_per_use": cny("5000.00"),
+                "monthly_minimum": cny("40000.00"),
             },
-            "deposit": "5000.00",
-            "min_duration_minutes": 60,
-            "max_duration_minutes": 60 * 24 * 90,
-            "turnaround_before_minutes": 30,
-            "turnaround_after_minutes": 60,
+            "deposit": cny("5000.00"),
+            "min_duration_seconds": 3600,
+            "max_duration_seconds": 3600 * 24 * 90,
+            "turnaround_before_seconds": 30 * 60,
+            "turnaround_after_seconds": 3600,
             "cancellation_policy": [
-                {"notice_minutes": 1440, "fee_rate": "0.2"},
-                {"notice_minutes": 0, "fee_rate": "0.5"},
+                {"notice_seconds": 86400, "fee_rate": "0.2"},
+                {"notice_seconds": 0, "fee_rate": "0.5"},
             ],
             "available_from": (datetime.now(UTC) - timedelta(days=400)).isoformat(),
             "location": "Hall 3",
@@ -202,7 +207,7 @@ class Park:
                 i=uuid.UUID(lease["id"]),
             )
             payer, dated = lessor, {"paid_on": accepted_on.isoformat()}
-        if Decimal(lease["upfront_due"]) > 0:
+        if Decimal(lease["upfront_due"]["amount"]) > 0:
             paid = await self.rental.post(
                 f"{path}/payments", headers=payer, json={"amount": lease["upfront_due"]} | dated
             )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from integration.rental.rental_park import Park, hour_floor
+from integration.rental.rental_park import Park, cny, hour_floor
 from support.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -199,14 +199,19 @@ async def test_quote_is_the_best_price_itemised(rental, park) -> None:
     body = quoted.json()
     # 6 days + 2 h: a week (9,000) beats 6 days + 2 h (12,200)
     assert body["lines"] == [
-        {"unit": "week", "quantity": 1, "unit_price": "9000.00", "amount": "9000.00"}
+        {"unit": "week", "quantity": 1, "unit_price": cny("9000.00"), "amount": cny("9000.00")}
     ]
-    assert (body["rental"], body["deposit"], body["total"]) == ("9000.00", "5000.00", "14000.00")
+    assert (body["rental"], body["deposit"], body["total"]) == (
+        cny("9000.00"),
+        cny("5000.00"),
+        cny("14000.00"),
+    )
+    assert body["billable_seconds"] == (24 * 6 + 2) * 3600
     assert datetime.fromisoformat(body["reserved_from"]) == start - timedelta(minutes=30)
 
 
 async def test_from_hold_to_close_with_late_fee_and_deposit_settlement(rental, park) -> None:
-    lessor, _, offering_id = await lessor_with_unit(park, late_fee_per_hour="300.00")
+    lessor, _, offering_id = await lessor_with_unit(park, late_fee_per_hour=cny("300.00"))
     _, customer = await park.company()
     start = datetime.now(UTC) + timedelta(minutes=5)  # check-out opens 30 minutes before
 
@@ -235,11 +240,22 @@ async def test_from_hold_to_close_with_late_fee_and_deposit_settlement(rental, p
     )
     returned = (await rental.post(f"{path}/return", headers=lessor)).json()
     assert returned["status"] == "returned"
-    assert returned["late_fee"] == "900.00"  # 3 h (grace 30 min) x 300
+    assert returned["late_fee"] == cny("900.00")  # 3 h (grace 30 min) x 300
+    for refused, field in (
+        ({"damage_charges": "1200.50"}, "damage_charges"),
+        ({"damage_charges": {"amount": 1200.5, "currency": "CNY"}}, "damage_charges.amount"),
+    ):
+        bad = await rental.post(f"{path}/inspect", headers=lessor, json=refused)
+        assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, field)
     inspected = (
-        await rental.post(f"{path}/inspect", headers=lessor, json={"damage_charges": "1200.50"})
+        await rental.post(
+            f"{path}/inspect", headers=lessor, json={"damage_charges": cny("1200.50")}
+        )
     ).json()
-    assert (inspected["deposit_refund"], inspected["balance_due"]) == ("2899.50", "0.00")
+    assert (inspected["deposit_refund"], inspected["balance_due"]) == (
+        cny("2899.50"),
+        cny("0.00"),
+    )
     closed = (await rental.post(f"{path}/close", headers=lessor)).json()
     assert closed["status"] == "closed"
     facts = await park.sql(
@@ -267,7 +283,7 @@ async def test_cancellation_fee_and_extension(rental, park) -> None:
             json={"offering_id": str(offering_id), **period(start, 20)},
         )
     ).json()
-    assert first["rental_price"] == "2000.00"  # 20 h: a day beats 20 hours
+    assert first["rental_price"] == cny("2000.00")  # 20 h: a day beats 20 hours
     next_one = await rental.post(
         "/v1/bookings",
         headers=other,
@@ -281,7 +297,7 @@ async def test_cancellation_fee_and_extension(rental, park) -> None:
         json={"end": (start + timedelta(hours=25)).isoformat()},
     )
     assert longer.status_code == 200, longer.text
-    assert longer.json()["rental_price"] == "2100.00"  # a day and an hour
+    assert longer.json()["rental_price"] == cny("2100.00")  # a day and an hour
     blocked = await rental.post(
         f"/v1/bookings/{first['id']}/extend",
         headers=customer,
@@ -295,7 +311,7 @@ async def test_cancellation_fee_and_extension(rental, park) -> None:
     ).status_code == 200
     cancelled = (await rental.post(f"/v1/bookings/{first['id']}/cancel", headers=customer)).json()
     assert cancelled["status"] == "cancelled"
-    assert cancelled["cancellation_fee"] == "1050.00"  # under 24 h notice: 50 % of 2,100
+    assert cancelled["cancellation_fee"] == cny("1050.00")  # under 24 h notice: 50 % of 2,100
     hidden = await rental.get(f"/v1/bookings/{first['id']}", headers=other)
     assert hidden.status_code == 404
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from integration.rental.rental_park import Park
+from integration.rental.rental_park import Park, cny
 from integration.rental.test_rental_lease_finance import Lessor, a_lessor, lease_events
 
 from datapark_contracts.events.rental import LeaseActivated, LeaseBoughtOut
@@ -23,7 +23,7 @@ from datapark_rental.leases.service import LeaseService
 pytestmark = pytest.mark.integration
 D = Decimal
 TODAY = datetime.now(UTC).date()
-SHORT = {"term_months": 2, "monthly_net_operating_cash_flow": "600000"}
+SHORT = {"term_months": 2, "monthly_net_operating_cash_flow": cny("600000")}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ async def test_a_buyout_ends_on_its_value_date_and_announces_the_arrears_it_pays
     lessor: Lessor,
 ) -> None:
     _, lessee = await lessor.park.company()
-    lease = await lessor.active(lessee, TODAY - timedelta(days=40), fees="1000.00")
+    lease = await lessor.active(lessee, TODAY - timedelta(days=40), fees=cny("1000.00"))
     path = f"/v1/leases/{lease['id']}"
     first_due = date.fromisoformat(lease["schedule"][0]["due_date"])
     on = first_due + timedelta(days=2)  # installment 1 fell due and is unpaid
@@ -165,14 +165,21 @@ async def test_a_termination_ends_the_lease_and_what_follows_keeps_the_date(
 async def test_a_lease_paid_off_by_a_payment_ends_on_the_payments_date(lessor: Lessor) -> None:
     _, lessee = await lessor.park.company()
     lease = await lessor.active(
-        lessee, TODAY - timedelta(days=40), term_months=1, monthly_net_operating_cash_flow="2000000"
+        lessee,
+        TODAY - timedelta(days=40),
+        term_months=1,
+        monthly_net_operating_cash_flow=cny("2000000"),
     )
     path = f"/v1/leases/{lease['id']}"
-    rows = (await lessor.rental.get(f"{path}/receivables", headers=lessee)).json()
-    owed = sum(D(r[c]) - D(r[f"{c}_paid"]) for r in rows for c in ("principal", "interest"))
+    rows = (await lessor.rental.get(f"{path}/receivables", headers=lessee)).json()["items"]
+    owed = sum(
+        D(r[c]["amount"]) - D(r[f"{c}_paid"]["amount"])
+        for r in rows
+        for c in ("principal", "interest")
+    )
     # penalties the sweeper charged meanwhile are settled first: pay a little more than owed
     paid = await lessor.rental.post(
-        f"{path}/payments", headers=lessee, json={"amount": str(owed + D("5000.00"))}
+        f"{path}/payments", headers=lessee, json={"amount": cny(owed + D("5000.00"))}
     )
 
     assert paid.status_code == 201, paid.text
@@ -204,14 +211,14 @@ async def test_prepaid_installments_are_paid_on_their_due_dates_and_pay_the_leas
     path = f"/v1/leases/{lease['id']}"
     first, second = lease["schedule"]
     due_1, due_2 = date.fromisoformat(first["due_date"]), date.fromisoformat(second["due_date"])
-    total = D(first["payment"]) + D(second["payment"])
+    total = D(first["payment"]["amount"]) + D(second["payment"]["amount"])
 
     ahead = await lessor.rental.post(
-        f"{path}/payments", headers=lessee, json={"amount": str(total)}
+        f"{path}/payments", headers=lessee, json={"amount": cny(total)}
     )
 
     assert ahead.status_code == 201, ahead.text
-    assert (ahead.json()["allocations"], ahead.json()["credit_after"]) == ([], f"{total:.2f}")
+    assert (ahead.json()["allocations"], ahead.json()["credit_after"]) == ([], cny(f"{total:.2f}"))
     assert await facts(lessor.park, lease["id"], "installment_paid") == []  # nothing due yet
 
     await sweep_lease(lessor.rental, lease["id"], due_1)
@@ -220,7 +227,7 @@ async def test_prepaid_installments_are_paid_on_their_due_dates_and_pay_the_leas
         (1, due_1.isoformat(), "0.00")
     ]
     middle = (await lessor.rental.get(path, headers=lessee)).json()
-    assert (middle["state"], D(middle["credit"])) == ("active", D(second["payment"]))
+    assert (middle["state"], middle["credit"]) == ("active", second["payment"])
 
     # the sweep comes ten days late: the credit still paid installment 2 on its due date,
     # and no penalty accrued on it
@@ -234,7 +241,7 @@ async def test_prepaid_installments_are_paid_on_their_due_dates_and_pay_the_leas
     assert (done["state"], done["ended_on"], done["credit"]) == (
         "paid_off",
         due_2.isoformat(),
-        "0.00",
+        cny("0.00"),
     )
     (paid_off,) = await facts(lessor.park, lease["id"], "paid_off")
     assert paid_off["ended_on"] == due_2.isoformat()

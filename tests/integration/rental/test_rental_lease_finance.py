@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from integration.rental.rental_park import Park
+from integration.rental.rental_park import Park, cny
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -35,7 +35,7 @@ D = Decimal
 TODAY = datetime.now(UTC).date()
 TERMS = {
     "mode": "financing",
-    "equipment_cost": "1000000",
+    "equipment_cost": cny("1000000"),
     "down_payment_rate": "0.10",
     "term_months": 36,
     "annual_rate": "0.06",
@@ -60,7 +60,7 @@ class Lessor:
             **TERMS,
             "start_date": TODAY.isoformat(),
             "offering_id": str(self.offering_id),
-            "monthly_net_operating_cash_flow": "40000",
+            "monthly_net_operating_cash_flow": cny("40000"),
         } | overrides
         return await self.rental.post("/v1/lease-applications", headers=lessee, json=body)
 
@@ -94,7 +94,7 @@ async def a_lessor(
     recorded = await park.rental.put(
         f"/v1/lessors/{lessor_id}/financials",
         headers=headers,
-        json={"net_assets": net_assets, "as_of": TODAY.isoformat()},
+        json={"net_assets": cny(net_assets), "as_of": TODAY.isoformat()},
     )
     assert recorded.status_code == 200, recorded.text
     return Lessor(park, lessor_id, headers, offering_id)
@@ -136,7 +136,7 @@ async def test_a_year_9999_start_is_a_422_naming_the_field_and_the_next_request_
         **TERMS,
         "start_date": "9999-12-01",
         "offering_id": str(lessor.offering_id),
-        "monthly_net_operating_cash_flow": "40000",
+        "monthly_net_operating_cash_flow": cny("40000"),
     }
     if path == "/v1/lease-quotes":
         body = {k: v for k, v in body.items() if k in TERMS or k == "start_date"}
@@ -162,18 +162,20 @@ async def test_every_lease_date_is_bounded(lessor: Lessor) -> None:
     probes = [
         (
             rental.post(
-                f"{path}/payments", headers=owner, json={"amount": "1", "paid_on": "9999-12-31"}
+                f"{path}/payments", headers=owner, json={"amount": cny(1), "paid_on": "9999-12-31"}
             ),
             "paid_on",
         ),
         (
             rental.post(
-                f"{path}/payments", headers=owner, json={"amount": "1", "paid_on": "1900-01-01"}
+                f"{path}/payments", headers=owner, json={"amount": cny(1), "paid_on": "1900-01-01"}
             ),
             "paid_on",
         ),
         (
-            rental.post(f"{path}/buyout", headers=owner, json={"amount": "1", "on": "9999-12-31"}),
+            rental.post(
+                f"{path}/buyout", headers=owner, json={"amount": cny(1), "on": "9999-12-31"}
+            ),
             "on",
         ),
         (
@@ -195,7 +197,7 @@ async def test_every_lease_date_is_bounded(lessor: Lessor) -> None:
             rental.put(
                 f"/v1/lessors/{lessor.id}/financials",
                 headers=owner,
-                json={"net_assets": "100000000", "as_of": "9999-12-31"},
+                json={"net_assets": cny("100000000"), "as_of": "9999-12-31"},
             ),
             "as_of",
         ),
@@ -205,7 +207,7 @@ async def test_every_lease_date_is_bounded(lessor: Lessor) -> None:
         assert response.status_code == 422, response.text
         assert field in [e["field"] for e in response.json()["errors"]], response.text
     still = (await rental.get(path, headers=owner)).json()
-    assert (still["state"], still["credit"]) == ("active", "0.00")
+    assert (still["state"], still["credit"]) == ("active", cny("0.00"))
 
 
 # --------------------------------------------------------------------------- #17 item 7
@@ -216,7 +218,7 @@ async def test_lessee_payments_are_dated_by_the_server(lessor: Lessor) -> None:
     lease = await lessor.signed(lessee)
     path = f"/v1/leases/{lease['id']}"
     yesterday = (TODAY - timedelta(days=1)).isoformat()
-    amount = {"amount": "1000"}
+    amount = {"amount": cny("1000")}
 
     back_dated = await lessor.rental.post(
         f"{path}/payments", headers=lessee, json=amount | {"paid_on": yesterday}
@@ -237,7 +239,7 @@ async def test_lessee_payments_are_dated_by_the_server(lessor: Lessor) -> None:
     assert future.json()["errors"][0]["field"] == "paid_on"
     assert before_signing.json()["errors"][0]["field"] == "paid_on"
     untouched = (await lessor.rental.get(path, headers=lessee)).json()
-    assert untouched["down_payment_paid"] == "0.00"
+    assert untouched["down_payment_paid"] == cny("0.00")
 
     today = await lessor.rental.post(
         f"{path}/payments", headers=lessee, json=amount | {"paid_on": TODAY.isoformat()}
@@ -273,7 +275,7 @@ async def test_lessee_payments_are_dated_by_the_server(lessor: Lessor) -> None:
     assert by_lessor.json()["paid_on"] == (TODAY - timedelta(days=7)).isoformat()
     assert (too_early.status_code, still_lessee.status_code) == (422, 403)
     final = (await lessor.rental.get(path, headers=lessee)).json()
-    assert final["down_payment_paid"] == "4000.00"  # the four accepted payments only
+    assert final["down_payment_paid"] == cny("4000.00")  # the four accepted payments only
 
 
 async def test_a_lessee_cannot_back_date_a_buyout(lessor: Lessor) -> None:
@@ -284,7 +286,7 @@ async def test_a_lessee_cannot_back_date_a_buyout(lessor: Lessor) -> None:
     refused = await lessor.rental.post(
         f"{path}/buyout",
         headers=lessee,
-        json={"amount": "1", "on": (TODAY - timedelta(days=30)).isoformat()},
+        json={"amount": cny(1), "on": (TODAY - timedelta(days=30)).isoformat()},
     )
 
     assert refused.status_code == 403
@@ -307,31 +309,42 @@ async def test_payments_yield_invoices_listed_by_get_and_published_with_the_clas
     assert (lease["classification"], lease["vat_basis"]) == ("finance", "whole_rent")
     assert lease["classification_criteria"]["ownership_transfers"] is True
     receivables = (await lessor.rental.get(f"{path}/receivables", headers=lessee)).json()
+    receivables = receivables["items"]
     # 27,379.74 × 0.13 / 1.13 = 3,149.88; net 24,229.86
     assert (receivables[0]["vat_rate"], receivables[0]["vat_tax"], receivables[0]["vat_net"]) == (
         "0.13000000",
-        "3149.88",
-        "24229.86",
+        cny("3149.88"),
+        cny("24229.86"),
     )
-    paid = await lessor.rental.post(f"{path}/payments", headers=lessee, json={"amount": "27379.74"})
+    paid = await lessor.rental.post(
+        f"{path}/payments", headers=lessee, json={"amount": cny("27379.74")}
+    )
     assert paid.status_code == 201, paid.text
 
-    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()
+    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()["items"]
     # The down payment 100,000 (13 %: 11,504.42 tax), then the installment payment: the whole
     # rent (penalty, interest, principal alike) is taxed at 13 %.
     assert [(i["total"], i["tax"], i["net"]) for i in invoices] == [
-        ("100000.00", "11504.42", "88495.58"),
-        ("27379.74", "3149.88", "24229.86"),
+        (cny("100000.00"), cny("11504.42"), cny("88495.58")),
+        (cny("27379.74"), cny("3149.88"), cny("24229.86")),
     ]
     assert {i["buyer_uscc"] for i in invoices} == {uscc}
     assert {i["rate"] for i in invoices} == {"0.13000000"}
     assert invoices[1]["payment_id"] == paid.json()["id"]
     assert len({i["number"] for i in invoices}) == 2
-    assert sum(D(line["amount"]) for line in invoices[1]["lines"]) == D("27379.74")
+    assert sum(D(line["amount"]["amount"]) for line in invoices[1]["lines"]) == D("27379.74")
     stranger = token("participant", participant_id=uuid.uuid4())
     auditor = token("auditor", participant_id=uuid.uuid4())
     assert (await lessor.rental.get(f"{path}/invoices", headers=stranger)).status_code == 404
-    assert len((await lessor.rental.get(f"{path}/invoices", headers=auditor)).json()) == 2
+    assert len((await lessor.rental.get(f"{path}/invoices", headers=auditor)).json()["items"]) == 2
+    # the lease's invoices page oldest first, one at a time here
+    first_page = (await lessor.rental.get(f"{path}/invoices?limit=1", headers=lessee)).json()
+    assert [i["number"] for i in first_page["items"]] == [invoices[0]["number"]]
+    rest = await lessor.rental.get(
+        f"{path}/invoices?limit=1&cursor={first_page['next_cursor']}", headers=lessee
+    )
+    assert [i["number"] for i in rest.json()["items"]] == [invoices[1]["number"]]
+    assert rest.json()["next_cursor"] is None
     numbers = {i["number"] for i in invoices}
     for who, sees in ((lessee, True), (lessor.headers, True), (stranger, False)):
         page = await lessor.rental.get("/v1/lease-invoices?limit=200", headers=who)
@@ -373,7 +386,7 @@ async def test_payments_yield_invoices_listed_by_get_and_published_with_the_clas
         if e.type.endswith("invoice_issued.v1")
     ]
     assert [(x.number, x.total, x.tax) for x in issued] == [
-        (i["number"], D(i["total"]), D(i["tax"])) for i in invoices
+        (i["number"], D(i["total"]["amount"]), D(i["tax"]["amount"])) for i in invoices
     ]
     assert issued[0].buyer_uscc == uscc
     activated = LeaseActivated.model_validate(
@@ -400,7 +413,7 @@ async def _with_count(lease_id: str, kind: str, count: int) -> list[Envelope] | 
 
 async def test_a_deposit_set_against_a_terminated_lease_is_invoiced(lessor: Lessor) -> None:
     _, lessee = await lessor.park.company()
-    lease = await lessor.active(lessee, TODAY - timedelta(days=40), deposit="50000")
+    lease = await lessor.active(lessee, TODAY - timedelta(days=40), deposit=cny("50000"))
     path = f"/v1/leases/{lease['id']}"
 
     terminated = await lessor.rental.post(
@@ -408,12 +421,12 @@ async def test_a_deposit_set_against_a_terminated_lease_is_invoiced(lessor: Less
     )
 
     assert terminated.status_code == 200, terminated.text
-    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()
+    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()["items"]
     # Upfront: down payment 100,000 taxed (11,504.42), the 50,000 deposit held untaxed;
     # at termination the deposit pays rent: 50,000 × 0.13 / 1.13 = 5,752.21.
     assert [(i["total"], i["tax"], i["untaxed"]) for i in invoices] == [
-        ("100000.00", "11504.42", "50000.00"),
-        ("50000.00", "5752.21", "0.00"),
+        (cny("100000.00"), cny("11504.42"), cny("50000.00")),
+        (cny("50000.00"), cny("5752.21"), cny("0.00")),
     ]
     assert invoices[1]["issued_on"] == TODAY.isoformat()
 
@@ -423,14 +436,14 @@ async def test_a_deposit_set_against_a_terminated_lease_is_invoiced(lessor: Less
 
 LEASEBACK = {
     "structure": "sale_and_leaseback",
-    "equipment_cost": "500000",
+    "equipment_cost": cny("500000"),
     "down_payment_rate": "0",
-    "fees": "1000",
+    "fees": cny("1000"),
     "asset": {
         "category": "industrial_arm",
         "serial_number": "SN-OWN-0001",
         "description": "the lessee's own welding arm",
-        "appraised_value": "700000",
+        "appraised_value": cny("700000"),
     },
 }
 
@@ -448,31 +461,34 @@ async def test_a_sale_and_leaseback_needs_no_catalog_unit_and_taxes_interest_onl
         None,
         "interest_only",
     )
-    assert lease["equipment_cost"] == "500000.00"  # the lessor's cost: the purchase price
+    assert lease["equipment_cost"] == cny("500000.00")  # the lessor's cost: the purchase price
     assert lease["asset"]["serial_number"] == "SN-OWN-0001"
+    assert lease["asset"]["purchase_price"] == cny("500000.00")
+    assert lease["asset"]["appraised_value"] == cny("700000.00")
     assert lease["classification"] == "finance"
     assert lease["classification_criteria"]["lessor_asset"] == "financial_asset"
     receivables = (await lessor.rental.get(f"{path}/receivables", headers=lessee)).json()
-    first = receivables[0]
-    assert first["interest"] == "2500.00"  # 500,000 × 0.06 / 12
+    first = receivables["items"][0]
+    assert first["interest"] == cny("2500.00")  # 500,000 × 0.06 / 12
     # 6 % on the interest only: 2,500 × 0.06 / 1.06 = 141.509… → 141.51; principal untaxed
     assert (first["vat_rate"], first["vat_tax"], first["vat_net"]) == (
         "0.06000000",
-        "141.51",
-        "2358.49",
+        cny("141.51"),
+        cny("2358.49"),
     )
     assert first["vat_untaxed"] == first["principal"]
 
     paid = (
-        await lessor.rental.post(f"{path}/payments", headers=lessee, json={"amount": "20000"})
+        await lessor.rental.post(f"{path}/payments", headers=lessee, json={"amount": cny("20000")})
     ).json()
-    taxed = sum(D(a["amount"]) for a in paid["allocations"] if a["component"] != "principal")
-    untaxed = sum(D(a["amount"]) for a in paid["allocations"] if a["component"] == "principal")
-    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()
+    allocated = [(a["component"], D(a["amount"]["amount"])) for a in paid["allocations"]]
+    taxed = sum(amount for component, amount in allocated if component != "principal")
+    untaxed = sum(amount for component, amount in allocated if component == "principal")
+    invoices = (await lessor.rental.get(f"{path}/invoices", headers=lessee)).json()["items"]
     # The fees (1,000: 56.60 at 6 %), then penalty + interest of the installment payment.
     assert [(i["total"], i["tax"], i["untaxed"]) for i in invoices] == [
-        ("1000.00", "56.60", "0.00"),
-        (f"{taxed:.2f}", f"{vat_of(taxed, '0.06'):.2f}", f"{untaxed:.2f}"),
+        (cny("1000.00"), cny("56.60"), cny("0.00")),
+        (cny(f"{taxed:.2f}"), cny(f"{vat_of(taxed, '0.06'):.2f}"), cny(f"{untaxed:.2f}")),
     ]
     assert {i["rate"] for i in invoices} == {"0.06000000"}
 
@@ -498,7 +514,7 @@ async def test_a_sale_and_leaseback_needs_no_catalog_unit_and_taxes_interest_onl
         ({"lessor_participant_id": None}, "lessor_participant_id"),
         ({"lessor_participant_id": str(uuid.UUID(int=7))}, "lessor_participant_id"),
         ({"mode": "long_term"}, "structure"),
-        ({"asset": LEASEBACK["asset"] | {"appraised_value": "0"}}, "asset.appraised_value"),
+        ({"asset": LEASEBACK["asset"] | {"appraised_value": cny(0)}}, "asset.appraised_value"),
         ({"asset": LEASEBACK["asset"] | {"serial_number": ""}}, "asset.serial_number"),
     ],
 )
@@ -559,8 +575,8 @@ async def test_an_lpr_linked_lease_is_repriced_on_its_anniversary(lessor: Lessor
     assert activated.rate_type == "lpr_linked"
     receivables = (
         await lessor.rental.get(f"/v1/leases/{lease['id']}/receivables", headers=lessee)
-    ).json()
-    assert receivables[12]["interest"] == f"{repriced.schedule[12].interest:.2f}"
+    ).json()["items"]
+    assert receivables[12]["interest"] == cny(f"{repriced.schedule[12].interest:.2f}")
 
 
 @pytest.mark.parametrize(
@@ -713,8 +729,9 @@ async def test_the_sweeper_reprices_when_the_anniversary_comes(lessor: Lessor) -
     repriced = LeaseRepriced.model_validate_json(facts[0][0])
     assert (repriced.effective_from, repriced.from_period) == (anniversary, 13)
     receivables = (await rental.get(f"/v1/leases/{lease_id}/receivables", headers=lessee)).json()
-    assert receivables[12]["interest"] == f"{repriced.schedule[12].interest:.2f}"
-    assert receivables[12]["principal"] == f"{repriced.schedule[12].principal:.2f}"
+    receivables = receivables["items"]
+    assert receivables[12]["interest"] == cny(f"{repriced.schedule[12].interest:.2f}")
+    assert receivables[12]["principal"] == cny(f"{repriced.schedule[12].principal:.2f}")
     # Twelve installments fell due meanwhile, each announced with its VAT.
     due = await eventually(lambda: _fell_due(lessor.park, lease_id), timeout=30, interval=0.5)
     first = due[0]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
-from integration.rental.rental_park import Park
+from integration.rental.rental_park import Park, cny
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.events.rental import LeaseActivated
@@ -26,13 +26,13 @@ D = Decimal
 TODAY = datetime.now(UTC).date()
 VECTOR_1 = {
     "mode": "financing",
-    "equipment_cost": "1000000",
+    "equipment_cost": cny("1000000"),
     "down_payment_rate": "0.10",
     "term_months": 36,
     "annual_rate": "0.06",
     "start_date": "2024-01-15",
 }
-PROFILE = [str(x * 1000) for x in (50, 40, 60, 80, 100, 120, 150, 150, 120, 100, 80, 60)]
+PROFILE = [cny(x * 1000) for x in (50, 40, 60, 80, 100, 120, 150, 150, 120, 100, 80, 60)]
 
 
 class Leasing:
@@ -49,7 +49,7 @@ class Leasing:
             **VECTOR_1,
             "start_date": TODAY.isoformat(),
             "offering_id": str(self.offering_id),
-            "monthly_net_operating_cash_flow": "40000",
+            "monthly_net_operating_cash_flow": cny("40000"),
         } | overrides
         response = await self.rental.post("/v1/lease-applications", headers=lessee, json=body)
         assert response.status_code == 201, response.text
@@ -80,7 +80,7 @@ async def leasing(catalog: Any, rental: Any, token: Any) -> Leasing:
     recorded = await rental.put(
         f"/v1/lessors/{lessor_id}/financials",
         headers=lessor,
-        json={"net_assets": "100000000", "as_of": TODAY.isoformat()},
+        json={"net_assets": cny("100000000"), "as_of": TODAY.isoformat()},
     )
     assert recorded.status_code == 200, recorded.text
     return Leasing(park, lessor_id, lessor, offering_id)
@@ -99,7 +99,7 @@ async def test_vector_0_through_the_api(rental, token) -> None:
     response = await quote(
         rental,
         token,
-        equipment_cost="100",
+        equipment_cost=cny("100"),
         down_payment_rate="0.25",
         term_months=6,
         annual_rate="0.07",
@@ -107,53 +107,57 @@ async def test_vector_0_through_the_api(rental, token) -> None:
     body = response.json()
 
     assert response.status_code == 200, response.text
-    assert body["down_payment"] == "25.00"
-    assert [i["payment"] for i in body["items"]] == ["12.76"] * 5 + ["12.74"]
+    assert body["down_payment"] == {"amount": "25.00", "currency": "CNY"}
+    assert [i["payment"]["amount"] for i in body["items"]] == ["12.76"] * 5 + ["12.74"]
 
 
 async def test_vector_1_through_the_api(rental, token) -> None:
     body = (await quote(rental, token)).json()
     items = body["items"]
 
-    assert (body["down_payment"], body["financed_principal"]) == ("100000.00", "900000.00")
-    assert {i["payment"] for i in items[:35]} == {"27379.74"}
-    assert (items[0]["interest"], items[0]["principal"], items[0]["balance"]) == (
-        "4500.00",
-        "22879.74",
-        "877120.26",
+    assert (body["down_payment"], body["financed_principal"]) == (
+        cny("100000.00"),
+        cny("900000.00"),
     )
-    assert items[1]["interest"] == "4385.60"
-    assert items[11]["balance"] == "617765.55"
-    assert (items[35]["payment"], items[35]["interest"]) == ("27379.90", "136.22")
-    assert body["totals"]["interest"] == "85670.80"
+    assert {i["payment"]["amount"] for i in items[:35]} == {"27379.74"}
+    assert (items[0]["interest"], items[0]["principal"], items[0]["balance"]) == (
+        cny("4500.00"),
+        cny("22879.74"),
+        cny("877120.26"),
+    )
+    assert items[1]["interest"] == cny("4385.60")
+    assert items[11]["balance"] == cny("617765.55")
+    assert (items[35]["payment"], items[35]["interest"]) == (cny("27379.90"), cny("136.22"))
+    assert body["totals"]["interest"] == cny("85670.80")
     assert body["yield"]["apr"] == "0.060000"
     assert items[0]["due_date"] == "2024-02-15"
 
 
 async def test_equal_principal_balloon_and_seasonal_vectors(rental, token) -> None:
     equal = (await quote(rental, token, amortization="equal_principal")).json()
-    balloon = (await quote(rental, token, balloon="200000")).json()
+    balloon = (await quote(rental, token, balloon=cny("200000"))).json()
     seasonal = (
         await quote(
             rental,
             token,
-            equipment_cost="100000",
+            equipment_cost=cny("100000"),
             term_months=12,
             amortization="seasonal",
             cash_flow_profile=PROFILE,
         )
     ).json()
 
-    assert equal["items"][0]["payment"] == "29500.00"
-    assert equal["totals"]["interest"] == "83250.00"
-    assert equal["present_value"] == "900000.00"
-    assert balloon["items"][0]["payment"] == "22295.36"
-    assert balloon["items"][35]["balance"] == "200000.00"
-    assert balloon["totals"]["interest"] == "102632.81"
-    assert balloon["present_value"] == "900000.00"
-    assert [i["payment"] for i in seasonal["items"]][:3] == ["3350.60", "5025.90", "6701.20"]
-    assert seasonal["items"][-1]["payment"] == "4188.25"
-    assert seasonal["present_value"] == "90000.00"
+    assert equal["items"][0]["payment"] == cny("29500.00")
+    assert equal["totals"]["interest"] == cny("83250.00")
+    assert equal["present_value"] == cny("900000.00")
+    assert balloon["items"][0]["payment"] == cny("22295.36")
+    assert balloon["items"][35]["balance"] == cny("200000.00")
+    assert balloon["totals"]["interest"] == cny("102632.81")
+    assert balloon["present_value"] == cny("900000.00")
+    payments = [i["payment"]["amount"] for i in seasonal["items"]]
+    assert payments[:3] == ["3350.60", "5025.90", "6701.20"]
+    assert payments[-1] == "4188.25"
+    assert seasonal["present_value"] == cny("90000.00")
 
 
 @pytest.mark.parametrize(
@@ -163,6 +167,12 @@ async def test_equal_principal_balloon_and_seasonal_vectors(rental, token) -> No
         ({"annual_rate": "-0.01"}, "annual_rate"),
         ({"down_payment_rate": "1"}, "down_payment_rate"),
         ({"amortization": "seasonal"}, "cash_flow_profile"),
+        # money is a Money object holding a decimal string: a JSON number or a bare string is
+        # refused naming the field, so is another currency
+        ({"equipment_cost": {"amount": 1000000, "currency": "CNY"}}, "equipment_cost.amount"),
+        ({"equipment_cost": "1000000"}, "equipment_cost"),
+        ({"fees": {"amount": "10.00", "currency": "USD"}}, "fees.currency"),
+        ({"deposit": {"amount": "10.005", "currency": "CNY"}}, "deposit.amount"),
     ],
 )
 async def test_bad_terms_are_refused_naming_the_field(rental, token, overrides, field) -> None:
@@ -177,7 +187,7 @@ async def test_bad_terms_are_refused_naming_the_field(rental, token, overrides, 
 
 async def test_a_weak_dscr_is_refused_with_the_shortfall(leasing, park) -> None:
     _, lessee = await park.company()
-    lease = await leasing.apply(lessee, monthly_net_operating_cash_flow="30000")
+    lease = await leasing.apply(lessee, monthly_net_operating_cash_flow=cny("30000"))
 
     assert lease["state"] == "rejected"
     assert [c["check"] for c in lease["refusal"]] == ["dscr"]
@@ -199,7 +209,7 @@ async def test_concentration_beyond_the_lessors_net_assets_is_refused(rental, pa
     await rental.put(
         f"/v1/lessors/{lessor_id}/financials",
         headers=lessor,
-        json={"net_assets": "2000000", "as_of": TODAY.isoformat()},
+        json={"net_assets": cny("2000000"), "as_of": TODAY.isoformat()},
     )
     _, lessee = await park.company()
 
@@ -209,7 +219,7 @@ async def test_concentration_beyond_the_lessors_net_assets_is_refused(rental, pa
         json={
             **VECTOR_1,
             "offering_id": str(offering_id),
-            "monthly_net_operating_cash_flow": "40000",
+            "monthly_net_operating_cash_flow": cny("40000"),
         },
     )
 
@@ -230,7 +240,7 @@ async def test_a_financing_lease_is_activated_over_http_and_its_events_are_on_ka
 
     assert lease["state"] == "active"
     assert lease["activated_on"] == TODAY.isoformat()
-    assert lease["schedule"][0]["payment"] == "27379.74"
+    assert lease["schedule"][0]["payment"] == cny("27379.74")
 
     async def on_kafka() -> list[Any] | None:
         found = [
@@ -283,32 +293,35 @@ async def test_payments_penalties_delinquency_and_credit(leasing, park, rental) 
 
     seen = await eventually(delinquent, timeout=30)
     assert seen["days_past_due"] > 30
-    bad = await rental.post(
-        f"{path}/payments", headers=lessee, json={"amount": "100", "currency": "USD"}
-    )
-    assert bad.status_code == 422
-    assert (
-        await rental.post(f"{path}/payments", headers=lessee, json={"amount": "-5"})
-    ).status_code == 422
+    for refused, field in (
+        ({"amount": {"amount": "100", "currency": "USD"}}, "amount.currency"),
+        ({"amount": {"amount": "-5", "currency": "CNY"}}, "amount.amount"),
+        ({"amount": {"amount": 100, "currency": "CNY"}}, "amount.amount"),
+        ({"amount": "100"}, "amount"),
+    ):
+        bad = await rental.post(f"{path}/payments", headers=lessee, json=refused)
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["errors"][0]["field"] == field
 
-    first = (await rental.post(f"{path}/payments", headers=lessee, json={"amount": "30000"})).json()
+    first = await rental.post(f"{path}/payments", headers=lessee, json={"amount": cny("30000")})
+    first = first.json()
     lines = [(a["period"], a["component"]) for a in first["allocations"]]
     assert lines[:3] == [(1, "penalty"), (1, "interest"), (1, "principal")]
-    assert first["allocations"][1]["amount"] == "4500.00"
-    assert first["allocations"][2]["amount"] == "22879.74"
+    assert first["allocations"][1]["amount"] == cny("4500.00")
+    assert first["allocations"][2]["amount"] == cny("22879.74")
     assert lines[3] == (2, "penalty")
-    assert first["credit_after"] == "0.00"
+    assert first["credit_after"] == cny("0.00")
 
     second = (
-        await rental.post(f"{path}/payments", headers=lessee, json={"amount": "60000"})
+        await rental.post(f"{path}/payments", headers=lessee, json={"amount": cny("60000")})
     ).json()
-    assert D(second["credit_after"]) > 0  # an overpayment is held, never lost
+    assert D(second["credit_after"]["amount"]) > 0  # an overpayment is held, never lost
     after = (await rental.get(path, headers=lessee)).json()
     assert (after["delinquency_bucket"], after["days_past_due"]) == ("0", 0)
     assert after["credit"] == second["credit_after"]
-    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()
-    assert receivables[0]["penalty"] != "0.00"
-    assert receivables[2]["principal_paid"] == "0.00"  # not yet due: the credit waits for it
+    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()["items"]
+    assert receivables[0]["penalty"] != cny("0.00")
+    assert receivables[2]["principal_paid"] == cny("0.00")  # not yet due: the credit waits
     facts = await park.sql("SELECT event_type FROM rental.outbox WHERE subject = :s", s=lease["id"])
     kinds = [f[0].split(".")[3] for f in facts]
     assert kinds.count("installment_fell_due") == 2
@@ -351,28 +364,29 @@ async def test_a_payment_replayed_with_its_idempotency_key_moves_money_once(
     await rental.post(f"{path}/sign", headers=leasing.lessor)
     key = {"Idempotency-Key": f"pay-{uuid.uuid4()}"}
 
-    first = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": "60000"})
-    again = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": "60000"})
-    other = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": "1"})
+    pay = {"amount": cny("60000")}
+    first = await rental.post(f"{path}/payments", headers=lessee | key, json=pay)
+    again = await rental.post(f"{path}/payments", headers=lessee | key, json=pay)
+    other = await rental.post(f"{path}/payments", headers=lessee | key, json={"amount": cny(1)})
 
     assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     got = (await rental.get(path, headers=lessee)).json()
-    assert got["down_payment_paid"] == "60000.00"
+    assert got["down_payment_paid"] == cny("60000.00")
 
 
 async def test_early_buyout_then_title_transfer(leasing, park, rental) -> None:
     _, lessee = await park.company()
-    lease = await leasing.active(lessee, TODAY, buyout_price="1000", deposit="50000")
+    lease = await leasing.active(lessee, TODAY, buyout_price=cny("1000"), deposit=cny("50000"))
     path = f"/v1/leases/{lease['id']}"
 
     quoted = (await rental.get(f"{path}/buyout-quote", headers=lessee)).json()
-    assert quoted["outstanding_principal"] == "900000.00"
-    assert quoted["deposit_offset"] == "50000.00"
-    assert quoted["termination_fee"] == "18000.00"  # 2 % of 900,000
-    assert quoted["total"] == "869000.00"  # 900,000 + 18,000 + 1,000 − 50,000
-    short = await rental.post(f"{path}/buyout", headers=lessee, json={"amount": "868999.99"})
+    assert quoted["outstanding_principal"] == cny("900000.00")
+    assert quoted["deposit_offset"] == cny("50000.00")
+    assert quoted["termination_fee"] == cny("18000.00")  # 2 % of 900,000
+    assert quoted["total"] == cny("869000.00")  # 900,000 + 18,000 + 1,000 − 50,000
+    short = await rental.post(f"{path}/buyout", headers=lessee, json={"amount": cny("868999.99")})
     assert short.status_code == 422
     bought = await rental.post(f"{path}/buyout", headers=lessee, json={"amount": quoted["total"]})
     assert bought.json()["state"] == "paid_off"
@@ -393,9 +407,9 @@ async def test_termination_accelerates_and_leads_to_repossession(leasing, park, 
     assert terminated.status_code == 200, terminated.text
     assert terminated.json()["state"] == "terminated"
     assert terminated.json()["terminated_on"] == TODAY.isoformat()
-    assert D(statement["outstanding_principal"]) == D("900000.00")
-    assert D(statement["interest_due"]) == D("4500.00")
-    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()
+    assert statement["outstanding_principal"] == cny("900000.00")
+    assert statement["interest_due"] == cny("4500.00")
+    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()["items"]
     assert {r["due_date"] for r in receivables[1:]} == {TODAY.isoformat()}
     repossessed = await rental.post(f"{path}/repossess", headers=leasing.lessor)
     assert repossessed.json()["state"] == "repossessed"
@@ -408,7 +422,7 @@ async def test_a_long_term_rental_is_returned_and_closed(leasing, park, rental) 
         TODAY - timedelta(days=70),
         mode="long_term",
         term_months=2,
-        monthly_net_operating_cash_flow="600000",
+        monthly_net_operating_cash_flow=cny("600000"),
     )
     path = f"/v1/leases/{lease['id']}"
     returned = await rental.post(f"{path}/return-equipment", headers=leasing.lessor)
@@ -418,18 +432,20 @@ async def test_a_long_term_rental_is_returned_and_closed(leasing, park, rental) 
 
     async def swept() -> list[dict[str, Any]] | None:  # penalties charged up to today
         got = (await rental.get(path, headers=lessee)).json()
-        rows = (await rental.get(f"{path}/receivables", headers=lessee)).json()
+        rows = (await rental.get(f"{path}/receivables", headers=lessee)).json()["items"]
         return rows if got["days_past_due"] > 0 else None
 
     rows = await eventually(swept, timeout=30)
     owed = sum(
-        D(r[c]) - D(r[f"{c}_paid"]) for r in rows for c in ("principal", "interest", "penalty")
+        D(r[c]["amount"]) - D(r[f"{c}_paid"]["amount"])
+        for r in rows
+        for c in ("principal", "interest", "penalty")
     )
     paid = await rental.post(
-        f"{path}/payments", headers=lessee, json={"amount": str(owed + D("10.00"))}
+        f"{path}/payments", headers=lessee, json={"amount": cny(owed + D("10.00"))}
     )
     assert paid.status_code == 201, paid.text
-    assert paid.json()["credit_after"] == "10.00"
+    assert paid.json()["credit_after"] == cny("10.00")
     closed = await rental.post(f"{path}/close", headers=leasing.lessor)
     assert closed.json()["state"] == "closed", closed.text
 
@@ -475,11 +491,11 @@ async def test_a_service_lease_is_invoiced_the_larger_of_usage_and_minimum(
         json={"month": last_month.strftime("%Y-%m")},
     )
 
-    assert (quiet["usage_amount"], quiet["amount"]) == ("15000.00", "40000.00")
-    assert (busy["usage_amount"], busy["amount"]) == ("60000.00", "60000.00")
+    assert (quiet["usage_amount"], quiet["amount"]) == (cny("15000.00"), cny("40000.00"))
+    assert (busy["usage_amount"], busy["amount"]) == (cny("60000.00"), cny("60000.00"))
     assert twice.status_code == 409
-    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()
-    assert [(r["kind"], r["principal"]) for r in receivables] == [
+    receivables = (await rental.get(f"{path}/receivables", headers=lessee)).json()["items"]
+    assert [(r["kind"], r["principal"]["amount"]) for r in receivables] == [
         ("usage", "40000.00"),
         ("usage", "60000.00"),
     ]
@@ -496,7 +512,7 @@ async def test_only_parties_write_and_only_operators_apply_for_others(
         **VECTOR_1,
         "start_date": TODAY.isoformat(),
         "offering_id": str(leasing.offering_id),
-        "monthly_net_operating_cash_flow": "40000",
+        "monthly_net_operating_cash_flow": cny("40000"),
         "lessee_participant_id": str(lessee_id),
     }
     impostor = await leasing.rental.post("/v1/lease-applications", headers=partner, json=body)
@@ -517,4 +533,4 @@ async def test_only_parties_write_and_only_operators_apply_for_others(
     assert hidden.status_code == 404
     still = (await leasing.rental.get(path, headers=lessee)).json()
     assert still["state"] == "awaiting_down_payment"
-    assert D(still["down_payment_paid"]) == D("0.00")
+    assert still["down_payment_paid"] == cny("0.00")

@@ -1,6 +1,7 @@
 """``GET /v1/bookings`` and ``GET /v1/leases`` on the real Postgres: keyset pages newest first
 that walk every item once, each caller seeing only what it is a party to (operators and
-auditors see all), filters, and cursors this API never issued refused as 422."""
+auditors see all), filters, and cursors this API never issued refused as 422. A lease's
+receivables (by due date) and invoices (oldest first) are pages too."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from integration.rental.rental_park import Park, hour_floor
+from integration.rental.rental_park import Park, cny, hour_floor
 
 pytestmark = pytest.mark.integration
 TODAY = datetime.now(UTC).date()
@@ -55,13 +56,13 @@ async def _book(rental: Any, customer: Party, offering_id: uuid.UUID, start: dat
 async def _lease(rental: Any, lessee: Party, offering_id: uuid.UUID, mode: str) -> str:
     body = {
         "mode": mode,
-        "equipment_cost": "1000000",
+        "equipment_cost": cny("1000000"),
         "down_payment_rate": "0.10",
         "term_months": 36,
         "annual_rate": "0.06",
         "start_date": TODAY.isoformat(),
         "offering_id": str(offering_id),
-        "monthly_net_operating_cash_flow": "40000",
+        "monthly_net_operating_cash_flow": cny("40000"),
     }
     response = await rental.post("/v1/lease-applications", headers=lessee.headers, json=body)
     assert response.status_code == 201, response.text
@@ -70,19 +71,23 @@ async def _lease(rental: Any, lessee: Party, offering_id: uuid.UUID, mode: str) 
     return lease_id
 
 
+scene_park: list[Park] = []
+
+
 @pytest.fixture(scope="module")
 async def scene(catalog: Any, rental: Any, token: Any) -> Scene:
     """Lessor A's offering booked 3x by c1 and 2x by c2, lessor B's once by c1; c1 leases
     twice (financing, long-term) and c2 once from lessor A."""
     park = Park(catalog, rental, token)
     parties = [Party(*(await park.company())) for _ in range(4)]
+    scene_park.append(park)
     lessor_a, lessor_b, c1, c2 = parties
     offering_a = await park.offering(lessor_a.headers, unit_id=await park.unit(lessor_a.headers))
     offering_b = await park.offering(lessor_b.headers, unit_id=await park.unit(lessor_b.headers))
     recorded = await rental.put(
         f"/v1/lessors/{lessor_a.id}/financials",
         headers=lessor_a.headers,
-        json={"net_assets": "100000000", "as_of": TODAY.isoformat()},
+        json={"net_assets": cny("100000000"), "as_of": TODAY.isoformat()},
     )
     assert recorded.status_code == 200, recorded.text
 
@@ -304,3 +309,64 @@ async def test_a_cursor_this_api_never_issued_is_422(rental, scene: Scene, path,
 async def test_a_limit_outside_1_to_200_is_422(rental, scene: Scene, path, limit) -> None:
     response = await rental.get(path, headers=scene.auditor, params={"limit": limit})
     assert response.status_code == 422, response.text
+
+
+# --------------------------------------------------------------------------- a lease's lists
+
+
+async def test_a_leases_receivables_and_invoices_are_pages(rental, scene: Scene) -> None:
+    """c2's 36-month financing lease, signed and activated: its 36 installments walked in
+    pages of 10 by due date, each once; its one invoice (the down payment) a page of one."""
+    c2, lessor = scene.c2, scene.lessor_a
+    lease_id = next(iter(c2.leases))
+    path = f"/v1/leases/{lease_id}"
+    signed = await rental.post(f"{path}/sign", headers=lessor.headers)
+    assert signed.status_code == 200, signed.text
+    await scene_park[0].activate_signed(
+        signed.json(), lessee=c2.headers, lessor=lessor.headers, accepted_on=TODAY
+    )
+
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        query = {"limit": 10} | ({"cursor": cursor} if cursor else {})
+        page = await rental.get(f"{path}/receivables", headers=c2.headers, params=query)
+        assert page.status_code == 200, page.text
+        seen.extend(page.json()["items"])
+        cursor, pages = page.json()["next_cursor"], pages + 1
+        if cursor is None:
+            break
+    assert pages == 4
+    assert [r["period"] for r in seen] == list(range(1, 37))
+    assert [r["due_date"] for r in seen] == sorted(r["due_date"] for r in seen)
+    assert seen[0]["principal"]["currency"] == "CNY"
+
+    invoices = await rental.get(f"{path}/invoices", headers=lessor.headers)
+    assert invoices.status_code == 200, invoices.text
+    assert len(invoices.json()["items"]) == 1
+    assert invoices.json()["next_cursor"] is None
+    assert invoices.json()["items"][0]["total"] == cny("100000.00")  # the down payment
+    for kind in ("receivables", "invoices"):  # c1 is no party: the lease does not exist for it
+        assert (await rental.get(f"{path}/{kind}", headers=scene.c1.headers)).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["receivables", "invoices"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!not-base64!!",
+        "bm90LWEtdXVpZA",  # base64 of "not-a-uuid"
+        "MjAyNy0wMS0xNXw5OTk5OTk5OTk5OTl8aW5zdGFsbG1lbnQ",  # 2027-01-15|999999999999|installment
+        "AA",  # base64 of a NUL byte
+    ],
+)
+async def test_a_leases_lists_refuse_a_cursor_they_never_issued(
+    rental, scene: Scene, kind: str, cursor: str
+) -> None:
+    lease_id = next(iter(scene.c1.leases))
+    response = await rental.get(
+        f"/v1/leases/{lease_id}/{kind}", headers=scene.auditor, params={"cursor": cursor}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "cursor"

@@ -160,8 +160,8 @@ async def inspect_booking(
         principal,
         booking_id,
         BookingAction.INSPECT,
-        damage_charges=body.damage_charges,
-        currency=body.currency,
+        damage_charges=body.damage_charges.amount,
+        currency=body.damage_charges.currency,
     )
     return BookingOut.model_validate(booking)
 

@@ -7,10 +7,31 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict, JsonValue
 
 from datapark_kit.schemas import BoundedInstant, RequestModel
-from datapark_rental.bookings.pricing import Quote
-from datapark_rental.terms.schemas import Money
+from datapark_rental.bookings.pricing import HOUR, Quote
+from datapark_rental.terms.schemas import Money, MoneyIn
+
+OFFERING = "0193a4b2-5c6d-7e8f-9a0b-1c2d3e4f5a6b"
+BOOKING = "0193a4b2-7d10-7c21-8e4f-6a5b4c3d2e1f"
+CUSTOMER = "0193a4b1-1f2e-7d3c-9b4a-5e6f7a8b9c0d"
+LESSOR = "0193a4b1-2a3b-7c4d-8e5f-6a7b8c9d0e1f"
+KIT = "0193a4b2-4a5b-7c6d-8e7f-9a0b1c2d3e4f"
+UNITS: list[JsonValue] = [
+    "0193a4b2-3e4f-7a5b-9c6d-7e8f9a0b1c2d",
+    "0193a4b2-3e50-7b6c-8d7e-8f9a0b1c2d3e",
+]
+
+
+def _cny(amount: str) -> JsonDict:
+    return {"amount": amount, "currency": "CNY"}
+
+
+_LINES: list[JsonValue] = [
+    {"unit": "day", "quantity": 2, "unit_price": _cny("1200.00"), "amount": _cny("2400.00")},
+    {"unit": "hour", "quantity": 3, "unit_price": _cny("80.00"), "amount": _cny("240.00")},
+]
 
 
 class _In(RequestModel):
@@ -20,18 +41,37 @@ class _In(RequestModel):
 class PeriodRequest(_In):
     """An offering and a half-open period ``[start, end)`` (RFC 3339 with offset)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "offering_id": OFFERING,
+                    "start": "2026-12-01T09:00:00+08:00",
+                    "end": "2026-12-03T12:00:00+08:00",
+                }
+            ]
+        }
+    )
+
     offering_id: uuid.UUID
     start: BoundedInstant
     end: BoundedInstant
 
 
 class ExtendRequest(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"end": "2026-12-04T12:00:00+08:00"}]}
+    )
+
     end: BoundedInstant = Field(description="the new, later end")
 
 
 class InspectRequest(_In):
-    damage_charges: Decimal = Field(default=Decimal("0"), ge=0, description="CNY")
-    currency: str = "CNY"
+    model_config = ConfigDict(json_schema_extra={"examples": [{"damage_charges": _cny("350.00")}]})
+
+    damage_charges: MoneyIn = Field(
+        default=MoneyIn(amount=Decimal("0")), description="what the damage found costs"
+    )
 
 
 class PeriodOut(BaseModel):
@@ -40,6 +80,22 @@ class PeriodOut(BaseModel):
 
 
 class AvailabilityOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "offering_id": OFFERING,
+                    "start": "2026-12-01T00:00:00+08:00",
+                    "end": "2026-12-08T00:00:00+08:00",
+                    "free": [
+                        {"start": "2026-12-01T00:00:00+08:00", "end": "2026-12-02T08:00:00+08:00"},
+                        {"start": "2026-12-04T14:00:00+08:00", "end": "2026-12-08T00:00:00+08:00"},
+                    ],
+                }
+            ]
+        }
+    )
+
     offering_id: uuid.UUID
     start: datetime
     end: datetime
@@ -47,6 +103,8 @@ class AvailabilityOut(BaseModel):
 
 
 class QuoteLineOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_LINES[0]]})
+
     unit: str
     quantity: int
     unit_price: Money
@@ -54,15 +112,35 @@ class QuoteLineOut(BaseModel):
 
 
 class QuoteOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "offering_id": OFFERING,
+                    "start": "2026-12-01T01:00:00Z",
+                    "end": "2026-12-03T04:00:00Z",
+                    "billable_seconds": 183600,
+                    "lines": _LINES,
+                    "rental": _cny("2640.00"),
+                    "deposit": _cny("5000.00"),
+                    "total": _cny("7640.00"),
+                    "reserved_from": "2026-12-01T00:00:00Z",
+                    "reserved_until": "2026-12-03T05:00:00Z",
+                }
+            ]
+        }
+    )
+
     offering_id: uuid.UUID
     start: datetime
     end: datetime
-    billable_hours: int
+    billable_seconds: int = Field(
+        description="the time charged: every started hour in full, in seconds", ge=0
+    )
     lines: list[QuoteLineOut]
     rental: Money
     deposit: Money
     total: Money
-    currency: str = "CNY"
     reserved_from: datetime
     reserved_until: datetime
 
@@ -73,7 +151,7 @@ class QuoteOut(BaseModel):
             offering_id=offering_id,
             start=priced.start,
             end=priced.end,
-            billable_hours=priced.billable_hours,
+            billable_seconds=priced.billable_hours * int(HOUR.total_seconds()),
             lines=[
                 QuoteLineOut(
                     unit=ln.unit.value,
@@ -92,7 +170,41 @@ class QuoteOut(BaseModel):
 
 
 class BookingOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": BOOKING,
+                    "offering_id": OFFERING,
+                    "customer_participant_id": CUSTOMER,
+                    "lessor_participant_id": LESSOR,
+                    "mode": "short_term",
+                    "kit_id": KIT,
+                    "unit_ids": UNITS,
+                    "start": "2026-12-01T01:00:00Z",
+                    "end": "2026-12-03T04:00:00Z",
+                    "reserved_from": "2026-12-01T00:00:00Z",
+                    "reserved_until": "2026-12-03T05:00:00Z",
+                    "status": "closed",
+                    "overdue": False,
+                    "expires_at": "2026-11-30T15:15:00Z",
+                    "price_lines": _LINES,
+                    "rental_price": _cny("2640.00"),
+                    "deposit": _cny("5000.00"),
+                    "late_fee": _cny("0.00"),
+                    "damage_charges": _cny("350.00"),
+                    "cancellation_fee": _cny("0.00"),
+                    "deposit_refund": _cny("4650.00"),
+                    "balance_due": _cny("0.00"),
+                    "checked_out_at": "2026-12-01T01:04:12Z",
+                    "returned_at": "2026-12-03T03:51:40Z",
+                    "created_at": "2026-11-30T15:00:00Z",
+                    "updated_at": "2026-12-03T06:20:05Z",
+                }
+            ]
+        },
+    )
 
     id: uuid.UUID
     offering_id: uuid.UUID
@@ -116,7 +228,6 @@ class BookingOut(BaseModel):
     cancellation_fee: Money
     deposit_refund: Money
     balance_due: Money
-    currency: str = "CNY"
     checked_out_at: datetime | None
     returned_at: datetime | None
     created_at: datetime
@@ -124,5 +235,7 @@ class BookingOut(BaseModel):
 
 
 class BookingPage(BaseModel):
+    """A page of bookings, newest first; ``next_cursor`` fetches the next (null: the last)."""
+
     items: list[BookingOut]
     next_cursor: str | None

@@ -32,6 +32,7 @@ from datapark_rental.leases.schemas import (
     PaymentIn,
     PaymentOut,
     ReceivableOut,
+    ReceivablePage,
     ScheduleItemOut,
     SettlementOut,
     TerminateIn,
@@ -39,6 +40,7 @@ from datapark_rental.leases.schemas import (
     UsageIn,
     UsageInvoiceIn,
     UsageInvoiceOut,
+    UsageOut,
     YieldOut,
 )
 from datapark_rental.leases.service import LeaseService, price
@@ -187,16 +189,20 @@ async def get_lease(lease_id: uuid.UUID, leases: Leases, principal: CurrentPrinc
     return LeaseOut.of(await leases.get(principal, lease_id))
 
 
-@router.get("/leases/{lease_id}/receivables", response_model=list[ReceivableOut])
-async def lease_receivables(
-    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
-) -> list[ReceivableOut]:
-    """Installments (and balloon, usage invoices) with what was paid on each and the VAT
-    each carries (rate in force on its due date, net and tax of the taxable part)."""
-    lease = await leases.get(principal, lease_id)
+@router.get("/leases/{lease_id}/receivables", response_model=ReceivablePage)
+async def list_lease_receivables(
+    lease_id: uuid.UUID,
+    leases: Leases,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> ReceivablePage:
+    """Installments (and balloon, usage invoices) by due date, with what was paid on each and
+    the VAT each carries (rate in force on its due date, net and tax of the taxable part)."""
+    lease, rows, next_cursor = await leases.receivable_page(principal, lease_id, cursor, limit)
     basis = VatBasis(lease.vat_basis)
     out = []
-    for row in await leases.repo.receivables(lease.id):
+    for row in rows:
         vat = receivable_vat(basis, row.vat_rate, row.principal, row.interest, row.penalty)
         out.append(
             ReceivableOut(
@@ -215,17 +221,21 @@ async def lease_receivables(
                 vat_untaxed=vat.untaxed,
             )
         )
-    return out
+    return ReceivablePage(items=out, next_cursor=next_cursor)
 
 
-@router.get("/leases/{lease_id}/invoices", response_model=list[InvoiceOut])
-async def lease_invoices(
-    lease_id: uuid.UUID, leases: Leases, principal: CurrentPrincipal
-) -> list[InvoiceOut]:
+@router.get("/leases/{lease_id}/invoices", response_model=InvoicePage)
+async def list_invoices_of_lease(
+    lease_id: uuid.UUID,
+    leases: Leases,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> InvoicePage:
     """The invoices (发票) the lease's payments yielded, oldest first: number, buyer USCC,
     net, rate, tax and total (its lessee, its lessor, operators and auditors)."""
-    lease = await leases.get(principal, lease_id)
-    return [InvoiceOut.model_validate(x) for x in await leases.repo.invoices(lease.id)]
+    rows, next_cursor = await leases.lease_invoice_page(principal, lease_id, cursor, limit)
+    return InvoicePage(items=[InvoiceOut.model_validate(x) for x in rows], next_cursor=next_cursor)
 
 
 def _transition(action: LeaseAction, summary: str) -> None:
@@ -279,7 +289,7 @@ async def pay_lease(
     due installments, oldest first, penalty → interest → principal; the rest is held as
     credit and applied as installments fall due."""
     payment, lease = await LeaseAccounts(leases).pay(
-        principal, lease_id, body.amount, body.currency, body.paid_on
+        principal, lease_id, body.amount.amount, body.amount.currency, body.paid_on
     )
     return PaymentOut(
         id=payment.id,
@@ -310,7 +320,7 @@ async def execute_buyout(
 ) -> LeaseOut:
     """Pay the buyout quote: every receivable settles and the lease is paid off."""
     lease = await LeaseAccounts(leases).buy_out(
-        principal, lease_id, body.amount, body.currency, body.on
+        principal, lease_id, body.amount.amount, body.amount.currency, body.on
     )
     return LeaseOut.of(lease)
 
@@ -334,15 +344,17 @@ async def terminate_lease(
     return LeaseOut.of(lease)
 
 
-@router.post("/leases/{lease_id}/usage", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/leases/{lease_id}/usage", status_code=status.HTTP_201_CREATED, response_model=UsageOut
+)
 async def report_usage(
     lease_id: uuid.UUID, body: UsageIn, leases: Leases, principal: CurrentPrincipal
-) -> dict[str, str]:
+) -> UsageOut:
     """A service lease reports usage (procedures, hours or tasks) on a day."""
     record = await LeaseUsage(leases).report_usage(
         principal, lease_id, body.quantity, body.occurred_on, body.note
     )
-    return {"id": str(record.id), "lease_id": str(lease_id), "quantity": str(record.quantity)}
+    return UsageOut(id=record.id, lease_id=lease_id, quantity=record.quantity)
 
 
 @router.post(
@@ -376,5 +388,7 @@ async def record_lessor_financials(
 ) -> LessorFinancialsOut:
     """A lessor's net assets (operators, or the lessor itself): the base of the
     concentration limits (one lessee ≤ 30 %, one group ≤ 50 %)."""
-    row = await leases.record_financials(principal, participant_id, body.net_assets, body.as_of)
+    row = await leases.record_financials(
+        principal, participant_id, body.net_assets.amount, body.as_of
+    )
     return LessorFinancialsOut.model_validate(row)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, literal, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_rental.leases.models import (
@@ -79,6 +79,22 @@ class LeaseRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def receivable_page(
+        self, lease_id: uuid.UUID, *, after: tuple[date, int, str] | None, limit: int
+    ) -> list[LeaseReceivable]:
+        """A lease's receivables by due date (then period and kind), strictly after ``after``
+        in that order."""
+        order = (LeaseReceivable.due_date, LeaseReceivable.period, LeaseReceivable.kind)
+        query = (
+            select(LeaseReceivable)
+            .where(LeaseReceivable.lease_id == lease_id)
+            .order_by(*order)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(tuple_(*order) > tuple_(*(literal(v) for v in after)))
+        return list((await self.session.execute(query)).scalars())
+
     async def participant(self, participant_id: uuid.UUID) -> tuple[str, str | None] | None:
         """The lessee as rental's participant projection knows it: (status, group id)."""
         query = select(PARTICIPANTS.c.status, PARTICIPANTS.c.group_id).where(
@@ -96,12 +112,19 @@ class LeaseRepository:
         query = text("SELECT nextval('rental.lease_invoice_number')")
         return int((await self.session.execute(query)).scalar_one())
 
-    async def invoices(self, lease_id: uuid.UUID) -> list[LeaseInvoice]:
+    async def lease_invoice_page(
+        self, lease_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+    ) -> list[LeaseInvoice]:
+        """A lease's invoices oldest first (uuid7 ids are time ordered), strictly after
+        ``after``."""
         query = (
             select(LeaseInvoice)
             .where(LeaseInvoice.lease_id == lease_id)
-            .order_by(LeaseInvoice.created_at, LeaseInvoice.number)
+            .order_by(LeaseInvoice.id)
+            .limit(limit)
         )
+        if after is not None:
+            query = query.where(LeaseInvoice.id > after)
         return list((await self.session.execute(query)).scalars())
 
     async def invoice_page(

@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_kit.schemas import RequestModel
+from datapark_rental.leases import examples
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, Amortization
 from datapark_rental.leases.states import LeaseMode
-from datapark_rental.terms.schemas import Money, Ratio
+from datapark_rental.terms.schemas import Money, MoneyIn, Ratio
 
 LeaseDate = Annotated[
     date,
@@ -30,6 +31,9 @@ Structure = Literal["direct", "sale_and_leaseback"]
 RateType = Literal["fixed", "lpr_linked"]
 
 
+_NOTHING = MoneyIn(amount=Decimal("0"))
+
+
 class _In(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -43,9 +47,11 @@ class LeaseTermsIn(_In):
     ``sale_and_leaseback`` (售后回租) is a financing lease of the lessee's own robot:
     ``equipment_cost`` is the purchase price the lessor pays for it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TERMS]})
+
     mode: LeaseMode
     structure: Structure = "direct"
-    equipment_cost: Decimal
+    equipment_cost: MoneyIn
     down_payment_rate: Decimal
     term_months: int
     rate_type: RateType = "fixed"
@@ -56,19 +62,22 @@ class LeaseTermsIn(_In):
         le=Decimal("0.20"),
         description="added to the LPR (lpr_linked only); at most 8 decimal places",
     )
-    balloon: Decimal = Decimal("0")
+    balloon: MoneyIn = _NOTHING
     amortization: Amortization = Amortization.ANNUITY
-    cash_flow_profile: list[Decimal] | None = Field(
-        default=None, description="12 monthly amounts, January first (seasonal schedules)"
+    cash_flow_profile: list[MoneyIn] | None = Field(
+        default=None,
+        description="the lessee's cash flow in 12 months, January first (seasonal schedules: "
+        "installments follow it)",
     )
     start_date: LeaseDate
-    fees: Decimal = Decimal("0")
-    deposit: Decimal = Decimal("0")
-    buyout_price: Decimal = Decimal("0")
-    currency: Literal["CNY"] = "CNY"
+    fees: MoneyIn = _NOTHING
+    deposit: MoneyIn = _NOTHING
+    buyout_price: MoneyIn = _NOTHING
 
 
 class MitigationIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.MITIGATION]})
+
     vendor_buy_back: bool = False
     residual_guarantee: bool = False
     residual_guarantor_participant_id: uuid.UUID | None = Field(
@@ -76,16 +85,18 @@ class MitigationIn(_In):
         description="who guarantees the residual value: a registered, active participant "
         "other than the lessee (required with residual_guarantee)",
     )
-    extra_deposit: Decimal = Decimal("0")
+    extra_deposit: MoneyIn = _NOTHING
 
 
 class LeasebackAssetIn(_In):
     """The robot a lessee sells to the lessor and leases back (not a catalog unit)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LEASEBACK_ASSET]})
+
     category: RobotCategory
     serial_number: str = Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
     description: str | None = Field(default=None, max_length=500)
-    appraised_value: Decimal = Field(description="fair value today (LTV, classification)")
+    appraised_value: MoneyIn = Field(description="fair value today (LTV, classification)")
 
 
 class LeaseApplicationIn(LeaseTermsIn):
@@ -93,6 +104,10 @@ class LeaseApplicationIn(LeaseTermsIn):
 
     A direct lease names a published ``offering_id``; a sale-and-leaseback names the
     ``lessor_participant_id`` and the ``asset`` sold instead."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [examples.APPLICATION, examples.LEASEBACK_APPLICATION]}
+    )
 
     offering_id: uuid.UUID | None = None
     lessor_participant_id: uuid.UUID | None = Field(
@@ -103,18 +118,26 @@ class LeaseApplicationIn(LeaseTermsIn):
         default=None,
         description="defaults to the caller's participant (operators may apply for another)",
     )
-    monthly_net_operating_cash_flow: Decimal
-    existing_monthly_debt_service: Decimal = Decimal("0")
+    monthly_net_operating_cash_flow: MoneyIn
+    existing_monthly_debt_service: MoneyIn = _NOTHING
     mitigation: MitigationIn = Field(default_factory=MitigationIn)
 
 
-class ScheduleItemOut(BaseModel):
+class InstallmentOut(BaseModel):
+    """One installment of a lease's schedule; ``principal`` is negative in a seasonal month
+    whose installment is below its interest (the difference is capitalised)."""
+
     period: int
     due_date: date
     payment: Money
     interest: Money
     principal: Money
-    balance: Money
+    balance: Money = Field(description="principal outstanding after the installment")
+
+
+class ScheduleItemOut(InstallmentOut):
+    """An installment of a quoted schedule with the VAT it carries."""
+
     vat_rate: Ratio | None = Field(default=None, description="in force on the due date")
     vat_net: Money | None = Field(default=None, description="taxable part less its VAT")
     vat_tax: Money | None = Field(default=None, description="VAT included in the payment")
@@ -138,6 +161,8 @@ class YieldOut(BaseModel):
 
 
 class LeaseQuoteOut(BaseModel):
+    """A lease offer priced: its schedule with the VAT of each installment, totals, yield."""
+
     mode: LeaseMode
     structure: Structure = "direct"
     rate_type: RateType = "fixed"
@@ -145,7 +170,6 @@ class LeaseQuoteOut(BaseModel):
     lpr: Ratio | None = Field(default=None, description="the LPR fixing the rate starts from")
     lpr_spread: Ratio | None = None
     vat_basis: str
-    currency: str = "CNY"
     equipment_cost: Money
     down_payment: Money
     financed_principal: Money
@@ -155,30 +179,47 @@ class LeaseQuoteOut(BaseModel):
     yield_: YieldOut = Field(alias="yield", serialization_alias="yield")
     present_value: Money = Field(description="installments and balloon discounted at the rate")
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_extra={"examples": [examples.QUOTE]}
+    )
+
+
+class LeaseAssetOut(BaseModel):
+    """The robot a sale-and-leaseback bought from its lessee (not a catalog unit)."""
+
+    id: uuid.UUID
+    category: RobotCategory
+    serial_number: str
+    description: str | None
+    purchase_price: Money = Field(description="what the lessor paid (the equipment cost)")
+    appraised_value: Money
+    seller_participant_id: uuid.UUID
 
 
 class LeaseOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """A lease: its terms, schedule, risk review, classification and where it stands."""
+
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [examples.LEASE_OUT]}
+    )
 
     id: uuid.UUID
     lessee_participant_id: uuid.UUID
     lessor_participant_id: uuid.UUID
-    offering_id: uuid.UUID | None
+    offering_id: uuid.UUID | None = Field(default=None, description="direct leases")
     mode: str
     structure: str
-    asset: dict[str, Any] | None
-    appraised_value: Money | None
+    asset: LeaseAssetOut | None = Field(default=None, description="sale-and-leaseback only")
+    appraised_value: Money | None = None
     rate_type: str
-    lpr_spread: Ratio | None
-    next_repricing_on: date | None
+    lpr_spread: Ratio | None = None
+    next_repricing_on: date | None = None
     classification: str
     classification_criteria: dict[str, Any]
     vat_basis: str
-    residual_guarantor_participant_id: uuid.UUID | None
-    signed_on: date | None
+    residual_guarantor_participant_id: uuid.UUID | None = None
+    signed_on: date | None = None
     state: str
-    currency: str = "CNY"
     equipment_cost: Money
     down_payment: Money
     financed_principal: Money
@@ -187,17 +228,18 @@ class LeaseOut(BaseModel):
     term_months: int
     amortization: str
     start_date: date
-    schedule: list[dict[str, Any]]
+    schedule: list[InstallmentOut]
     risk_checks: list[dict[str, Any]]
     refusal: list[dict[str, Any]] = Field(default_factory=list)
     upfront_due: Money
     down_payment_paid: Money
     credit: Money
-    activated_on: date | None
-    terminated_on: date | None
+    activated_on: date | None = None
+    terminated_on: date | None = None
     ended_on: date | None = Field(
+        default=None,
         description="when the lease ended, however it ended (buyout, pay-off, termination, "
-        "return); none while it runs"
+        "return); none while it runs",
     )
     days_past_due: int
     delinquency_bucket: str
@@ -213,13 +255,16 @@ class LeaseOut(BaseModel):
 
 
 class LeasePage(BaseModel):
+    """A page of leases, newest first; ``next_cursor`` fetches the next (null: the last)."""
+
     items: list[LeaseOut]
     next_cursor: str | None
 
 
 class PaymentIn(_In):
-    amount: Decimal
-    currency: str = "CNY"
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PAYMENT_IN]})
+
+    amount: MoneyIn
     paid_on: LeaseDate | None = Field(
         default=None,
         description="value date, today when omitted; only the lessor or an operator may "
@@ -227,29 +272,51 @@ class PaymentIn(_In):
     )
 
 
+class AllocationOut(BaseModel):
+    """What part of a payment settled which component of which receivable."""
+
+    period: int
+    kind: str
+    component: Literal["penalty", "interest", "principal"]
+    amount: Money
+
+
 class PaymentOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PAYMENT_OUT]})
+
     id: uuid.UUID
     lease_id: uuid.UUID
     purpose: str
     amount: Money
     paid_on: date
-    allocations: list[dict[str, Any]]
+    allocations: list[AllocationOut]
     credit_after: Money
     lease_state: str
 
 
 class ActivateIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"delivery_accepted_on": "2027-01-15"}]}
+    )
+
     delivery_accepted_on: LeaseDate = Field(description="rent starts (起租) on this date")
 
 
 class TerminateIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"reason": "installments 4 and 5 unpaid after notice", "on": "2027-06-20"}]
+        }
+    )
+
     reason: str = Field(min_length=1, max_length=500)
     on: LeaseDate | None = None
 
 
 class BuyoutIn(_In):
-    amount: Decimal
-    currency: str = "CNY"
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BUYOUT_IN]})
+
+    amount: MoneyIn = Field(description="the total of the buyout quote on that day")
     on: LeaseDate | None = Field(
         default=None,
         description="today when omitted; only the lessor or an operator may back-date it",
@@ -257,9 +324,12 @@ class BuyoutIn(_In):
 
 
 class SettlementOut(BaseModel):
-    """What settling a lease on a date would take (a settlement quote, in CNY)."""
+    """What settling a lease on a date would take (a settlement quote); a negative ``total``
+    is owed to the lessee."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [examples.SETTLEMENT]}
+    )
 
     on: date
     outstanding_principal: Money
@@ -271,20 +341,49 @@ class SettlementOut(BaseModel):
     credit: Money
     buyout_price: Money
     total: Money
-    currency: str = "CNY"
 
 
 class UsageIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"quantity": "3", "occurred_on": "2027-02-03", "note": "theatre 2"}]
+        }
+    )
+
     quantity: Decimal = Field(gt=0)
     occurred_on: LeaseDate
     note: str | None = Field(default=None, max_length=500)
 
 
+class UsageOut(BaseModel):
+    """A usage report as recorded."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193b8e2-5a21-7d4e-9f50-7c8d9e0f1a2b",
+                    "lease_id": examples.LEASE,
+                    "quantity": "3.0000",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    lease_id: uuid.UUID
+    quantity: Ratio = Field(description="as reported (procedures, hours or tasks)")
+
+
 class UsageInvoiceIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2027-02"}]})
+
     month: str = Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 2000–2099")
 
 
 class UsageInvoiceOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.USAGE_INVOICE]})
+
     lease_id: uuid.UUID
     month: str
     usage: Ratio
@@ -296,7 +395,9 @@ class UsageInvoiceOut(BaseModel):
 
 
 class ReceivableOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [examples.RECEIVABLE]}
+    )
 
     period: int
     kind: str
@@ -313,6 +414,13 @@ class ReceivableOut(BaseModel):
     vat_untaxed: Money = Field(description="outside VAT (a sale-and-leaseback's principal)")
 
 
+class ReceivablePage(BaseModel):
+    """A page of a lease's receivables by due date; ``next_cursor`` fetches the next."""
+
+    items: list[ReceivableOut]
+    next_cursor: str | None
+
+
 class InvoiceLineOut(BaseModel):
     item: str
     period: int | None = None
@@ -324,7 +432,9 @@ class InvoiceLineOut(BaseModel):
 class InvoiceOut(BaseModel):
     """An invoice (发票) record: ``total = net + tax`` of the VAT-inclusive taxable amount."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [examples.INVOICE_OUT]}
+    )
 
     id: uuid.UUID
     number: str
@@ -341,21 +451,39 @@ class InvoiceOut(BaseModel):
     total: Money
     untaxed: Money
     lines: list[InvoiceLineOut]
-    currency: str = "CNY"
 
 
 class InvoicePage(BaseModel):
+    """A page of invoices; ``next_cursor`` fetches the next (null: the last page)."""
+
     items: list[InvoiceOut]
     next_cursor: str | None
 
 
 class LessorFinancialsIn(_In):
-    net_assets: Decimal = Field(gt=0)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"net_assets": examples.cny("250000000.00"), "as_of": "2026-12-31"}]
+        }
+    )
+
+    net_assets: MoneyIn = Field(description="greater than 0")
     as_of: LeaseDate
 
 
 class LessorFinancialsOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "participant_id": examples.LESSOR,
+                    "net_assets": examples.cny("250000000.00"),
+                    "as_of": "2026-12-31",
+                }
+            ]
+        },
+    )
 
     participant_id: uuid.UUID
     net_assets: Money

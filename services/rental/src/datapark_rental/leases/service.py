@@ -16,7 +16,7 @@ from datapark_contracts.events import rental as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.auth import Principal
 from datapark_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
-from datapark_kit.pagination import cursor_id, keyset_page
+from datapark_kit.pagination import cursor_id, decode_cursor, encode_cursor, keyset_page
 from datapark_rental.fleet.repository import FleetRepository
 from datapark_rental.leases import floating, states
 from datapark_rental.leases.classification import Classification, classify
@@ -123,17 +123,19 @@ def terms_from(body: LeaseTermsIn, rate: Rate | None = None) -> LeaseTerms:
     """Domain terms of a request; a bad value is a 422 naming its field."""
     rate = rate or rate_from(body, body.start_date)
     return LeaseTerms(
-        equipment_cost=body.equipment_cost,
+        equipment_cost=body.equipment_cost.amount,
         down_payment_rate=body.down_payment_rate,
         term_months=body.term_months,
         annual_rate=rate.annual,
         start_date=body.start_date,
         amortization=body.amortization,
-        balloon=body.balloon,
-        cash_flow_profile=tuple(body.cash_flow_profile) if body.cash_flow_profile else None,
-        fees=body.fees,
-        deposit=body.deposit,
-        buyout_price=body.buyout_price,
+        balloon=body.balloon.amount,
+        cash_flow_profile=(
+            tuple(m.amount for m in body.cash_flow_profile) if body.cash_flow_profile else None
+        ),
+        fees=body.fees.amount,
+        deposit=body.deposit.amount,
+        buyout_price=body.buyout_price.amount,
     )
 
 
@@ -144,6 +146,22 @@ def price(body: LeaseTermsIn) -> tuple[Schedule, Yield, Rate, VatBasis]:
     rate = rate_from(body, body.start_date)
     schedule = build_schedule(terms_from(body, rate))
     return schedule, lease_yield(schedule), rate, basis
+
+
+def _receivable_position(cursor: str | None) -> tuple[date, int, str] | None:
+    """The (due date, period, kind) a receivables cursor points past; 422 for a cursor this
+    API did not issue."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    try:
+        day, period, kind = position.split("|")
+        number = int(period)
+        if not 0 <= number < 2**31:  # an integer column: beyond it Postgres errs (a 500)
+            raise ValueError(period)
+        return date.fromisoformat(day), number, kind
+    except ValueError:
+        raise Unprocessable("cursor is not one this API issued", field="cursor") from None
 
 
 def may_see(principal: Principal, lease: Lease) -> bool:
@@ -221,6 +239,30 @@ class LeaseService:
         )
         return keyset_page(rows, limit, key=lambda row: row.id)
 
+    async def lease_invoice_page(
+        self, principal: Principal, lease_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> tuple[list[LeaseInvoice], str | None]:
+        """The invoices of a lease the caller may see, oldest first."""
+        lease = await self.get(principal, lease_id)
+        rows = await self.repo.lease_invoice_page(
+            lease.id, after=cursor_id(cursor), limit=limit + 1
+        )
+        return keyset_page(rows, limit, key=lambda row: row.id)
+
+    async def receivable_page(
+        self, principal: Principal, lease_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> tuple[Lease, list[LeaseReceivable], str | None]:
+        """The receivables of a lease the caller may see, by due date, with the lease."""
+        lease = await self.get(principal, lease_id)
+        rows = await self.repo.receivable_page(
+            lease.id, after=_receivable_position(cursor), limit=limit + 1
+        )
+        items = rows[:limit]
+        more = len(rows) > limit
+        last = items[-1] if items else None
+        position = f"{last.due_date.isoformat()}|{last.period}|{last.kind}" if last else ""
+        return lease, items, encode_cursor(position) if more else None
+
     async def apply(self, principal: Principal, body: LeaseApplicationIn) -> Lease:
         """Record the application and run the risk review: approved or rejected at once.
 
@@ -254,7 +296,7 @@ class LeaseService:
         mitigation = Mitigation(
             vendor_buy_back=body.mitigation.vendor_buy_back,
             residual_guarantee=body.mitigation.residual_guarantee,
-            extra_deposit=body.mitigation.extra_deposit,
+            extra_deposit=body.mitigation.extra_deposit.amount,
             residual_guarantor_participant_id=guarantor,
         )
         if guarantor is not None:
@@ -264,7 +306,7 @@ class LeaseService:
         lessor_group = lessor_row[1] if lessor_row is not None else None
         related = group is not None and group == lessor_group
         cash_flow = require_money(
-            body.monthly_net_operating_cash_flow, "monthly_net_operating_cash_flow"
+            body.monthly_net_operating_cash_flow.amount, "monthly_net_operating_cash_flow"
         )
         assessment = assess(
             schedule,
@@ -272,7 +314,7 @@ class LeaseService:
                 monthly_net_operating_cash_flow=cash_flow,
                 appraised_value=equipment.appraised_value,
                 lessor_net_assets=net_assets,
-                existing_monthly_debt_service=body.existing_monthly_debt_service,
+                existing_monthly_debt_service=body.existing_monthly_debt_service.amount,
                 existing_lessee_exposure=await self.repo.exposure(lessor, [lessee_id]),
                 existing_group_exposure=(
                     await self.repo.exposure(lessor, group_id=group) if group is not None else None
@@ -359,7 +401,9 @@ class LeaseService:
                 "the lessor is not an active participant", field="lessor_participant_id"
             )
         asset = body.asset
-        appraised = require_money(asset.appraised_value, "asset.appraised_value", positive=True)
+        appraised = require_money(
+            asset.appraised_value.amount, "asset.appraised_value", positive=True
+        )
         asset_id = uuid7()
         return Equipment(
             lessor_id=body.lessor_participant_id,
@@ -373,7 +417,7 @@ class LeaseService:
                 "category": asset.category.value,
                 "serial_number": asset.serial_number,
                 "description": asset.description,
-                "purchase_price": f"{body.equipment_cost:.2f}",
+                "purchase_price": f"{body.equipment_cost.amount:.2f}",
                 "appraised_value": f"{appraised:.2f}",
                 "seller_participant_id": str(lessee_id),
             },
