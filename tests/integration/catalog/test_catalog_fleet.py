@@ -27,7 +27,7 @@ async def model(catalog: Any, headers: dict[str, str], category: str = "inspecti
             "maker": "DJI",
             "name": "Matrice 350 RTK",
             "category": category,
-            "specs": {"max_flight_minutes": 55, "ip_rating": "IP55", "payload_kg": 2.7},
+            "specs": {"max_flight_seconds": 3300, "ip_rating": "IP55", "payload_kg": "2.7"},
         },
     )
     assert created.status_code == 201, created.text
@@ -38,8 +38,8 @@ async def unit(catalog: Any, headers: dict[str, str], model_id: str, **overrides
     body = {
         "model_id": model_id,
         "serial_number": f"SN-{uuid.uuid4().hex[:12]}",
-        "acquisition_cost": "120000.00",
-        "salvage_value": "12000.00",
+        "acquisition_cost": cny("120000.00"),
+        "salvage_value": cny("12000.00"),
         "acquired_on": date.today().isoformat(),
         "useful_life_months": 36,
         "location": "Hall 3, Lanzhou New Area",
@@ -49,19 +49,23 @@ async def unit(catalog: Any, headers: dict[str, str], model_id: str, **overrides
     return str(created.json()["id"])
 
 
+def cny(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "CNY"}
+
+
 def offering_body(**overrides: Any) -> dict[str, Any]:
     return {
         "title": "Inspection line by the day",
         "target_kind": "unit",
         "modes": ["short_term", "long_term"],
-        "rate_card": {"hour": "300.00", "day": "2000.00", "month": "40000.00"},
-        "deposit": "20000.00",
-        "min_duration_minutes": 120,
-        "max_duration_minutes": 525600,
-        "turnaround_before_minutes": 60,
-        "turnaround_after_minutes": 120,
-        "cancellation_policy": [{"notice_minutes": 1440, "fee_rate": "0.2"}],
-        "late_fee_per_hour": "450.00",
+        "rate_card": {"hour": cny("300.00"), "day": cny("2000.00"), "month": cny("40000.00")},
+        "deposit": cny("20000.00"),
+        "min_duration_seconds": 7200,
+        "max_duration_seconds": 31536000,
+        "turnaround_before_seconds": 3600,
+        "turnaround_after_seconds": 7200,
+        "cancellation_policy": [{"notice_seconds": 86400, "fee_rate": "0.2"}],
+        "late_fee_per_hour": cny("450.00"),
         "available_from": START.isoformat(),
         "location": "Hall 3",
     } | overrides
@@ -79,10 +83,10 @@ async def test_units_depreciate_and_serials_are_unique(catalog: Any, token: Any)
     fresh = (
         await catalog.get(f"/v1/robot-units/{await unit(catalog, owner, model_id)}", headers=owner)
     ).json()
-    assert fresh["appraised_value"] == "120000.00"
+    assert fresh["appraised_value"] == cny("120000.00")
     old_id = await unit(catalog, owner, model_id, acquired_on="2015-03-01")
     old = (await catalog.get(f"/v1/robot-units/{old_id}", headers=owner)).json()
-    assert old["appraised_value"] == "12000.00"
+    assert old["appraised_value"] == cny("12000.00")
 
     serial = f"SN-{uuid.uuid4().hex[:12]}"
     await unit(catalog, owner, model_id, serial_number=serial)
@@ -92,7 +96,7 @@ async def test_units_depreciate_and_serials_are_unique(catalog: Any, token: Any)
         json={
             "model_id": model_id,
             "serial_number": serial,
-            "acquisition_cost": "1.00",
+            "acquisition_cost": cny("1.00"),
             "acquired_on": "2025-01-01",
             "useful_life_months": 12,
             "location": "x",
@@ -101,7 +105,13 @@ async def test_units_depreciate_and_serials_are_unique(catalog: Any, token: Any)
     assert duplicate.status_code == 409
     assert duplicate.json()["code"] == "duplicate_serial"
 
-    for amount in ("-1.00", "1.005", "NaN"):
+    for amount in (
+        cny("-1.00"),
+        cny("1.005"),
+        cny("NaN"),
+        {"amount": 1, "currency": "CNY"},
+        "1.00",
+    ):
         bad = await catalog.post(
             "/v1/robot-units",
             headers=owner,
@@ -115,7 +125,7 @@ async def test_units_depreciate_and_serials_are_unique(catalog: Any, token: Any)
             },
         )
         assert bad.status_code == 422, (amount, bad.text)
-        assert any(f.endswith("acquisition_cost") for f in fields(bad)), bad.json()
+        assert any("acquisition_cost" in f for f in fields(bad)), bad.json()
 
     async def changed() -> list[Any] | None:
         found = [
@@ -162,15 +172,24 @@ async def test_kits_offerings_and_their_rules(catalog: Any, token: Any) -> None:
     assert empty.status_code == 422
     assert fields(empty) == ["rate_card"]
     bad_deposit = await catalog.post(
-        "/v1/rental-offerings", headers=owner, json=offering_body(unit_id=a, deposit="10.001")
+        "/v1/rental-offerings", headers=owner, json=offering_body(unit_id=a, deposit=cny("10.001"))
     )
-    assert fields(bad_deposit) == ["deposit"]
+    assert fields(bad_deposit) == ["deposit.amount"]
+    for minutes in ({"min_duration_minutes": 120}, {"min_duration_seconds": 7230}):
+        body = {k: v for k, v in offering_body(unit_id=a).items() if k != "min_duration_seconds"}
+        odd = await catalog.post("/v1/rental-offerings", headers=owner, json=body | minutes)
+        assert odd.status_code == 422, odd.text
+        assert "min_duration_seconds" in fields(odd) or "min_duration_minutes" in fields(odd)
 
     single = await catalog.post(
         "/v1/rental-offerings", headers=owner, json=offering_body(unit_id=a)
     )
     assert single.status_code == 201, single.text
     assert single.json()["category"] == "inspection_drone"
+    shown = single.json()
+    assert (shown["deposit"], shown["late_fee_per_hour"]) == (cny("20000.00"), cny("450.00"))
+    assert (shown["min_duration_seconds"], shown["turnaround_after_seconds"]) == (7200, 7200)
+    assert shown["cancellation_policy"] == [{"notice_seconds": 86400, "fee_rate": "0.2"}]
 
     container = offering_body(
         target_kind="kit",
@@ -222,11 +241,16 @@ async def test_kits_offerings_and_their_rules(catalog: Any, token: Any) -> None:
         | {
             "available_from": (START + timedelta(days=90)).isoformat(),
             "available_until": None,
-            "rate_card": {"week": "9000.00"},
+            "rate_card": {"week": cny("9000.00")},
         },
     )
     assert repriced.status_code == 200, repriced.text
-    assert repriced.json()["rate_card"] == {"week": {"amount": "9000.00", "currency": "CNY"}}
+    assert repriced.json()["rate_card"] == {
+        "hour": None,
+        "day": None,
+        "week": {"amount": "9000.00", "currency": "CNY"},
+        "month": None,
+    }
     assert (
         await catalog.put(f"/v1/rental-offerings/{after_id}", headers=other, json=terms)
     ).status_code == 404
@@ -274,6 +298,9 @@ async def test_kits_offerings_and_their_rules(catalog: Any, token: Any) -> None:
         assert schema_errors(envelope.data, exported_schema(envelope.type)) == []
     published = payload_model(envelopes[0].type).model_validate(envelopes[0].data)
     assert published.lessor_participant_id == lessor_id  # type: ignore[attr-defined]
+    # The event (catalog.listings.v1) still counts minutes: 7200 s is 120 minutes.
+    assert published.min_duration_minutes == 120  # type: ignore[attr-defined]
+    assert published.turnaround_after_minutes == 120  # type: ignore[attr-defined]
     assert set(map(str, published.unit_ids)) == {a, b}  # type: ignore[attr-defined]
 
 

@@ -82,7 +82,10 @@ async def test_concurrent_listings_on_one_venue_leave_exactly_one(catalog: Any, 
                 headers=owner,
                 json={
                     "venue_code": "GSDE",
-                    "price_terms": {"kind": "fixed", "price": f"{100 + i}.00"},
+                    "price_terms": {
+                        "kind": "fixed",
+                        "price": {"amount": f"{100 + i}.00", "currency": "CNY"},
+                    },
                 },
             )
             for i in range(6)
@@ -112,9 +115,9 @@ async def test_model_and_kit_changes_are_published(catalog: Any, token: Any) -> 
     _, other = await lessor(catalog, token)
     model_id = await model(catalog, owner)
     changed = await catalog.patch(
-        f"/v1/robot-models/{model_id}", headers=owner, json={"specs": {"max_flight_minutes": 50}}
+        f"/v1/robot-models/{model_id}", headers=owner, json={"specs": {"max_flight_seconds": 3000}}
     )
-    assert changed.json()["specs"] == {"max_flight_minutes": 50}
+    assert changed.json()["specs"] == {"max_flight_seconds": 3000}
     assert (
         await catalog.patch(f"/v1/robot-models/{model_id}", headers=other, json={"name": "x"})
     ).status_code == 403

@@ -81,6 +81,10 @@ def problem(response: Any) -> dict[str, Any]:
     return data
 
 
+def cny(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "CNY"}
+
+
 def fields(response: Any) -> list[str]:
     return [e["field"] for e in problem(response).get("errors", [])]
 
@@ -129,7 +133,7 @@ async def test_lifecycle_from_draft_to_retired_with_events(catalog: Any, token: 
     listed = await catalog.post(
         f"/v1/data-products/{pid}/listings",
         headers=owner,
-        json={"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": "50000.00"}},
+        json={"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": cny("50000.00")}},
     )
     assert listed.status_code == 201, listed.text
     assert listed.json()["state"] == "listed"
@@ -142,8 +146,8 @@ async def test_lifecycle_from_draft_to_retired_with_events(catalog: Any, token: 
             "price_terms": {
                 "kind": "metered",
                 "unit": "call",
-                "unit_price": "0.05",
-                "monthly_maximum": "3000",
+                "unit_price": cny("0.05"),
+                "monthly_maximum": cny("3000"),
             },
         },
     )
@@ -310,7 +314,7 @@ async def test_a_suspended_participant_cannot_list(catalog: Any, token: Any) -> 
     refused = await catalog.post(
         f"/v1/data-products/{pid}/listings",
         headers=owner,
-        json={"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": "10.00"}},
+        json={"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": cny("10.00")}},
     )
     assert refused.status_code == 403
     assert problem(refused)["code"] == "participant_not_active"
@@ -325,7 +329,7 @@ async def test_core_data_is_never_listed_and_bad_input_names_the_field(
     refused = await catalog.post(
         f"/v1/data-products/{core}/listings",
         headers=owner,
-        json={"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": "10.00"}},
+        json={"venue_code": "BJIDE", "price_terms": {"kind": "fixed", "price": cny("10.00")}},
     )
     assert refused.status_code == 422
     assert fields(refused) == ["classification"]
@@ -338,9 +342,12 @@ async def test_core_data_is_never_listed_and_bad_input_names_the_field(
 
     pid = await registered_product(catalog, token, owner)
     for price, field in (
-        ("-1.00", "price_terms.price"),
-        ("10.005", "price_terms.price"),
-        ("NaN", "price_terms.price"),
+        (cny("-1.00"), "price_terms.price.amount"),
+        (cny("10.005"), "price_terms.price.amount"),
+        (cny("NaN"), "price_terms.price.amount"),
+        ({"amount": 10, "currency": "CNY"}, "price_terms.price.amount"),  # a JSON number
+        ("10.00", "price_terms.price"),  # a bare string: money is an object
+        (cny("99999999999999999.00"), "price_terms.price"),  # beyond the money columns
     ):
         bad = await catalog.post(
             f"/v1/data-products/{pid}/listings",
@@ -354,7 +361,7 @@ async def test_core_data_is_never_listed_and_bad_input_names_the_field(
         headers=owner,
         json={
             "venue_code": "BJIDE",
-            "price_terms": {"kind": "fixed", "price": "10.00", "unit_price": "1.00"},
+            "price_terms": {"kind": "fixed", "price": cny("10.00"), "unit_price": cny("1.00")},
         },
     )
     assert mixed.status_code == 422
@@ -364,7 +371,7 @@ async def test_core_data_is_never_listed_and_bad_input_names_the_field(
         headers=owner,
         json={
             "venue_code": "BJIDE",
-            "price_terms": {"kind": "subscription", "price_per_period": "9.00"},
+            "price_terms": {"kind": "subscription", "price_per_period": cny("9.00")},
         },
     )
     assert fields(missing) == ["price_terms.period"]

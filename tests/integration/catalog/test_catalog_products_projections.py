@@ -33,8 +33,8 @@ async def test_listing_and_offering_reach_trading_and_rental(
             "price_terms": {
                 "kind": "metered",
                 "unit": "record",
-                "unit_price": "0.20",
-                "monthly_maximum": "800",
+                "unit_price": {"amount": "0.20", "currency": "CNY"},
+                "monthly_maximum": {"amount": "800", "currency": "CNY"},
             },
         },
     )

@@ -4,6 +4,7 @@ cursor pagination on the real Postgres."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -34,7 +35,10 @@ async def listed(
     response = await catalog.post(
         f"/v1/data-products/{pid}/listings",
         headers=owner,
-        json={"venue_code": venue, "price_terms": {"kind": "fixed", "price": price}},
+        json={
+            "venue_code": venue,
+            "price_terms": {"kind": "fixed", "price": {"amount": price, "currency": "CNY"}},
+        },
     )
     assert response.status_code == 201, response.text
     return str(pid)
@@ -77,7 +81,7 @@ async def test_search_filters_and_pagination(catalog: Any, token: Any) -> None:
             json=offering_body(
                 unit_id=unit_id,
                 title=f"{tag} humanoid {i}",
-                rate_card={"day": f"{1000 + i}.00"},
+                rate_card={"day": {"amount": f"{1000 + i}.00", "currency": "CNY"}},
                 modes=["short_term"],
             ),
         )
@@ -101,8 +105,16 @@ async def test_search_filters_and_pagination(catalog: Any, token: Any) -> None:
     ]
     humanoids = await collect(catalog, reader, text=tag, category="humanoid")
     assert {h["title"] for h in humanoids} == {f"{tag} humanoid 0", f"{tag} humanoid 1"}
-    priced = await collect(catalog, reader, text=tag, min_price="900", max_price="1000.00")
-    assert sorted(p["headline_price"] for p in priced) == ["1000.00", "900.00"]
+    priced = await collect(
+        catalog, reader, text=tag, min_price="900", max_price="1000.00", currency="CNY"
+    )
+    assert sorted(p["headline_price"]["amount"] for p in priced) == ["1000.00", "900.00"]
+    assert {p["headline_price"]["currency"] for p in priced} == {"CNY"}
+    usd = await catalog.get(
+        "/v1/listings", params={"min_price": "5", "currency": "USD"}, headers=reader
+    )
+    assert usd.status_code == 422
+    assert usd.json()["errors"][0]["field"] == "currency"
 
     bad = await catalog.get(
         "/v1/listings", params={"min_price": "5", "max_price": "1"}, headers=reader
@@ -112,3 +124,14 @@ async def test_search_filters_and_pagination(catalog: Any, token: Any) -> None:
     garbage = await catalog.get("/v1/listings", params={"cursor": "nope"}, headers=reader)
     assert garbage.status_code == 422
     assert (await catalog.get("/v1/listings")).status_code == 401
+
+
+async def test_the_venues_are_one_page(catalog: Any, token: Any) -> None:
+    page = await catalog.get(
+        "/v1/venues", headers=token("participant", participant_id=uuid.uuid4())
+    )
+    assert page.status_code == 200, page.text
+    assert page.json()["next_cursor"] is None
+    venues = {v["code"]: v for v in page.json()["items"]}
+    assert {"BJIDE", "SZDE", "GSDE"} <= set(venues)
+    assert Decimal(venues["BJIDE"]["fee_rate"]) == Decimal("0.03")

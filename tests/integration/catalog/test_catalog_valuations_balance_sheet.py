@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 def line(kind: str, amount: str, on: str, phase: str | None = None) -> dict[str, Any]:
-    body = {"kind": kind, "description": kind, "amount": amount, "incurred_on": on}
+    money = {"amount": amount, "currency": "CNY"}
+    body = {"kind": kind, "description": kind, "amount": money, "incurred_on": on}
     return body | ({"phase": phase} if phase else {})
 
 
@@ -70,12 +71,23 @@ PROCESSED: dict[str, Any] = {
 }
 
 
+def plain(body: Any) -> Any:
+    """A response with each Money object (``{amount, currency: CNY}``) read as its amount."""
+    if isinstance(body, dict):
+        if set(body) == {"amount", "currency"} and body["currency"] == "CNY":
+            return body["amount"]
+        return {k: plain(v) for k, v in body.items()}
+    if isinstance(body, list):
+        return [plain(v) for v in body]
+    return body
+
+
 async def position(catalog: Any, pid: str, headers: dict[str, str], as_of: str) -> Any:
     got = await catalog.get(
         f"/v1/data-products/{pid}/balance-sheet", params={"as_of": as_of}, headers=headers
     )
     assert got.status_code == 200, got.text
-    return got.json()
+    return plain(got.json())
 
 
 async def test_self_developed_research_expensed_and_development_amortised_when_ready(
@@ -88,7 +100,8 @@ async def test_self_developed_research_expensed_and_development_amortised_when_r
         f"/v1/data-products/{pid}/balance-sheet", headers=owner, json=DEVELOPED
     )
     assert booked.status_code == 200, booked.text
-    body = booked.json()
+    body = plain(booked.json())
+    assert booked.json()["capitalised_cost"] == {"amount": "250000.00", "currency": "CNY"}
     # Research 40,000 + 60,000 expensed, development before 1 June 20,000 expensed; the
     # response says so line by line.
     assert (body["capitalised_cost"], body["expensed_cost"], body["expensed_research_cost"]) == (
@@ -143,18 +156,24 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
             "method": "market",
             "base_date": "2024-07-31",
             "appraiser_name": "Zhonghe Appraisal",
-            "comparables": [{"reference": "SZDE-2024-0731", "price": "300000.00"}],
+            "comparables": [
+                {
+                    "reference": "SZDE-2024-0731",
+                    "price": {"amount": "300000.00", "currency": "CNY"},
+                }
+            ],
         },
     )
     assert valuation.status_code == 201, valuation.text
-    assert valuation.json()["impairment_test"] == {
+    assert plain(valuation.json()["impairment_test"]) == {
         "on": "2024-07-31",
         "write_down": "81333.33",
         "carrying_amount_before": "381333.33",
         "recoverable_amount": "300000.00",
     }
     history = await catalog.get(f"/v1/data-products/{products[0]}/valuations", headers=owner)
-    assert [v["impairment_test"]["write_down"] for v in history.json()["items"]] == ["81333.33"]
+    items = plain(history.json()["items"])
+    assert [v["impairment_test"]["write_down"] for v in items] == ["81333.33"]
     bought = await position(catalog, products[0], owner, "2024-09-30")
     assert bought["impairments"][0]["write_down"] == "81333.33"
     assert bought["impairments"][0]["evidence_valuation_id"] == valuation.json()["id"]
@@ -166,7 +185,8 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
     url = f"/v1/participants/{owner_id}/balance-sheet-disclosure"
     got = await catalog.get(url, params={"as_of": "2024-09-30"}, headers=owner)
     assert got.status_code == 200, got.text
-    d = got.json()
+    d = plain(got.json())
+    assert got.json()["expensed_cost"] == {"amount": "135000.00", "currency": "CNY"}
     assert [(g["presentation"], g["presentation_label"]) for g in d["groups"]] == [
         ("inventory", "存货"),
         ("intangible_asset", "无形资产"),
@@ -200,7 +220,7 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
         url, params={"as_of": "2024-09-30", "period_start": "2024-05-01"}, headers=owner
     )
     assert period.status_code == 200, period.text
-    p = period.json()
+    p = plain(period.json())
     assert p["period_start"] == "2024-05-01"
     assert [g["opening"]["book_value"] for g in p["groups"]] == [
         "85000.00",
@@ -222,7 +242,7 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
     assert [e["field"] for e in reversed_period.json()["errors"]] == ["period_start"]
 
     # Before any record was recognised the table is empty but keeps its three lines.
-    empty = (await catalog.get(url, params={"as_of": "2023-12-31"}, headers=owner)).json()
+    empty = plain((await catalog.get(url, params={"as_of": "2023-12-31"}, headers=owner)).json())
     assert [g["book_value"] for g in empty["groups"]] == ["0.00", "0.00", "0.00"]
 
     # Tenant-scoped: another company gets 404; operators and auditors read it.
@@ -231,7 +251,7 @@ async def test_disclosure_by_presentation_for_the_company_and_its_auditors(
     for role in ("operator", "auditor"):
         seen = await catalog.get(url, params={"as_of": "2024-09-30"}, headers=token(role))
         assert seen.status_code == 200, seen.text
-        assert seen.json()["groups"][1]["book_value"] == "286363.64"
+        assert seen.json()["groups"][1]["book_value"]["amount"] == "286363.64"
     unknown = f"/v1/participants/{uuid.uuid4()}/balance-sheet-disclosure"
     assert (await catalog.get(unknown, headers=token("auditor"))).status_code == 404
     assert (await catalog.get(url)).status_code == 401
