@@ -381,8 +381,8 @@ class Users:
             {
                 "model_id": model["id"],
                 "serial_number": f"SN-{uuid.uuid4().hex[:12]}",
-                "acquisition_cost": "1200000.00",
-                "salvage_value": "0.00",
+                "acquisition_cost": {"amount": "1200000.00", "currency": "CNY"},
+                "salvage_value": {"amount": "0.00", "currency": "CNY"},
                 "acquired_on": date.today().isoformat(),
                 "useful_life_months": 60,
                 "location": "Hall 3",
@@ -401,24 +401,24 @@ class Users:
                 "kit_id": None,
                 "modes": ["short_term", "long_term", "financing_lease", "service_lease"],
                 "rate_card": {
-                    "hour": "100.00",
-                    "day": "2000.00",
-                    "week": "9000.00",
-                    "month": "40000.00",
+                    "hour": {"amount": "100.00", "currency": "CNY"},
+                    "day": {"amount": "2000.00", "currency": "CNY"},
+                    "week": {"amount": "9000.00", "currency": "CNY"},
+                    "month": {"amount": "40000.00", "currency": "CNY"},
                 },
                 "service_terms": {
                     "usage_unit": "procedure",
-                    "price_per_use": "5000.00",
-                    "monthly_minimum": "40000.00",
+                    "price_per_use": {"amount": "5000.00", "currency": "CNY"},
+                    "monthly_minimum": {"amount": "40000.00", "currency": "CNY"},
                 },
-                "deposit": "5000.00",
-                "min_duration_minutes": 60,
-                "max_duration_minutes": 60 * 24 * 90,
-                "turnaround_before_minutes": 30,
-                "turnaround_after_minutes": 60,
+                "deposit": {"amount": "5000.00", "currency": "CNY"},
+                "min_duration_seconds": 3600,
+                "max_duration_seconds": 3600 * 24 * 90,
+                "turnaround_before_seconds": 30 * 60,
+                "turnaround_after_seconds": 3600,
                 "cancellation_policy": [
-                    {"notice_minutes": 1440, "fee_rate": "0.2"},
-                    {"notice_minutes": 0, "fee_rate": "0.5"},
+                    {"notice_seconds": 86400, "fee_rate": "0.2"},
+                    {"notice_seconds": 0, "fee_rate": "0.5"},
                 ],
                 "available_from": (datetime.now(UTC) - timedelta(days=400)).isoformat(),
                 "location": "Hall 3",
@@ -435,7 +435,9 @@ class Users:
         )
         await self.active_in("trading", seller)
         await self.active_in("trading", buyer)
-        listing = await self.listed(seller_h, {"kind": "fixed", "price": "600.00"})
+        listing = await self.listed(
+            seller_h, {"kind": "fixed", "price": {"amount": "600.00", "currency": "CNY"}}
+        )
         await self.fund(buyer, "1000.00")
         placed = await self.ok(
             "place_order",

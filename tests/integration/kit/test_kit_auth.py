@@ -277,7 +277,7 @@ async def test_only_operators_change_region_group_and_membership(catalog, token)
     participant = await _participant(catalog, token, ["participant"])
     me = token("participant", participant_id=__import__("uuid").UUID(participant["id"]))
     for field, value in (
-        ("group_id", None),
+        ("group_code", None),
         ("operating_region_code", "350102"),
         ("park_member", True),
     ):
@@ -293,10 +293,10 @@ async def test_only_operators_change_region_group_and_membership(catalog, token)
     assert renamed.json()["name"] == "Renamed Co."
     by_operator = await catalog.patch(
         f"/v1/participants/{participant['id']}",
-        json={"group_id": "gansu-holdings"},
+        json={"group_code": "gansu-holdings"},
         headers=token("operator"),
     )
-    assert by_operator.json()["group_id"] == "gansu-holdings"
+    assert by_operator.json()["group_code"] == "gansu-holdings"
 
 
 async def test_secrets_are_never_kept_for_idempotent_replay(catalog, token) -> None:

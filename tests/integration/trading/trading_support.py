@@ -49,6 +49,18 @@ async def participant(
     return pid
 
 
+MONEY_TERMS = {"price", "price_per_period", "unit_price", "monthly_maximum", "indicative_price"}
+
+
+def money_terms(price_terms: dict[str, Any]) -> dict[str, Any]:
+    """Price terms as catalog takes them: each amount written here as a bare string ("600.00")
+    sent as a Money object in CNY."""
+    return {
+        k: {"amount": v, "currency": "CNY"} if isinstance(v, str) and k in MONEY_TERMS else v
+        for k, v in price_terms.items()
+    }
+
+
 async def listed_product(
     catalog: Any,
     trading: Any,
@@ -87,7 +99,7 @@ async def listed_product(
     listed = await catalog.post(
         f"/v1/data-products/{pid}/listings",
         headers=owner,
-        json={"venue_code": venue, "price_terms": price_terms},
+        json={"venue_code": venue, "price_terms": money_terms(price_terms)},
     )
     assert listed.status_code == 201, listed.text
     listing_id = uuid.UUID(
