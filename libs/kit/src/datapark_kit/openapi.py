@@ -418,6 +418,48 @@ def add_examples(op: dict[str, Any], schemas: dict[str, Any]) -> None:
             param["example"] = str(uuid.uuid5(_SAMPLE_IDS, param["name"]))
 
 
+def restore_nulls(example: Any, schema: Any, schemas: dict[str, Any], depth: int = 0) -> None:
+    """Put back, in place, the ``null`` of each required nullable property ``example`` lacks.
+
+    FastAPI writes the document without ``None`` values (``exclude_none``), which also strips
+    the ``null``s a model's examples give (``"agreement_id": null``), so an example would miss
+    required properties."""
+    if not isinstance(schema, dict) or depth > 12:
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        restore_nulls(example, schemas.get(ref.rsplit("/", 1)[-1]), schemas, depth + 1)
+        return
+    if isinstance(example, list) and isinstance(schema.get("items"), dict):
+        for item in example:
+            restore_nulls(item, schema["items"], schemas, depth + 1)
+        return
+    if not isinstance(example, dict):
+        return
+    for option in schema.get("anyOf") or schema.get("oneOf") or ():
+        target = option
+        if isinstance(option, dict) and isinstance(option.get("$ref"), str):
+            target = schemas.get(option["$ref"].rsplit("/", 1)[-1])
+        if isinstance(target, dict) and set(example) <= set(target.get("properties") or {}):
+            restore_nulls(example, target, schemas, depth + 1)  # only an option it fits
+    properties = schema.get("properties") or {}
+    for name in schema.get("required", ()):
+        if name not in example and _nullable(properties.get(name), schemas):
+            example[name] = None
+    for name, value in example.items():
+        if name in properties:
+            restore_nulls(value, properties[name], schemas, depth + 1)
+
+
+def _nullable(schema: Any, schemas: dict[str, Any]) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    options = schema.get("anyOf") or schema.get("oneOf") or ()
+    return schema.get("type") == "null" or any(
+        isinstance(o, dict) and o.get("type") == "null" for o in options
+    )
+
+
 def finish_document(
     document: dict[str, Any],
     *,
@@ -436,6 +478,9 @@ def finish_document(
     schemas["Problem"] = PROBLEM_SCHEMA
     schemas["FieldProblem"] = FIELD_PROBLEM_SCHEMA
     schemas["ValidationProblem"] = VALIDATION_PROBLEM_SCHEMA
+    for schema in schemas.values():
+        for example in schema.get("examples") or ():
+            restore_nulls(example, schema, schemas)
     seen_ids: dict[str, str] = {}
     for path, operations in document.get("paths", {}).items():
         for method, op in operations.items():

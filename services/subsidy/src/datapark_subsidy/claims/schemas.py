@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from datapark_contracts.money import Money as MoneyIn
 from datapark_kit.schemas import RequestModel
@@ -75,12 +76,38 @@ class DisburseIn(RequestModel):
     payment_reference: str = Field(min_length=1, max_length=100)
 
 
+_CLAIM: dict[str, Any] = {
+    "id": "0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b",
+    "policy": "fujian_data_park",
+    "participant_id": "0192e7d1-3b4c-7a5d-8e6f-7a8b9c0d1e2f",
+    "lease_id": None,
+    "designation_id": "0192f1c4-7a3e-7c21-9d1e-5b0c6f3a2e12",
+    "period": "designation:0192f1c4-7a3e-7c21-9d1e-5b0c6f3a2e12",
+    "basis": "application",
+    "earned_on": "2026-11-30",
+    "status": "disbursed",
+    "entitled": {"amount": "500000.00", "currency": "CNY"},
+    "granted": {"amount": "320000.00", "currency": "CNY"},
+    "reason_code": None,
+    "policy_version": "sha256:cd3380df2863e52ba53e8e9900b207137a3b9bdf14eff0bb3af6a5a158067d2f",
+    "documents": [{"name": "designation notice", "sha256": "9f" * 32}],
+    "payment_reference": "FJ-CZ-2026-000318",
+    "created_at": "2026-11-30T02:10:00+00:00",
+    "updated_at": "2026-12-04T07:45:00+00:00",
+}
+"""A Fujian park application, granted the remainder of its designation's cap and paid."""
+
+
 class ClaimOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_CLAIM]})
+
     id: uuid.UUID
     policy: str
     participant_id: uuid.UUID
     lease_id: uuid.UUID | None
-    designation_id: str | None
+    designation_id: uuid.UUID | None = Field(
+        description="an application's designation (POST /v1/designations); none for a lease's"
+    )
     period: str
     basis: str = Field(
         description="schedule (a lease's payments of the year), late:<n> (the year's payments "
@@ -101,40 +128,59 @@ class ClaimOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @field_validator("entitled", "granted", mode="before")
     @classmethod
-    def of(cls, claim: Claim) -> ClaimOut:
-        return cls(
-            id=claim.id,
-            policy=claim.policy,
-            participant_id=claim.participant_id,
-            lease_id=claim.lease_id,
-            designation_id=claim.designation_id,
-            period=claim.period,
-            basis=claim.basis,
-            earned_on=claim.earned_on,
-            status=ClaimStatus(claim.status),
-            entitled=Money.of(claim.entitled),
-            granted=Money.of(claim.granted) if claim.granted is not None else None,
-            reason_code=claim.reason_code,
-            policy_version=claim.policy_version,
-            documents=[Document.model_validate(d) for d in claim.documents],
-            payment_reference=claim.payment_reference,
-            created_at=claim.created_at,
-            updated_at=claim.updated_at,
-        )
+    def _money(cls, value: object) -> object:
+        return Money.of(value) if isinstance(value, Decimal) else value
+
+    @classmethod
+    def of(cls, claim: Claim) -> Self:
+        """The claim as stored (its row, by name)."""
+        return cls.model_validate(claim)
 
 
 class ClaimDetailOut(ClaimOut):
     """A claim with the computation that produced it, step by step."""
 
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                _CLAIM
+                | {
+                    "explanation": {
+                        "policy_version": _CLAIM["policy_version"],
+                        "steps": [
+                            "1. applicant 0192e7d1-3b4c-7a5d-8e6f-7a8b9c0d1e2f is in 350102, in "
+                            "fujian: regions.fujian = [35] (in force from 2020-01-01)",
+                            "2. designation 0192f1c4-7a3e-7c21-9d1e-5b0c6f3a2e12 (park 'Fuzhou "
+                            "Data Element Park', 350102, designated 2026-03-18); applied on "
+                            "2026-11-30",
+                            "3. amount requested 500000.00, within the maximum 5000000.00 per "
+                            "designation [fujian_data_park.max_per_designation = 5000000 "
+                            "(in force from 2025-01-01)]; every applicant under the designation "
+                            "shares it",
+                        ],
+                        "parameters": [
+                            {
+                                "parameter": "fujian_data_park.max_per_designation",
+                                "value": "5000000",
+                                "effective_from": "2025-01-01",
+                                "unit": "currency-CNY",
+                            }
+                        ],
+                    }
+                }
+            ]
+        },
+    )
+
     explanation: ExplanationOut
 
+    @field_validator("explanation", mode="before")
     @classmethod
-    def of(cls, claim: Claim) -> ClaimDetailOut:
-        return cls(
-            **ClaimOut.of(claim).model_dump(),
-            explanation=ExplanationOut.from_document(claim.explanation),
-        )
+    def _explanation(cls, value: object) -> object:
+        return ExplanationOut.from_document(value) if isinstance(value, dict) else value
 
 
 class ClaimPage(BaseModel):

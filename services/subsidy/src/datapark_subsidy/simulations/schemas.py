@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -38,7 +39,7 @@ class SimulationIn(RequestModel):
 
 
 class CompanyOut(BaseModel):
-    participant_id: str
+    participant_id: uuid.UUID
     actual: Money
     """What the rules grant with the current parameters (every claim approved and paid)."""
     simulated: Money
@@ -77,7 +78,7 @@ class SimulationOut(BaseModel):
             simulated_version=r.simulated_version,
             companies=[
                 CompanyOut(
-                    participant_id=c.participant_id,
+                    participant_id=uuid.UUID(c.participant_id),
                     actual=Money.of(c.actual),
                     simulated=Money.of(c.simulated),
                     difference=f"{c.difference:.2f}",

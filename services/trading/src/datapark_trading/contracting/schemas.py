@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from datapark_contracts.events.trading import Terms
 from datapark_kit.schemas import RequestModel
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.contracting.service import AgreementView
+from datapark_trading.terms.schemas import Terms
 
 
 class TermsBody(BaseModel):
@@ -58,7 +58,8 @@ class AgreementOut(BaseModel):
             )
         columns = {name: getattr(row, name) for name in _AGREEMENT_COLUMNS}
         status = agreement_value(row).status_at(view.at).value
-        return cls.model_validate(columns | {"status": status, "escrow": escrow})
+        terms = Terms.of_wire(row.terms)
+        return cls.model_validate(columns | {"terms": terms, "status": status, "escrow": escrow})
 
 
 class EscrowOut(BaseModel):
@@ -89,5 +90,5 @@ AgreementOut.model_rebuild()
 
 
 _AGREEMENT_COLUMNS = tuple(
-    name for name in AgreementOut.model_fields if name not in ("status", "escrow")
+    name for name in AgreementOut.model_fields if name not in ("terms", "status", "escrow")
 )

@@ -31,6 +31,7 @@ from datapark_trading.negotiations.service import NegotiationService, negotiatio
 from datapark_trading.negotiations.states import Action
 from datapark_trading.partners.actor import Actor
 from datapark_trading.problems import TradingProblem
+from datapark_trading.terms.schemas import Terms
 from datapark_trading.transfers.service import TransferService
 from datapark_trading.webhooks.destinations import require_public_destination
 
@@ -310,7 +311,7 @@ class DspService:
             raise NotFound("dataset not found")
         terms = terms_of(offer, listing_terms(listing))
         opened, _ = await NegotiationService(self.session).open(
-            actor, NegotiationCreate(listing_id=listing_id, terms=terms)
+            actor, NegotiationCreate(listing_id=listing_id, terms=Terms.of_wire(terms))
         )
         row = DspNegotiationRow(
             negotiation_id=opened.id,
@@ -355,7 +356,8 @@ class DspService:
         if listing is None:
             raise NotFound("dataset not found")
         opened, _ = await NegotiationService(self.session).open(
-            actor, NegotiationCreate(listing_id=listing.id, terms=listing_terms(listing))
+            actor,
+            NegotiationCreate(listing_id=listing.id, terms=Terms.of_wire(listing_terms(listing))),
         )
         await self.repo.add(
             DspNegotiationRow(

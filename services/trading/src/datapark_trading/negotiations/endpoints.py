@@ -76,7 +76,7 @@ async def counter(
     """New terms: the provider's counter-offer (REQUESTED → OFFERED) or the consumer's
     counter-request (OFFERED → REQUESTED)."""
     return NegotiationOut.of(
-        await NegotiationService(session).counter(actor, negotiation_id, body.terms)
+        await NegotiationService(session).counter(actor, negotiation_id, body.terms.to_wire())
     )
 
 

@@ -84,7 +84,7 @@ class NegotiationService:
     async def open(self, actor: Actor, data: NegotiationCreate) -> NegotiationView:
         at = datetime.now(UTC)
         listing = await tradable_listing(self.session, data.listing_id, "negotiate")
-        terms = terms_from_wire(data.terms)
+        terms = terms_from_wire(data.terms.to_wire())
         if actor.participant_id == listing.provider_id:
             if data.consumer_id is None:
                 raise Unprocessable("an offer names the consumer it is for", field="consumer_id")

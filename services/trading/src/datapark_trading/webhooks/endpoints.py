@@ -14,7 +14,6 @@ from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.problems import WEBHOOKS
 from datapark_trading.webhooks.schemas import (
-    AttemptOut,
     DeliveryOut,
     DeliveryPage,
     SubscriptionCreate,
@@ -46,14 +45,7 @@ async def subscribe(
     allow_http = request.app.state.settings.environment in ("development", "test")
     row = await WebhookService(session).subscribe(actor, body.url, allow_http=allow_http)
     shown_once(response)
-    return SubscriptionOut(
-        id=row.id,
-        partner_id=row.partner_id,
-        url=row.url,
-        active=row.active,
-        created_at=row.created_at,
-        secret=row.secret,
-    )
+    return SubscriptionOut.model_validate(row)
 
 
 @router.get(
@@ -74,23 +66,7 @@ async def deliveries(
         actor, subscription_id, cursor, limit
     )
     return DeliveryPage(
-        items=[
-            DeliveryOut.of(
-                d,
-                [
-                    AttemptOut(
-                        attempt=a.attempt,
-                        at=a.at,
-                        status_code=a.status_code,
-                        error=a.error,
-                        duration_ms=a.duration_ms,
-                    )
-                    for a in attempts
-                ],
-            )
-            for d, attempts in found
-        ],
-        next_cursor=next_cursor,
+        items=[DeliveryOut.of(d, attempts) for d, attempts in found], next_cursor=next_cursor
     )
 
 
