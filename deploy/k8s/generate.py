@@ -108,6 +108,8 @@ def kafka_users() -> list[dict[str, Any]]:
             acls.append(_acl("topic", topic, ["Read", "Describe"]))
         for group in access.groups:
             acls.append(_acl("group", group, ["Read"]))
+        for transactional_id in access.transactional_ids:
+            acls.append(_acl("transactionalId", transactional_id, ["Write", "Describe"]))
         users.append(
             {
                 "apiVersion": "kafka.strimzi.io/v1beta2",

@@ -206,6 +206,11 @@ def test_kafka_users_carry_exactly_the_registry_access() -> None:
             {("topic", t, op) for t in access.writes for op in ("Write", "Describe")}
             | {("topic", t, op) for t in access.reads for op in ("Read", "Describe")}
             | {("group", g, "Read") for g in access.groups}
+            | {
+                ("transactionalId", t, op)
+                for t in access.transactional_ids
+                for op in ("Write", "Describe")
+            }
         )
         assert granted == wanted, access.service
         assert users[access.service]["authentication"]["type"] == "scram-sha-512"

@@ -64,6 +64,8 @@ class LogReader:
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            # the relays write in transactions: an aborted batch is not part of the log
+            isolation_level="read_committed",
             fetch_max_bytes=fetch_max_bytes,
             max_partition_fetch_bytes=8 * 1024 * 1024,
             metadata_max_age_ms=300_000,

@@ -2,9 +2,10 @@
 
 A service writes only the topics it owns, the dead-letter topics of its consumer groups and the
 platform's shared topics (the relays' audit checkpoints), reads only the topics its consumer
-groups consume, and uses only its own groups. The ``audit`` principal (``datapark-audit``,
-replay without a group) reads every topic and writes none. The Strimzi
-``KafkaUser`` manifests (``deploy/k8s``) and the ACLs of the local SASL_SSL broker
+groups consume, uses only its own groups and its relay's transactional id (``<service>-relay``,
+the fence that keeps the log exactly once: ``datapark_eventing.relay``). The ``audit``
+principal (``datapark-audit``, replay without a group) reads every topic and writes none. The
+Strimzi ``KafkaUser`` manifests (``deploy/k8s``) and the ACLs of the local SASL_SSL broker
 (``deploy/local/stack.sh secure-up``) are both generated from :func:`service_access`, so the
 registry is the one source of truth.
 
@@ -22,12 +23,19 @@ from datapark_contracts.topics import CONSUMER_GROUPS, TOPICS, all_topics
 AUDITOR = "audit"
 
 
+def relay_transactional_id(service: str, prefix: str = "") -> str:
+    """The transactional id of ``service``'s outbox relay (one per outbox: a new leader's
+    producer fences the old one's). ``prefix`` is the deployment's consumer-group prefix."""
+    return f"{prefix}{service}-relay"
+
+
 @dataclass(frozen=True)
 class ServiceAccess:
     service: str
     writes: tuple[str, ...]
     reads: tuple[str, ...]
     groups: tuple[str, ...]
+    transactional_ids: tuple[str, ...] = ()
 
 
 def services() -> tuple[str, ...]:
@@ -57,6 +65,7 @@ def service_access() -> tuple[ServiceAccess, ...]:
                 writes=tuple(writes),
                 reads=tuple(reads),
                 groups=tuple(sorted(g.group_id for g in groups)),
+                transactional_ids=(relay_transactional_id(service),),
             )
         )
     everything = tuple(sorted(t.name for t in all_topics()))
@@ -78,6 +87,18 @@ def acl_command_args() -> list[list[str]]:
         if access.groups:
             groups = [arg for group in access.groups for arg in ("--group", group)]
             lines.append([*principal, "--operation", "Read", *groups])
+        for transactional_id in access.transactional_ids:
+            lines.append(
+                [
+                    *principal,
+                    "--operation",
+                    "Write",
+                    "--operation",
+                    "Describe",
+                    "--transactional-id",
+                    transactional_id,
+                ]
+            )
     return lines
 
 

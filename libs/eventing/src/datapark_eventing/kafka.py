@@ -163,8 +163,21 @@ def kafka_config(kafka: Kafka) -> KafkaClientConfig:
     return kafka if isinstance(kafka, KafkaClientConfig) else KafkaClientConfig(bootstrap=kafka)
 
 
-def make_producer(kafka: Kafka, *, client_id: str) -> AIOKafkaProducer:
-    """An idempotent producer: ``acks=all``, retries without duplicates or reordering."""
+def make_producer(
+    kafka: Kafka, *, client_id: str, transactional_id: str | None = None
+) -> AIOKafkaProducer:
+    """An idempotent producer: ``acks=all``, retries without duplicates or reordering.
+
+    With a ``transactional_id`` it is also transactional: every send belongs to a transaction
+    that readers with ``isolation_level="read_committed"`` see only once it commits, and
+    starting a producer with the same id fences every older one (its open transaction is
+    aborted, its later writes refused with ``ProducerFenced``)."""
+    options: dict[str, Any] = {}
+    if transactional_id is not None:
+        # a relay killed inside a transaction holds its partitions' last stable offset (what
+        # read_committed consumers may read up to) until the next leader fences it or this
+        # timeout aborts it
+        options |= {"transactional_id": transactional_id, "transaction_timeout_ms": 30_000}
     return AIOKafkaProducer(
         **kafka_config(kafka).options(),
         client_id=client_id,
@@ -173,7 +186,14 @@ def make_producer(kafka: Kafka, *, client_id: str) -> AIOKafkaProducer:
         linger_ms=5,
         request_timeout_ms=10_000,
         retry_backoff_ms=200,
+        **options,
     )
+
+
+def is_transactional(producer: AIOKafkaProducer) -> bool:
+    """Whether ``producer`` was made with a ``transactional_id`` (its sends need a transaction)."""
+    manager = getattr(producer, "_txn_manager", None)
+    return getattr(manager, "transactional_id", None) is not None
 
 
 def make_consumer(kafka: Kafka, *topics: str, **options: Any) -> AIOKafkaConsumer:

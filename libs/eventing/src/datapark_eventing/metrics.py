@@ -9,6 +9,7 @@ RELAY_LEADER = Gauge(
     "datapark_relay_leader",
     "1 while this process holds its service's relay lock (the active relay), else 0",
     ["service"],
+    multiprocess_mode="livesum",  # several worker processes: how many of them lead (0 or 1)
 )
 PRUNED = Counter(
     "datapark_retention_pruned_total",
@@ -19,9 +20,15 @@ PRUNE_BACKLOG = Gauge(
     "datapark_retention_backlog",
     "Rows past retention still waiting after the last sweep (0 once caught up)",
     ["service", "table"],
+    multiprocess_mode="livemostrecent",
 )
 SWEPT = Counter(
     "datapark_sweeper_items_total",
     "Items a service's sweeper moved on (expired holds, overdue bookings, ...), by kind",
     ["service", "kind"],
+)
+RELAY_RECONCILED = Counter(
+    "datapark_relay_reconciled_total",
+    "Outbox rows a relay found already on Kafka when it reconciled (marked sent, not resent)",
+    ["service"],
 )

@@ -1,11 +1,30 @@
-"""The outbox relay: publishes a service's outbox rows to Kafka in order, then marks them sent.
+"""The outbox relay: publishes a service's outbox rows to Kafka exactly once, in order.
 
 One relay per service is active: it holds a Postgres advisory lock on its own connection;
 standbys poll for the lock. The active relay wakes on LISTEN/NOTIFY and polls as a fallback.
-While the broker is down it backs off and keeps the rows; once sends are acknowledged
-(``acks=all``, idempotent producer) it marks them sent. A crash between the two resends
-rows, which consumers' inboxes absorb. Each row's stored trace context is restored so the
-publish span continues the trace of the request that wrote it.
+While the broker is down it backs off and keeps the rows. Each row's stored trace context is
+restored so the publish span continues the trace of the request that wrote it.
+
+Exactly once on Kafka rests on three things:
+
+- **Transactions.** The relay's producer is transactional, its id the lock's identity
+  (``<service>-relay``): a batch is sent in one Kafka transaction and committed before its rows
+  are marked sent. Starting the producer fences every older producer of the same id: a relay
+  that lost its lock (killed, or cut off from Postgres) can no longer commit, and the broker
+  aborts whatever transaction it left open. Readers use ``isolation_level="read_committed"``.
+- **Reconciliation.** Whenever the outcome of earlier sends is unknown — on becoming the
+  leader, and after any failure (a send or commit that erred or timed out, the database lost
+  before the mark) — the relay first fences (a new producer), then reads back the partitions
+  its pending rows map to (the producer's own murmur2 partitioner on the row's key) from just
+  before the oldest pending row was written, up to the end every earlier transaction has been
+  decided by, and marks the rows whose ``ce_id`` it finds there as sent. Only the rest is
+  published. Nothing is sent before a reconciliation succeeds.
+- **The lock.** One leader at a time reads and marks the outbox; a leader that loses its
+  session loses the lock (TCP keepalives bound how long a vanished one holds it).
+
+Reading back relies on the record timestamps (set by the relay host when it sends) not being
+earlier than the row's ``created_at`` (Postgres's clock) by more than ``reconcile_margin``
+seconds, and on a topic's partition count not changing between a send and its reconciliation.
 """
 
 from __future__ import annotations
@@ -16,19 +35,21 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from datapark_contracts.envelope import Envelope
 from datapark_eventing.checkpoints import Checkpointer
-from datapark_eventing.kafka import Kafka, make_producer
-from datapark_eventing.metrics import RELAY_LEADER
+from datapark_eventing.kafka import Kafka, is_transactional, make_consumer, make_producer
+from datapark_eventing.metrics import RELAY_LEADER, RELAY_RECONCILED
 from datapark_eventing.outbox import notify_channel
 from datapark_kit.db import asyncpg_dsn
 from datapark_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_SENT
@@ -51,6 +72,10 @@ def advisory_lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+class RelayFenced(Exception):
+    """Another relay of the same outbox started a producer with the same transactional id."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -64,6 +89,10 @@ class OutboxRelay:
         max_backoff: float = 10.0,
         listen: bool = True,
         checkpoints: Checkpointer | None = None,
+        transactional_id: str | None = None,
+        transactional: bool = True,
+        reconcile_margin: float = 60.0,
+        reconcile_timeout: float = 60.0,
     ) -> None:
         self.service = service
         self.listen = listen
@@ -76,7 +105,16 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self.lock_key = advisory_lock_key(schema)
         self.channel = notify_channel(schema)
+        # The fence has the lock's identity: one per outbox (service schema). The services pass
+        # ``<service>-relay``; the default also names the schema, so the scratch outboxes of
+        # tests and benchmarks on one broker never fence each other.
+        self.transactional_id = (
+            (transactional_id or f"{service}-relay.{schema}") if transactional else None
+        )
+        self.reconcile_margin = reconcile_margin
+        self.reconcile_timeout = reconcile_timeout
         self.is_leader = False
+        self.reconciled = 0  # rows found already on Kafka by this relay's reconciliations
         self._wake = asyncio.Event()
         self._backlog_due = 0.0
 
@@ -124,12 +162,24 @@ class OutboxRelay:
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
 
+    def _producer(self) -> AIOKafkaProducer:
+        return make_producer(
+            self.bootstrap,
+            client_id=f"{self.service}-relay",
+            transactional_id=self.transactional_id,
+        )
+
     async def _publish_forever(self, conn: asyncpg.Connection) -> None:
         backoff = 0.2
         while True:
-            producer = make_producer(self.bootstrap, client_id=f"{self.service}-relay")
+            # Every (re)start is a new producer: with the same transactional id its start
+            # fences the producers before it and settles the transactions they left open, so
+            # the reconciliation below sees a log no earlier send of this outbox can change.
+            producer = self._producer()
+            checkpoint_producer = _OneTransactionPerSend(producer)
             try:
-                await producer.start()
+                await asyncio.wait_for(producer.start(), self.reconcile_timeout)
+                await self.reconcile(conn, producer)
                 backoff = 0.2
                 while True:
                     # Cleared before reading, never after: a NOTIFY that arrives while this
@@ -138,7 +188,9 @@ class OutboxRelay:
                     self._wake.clear()
                     sent = await self.publish_batch(conn, producer)
                     if self.checkpoints is not None:
-                        await self.checkpoints.maybe_publish(producer)
+                        await self.checkpoints.maybe_publish(checkpoint_producer)
+                        if checkpoint_producer.failed is not None:
+                            raise checkpoint_producer.failed
                     if sent < self.batch_size or time.monotonic() >= self._backlog_due:
                         # The backlog gauge is a count over unsent rows: read it when idle or
                         # once a second while draining, not once per batch.
@@ -166,15 +218,129 @@ class OutboxRelay:
                     type(exc).__name__,
                 )
             finally:
-                if self.checkpoints is not None:
-                    await self.checkpoints.flush(producer)
+                if self.checkpoints is not None and checkpoint_producer.failed is None:
+                    await self.checkpoints.flush(checkpoint_producer)
                 await producer.stop()
             await self._update_backlog(conn)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
+    async def reconcile(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        """Mark as sent the pending rows Kafka already holds (committed); return how many.
+
+        Called after the producer started (so every earlier transaction of this outbox is
+        decided) and before anything is sent. Reads each partition the pending rows map to,
+        from the first record stamped no earlier than its oldest pending row's ``created_at``
+        less ``reconcile_margin``, up to the partition's end as it was when the reading began
+        (every record up to there committed or aborted: read_committed waits for that).
+        """
+        groups = await conn.fetch(
+            f"""SELECT topic, subject, min(created_at) AS oldest
+                FROM "{self.schema}".outbox WHERE sent_at IS NULL
+                GROUP BY topic, subject"""  # noqa: S608 - schema is ours, not user input
+        )
+        if not groups:
+            return 0
+        reader = make_consumer(
+            self.bootstrap,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",  # were a position ever reset: more read, none missed
+            client_id=f"{self.service}-relay-reconcile",
+        )
+        await asyncio.wait_for(reader.start(), self.reconcile_timeout)
+        try:
+            found = await asyncio.wait_for(
+                self._read_back(reader, producer, groups), self.reconcile_timeout
+            )
+        finally:
+            await reader.stop()
+        marked = 0
+        for start in range(0, len(found), 5000):
+            chunk = found[start : start + 5000]
+            status = await conn.execute(
+                f'UPDATE "{self.schema}".outbox SET sent_at = now() '  # noqa: S608
+                "WHERE sent_at IS NULL AND id = ANY($1::uuid[])",
+                chunk,
+            )
+            marked += int(status.split()[-1])
+        if marked:
+            self.reconciled += marked
+            RELAY_RECONCILED.labels(self.service).inc(marked)
+            log.warning(
+                "relay %s: %d pending rows were already on Kafka (sent by an earlier attempt "
+                "whose mark never committed); marked sent, not sent again",
+                self.service,
+                marked,
+            )
+        return marked
+
+    async def _read_back(
+        self, reader: AIOKafkaConsumer, producer: AIOKafkaProducer, groups: list[Any]
+    ) -> list[uuid.UUID]:
+        since: dict[TopicPartition, datetime] = {}
+        partitions_of: dict[str, list[int]] = {}
+        partitioner = DefaultPartitioner()
+        for group in groups:
+            topic = group["topic"]
+            if topic not in partitions_of:
+                # the producer's own view of the topic: what its partitioner divided by
+                partitions_of[topic] = sorted(await producer.partitions_for(topic))
+            ordered = partitions_of[topic]
+            # what the producer does with a keyed record (murmur2 over all partitions)
+            partition = partitioner(group["subject"].encode(), ordered, ordered)
+            tp = TopicPartition(group["topic"], partition)
+            oldest = group["oldest"]
+            since[tp] = min(since.get(tp, oldest), oldest)
+        if not since:
+            return []
+        tps = list(since)
+        # The end as any reader sees it now (read_uncommitted: the high watermark): read
+        # committed up to it, which waits until every transaction below it is decided.
+        ends = await self._high_watermarks(tps)
+        starts = await reader.offsets_for_times(
+            {
+                tp: int((moment.timestamp() - self.reconcile_margin) * 1000)
+                for tp, moment in since.items()
+            }
+        )
+        todo = {
+            tp: found.offset
+            for tp, found in starts.items()
+            # None: nothing stamped since the oldest pending row was written
+            if found is not None and found.offset < ends[tp]
+        }
+        # assigned and positioned with no await in between: the fetcher never resets them
+        reader.assign(list(todo))
+        for tp, offset in todo.items():
+            reader.seek(tp, offset)
+        ids: list[uuid.UUID] = []
+        remaining = set(todo)
+        while remaining:
+            batch = await reader.getmany(*remaining, timeout_ms=500, max_records=5000)
+            for records in batch.values():
+                for record in records:
+                    event_id = dict(record.headers).get("ce_id")
+                    if event_id is not None:
+                        with contextlib.suppress(ValueError):
+                            ids.append(uuid.UUID(event_id.decode()))
+            # transaction markers take offsets no record answers: trust the position
+            remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
+        return ids
+
+    async def _high_watermarks(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        probe = make_consumer(self.bootstrap, enable_auto_commit=False)
+        await probe.start()
+        try:
+            ends: dict[TopicPartition, int] = await probe.end_offsets(tps)
+            return ends
+        finally:
+            await probe.stop()
+
     async def publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
-        """Send the oldest unsent rows in outbox order; mark those acknowledged as sent."""
+        """Send the oldest unsent rows in outbox order as one transaction (when the producer
+        is transactional); once committed, mark them sent. A failure raises: what was sent is
+        then unknown until the relay reconciles."""
         rows = await conn.fetch(
             f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
                        prevhash, eventhash, dataschema, traceparent, tracestate
@@ -184,6 +350,35 @@ class OutboxRelay:
         )
         if not rows:
             return 0
+        transactional = is_transactional(producer)
+        if transactional:
+            await producer.begin_transaction()
+        try:
+            sent = await self._send_rows(rows, producer)
+            if transactional:
+                await producer.commit_transaction()
+        except BaseException:
+            if transactional:
+                await _abort_quietly(producer)
+            raise
+        if self.checkpoints is not None:
+            for row, traced, metadata in sent:
+                self.checkpoints.record(row["topic"], metadata.partition, metadata.offset, traced)
+        await self._mark_sent(conn, [row["id"] for row, _, _ in sent])
+        for row, _, _ in sent:
+            OUTBOX_SENT.labels(self.service, row["topic"]).inc()
+        return len(sent)
+
+    async def _mark_sent(self, conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
+        await conn.execute(
+            f'UPDATE "{self.schema}".outbox SET sent_at = now() '  # noqa: S608
+            "WHERE id = ANY($1::uuid[])",
+            ids,
+        )
+
+    async def _send_rows(
+        self, rows: list[Any], producer: AIOKafkaProducer
+    ) -> list[tuple[Any, Envelope, Any]]:
         pending = []
         traced_spans = spans_recorded()
         for row in rows:
@@ -223,22 +418,7 @@ class OutboxRelay:
                     headers=traced.headers(),
                 )
             pending.append((row, traced, future))
-        acknowledged: list[Any] = []
-        try:
-            for row, traced, future in pending:
-                sent = await future
-                if self.checkpoints is not None:
-                    self.checkpoints.record(row["topic"], sent.partition, sent.offset, traced)
-                acknowledged.append(row["id"])
-                OUTBOX_SENT.labels(self.service, row["topic"]).inc()
-        finally:
-            if acknowledged:
-                await conn.execute(
-                    f'UPDATE "{self.schema}".outbox SET sent_at = now() '  # noqa: S608
-                    "WHERE id = ANY($1::uuid[])",
-                    acknowledged,
-                )
-        return len(acknowledged)
+        return [(row, traced, await future) for row, traced, future in pending]
 
     async def _update_backlog(self, conn: asyncpg.Connection) -> None:
         row = await conn.fetchrow(
@@ -265,3 +445,43 @@ def _envelope_of(row: Any) -> Envelope:
         traceparent=row["traceparent"],
         tracestate=row["tracestate"],
     )
+
+
+async def _abort_quietly(producer: AIOKafkaProducer) -> None:
+    """Abort the open transaction if the broker still answers; if it does not, the next
+    producer's start (same transactional id) aborts it, or the transaction timeout does."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(producer.abort_transaction(), 10)
+
+
+class _OneTransactionPerSend:
+    """The relay's producer as the checkpointer sees it: each checkpoint is a transaction of
+    its own, acknowledged only once committed (the checkpointer advances its chain then, so a
+    checkpoint in an aborted transaction is published again, never skipped). A failure is kept
+    in ``failed``: the relay then starts a new producer and reconciles."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self.producer = producer
+        self.failed: Exception | None = None
+
+    async def send(self, topic: str, value: bytes, key: bytes, headers: Any) -> Any:
+        if not is_transactional(self.producer):
+            return await self.producer.send(topic, value=value, key=key, headers=headers)
+        try:
+            await self.producer.begin_transaction()
+            future = await self.producer.send(topic, value=value, key=key, headers=headers)
+        except Exception as exc:
+            self.failed = exc
+            await _abort_quietly(self.producer)
+            raise
+        return self._committed(future)
+
+    async def _committed(self, future: Any) -> Any:
+        try:
+            metadata = await future
+            await self.producer.commit_transaction()
+        except Exception as exc:
+            self.failed = exc
+            await _abort_quietly(self.producer)
+            raise
+        return metadata

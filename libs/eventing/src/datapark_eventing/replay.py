@@ -52,6 +52,8 @@ async def replay(
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        # the relays write in transactions: an aborted batch is not part of the log
+        isolation_level="read_committed",
         # whole batches per round trip: a replay reads everything, as fast as it can check it
         fetch_max_bytes=50 * 1024 * 1024,
         max_partition_fetch_bytes=8 * 1024 * 1024,

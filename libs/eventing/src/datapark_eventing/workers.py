@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from datapark_contracts.topics import consumer_group
+from datapark_eventing.access import relay_transactional_id
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import EventConsumer, Handler
 from datapark_eventing.kafka import KafkaClientConfig, broker_reachable
@@ -35,6 +36,9 @@ def build_workers(
         poll_seconds=settings.relay_poll_seconds,
         batch_size=settings.relay_batch_size,
         checkpoints=Checkpointer.from_settings(settings),
+        transactional_id=relay_transactional_id(
+            settings.service_name, settings.consumer_group_prefix
+        ),
     )
     consumer = None
     if handlers:

@@ -1,0 +1,302 @@
+"""Exactly once on Kafka (#16): the relay never publishes again what Kafka already holds.
+
+The chaos run found byte-identical copies of events on Kafka: the relay had a batch
+acknowledged and then could not mark its rows sent (Postgres went down; the process was
+killed), so the next leader sent them again. Now the relay publishes each batch in a Kafka
+transaction, fences older producers of its outbox when it starts, and reconciles pending rows
+against the partitions' tails before sending anything. Each test here strikes between the
+send and the mark on the real Kafka and Postgres (a scratch topic and schema) and reads the
+topic back: every event once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import func, select
+from support.eventing_schema import participant_registered, running
+from support.helpers import KAFKA, eventually
+
+from datapark_contracts.events.participants import ParticipantRegistered
+from datapark_contracts.topics import Topic
+from datapark_eventing.outbox import Outbox
+from datapark_eventing.relay import OutboxRelay
+from datapark_eventing.tables import EventingTables
+from datapark_eventing.topics import ensure_topics
+from datapark_kit.db import Database
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 3
+CHILD = Path(__file__).with_name("relay_kill9_child.py")
+
+
+@pytest.fixture
+async def scratch_topic(kafka_topics: str) -> AsyncIterator[str]:
+    name = f"test.spine.{uuid.uuid4().hex[:8]}.once"
+    await ensure_topics(KAFKA, [Topic(name, PARTITIONS, "test", "id", "exactly once")])
+    try:
+        yield name
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+        await admin.start()
+        try:
+            await admin.delete_topics([name])
+        finally:
+            await admin.close()
+
+
+async def _append(database: Database, tables: EventingTables, topic: str, count: int) -> None:
+    """``count`` events over a few aggregates (so they spread over the partitions)."""
+
+    class ToScratch(ParticipantRegistered):
+        pass
+
+    ToScratch.topic = topic
+    outbox = Outbox(tables, "spinetest")
+    aggregates = [uuid.uuid4() for _ in range(5)]
+    async with database.unit_of_work() as session:
+        for n in range(count):
+            pid = aggregates[n % len(aggregates)]
+            base = participant_registered(pid, f"Once {n}")
+            await outbox.append(session, ToScratch(**base.model_dump()))
+
+
+async def _unsent(database: Database, tables: EventingTables) -> int:
+    async with database.unit_of_work() as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(tables.outbox)
+                .where(tables.outbox.c.sent_at.is_(None))
+            )
+            or 0
+        )
+
+
+async def _outbox_ids(database: Database, tables: EventingTables, topic: str) -> set[str]:
+    async with database.unit_of_work() as session:
+        ids = await session.scalars(
+            select(tables.outbox.c.id).where(tables.outbox.c.topic == topic)
+        )
+        return {str(i) for i in ids.all()}
+
+
+async def _read_back(topic: str, isolation: str = "read_committed") -> Counter[str]:
+    """Every event id on ``topic`` with its number of copies (as a reader at ``isolation``)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=KAFKA,
+        enable_auto_commit=False,
+        isolation_level=isolation,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: Counter[str] = Counter()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        ends = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        for tp in tps:  # no await between: the fetcher never resets the positions
+            consumer.seek(tp, 0)
+        todo = {tp for tp in tps if ends[tp] > 0}
+        while todo:
+            for records in (await consumer.getmany(*todo, timeout_ms=1000)).values():
+                for record in records:
+                    found[dict(record.headers)["ce_id"].decode()] += 1
+            todo = {tp for tp in todo if await consumer.position(tp) < ends[tp]}
+    finally:
+        await consumer.stop()
+    return found
+
+
+def _relay(schema: str, database: Database, **options: Any) -> OutboxRelay:
+    return OutboxRelay(
+        service="spinetest",
+        schema=schema,
+        database_url=database.url,
+        bootstrap=KAFKA,
+        poll_seconds=0.2,
+        max_backoff=0.5,
+        **options,
+    )
+
+
+class _LosesDatabaseAtTheMark(OutboxRelay):
+    """Its first batch is committed to Kafka; then its Postgres session is terminated (as a
+    fast shutdown does) just before the rows are marked sent, so the mark fails."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.struck = asyncio.Event()
+
+    async def _mark_sent(self, conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
+        if not self.struck.is_set():
+            self.struck.set()
+            killer = await asyncpg.connect(self.dsn)
+            try:
+                await killer.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
+            finally:
+                await killer.close()
+        await super()._mark_sent(conn, ids)
+
+
+async def test_a_relay_that_loses_postgres_before_marking_is_not_published_twice(
+    spine_schema, scratch_topic: str
+) -> None:
+    database, tables, schema = spine_schema
+    await _append(database, tables, scratch_topic, 25)
+    expected = await _outbox_ids(database, tables, scratch_topic)
+    struck = _LosesDatabaseAtTheMark(
+        service="spinetest",
+        schema=schema,
+        database_url=database.url,
+        bootstrap=KAFKA,
+        poll_seconds=0.2,
+        max_backoff=0.5,
+        batch_size=10,
+    )
+    standby = _relay(schema, database, batch_size=10)
+
+    async def drained() -> bool:
+        return await _unsent(database, tables) == 0
+
+    async with running(struck.run()):
+        await eventually(lambda: _is_set(struck.struck), timeout=60)
+        # the leader lost its session; whichever relay leads next (it, reconnected, or the
+        # standby) reconciles before it sends
+        async with running(standby.run()):
+            await eventually(drained, timeout=90)
+    on_kafka = await _read_back(scratch_topic)
+    assert set(on_kafka) == expected
+    assert [n for n in on_kafka.values() if n != 1] == []
+    # the struck batch was found on Kafka, not sent again
+    assert struck.reconciled + standby.reconciled == 10
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
+
+
+async def test_a_relay_killed_between_send_and_mark_is_not_published_twice(
+    spine_schema, scratch_topic: str, tmp_path: Path
+) -> None:
+    database, tables, schema = spine_schema
+    await _append(database, tables, scratch_topic, 25)
+    expected = await _outbox_ids(database, tables, scratch_topic)
+    log = tmp_path / "child.log"
+    with log.open("wb") as errors:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(CHILD),
+            database.url,
+            schema,
+            KAFKA,
+            "10",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=errors,
+        )
+    try:
+        assert child.stdout is not None
+        line = await asyncio.wait_for(child.stdout.readline(), 90)
+        assert line.decode().strip() == "COMMITTED 10", log.read_text()
+        # the first batch is on Kafka and its rows are not marked: the crash window
+        assert sum((await _read_back(scratch_topic)).values()) == 10
+        assert await _unsent(database, tables) == 25
+    finally:
+        child.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(child.wait(), 30)
+    relay = _relay(schema, database, batch_size=10)
+
+    async def drained() -> bool:
+        return await _unsent(database, tables) == 0
+
+    async with running(relay.run()):
+        await eventually(drained, timeout=90)
+    on_kafka = await _read_back(scratch_topic)
+    assert set(on_kafka) == expected
+    assert [n for n in on_kafka.values() if n != 1] == []
+    assert relay.reconciled == 10
+
+
+class _PausesBeforeCommit(OutboxRelay):
+    """Sends its first batch inside a transaction and then stalls before committing (a GC
+    pause, a network partition): a zombie once another relay has taken over."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.paused = asyncio.Event()
+        self.resume = asyncio.Event()
+        self.commit_refused: list[str] = []
+        self.server_pid = 0
+
+    async def _send_rows(self, rows: list[Any], producer: Any) -> Any:
+        sent = await super()._send_rows(rows, producer)
+        if not self.paused.is_set():
+            self.paused.set()
+            await self.resume.wait()
+        return sent
+
+    async def publish_batch(self, conn: asyncpg.Connection, producer: Any) -> int:
+        self.server_pid = conn.get_server_pid()
+        try:
+            return await super().publish_batch(conn, producer)
+        except Exception as exc:
+            self.commit_refused.append(type(exc).__name__)
+            raise
+
+
+async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
+    spine_schema, scratch_topic: str
+) -> None:
+    database, tables, schema = spine_schema
+    await _append(database, tables, scratch_topic, 25)
+    expected = await _outbox_ids(database, tables, scratch_topic)
+    zombie = _PausesBeforeCommit(
+        service="spinetest",
+        schema=schema,
+        database_url=database.url,
+        bootstrap=KAFKA,
+        poll_seconds=0.2,
+        max_backoff=0.5,
+        batch_size=10,
+    )
+    successor = _relay(schema, database, batch_size=10)
+
+    async def drained() -> bool:
+        return await _unsent(database, tables) == 0
+
+    async with running(zombie.run()):
+        await eventually(lambda: _is_set(zombie.paused), timeout=60)
+        # its batch is on the broker, in a transaction not yet committed; Postgres now ends
+        # its session (the partition), so the lock passes to the successor
+        killer = await asyncpg.connect(zombie.dsn)
+        try:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1)", zombie.server_pid)
+        finally:
+            await killer.close()
+        async with running(successor.run()):
+            await eventually(drained, timeout=90)
+            zombie.resume.set()  # the zombie wakes up and tries to commit its batch
+            await eventually(lambda: _true(zombie.commit_refused), timeout=60)
+    assert zombie.commit_refused[0] in {"ProducerFenced", "InvalidProducerEpoch"}
+    on_kafka = await _read_back(scratch_topic)
+    assert set(on_kafka) == expected
+    assert [n for n in on_kafka.values() if n != 1] == []
+    # the zombie's batch did reach the log, as an aborted transaction no reader sees
+    raw = await _read_back(scratch_topic, "read_uncommitted")
+    assert sum(raw.values()) == 25 + 10
+
+
+async def _true(values: list[str]) -> bool:
+    return bool(values)
