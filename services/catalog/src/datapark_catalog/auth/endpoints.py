@@ -61,7 +61,31 @@ async def revoke_credential(
     )
 
 
-@public.post("/v1/auth/token", response_model=TokenResponse)
+TOKEN_FORM = "application/x-www-form-urlencoded"
+TOKEN_REQUEST = {
+    "grant_type": "client_credentials",
+    "client_id": "dp_7f3k2m9q4x8w1z6c",
+    "client_secret": "s3cr3t-shown-once-Xq9vT2LwR8bN",
+}
+JWKS_EXAMPLE = {
+    "keys": [
+        {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            "kid": "datapark-2026-11",
+            "alg": "EdDSA",
+            "use": "sig",
+        }
+    ]
+}
+
+
+@public.post(
+    "/v1/auth/token",
+    response_model=TokenResponse,
+    openapi_extra={"requestBody": {"content": {TOKEN_FORM: {"example": TOKEN_REQUEST}}}},
+)
 async def issue_token(
     request: Request,
     response: Response,
@@ -86,7 +110,10 @@ async def issue_token(
     return issued
 
 
-@public.get("/.well-known/jwks.json")
+@public.get(
+    "/.well-known/jwks.json",
+    responses={200: {"content": {"application/json": {"example": JWKS_EXAMPLE}}}},
+)
 async def jwks(request: Request) -> dict[str, Any]:
     """The public keys that verify every datapark token."""
     document: dict[str, Any] = json.loads(request.app.state.settings.jwt_public_jwks)

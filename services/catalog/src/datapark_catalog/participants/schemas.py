@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
 from datapark_catalog.participants.uscc import InvalidUSCC, validate_uscc
 from datapark_kit.schemas import RequestModel
@@ -20,11 +21,34 @@ GROUP_CODE_DOC = (
     "company's USCC), letters, digits, '.', '_' and '-'"
 )
 
+_REGISTRATION: JsonDict = {
+    "name": "兰州新区智能装备有限公司",
+    "kind": "company",
+    "uscc": "91620100AY4CL12THD",
+    "region_code": "620100",
+    "operating_region_code": "620171",
+    "roles": ["participant", "customer"],
+    "park_member": True,
+    "group_code": "91620100MA74XK1B2Q",
+    "contact_email": "data@lzxq-robotics.example",
+}
+_PARTICIPANT: JsonDict = {
+    "id": "0193a5e1-0f00-7a6b-b1c2-d3e4f5a6b7c8",
+    **{k: v for k, v in _REGISTRATION.items() if k != "contact_email"},
+    "status": "active",
+    "created_at": "2026-11-30T07:40:00Z",
+    "updated_at": "2026-11-30T07:45:00Z",
+}
+
 
 class ParticipantCreate(RequestModel):
     """A company (with its USCC) or a person registering with the park."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [_REGISTRATION]},
+    )
 
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["company", "person"] = "company"
@@ -56,7 +80,11 @@ class ParticipantCreate(RequestModel):
 
 
 class ParticipantUpdate(RequestModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"operating_region_code": "620171", "park_member": True}]},
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     operating_region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
@@ -68,28 +96,33 @@ class ParticipantUpdate(RequestModel):
 
 
 class SuspendRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "the business licence was revoked"}]},
+    )
 
     reason: str = Field(min_length=1, max_length=500)
 
 
 class ParticipantOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_PARTICIPANT]})
 
     id: uuid.UUID
     name: str
     kind: str
-    uscc: str | None
+    uscc: str | None = None
     region_code: str
-    operating_region_code: str | None
+    operating_region_code: str | None = None
     roles: list[str]
     park_member: bool
-    group_code: str | None = Field(description=GROUP_CODE_DOC)
+    group_code: str | None = Field(default=None, description=GROUP_CODE_DOC)
     status: str
     created_at: datetime
     updated_at: datetime
 
 
 class ParticipantPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_PARTICIPANT]}]})
+
     items: list[ParticipantOut]
-    next_cursor: str | None
+    next_cursor: str | None = None

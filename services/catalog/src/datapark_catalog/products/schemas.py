@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from datapark_catalog.products.registration import ProductMetadata, ReviewDecision
 from datapark_catalog.products.repository import ProductRecord
@@ -21,6 +22,59 @@ from datapark_contracts.events.catalog_listings import (
     SubscriptionPeriod,
 )
 from datapark_kit.schemas import RequestModel
+
+_OWNER = "0193a5e1-0f00-7a6b-b1c2-d3e4f5a6b7c8"
+_PRODUCT: JsonDict = {
+    "id": "0193a5e2-6b10-7f3e-8c2d-1a2b3c4d5e6f",
+    "owner_participant_id": _OWNER,
+    "title": "Stamping press vibration telemetry 2025",
+    "description": "Per-second vibration and temperature of 40 presses in Hall 2.",
+    "keywords": ["vibration", "predictive maintenance"],
+    "domain": "industrial_manufacturing",
+    "product_form": "dataset",
+    "classification": "general",
+    "personal_information": False,
+    "provenance": "collected",
+    "provenance_detail": "sensors on the presses, collected by the owner",
+    "update_frequency": "daily",
+    "format": "parquet",
+    "license": "datapark-standard-1.0",
+    "contact": "data@press.example",
+    "temporal_coverage_start": "2025-01-01",
+    "temporal_coverage_end": "2025-12-31",
+    "spatial_coverage": "Lanzhou New Area",
+    "sample_sha256": "9f2c1e7a4b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8",
+    "state": "listed",
+    "version": 5,
+    "certificate": {
+        "number": "DPR-20261130-000042",
+        "owner_participant_id": _OWNER,
+        "content_hash": "4b1d0c2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f80",
+        "issued_at": "2026-11-30T08:10:00Z",
+    },
+    "reviews": [
+        {
+            "reviewer_id": "0193a5e0-0001-7000-8000-000000000001",
+            "decision": "approved",
+            "reasons": ["rights verified", "no personal information"],
+            "document_hashes": ["0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"],
+            "reviewed_at": "2026-11-30T08:10:00Z",
+        }
+    ],
+    "listings": [
+        {
+            "listing_id": "0193a5e2-7c41-7d7a-9a51-3f1c2b7e9d01",
+            "venue_code": "BJIDE",
+            "venue_name": "北京国际大数据交易所",
+            "reference": "BJIDE-20261130-000042",
+            "state": "listed",
+            "price_terms": {"kind": "fixed", "price": {"amount": "50000.00", "currency": "CNY"}},
+            "listed_at": "2026-11-30T09:15:00Z",
+        }
+    ],
+    "created_at": "2026-11-30T07:55:00Z",
+    "updated_at": "2026-11-30T09:15:00Z",
+}
 
 
 class _In(RequestModel):
@@ -97,6 +151,14 @@ class DataProductCreate(_In):
 class DataProductUpdate(_In):
     """Changes to a draft; omitted fields stay as they are."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"keywords": ["vibration", "predictive maintenance", "stamping"], "format": "csv"}
+            ]
+        }
+    )
+
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, min_length=1, max_length=10_000)
     keywords: list[str] | None = Field(default=None, min_length=1, max_length=20)
@@ -120,6 +182,20 @@ class DataProductUpdate(_In):
 class ReviewRequest(_In):
     """An operator's compliance review decision with its evidence."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "approved",
+                    "reasons": ["rights verified", "no personal information"],
+                    "document_hashes": [
+                        "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                    ],
+                }
+            ]
+        }
+    )
+
     decision: ReviewDecision
     reasons: list[str] = Field(default_factory=list, max_length=50)
     document_hashes: list[str] = Field(
@@ -128,6 +204,10 @@ class ReviewRequest(_In):
 
 
 class ReasonRequest(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "the licence with the data subject ended"}]}
+    )
+
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -182,7 +262,7 @@ class VenueListingOut(BaseModel):
 class DataProductOut(BaseModel):
     """A data product with its certificate, reviews and venue listings (read from the rows)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_PRODUCT]})
 
     id: uuid.UUID
     owner_participant_id: uuid.UUID
@@ -193,20 +273,20 @@ class DataProductOut(BaseModel):
     product_form: str
     classification: str
     personal_information: bool
-    legal_basis: str | None
+    legal_basis: str | None = None
     provenance: str
     provenance_detail: str
     update_frequency: str
     format: str
     license: str
     contact: str
-    temporal_coverage_start: date | None
-    temporal_coverage_end: date | None
-    spatial_coverage: str | None
-    sample_sha256: str | None
+    temporal_coverage_start: date | None = None
+    temporal_coverage_end: date | None = None
+    spatial_coverage: str | None = None
+    sample_sha256: str | None = None
     state: str
     version: int
-    certificate: CertificateOut | None
+    certificate: CertificateOut | None = None
     reviews: list[ReviewOut]
     listings: list[VenueListingOut]
     created_at: datetime
@@ -247,5 +327,7 @@ _PRODUCT_COLUMNS = tuple(
 
 
 class DataProductPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_PRODUCT]}]})
+
     items: list[DataProductOut]
-    next_cursor: str | None
+    next_cursor: str | None = None

@@ -42,6 +42,83 @@ _VALUATION: JsonDict = {
 }
 
 
+def _cny(amount: str) -> JsonDict:
+    return {"amount": amount, "currency": "CNY"}
+
+
+_PRODUCT_ID = "0193a5e2-6b10-7f3e-8c2d-1a2b3c4d5e6f"
+_POSITION: JsonDict = {
+    "product_id": _PRODUCT_ID,
+    "as_of": "2025-01-01",
+    "classification": "intangible_asset",
+    "acquisition_mode": "purchased",
+    "presentation": "intangible_asset",
+    "presentation_label": "无形资产",
+    "recognised_on": "2024-01-01",
+    "ready_for_use_on": "2024-01-01",
+    "useful_life_months": 60,
+    "capitalised_cost": _cny("540000.00"),
+    "expensed_cost": _cny("80000.00"),
+    "expensed_research_cost": _cny("80000.00"),
+    "amortisation_months": 12,
+    "accumulated_amortisation": _cny("70000.00"),
+    "write_down": _cny("342000.00"),
+    "book_value": _cny("128000.00"),
+    "latest_valuation": _cny("302779.86"),
+    "valuation_base_date": "2024-12-31",
+    "valuation_surplus": _cny("174779.86"),
+    "cost_lines": [
+        {
+            "kind": "acquisition",
+            "description": "raw telemetry",
+            "amount": _cny("500000.00"),
+            "incurred_on": "2023-11-01",
+            "treatment": "capitalised",
+            "basis": "the purchase price of a purchased data resource is its cost",
+        }
+    ],
+    "impairments": [
+        {
+            "on": "2024-06-30",
+            "write_down": _cny("342000.00"),
+            "carrying_amount_before": _cny("486000.00"),
+            "recoverable_amount": _cny("144000.00"),
+            "evidence_valuation_id": "0193a5f4-6a55-7c4e-8d5f-9b0c1d2e3f40",
+            "evidence_method": "cost",
+            "evidence_appraiser_name": "中联资产评估集团有限公司",
+        }
+    ],
+}
+_TOTALS: JsonDict = {
+    "capitalised_cost": _cny("416000.00"),
+    "accumulated_amortisation": _cny("48303.03"),
+    "write_down": _cny("81333.33"),
+    "book_value": _cny("286363.64"),
+}
+_DISCLOSURE: JsonDict = {
+    "participant_id": "0193a5e1-0f00-7a6b-b1c2-d3e4f5a6b7c8",
+    "as_of": "2024-09-30",
+    "groups": [
+        {
+            "presentation": "intangible_asset",
+            "presentation_label": "无形资产",
+            **_TOTALS,
+            "by_acquisition_mode": [{"acquisition_mode": "purchased", **_TOTALS}],
+            "items": [
+                {
+                    "product_id": _PRODUCT_ID,
+                    "title": "Stamping press vibration telemetry 2025",
+                    "acquisition_mode": "purchased",
+                    **_TOTALS,
+                }
+            ],
+        }
+    ],
+    "expensed_cost": _cny("135000.00"),
+    "expensed_research_cost": _cny("100000.00"),
+}
+
+
 class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -151,9 +228,7 @@ class ValuationOut(BaseModel):
 class ValuationPage(BaseModel):
     """A page of a product's valuations, oldest base date first."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [_VALUATION]}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_VALUATION]}]})
 
     items: list[ValuationOut]
     next_cursor: str | None = None
@@ -218,7 +293,7 @@ class TreatedLineOut(BaseModel):
     description: str
     amount: MoneyOut
     incurred_on: date
-    phase: str | None
+    phase: str | None = None
     treatment: Literal["capitalised", "expensed"]
     basis: str
 
@@ -243,6 +318,8 @@ class ImpairmentOut(ImpairmentTestOut):
 
 class BookPositionOut(BaseModel):
     """Book value beside the latest valuation, as of a date."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_POSITION]})
 
     product_id: uuid.UUID
     as_of: date
@@ -362,7 +439,7 @@ class DisclosureGroupOut(DisclosureTotalsOut):
     presentation_label: str
     by_acquisition_mode: list[DisclosureModeOut]
     items: list[DisclosureItemOut]
-    opening: DisclosureOpeningOut | None
+    opening: DisclosureOpeningOut | None = None
 
 
 class DisclosureOut(BaseModel):
@@ -370,14 +447,16 @@ class DisclosureOut(BaseModel):
     (存货, 无形资产, 开发支出), and the spend on them that was expensed: up to that date and,
     given a period, within it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_DISCLOSURE]})
+
     participant_id: uuid.UUID
     as_of: date
-    period_start: date | None
+    period_start: date | None = None
     groups: list[DisclosureGroupOut]
     expensed_cost: MoneyOut
     expensed_research_cost: MoneyOut
-    expensed_cost_in_period: MoneyOut | None
-    expensed_research_cost_in_period: MoneyOut | None
+    expensed_cost_in_period: MoneyOut | None = None
+    expensed_research_cost_in_period: MoneyOut | None = None
 
     @classmethod
     def of(
