@@ -539,10 +539,10 @@ def finish_document(
                     new["description"] = current["description"]
                 responses[str(status)] = new
             if path in rate_limited:
-                # Every answer the limiter counted carries the quota (not the ones refused
-                # before the endpoint runs: unreadable, slow or oversized bodies, 503).
+                # Every answer the limiter counted carries the quota; not the ones refused
+                # before it runs (unreadable, slow, oversized or invalid input) nor a 503.
                 for status, response in responses.items():
-                    if str(status) not in ("400", "408", "413", "503"):
+                    if str(status) not in ("400", "408", "413", "422", "503"):
                         response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
             if (method, path) in idempotent_posts:
                 params = op.setdefault("parameters", [])
