@@ -576,7 +576,7 @@ class Users:
             "PUT",
             f"/v1/lessors/{lessor_id}/financials",
             lessor,
-            {"net_assets": "100000000", "as_of": today.isoformat()},
+            {"net_assets": {"amount": "100000000", "currency": "CNY"}, "as_of": today.isoformat()},
         )
         applied = await self.ok(
             "apply_lease",
@@ -586,13 +586,13 @@ class Users:
             lessee,
             {
                 "mode": "financing",
-                "equipment_cost": "1000000",
+                "equipment_cost": {"amount": "1000000", "currency": "CNY"},
                 "down_payment_rate": "0.10",
                 "term_months": 36,
                 "annual_rate": "0.06",
                 "start_date": today.isoformat(),
                 "offering_id": offering,
-                "monthly_net_operating_cash_flow": "40000",
+                "monthly_net_operating_cash_flow": {"amount": "40000", "currency": "CNY"},
             },
         )
         if applied.get("state") != "approved":
@@ -616,7 +616,12 @@ class Users:
             {"delivery_accepted_on": today.isoformat()},
         )
         await self.ok(
-            "pay_instalment", "rental", "POST", f"{path}/payments", lessee, {"amount": "30000.00"}
+            "pay_instalment",
+            "rental",
+            "POST",
+            f"{path}/payments",
+            lessee,
+            {"amount": {"amount": "30000.00", "currency": "CNY"}},
         )
 
     async def claims_round(self) -> None:

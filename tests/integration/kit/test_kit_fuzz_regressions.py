@@ -63,7 +63,10 @@ async def test_a_cursor_that_is_not_base64_is_a_422(catalog, subsidy, token) -> 
 async def test_an_amount_beyond_the_money_column_is_a_422(rental, token) -> None:
     response = await rental.put(
         f"/v1/lessors/{uuid.uuid4()}/financials",
-        content=b'{"net_assets": 1.7095017916619927e+307, "as_of": "2026-01-01"}',
+        json={
+            "net_assets": {"amount": "99999999999999999999.99", "currency": "CNY"},
+            "as_of": "2026-01-01",
+        },
         headers={**token("operator"), "Content-Type": "application/json"},
     )
     assert_422(response, "net_assets")

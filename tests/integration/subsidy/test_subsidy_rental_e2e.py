@@ -47,7 +47,7 @@ async def test_a_beijing_financing_lease_over_http_earns_rate_support_once_paid(
     recorded = await rental.put(
         f"/v1/lessors/{lessor_id}/financials",
         headers=lessor,
-        json={"net_assets": "100000000", "as_of": today.isoformat()},
+        json={"net_assets": {"amount": "100000000", "currency": "CNY"}, "as_of": today.isoformat()},
     )
     assert recorded.status_code == 200, recorded.text
     lessee_id, lessee = await park.company()  # registered in 110105, Beijing Chaoyang
@@ -65,13 +65,13 @@ async def test_a_beijing_financing_lease_over_http_earns_rate_support_once_paid(
         headers=lessee,
         json={
             "mode": "financing",
-            "equipment_cost": "1000000",
+            "equipment_cost": {"amount": "1000000", "currency": "CNY"},
             "down_payment_rate": "0.10",
             "term_months": 36,
             "annual_rate": "0.06",
             "start_date": today.isoformat(),
             "offering_id": str(offering_id),
-            "monthly_net_operating_cash_flow": "40000",
+            "monthly_net_operating_cash_flow": {"amount": "40000", "currency": "CNY"},
         },
     )
     assert applied.status_code == 201, applied.text

@@ -75,7 +75,7 @@ async def test_prepaid_instalments_earn_in_the_year_each_falls_due(
     first, second = lease["schedule"][:2]
     # leasing.md test vector 1: 900,000 at 6 %; period 1 interest 4,500.00 on 900,000.00,
     # period 2 interest 4,385.60 on 877,120.26
-    assert (first["interest"], second["interest"]) == ("4500.00", "4385.60")
+    assert (first["interest"]["amount"], second["interest"]["amount"]) == ("4500.00", "4385.60")
     await eventually(
         lambda: _in_subsidy(
             subsidy,
@@ -85,7 +85,10 @@ async def test_prepaid_instalments_earn_in_the_year_each_falls_due(
         interval=0.1,
     )
 
-    ahead = str(D(first["payment"]) + D(second["payment"]))
+    ahead = {
+        "amount": str(D(first["payment"]["amount"]) + D(second["payment"]["amount"])),
+        "currency": "CNY",
+    }
     paid = await lessor.rental.post(
         f"/v1/leases/{lease_id}/payments", headers=lessee, json={"amount": ahead}
     )
