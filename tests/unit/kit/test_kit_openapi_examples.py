@@ -1,8 +1,11 @@
 """Every example in the four OpenAPI documents is valid against the schema beside it.
 
 Examples are what a partner copies first; one that the service would refuse (or that its
-answer never looks like) is worse than none. Checked: request and response media examples,
-parameter examples, and the ``examples`` of component schemas."""
+answer never looks like) is worse than none. Checked: request and response media examples
+(among them the ones ``datapark_kit.openapi.add_examples`` lifts from the models into every
+operation, and the pages it makes from an item's example), parameter examples, and the
+``examples`` of component schemas. That every operation has them:
+test_kit_openapi_operation_examples.py."""
 
 from __future__ import annotations
 
