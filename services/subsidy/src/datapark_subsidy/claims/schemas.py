@@ -59,7 +59,19 @@ class ApplicationIn(RequestModel):
 class ReviewIn(RequestModel):
     """A reviewer's decision: approve, approve a lower amount, or reject with a reason code."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "partially_approve",
+                    "amount": {"amount": "320000.00", "currency": "CNY"},
+                },
+                {"decision": "approve"},
+                {"decision": "reject", "reason_code": "documents_incomplete"},
+            ]
+        },
+    )
 
     decision: ReviewVerdict
     amount: MoneyIn | None = Field(default=None, description="partially_approve: the grant")
@@ -71,7 +83,9 @@ class ReviewIn(RequestModel):
 
 
 class DisburseIn(RequestModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"payment_reference": "FJ-CZ-2026-000318"}]}
+    )
 
     payment_reference: str = Field(min_length=1, max_length=100)
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, status
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
-from datapark_subsidy.budgets.schemas import BudgetOut
 from datapark_subsidy.designations.schemas import (
     DesignationDetailOut,
     DesignationIn,
@@ -69,9 +68,7 @@ async def get_designation(
 ) -> DesignationDetailOut:
     """One designation with its shared budget (cap, reserved, committed, remaining)."""
     record, budgets = await DesignationService(session, params).get(designation_id)
-    return DesignationDetailOut(
-        **DesignationOut.of(record).model_dump(), budgets=[BudgetOut.of(b) for b in budgets]
-    )
+    return DesignationDetailOut.with_budgets(record, budgets)
 
 
 @router.patch(

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from datapark_kit.schemas import RequestModel
 from datapark_subsidy.simulations.replay import SimulationResult
@@ -29,7 +30,17 @@ class Period(RequestModel):
 class SimulationIn(RequestModel):
     """Changed dated values (like a parameter file's ``values``) and the period to compare."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "changes": {"beijing_financing_lease.rate": {"2026-01-01": "0.06"}},
+                    "period": {"start": "2026-01-01", "end": "2027-01-01"},
+                }
+            ]
+        },
+    )
 
     changes: dict[str, dict[date, Any]] = Field(
         min_length=1,
@@ -57,8 +68,47 @@ class BudgetDiffOut(BaseModel):
     difference: str
 
 
+def _cny(amount: str) -> JsonDict:
+    return {"amount": amount, "currency": "CNY"}
+
+
 class SimulationOut(BaseModel):
     """Per company and per budget: granted under the current parameters vs the changed ones."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": {"start": "2026-01-01", "end": "2027-01-01"},
+                    "base_version": "sha256:cd3380df2863e52ba53e8e9900b207137a3b9bdf14eff0bb3a"
+                    "f6a5a158067d2f",
+                    "simulated_version": "sha256:5e0b8a41c7f29d36e1a4b8c2d7f05e93a6c1b4d8e2f7a0"
+                    "9c3b5d8e1f4a7c2b60",
+                    "companies": [
+                        {
+                            "participant_id": "0192e7d1-3b4c-7a5d-8e6f-7a8b9c0d1e2f",
+                            "actual": _cny("41250.00"),
+                            "simulated": _cny("49500.00"),
+                            "difference": "8250.00",
+                            "recorded": _cny("20625.00"),
+                        }
+                    ],
+                    "budgets": [
+                        {
+                            "policy": "beijing_financing_lease",
+                            "period": "2026",
+                            "actual": _cny("41250.00"),
+                            "simulated": _cny("49500.00"),
+                            "difference": "8250.00",
+                        }
+                    ],
+                    "actual_total": _cny("41250.00"),
+                    "simulated_total": _cny("49500.00"),
+                    "budget_difference": "8250.00",
+                }
+            ]
+        }
+    )
 
     period: Period
     base_version: str
