@@ -40,18 +40,9 @@ from datapark_audit import rebuild as rebuild_module
 from datapark_audit import report as report_module
 from datapark_audit.log import Event, load_events
 from datapark_audit.reader import LogReader, select_topics
+from datapark_audit.record import Inspected, as_raw, init_worker, inspect_batch
 from datapark_audit.settings import AuditSettings, UsageError
-from datapark_audit.verify import (
-    Finding,
-    Inspected,
-    Verifier,
-    VerifyResult,
-    as_raw,
-    dumps,
-    init_worker,
-    inspect_batch,
-    summary_lines,
-)
+from datapark_audit.verify import Finding, Verifier, VerifyResult, dumps, summary_lines
 
 app = typer.Typer(
     name="datapark-audit",

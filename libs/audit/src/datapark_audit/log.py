@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from datapark_audit.reader import LogReader, select_topics
+from datapark_audit.record import INJECTED_HEADER
 from datapark_audit.settings import AuditSettings, UsageError
-from datapark_audit.verify import INJECTED_HEADER, RecordLike
+from datapark_audit.verify import RecordLike
 from datapark_contracts.envelope import parse_time
 
 

@@ -1,8 +1,9 @@
 """``verify``: every record of the log checked on its own, per aggregate, and against the
 relays' signed checkpoints.
 
-Per record: a binary-mode CloudEvent the official SDK reads; the datapark attributes present;
-a known type; data valid against the exported JSON Schema of that type and version; key =
+Per record (:mod:`datapark_audit.record`): a binary-mode CloudEvent by a strict check written
+from the specification, which the official SDK reads alike; the datapark attributes present; a
+known type; data valid against the exported JSON Schema of that type and version; key =
 subject (the aggregate id); ``eventhash`` = the chain hash of its attributes and data. Per
 aggregate: ``aggseq`` gapless from 1 (or from the first event seen when reading from a
 time), each ``prevhash`` the previous ``eventhash``. Across the log: one event id, one content
@@ -20,33 +21,26 @@ import base64
 import functools
 import hashlib
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import jsonschema_rs
-from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
-from cloudevents.core.formats.json import JSONFormat
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from datapark_contracts.canonical import (
-    GENESIS_HASH,
-    CanonicalizationError,
-    chain_hash,
-    chain_hash_of_canonical,
-    loads_json,
+from datapark_audit.record import (
+    INJECTED_HEADER,
+    Inspected,
+    SdkReading,
+    inspect_record,
+    schema_validators,
 )
-from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION, hashed_attributes_json
+from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.events.audit import CHECKPOINT_TYPE, fold, heads_digest, signing_bytes
-from datapark_contracts.schemas import committed_schemas
 
-INJECTED_HEADER = "datapark-test-injected"
-_REQUIRED = ("subject", "time", "aggseq", "prevhash", "eventhash")
-_CANONICAL_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
+__all__ = ["INJECTED_HEADER", "Finding", "Verifier", "VerifyResult"]
 
 
 class RecordLike(Protocol):
@@ -97,6 +91,8 @@ class VerifyResult:
     events: int = 0
     duplicates: int = 0
     skipped_injected: int = 0
+    # records the official CloudEvents SDK read besides the strict check (see record.py)
+    sdk_records: int = 0
     dead_letters: int = 0
     aggregates: int = 0
     checkpoints: int = 0
@@ -133,13 +129,6 @@ class _Checkpoint:
     event_id: str
 
 
-def _schema_validators() -> dict[str, Any]:
-    return {
-        name: jsonschema_rs.validator_for(schema, validate_formats=True)
-        for name, schema in committed_schemas().items()
-    }
-
-
 def _public_keys(jwks: dict[str, Any]) -> dict[str, tuple[Ed25519PublicKey, str | None]]:
     keys: dict[str, tuple[Ed25519PublicKey, str | None]] = {}
     for jwk in jwks.get("keys", []):
@@ -159,203 +148,6 @@ def _day(ms: int) -> str:
     return _day_of(ms // 86_400_000)
 
 
-RawRecord = tuple[str, int, int, bytes | None, bytes | None, tuple[tuple[str, bytes], ...], int]
-
-
-def as_raw(record: RecordLike) -> RawRecord:
-    """A record as plain values (what a worker process is sent)."""
-    return (
-        record.topic,
-        record.partition,
-        record.offset,
-        record.key,
-        record.value,
-        tuple(record.headers or ()),
-        record.timestamp,
-    )
-
-
-@dataclass(slots=True)
-class Inspected:
-    """What one record says on its own: its findings and what the log-wide checks need."""
-
-    where: tuple[str, int, int]
-    timestamp: int
-    injected: bool = False
-    dead_letter: str = ""
-    findings: list[tuple[str, str]] = field(default_factory=list)
-    event_id: str | None = None
-    event_type: str | None = None
-    source: str = ""
-    subject: str = ""
-    aggseq: int = 0
-    prevhash: str = ""
-    eventhash: str | None = None
-    checkpoint: dict[str, Any] | None = None
-
-
-def _dead_letter_note(headers: dict[str, bytes]) -> str:
-    def h(name: str) -> str:
-        return headers.get(name, b"?").decode(errors="replace")
-
-    return (
-        f"dead letter of {h('dlq_consumer_group')}: {h('dlq_reason')} (from "
-        f"{h('dlq_original_topic')}/{h('dlq_original_partition')}@{h('dlq_original_offset')})"
-    )
-
-
-class _JSONData(JSONFormat):
-    """The SDK's JSON format, decoding the data with :func:`loads_json` instead of
-    ``json.loads``: the same values and the same errors (so the SDK returns the same data),
-    in a fraction of the time. Everything else is the SDK's own: the binding's conversion of
-    the headers, the time parsed, the event built and its attributes validated."""
-
-    def read_data(
-        self, body: bytes, datacontenttype: str | None
-    ) -> dict[str, Any] | str | bytes | None:
-        if not body:
-            return None
-        content_type = datacontenttype or self.DEFAULT_CONTENT_TYPE
-        if re.match(JSONFormat.JSON_CONTENT_TYPE_PATTERN, content_type):
-            try:
-                parsed: dict[str, Any] = loads_json(body)
-                return parsed
-            except (ValueError, UnicodeDecodeError):
-                pass  # as the SDK: not JSON after all, so text or bytes
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return body
-
-
-_FORMAT = _JSONData()
-
-
-def inspect(raw: RawRecord, validators: dict[str, Any]) -> Inspected:
-    """Every check one record allows by itself: pure, so worker processes can run it."""
-    topic, partition, offset, key, value, header_list, timestamp = raw
-    seen = Inspected((topic, partition, offset), timestamp)
-    # one pass over the headers: the CloudEvents ones (what the SDK is given) and ours
-    ce_headers: dict[str, bytes] = {}
-    injected = False
-    dead_letter = topic.endswith(".dlq")
-    others: dict[str, bytes] = {}
-    for name, header in header_list:
-        if name.startswith("ce_") or name == "content-type":
-            ce_headers[name] = header if header is not None else b""
-        elif name == INJECTED_HEADER:
-            injected = True
-        elif dead_letter:
-            others[name] = header if header is not None else b""
-    seen.injected = injected
-    if dead_letter:
-        seen.dead_letter = _dead_letter_note(others)
-    findings = seen.findings
-    seen.event_id = ce_headers.get("ce_id", b"").decode(errors="replace") or None
-    try:
-        event = from_binary(KafkaMessage(headers=ce_headers, key=key, value=value or b""), _FORMAT)
-    except Exception as exc:
-        reason = " ".join(f"not a valid binary-mode CloudEvent: {exc}".split())[:300]
-        findings.append(("cloudevent", reason))
-        return seen
-    attributes = event.get_attributes()
-    event_type = seen.event_type = str(attributes.get("type", ""))
-    event_id = seen.event_id = str(attributes.get("id", ""))
-    missing = [name for name in _REQUIRED if not attributes.get(name)]
-    if missing:
-        findings.append(("attributes", f"missing attributes: {', '.join(missing)}"))
-        return seen
-    if attributes.get("specversion") != SPECVERSION:
-        findings.append(("attributes", "specversion is not 1.0"))
-        return seen
-    data = event.get_data()
-    if attributes.get("datacontenttype") != CONTENT_TYPE or not isinstance(data, dict):
-        findings.append(("attributes", "data is not a JSON object (application/json)"))
-        return seen
-    subject = seen.subject = str(attributes["subject"])
-    time_text = ce_headers["ce_time"].decode()
-    try:
-        aggseq = seen.aggseq = int(str(attributes["aggseq"]))
-    except ValueError as exc:
-        findings.append(("attributes", f"bad attribute: {exc}"))
-        return seen
-    prevhash = seen.prevhash = str(attributes["prevhash"])
-    eventhash = str(attributes["eventhash"])
-    source = seen.source = str(attributes.get("source", ""))
-    # The SDK has parsed the time; the hash covers its text, which must be the one form the
-    # platform writes (envelope.format_time: UTC, microseconds, "Z").
-    if not _CANONICAL_TIME.match(time_text):
-        findings.append(("attributes", f"time {time_text!r} is not in canonical form"))
-    if key is None or key.decode(errors="replace") != subject:
-        findings.append(
-            ("key", f"record key {key!r} differs from the aggregate id (subject) {subject!r}")
-        )
-    dataschema = str(attributes.get("dataschema", ""))
-    try:
-        # the value's own bytes first (the platform writes them canonical); else re-serialise
-        attributes_json = hashed_attributes_json(
-            id=event_id,
-            source=source,
-            type=event_type,
-            subject=subject,
-            time=time_text,
-            dataschema=dataschema,
-            aggseq=aggseq,
-            prevhash=prevhash,
-        )
-        computed = chain_hash_of_canonical(prevhash, attributes_json, value or b"")
-        if computed != eventhash:
-            hashed = {
-                "specversion": SPECVERSION,
-                "id": event_id,
-                "source": source,
-                "type": event_type,
-                "subject": subject,
-                "time": time_text,
-                "datacontenttype": CONTENT_TYPE,
-                "dataschema": dataschema,
-                "aggseq": aggseq,
-                "prevhash": prevhash,
-            }
-            computed = chain_hash(prevhash, hashed, data)
-    except (CanonicalizationError, UnicodeEncodeError) as exc:
-        computed = f"unhashable: {exc}"
-    if computed != eventhash:
-        findings.append(
-            ("eventhash", "eventhash does not match the event's content (forged or altered)")
-        )
-    validator = validators.get(event_type)
-    valid = False
-    if validator is None:
-        findings.append(("type", f"unknown event type {event_type!r}"))
-    elif validator.is_valid(data):
-        valid = True
-    else:
-        errors = list(validator.iter_errors(data))
-        first = errors[0]
-        path = "/".join(str(p) for p in first.instance_path) or "(root)"
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        findings.append(
-            ("schema", f"data breaks the schema of {event_type}: {path}: {first.message}{more}")
-        )
-    seen.eventhash = eventhash
-    if event_type == CHECKPOINT_TYPE and valid:
-        seen.checkpoint = data
-    return seen
-
-
-_WORKER_VALIDATORS: dict[str, Any] = {}
-
-
-def init_worker() -> None:
-    _WORKER_VALIDATORS.update(_schema_validators())
-
-
-def inspect_batch(raws: list[RawRecord]) -> list[Inspected]:
-    """In a worker process (after :func:`init_worker`)."""
-    return [inspect(raw, _WORKER_VALIDATORS) for raw in raws]
-
-
 class Verifier:
     """Feed records partition by partition (any interleaving of partitions), then finish."""
 
@@ -368,9 +160,11 @@ class Verifier:
         exclude_injected: bool = False,
         window: Any = None,
         require_checkpoints: bool = False,
+        sdk_every_record: bool = False,
     ) -> None:
         self.result = VerifyResult(development_keys=development_keys)
-        self.validators = _schema_validators()
+        self.validators = schema_validators()
+        self.sdk = SdkReading(every_record=sdk_every_record)
         self.keys = _public_keys(jwks)
         self.from_genesis = from_genesis
         self.exclude_injected = exclude_injected
@@ -415,11 +209,21 @@ class Verifier:
     # -- records -------------------------------------------------------------------------
 
     def feed(self, records: Iterable[RecordLike]) -> None:
-        for record in records:
-            self.account(inspect(as_raw(record), self.validators))
-
-    def check_record(self, record: RecordLike) -> None:
-        self.account(inspect(as_raw(record), self.validators))
+        validators, sdk, account = self.validators, self.sdk, self.account
+        for r in records:
+            account(
+                inspect_record(
+                    r.topic,
+                    r.partition,
+                    r.offset,
+                    r.key,
+                    r.value,
+                    r.headers,
+                    r.timestamp,
+                    validators,
+                    sdk,
+                )
+            )
 
     def account(self, seen: Inspected) -> None:
         """Fold one inspected record into the log-wide checks (ids, chains, checkpoints)."""
@@ -429,6 +233,7 @@ class Verifier:
             self._fingerprints.get(part, GENESIS_HASH), where[2], seen.eventhash or "unreadable"
         )
         self.result.records += 1
+        self.result.sdk_records += seen.sdk_read
         self._topics[where[0]] += 1
         if self.exclude_injected and seen.injected:
             self.result.skipped_injected += 1

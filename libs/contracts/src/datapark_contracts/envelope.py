@@ -7,6 +7,8 @@ Extension attributes ``aggseq``, ``prevhash`` and ``eventhash`` chain each aggre
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -15,6 +17,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from datapark_contracts.canonical import (
+    CanonicalizationError,
     canonical_json,
     chain_hash,
     chain_hash_of_canonical,
@@ -47,6 +50,10 @@ def format_time(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("event time must be timezone-aware")
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+# the one textual form format_time writes: what every record the platform sends carries
+CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
 def parse_time(text: str) -> datetime:
@@ -102,6 +109,59 @@ def hashed_attributes_json(
             "prevhash": prevhash,
         }
     )
+
+
+def event_hash(
+    *,
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: str,
+    dataschema: str,
+    aggseq: int,
+    prevhash: str,
+    value: bytes,
+) -> str:
+    """The chain hash of an event given its attributes' texts and its data's JSON bytes, as
+    ``chain_hash_of_canonical(prevhash, hashed_attributes_json(...), value)`` gives it.
+
+    Readers compute it for every record, so the common case is written in one piece: when no
+    attribute holds a character JSON escapes (a quote, a backslash, anything not printable),
+    each string's JSON form is the string in quotes. Anything else takes the general path.
+    Raises ``UnicodeEncodeError`` for a ``prevhash`` that is not ASCII (and a lone
+    surrogate), :class:`~datapark_contracts.canonical.CanonicalizationError` for what RFC 8785
+    cannot represent.
+    """
+    texts = id + source + type + subject + time + dataschema + prevhash
+    if (
+        -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER
+        and texts.isprintable()
+        and '"' not in texts
+        and "\\" not in texts
+        and prevhash.isascii()
+    ):
+        head = (
+            f'{prevhash}{{"attributes":{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
+            f'"dataschema":"{dataschema}","id":"{id}","prevhash":"{prevhash}",'
+            f'"source":"{source}","specversion":"{SPECVERSION}","subject":"{subject}",'
+            f'"time":"{time}","type":"{type}"}},"data":'
+        ).encode()
+        digest = hashlib.sha256(head)
+        digest.update(value)  # not copied into one body: values run to kilobytes
+        digest.update(b"}")
+        return digest.hexdigest()
+    attributes_json = hashed_attributes_json(
+        id=id,
+        source=source,
+        type=type,
+        subject=subject,
+        time=time,
+        dataschema=dataschema,
+        aggseq=aggseq,
+        prevhash=prevhash,
+    )
+    return chain_hash_of_canonical(prevhash, attributes_json, value)
 
 
 def dataschema_for(event_type: str) -> str:
@@ -204,43 +264,58 @@ class Envelope:
             raise MalformedEvent("record has no value")
         try:
             data = loads_json(value)
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise MalformedEvent(f"value is not JSON: {exc}") from exc
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             raise MalformedEvent("event data must be a JSON object")
+        time_text = found["ce_time"]
         try:
-            envelope = cls(
-                id=uuid.UUID(found["ce_id"]),
-                source=found["ce_source"],
-                type=found["ce_type"],
-                subject=found["ce_subject"],
-                time=parse_time(found["ce_time"]),
-                data=data,
-                aggseq=int(found["ce_aggseq"]),
-                prevhash=found["ce_prevhash"],
-                eventhash=found["ce_eventhash"],
-                dataschema=found.get("ce_dataschema", ""),
-                traceparent=found.get("traceparent"),
-                tracestate=found.get("tracestate"),
-            )
+            event_id = uuid.UUID(found["ce_id"])
+            if CANONICAL_TIME.fullmatch(time_text):
+                time = datetime.fromisoformat(time_text)  # already the form that is hashed
+            else:
+                time = parse_time(time_text)
+                time_text = format_time(time)
+            aggseq = int(found["ce_aggseq"])
         except ValueError as exc:
             raise MalformedEvent(f"bad attribute: {exc}") from exc
-        if key is not None and key.decode(errors="replace") != envelope.subject:
+        subject = found["ce_subject"]
+        if key is not None and key.decode(errors="replace") != subject:
             raise MalformedEvent("record key differs from the event subject")
-        # the value's own bytes first (the platform writes them canonical), then re-serialised
-        attributes_json = hashed_attributes_json(
-            id=str(envelope.id),
-            source=envelope.source,
-            type=envelope.type,
-            subject=envelope.subject,
-            time=format_time(envelope.time),
-            dataschema=envelope.dataschema,
-            aggseq=envelope.aggseq,
-            prevhash=envelope.prevhash,
+        envelope = cls(
+            id=event_id,
+            source=found["ce_source"],
+            type=found["ce_type"],
+            subject=subject,
+            time=time,
+            data=data,
+            aggseq=aggseq,
+            prevhash=found["ce_prevhash"],
+            eventhash=found["ce_eventhash"],
+            dataschema=found.get("ce_dataschema", ""),
+            traceparent=found.get("traceparent"),
+            tracestate=found.get("tracestate"),
         )
-        if (
-            chain_hash_of_canonical(envelope.prevhash, attributes_json, value) != envelope.eventhash
-            and not envelope.hash_is_valid()
-        ):
+        try:
+            # the value's own bytes first (the platform writes them canonical), then the data
+            # re-serialised
+            valid = (
+                event_hash(
+                    id=str(event_id),
+                    source=envelope.source,
+                    type=envelope.type,
+                    subject=subject,
+                    time=time_text,
+                    dataschema=envelope.dataschema,
+                    aggseq=aggseq,
+                    prevhash=envelope.prevhash,
+                    value=value,
+                )
+                == envelope.eventhash
+                or envelope.hash_is_valid()
+            )
+        except (CanonicalizationError, UnicodeEncodeError) as exc:
+            raise MalformedEvent(f"eventhash cannot be computed: {exc}") from exc
+        if not valid:
             raise MalformedEvent("eventhash does not match the event's content")
         return envelope
