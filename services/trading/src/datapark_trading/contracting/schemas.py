@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.contracting.service import AgreementView
-from datapark_trading.terms.schemas import Terms
+from datapark_trading.terms.schemas import TERMS_EXAMPLE, Terms
 
 
 class TermsBody(BaseModel):
@@ -20,7 +20,41 @@ class TermsBody(BaseModel):
     terms: Terms
 
 
+ESCROW_EXAMPLE: dict[str, Any] = {
+    "lock_id": "0193a7e2-7d8e-7f90-8a1b-2c3d4e5f6071",
+    "amount": "600.00",
+    "currency": "CNY",
+    "remaining": "600.00",
+    "fee_rate": "0.0300",
+    "status": "held",
+    "expires_at": "2027-11-30T09:18:00+00:00",
+    "close_reason": None,
+}
+AGREEMENT_EXAMPLE: dict[str, Any] = {
+    "id": "0193a7e2-6c1d-7b3a-9e5f-2d4c6b8a0e13",
+    "listing_id": "0f3a6c1e-5b2d-4c8e-9a71-2d4b6e8f1a35",
+    "product_id": "2b4d6f8a-0c1e-4a3b-8d5f-7a9c1e3b5d70",
+    "provider_id": "3c9e1f0a-7b24-4d6a-8e15-9f2c4b7d1a60",
+    "consumer_id": "8a1d5e2c-4f63-4b9a-a7c0-1e6d3b9f2c84",
+    "terms": TERMS_EXAMPLE,
+    "origin": "negotiation",
+    "origin_id": "6e2b8d4f-1a3c-4e5b-9d7f-0c2a4e6b8d13",
+    "status": "active",
+    "concluded_at": "2026-11-30T09:18:00+00:00",
+    "starts_at": "2026-11-30T09:18:00+00:00",
+    "ends_at": "2027-11-30T09:18:00+00:00",
+    "amends": None,
+    "superseded_by": None,
+    "terminated_by": None,
+    "termination_reason": None,
+    "escrow": ESCROW_EXAMPLE,
+}
+"""A year's use concluded by negotiation, its 600.00 CNY held in escrow."""
+
+
 class AgreementOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [AGREEMENT_EXAMPLE]})
+
     id: uuid.UUID
     listing_id: uuid.UUID
     product_id: uuid.UUID
@@ -63,6 +97,8 @@ class AgreementOut(BaseModel):
 
 
 class EscrowOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ESCROW_EXAMPLE]})
+
     lock_id: uuid.UUID
     amount: str
     currency: str
@@ -83,6 +119,10 @@ class AgreementPage(BaseModel):
 
 
 class TerminateRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "the data no longer meets the agreed quality"}]}
+    )
+
     reason: str = Field(min_length=1, max_length=1000)
 
 

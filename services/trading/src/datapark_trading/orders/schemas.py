@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_kit.schemas import RequestModel
-from datapark_trading.contracting.schemas import AgreementOut
+from datapark_trading.contracting.schemas import AGREEMENT_EXAMPLE, AgreementOut
 from datapark_trading.orders.models import Order
 
 
@@ -59,6 +59,23 @@ class OrderCreate(RequestModel):
 
 
 class OrderOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a7e1-5b6c-7d8e-9f0a-1b2c3d4e5f60",
+                    "listing_id": AGREEMENT_EXAMPLE["listing_id"],
+                    "consumer_id": AGREEMENT_EXAMPLE["consumer_id"],
+                    "provider_id": AGREEMENT_EXAMPLE["provider_id"],
+                    "placed_by": AGREEMENT_EXAMPLE["consumer_id"],
+                    "pricing_kind": "fixed",
+                    "agreement": AGREEMENT_EXAMPLE
+                    | {"origin": "order", "origin_id": "0193a7e1-5b6c-7d8e-9f0a-1b2c3d4e5f60"},
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     listing_id: uuid.UUID
     consumer_id: uuid.UUID

@@ -7,19 +7,39 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from datapark_kit.schemas import RequestModel
 from datapark_trading.settlement.service import AccountView
 
 
 class DepositCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"amount": "20000.00", "currency": "CNY", "reference": "ICBC 2026113000417"}
+            ]
+        }
+    )
+
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     currency: Literal["CNY"] = "CNY"
     reference: str = Field(min_length=1, max_length=200, description="the bank transfer's ref")
 
 
+_LOCK: JsonDict = {
+    "lock_id": "0193a7e2-7d8e-7f90-8a1b-2c3d4e5f6071",
+    "agreement_id": "0193a7e2-6c1d-7b3a-9e5f-2d4c6b8a0e13",
+    "role": "buyer",
+    "amount": "600.00",
+    "expires_at": "2027-11-30T09:18:00+00:00",
+}
+
+
 class LockOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_LOCK]})
+
     lock_id: uuid.UUID
     agreement_id: uuid.UUID
     role: Literal["buyer", "seller"]
@@ -28,6 +48,21 @@ class LockOut(BaseModel):
 
 
 class AccountOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "participant_id": "8a1d5e2c-4f63-4b9a-a7c0-1e6d3b9f2c84",
+                    "currency": "CNY",
+                    "available": "19400.00",
+                    "locked": "600.00",
+                    "proceeds": "0.00",
+                    "locks": [_LOCK],
+                }
+            ]
+        }
+    )
+
     participant_id: uuid.UUID
     currency: str
     available: str = Field(description="buyer funds free to lock")

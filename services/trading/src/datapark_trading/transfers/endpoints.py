@@ -166,14 +166,4 @@ async def record_usage(body: UsageCreate, session: SessionDep, actor: CurrentAct
         region=body.region,
         at=datetime.now(UTC),
     )
-    return UsageOut(
-        id=usage.id,
-        agreement_id=usage.agreement_id,
-        transfer_id=usage.transfer_id,
-        charge=f"{usage.charge:.2f}",
-        total_calls=meter.calls,
-        total_records=meter.records,
-        total_megabytes=meter.megabytes,
-        max_calls=meter.max_calls,
-        max_records=meter.max_records,
-    )
+    return UsageOut.of(usage, meter)
