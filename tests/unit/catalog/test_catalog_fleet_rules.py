@@ -29,6 +29,7 @@ from datapark_catalog.fleet.offering_terms import (
     OfferingTerms,
     RateCard,
     ServiceTerms,
+    headline_rate,
     validate_offering,
     validate_rate_card,
 )
@@ -302,6 +303,13 @@ def test_service_terms_money_is_checked() -> None:
     with pytest.raises(Unprocessable) as caught:
         validate_offering(terms(modes=(RentalMode.SERVICE_LEASE,), service_terms=bad))
     assert field_of(caught) == "service_terms.price_per_use"
+
+
+def test_the_headline_rate_is_the_shortest_period_on_the_card() -> None:
+    assert headline_rate(RateCard(day=D("2000"), month=D("40000"))) == D("2000")
+    assert headline_rate(RateCard(hour=D("300"), week=D("9000"))) == D("300")
+    with pytest.raises(Unprocessable):
+        headline_rate(RateCard())
 
 
 def test_empty_rate_card_alone() -> None:

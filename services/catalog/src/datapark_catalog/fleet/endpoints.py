@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from datapark_catalog.fleet.offerings import OfferingService
 from datapark_catalog.fleet.schemas import (
     MaintenanceWindowCreate,
     MaintenanceWindowOut,
@@ -24,7 +23,7 @@ from datapark_catalog.fleet.schemas import (
     RobotUnitUpdate,
     WithdrawRequest,
 )
-from datapark_catalog.fleet.service import FleetService
+from datapark_catalog.fleet.service import FleetService, OfferingService
 from datapark_catalog.problems import FLEET
 from datapark_kit.auth import CurrentPrincipal, require_roles
 from datapark_kit.openapi import problems

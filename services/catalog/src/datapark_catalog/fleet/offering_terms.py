@@ -222,3 +222,11 @@ def _validate_cancellation(
         rate = parse_rate(tier.fee_rate, f"cancellation_policy[{i}].fee_rate")
         checked.append(CancellationTier(tier.notice_seconds, rate))
     return tuple(sorted(checked, key=lambda t: -t.notice_seconds))
+
+
+def headline_rate(card: RateCard) -> Decimal:
+    """The rate search shows and filters on: the shortest period on the card."""
+    for rate in (card.hour, card.day, card.week, card.month):
+        if rate is not None:
+            return rate
+    raise Unprocessable("the rate card is empty", field="rate_card")

@@ -29,8 +29,12 @@ from datapark_catalog.fleet.offering_terms import (
     MAX_NOTICE_SECONDS,
     MAX_TURNAROUND_SECONDS,
     MINUTE,
+    CancellationTier,
+    OfferingTerms,
+    RateCard,
+    ServiceTerms,
 )
-from datapark_catalog.terms.schemas import Money, MoneyOut
+from datapark_catalog.terms.schemas import Money, MoneyOut, amount_of
 from datapark_contracts.events.catalog_listings import (
     OfferingTargetKind,
     RentalMode,
@@ -354,6 +358,36 @@ class OfferingTermsIn(_In):
     available_from: AwareDatetime
     available_until: AwareDatetime | None = None
     location: str = Field(min_length=1, max_length=200)
+
+    def to_terms(self, target_kind: OfferingTargetKind) -> OfferingTerms:
+        """The terms as the domain checks them (``offering_terms.validate_offering``)."""
+        card, service = self.rate_card, self.service_terms
+        return OfferingTerms(
+            target_kind=target_kind,
+            modes=tuple(self.modes),
+            rate_card=RateCard(
+                amount_of(card.hour),
+                amount_of(card.day),
+                amount_of(card.week),
+                amount_of(card.month),
+            ),
+            deposit=self.deposit.amount,
+            min_duration_seconds=self.min_duration_seconds,
+            max_duration_seconds=self.max_duration_seconds,
+            turnaround_before_seconds=self.turnaround_before_seconds,
+            turnaround_after_seconds=self.turnaround_after_seconds,
+            available_from=self.available_from,
+            available_until=self.available_until,
+            service_terms=None
+            if service is None
+            else ServiceTerms(
+                service.usage_unit, service.price_per_use.amount, service.monthly_minimum.amount
+            ),
+            cancellation_policy=tuple(
+                CancellationTier(t.notice_seconds, t.fee_rate) for t in self.cancellation_policy
+            ),
+            late_fee_per_hour=amount_of(self.late_fee_per_hour),
+        )
 
 
 class RentalOfferingCreate(OfferingTermsIn):
