@@ -30,6 +30,8 @@ from support.helpers import KAFKA, eventually
 
 from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_contracts.topics import Topic
+from datapark_eventing.consumer import EventConsumer
+from datapark_eventing.kafka import make_producer
 from datapark_eventing.outbox import Outbox
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.tables import EventingTables
@@ -300,3 +302,73 @@ async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
 
 async def _true(values: list[str]) -> bool:
     return bool(values)
+
+
+async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
+    spine_schema, kafka_topics: str
+) -> None:
+    # a consumer wrote a dead letter and stopped before committing the offset (killed, or
+    # stalled past its session timeout): the partition's next owner reads the record again
+    database, tables, _ = spine_schema
+    topic = f"test.spine.{uuid.uuid4().hex[:8]}.poison"
+    group = f"test-once-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(
+        KAFKA,
+        [Topic(topic, 1, "test", "id", "test"), Topic(f"{group}.dlq", 1, "test", "id", "test")],
+    )
+    producer = make_producer(KAFKA, client_id="spine-poison")
+    await producer.start()
+    try:
+        for n in range(2):
+            await producer.send_and_wait(topic, b"\x00not json %d" % n, key=b"k")
+        records = await _records(topic, 2)
+
+        def member() -> EventConsumer:
+            return EventConsumer(
+                group_id=group,
+                topics=(topic,),
+                bootstrap=KAFKA,
+                database=database,
+                inbox=tables.inbox,
+                handlers={},
+            )
+
+        first, second = member(), member()
+        await first.process(records[0], producer)
+        await second.process(records[0], producer)  # the same record, read again
+        await second.process(records[1], producer)  # another poison record: its own letter
+        await first.process(records[1], producer)
+    finally:
+        await producer.stop()
+    letters = await _records(f"{group}.dlq", None)
+    origins = sorted(
+        int(dict(letter.headers)["dlq_original_offset"].decode()) for letter in letters
+    )
+    assert origins == [records[0].offset, records[1].offset]
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic, f"{group}.dlq"])
+    finally:
+        await admin.close()
+
+
+async def _records(topic: str, count: int | None) -> list[Any]:
+    """The records of a one-partition topic (``count`` of them, or all there are)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=KAFKA, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        tp = TopicPartition(topic, 0)
+        end = (await consumer.end_offsets([tp]))[tp]
+        consumer.assign([tp])
+        consumer.seek(tp, 0)
+        while await consumer.position(tp) < end:
+            for records in (await consumer.getmany(tp, timeout_ms=1000)).values():
+                found.extend(records)
+    finally:
+        await consumer.stop()
+    assert count is None or len(found) == count
+    return found

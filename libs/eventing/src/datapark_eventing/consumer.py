@@ -124,6 +124,7 @@ class EventConsumer:
         poison_attempts: int = 3,
         max_backoff: float = 10.0,
         consumer_name: str | None = None,
+        dlq_lookback_seconds: float = 60.0,
     ) -> None:
         self.group_id = group_id
         # The inbox key: the logical consumer, stable across Kafka group ids, so two groups
@@ -137,6 +138,7 @@ class EventConsumer:
         self.dlq_topic = dlq_topic or f"{group_id}.dlq"
         self.poison_attempts = poison_attempts
         self.max_backoff = max_backoff
+        self.dlq_lookback_seconds = dlq_lookback_seconds
         self.assigned: set[TopicPartition] = set()
         self.stopping = False
         # A batch's inbox rows in one statement of constant text (arrays, not a VALUES row
@@ -412,6 +414,19 @@ class EventConsumer:
             ("dlq_original_partition", str(record.partition).encode()),
             ("dlq_original_offset", str(record.offset).encode()),
         ]
+        if await self._dead_lettered_before(record, producer):
+            # an earlier owner of the partition wrote it and stopped before committing the
+            # offset (killed, or stalled past its session): the DLQ keeps one copy
+            MESSAGES.labels(self.group_id, "dead_letter_already_written").inc()
+            log.warning(
+                "consumer %s: %s/%d@%d is already in %s; not written again",
+                self.group_id,
+                record.topic,
+                record.partition,
+                record.offset,
+                self.dlq_topic,
+            )
+            return
         try:
             await producer.send_and_wait(
                 self.dlq_topic, value=record.value, key=record.key, headers=headers
@@ -429,3 +444,51 @@ class EventConsumer:
             reason,
             detail[:300],
         )
+
+    async def _dead_lettered_before(
+        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
+    ) -> bool:
+        """Whether this group's DLQ already holds a dead letter of ``record`` (same origin
+        topic, partition and offset). Read back from the dead letters stamped since shortly
+        before the record itself, up to the DLQ's end."""
+        origin = {
+            "dlq_consumer_group": self.group_id.encode(),
+            "dlq_original_topic": record.topic.encode(),
+            "dlq_original_partition": str(record.partition).encode(),
+            "dlq_original_offset": str(record.offset).encode(),
+        }
+        reader = make_consumer(
+            self.bootstrap,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            client_id=f"{self.group_id}-dlq-check",
+        )
+        await reader.start()
+        try:
+            # the producer's view of the DLQ (it waits for the topic's metadata)
+            partitions = await producer.partitions_for(self.dlq_topic)
+            tps = [TopicPartition(self.dlq_topic, p) for p in sorted(partitions)]
+            ends = await reader.end_offsets(tps)
+            since = max(0, record.timestamp - int(self.dlq_lookback_seconds * 1000))
+            starts = await reader.offsets_for_times(dict.fromkeys(tps, since))
+            todo = {
+                tp: found.offset
+                for tp, found in starts.items()
+                if found is not None and found.offset < ends[tp]
+            }
+            reader.assign(list(todo))
+            for tp, offset in todo.items():  # no await between assign and seek
+                reader.seek(tp, offset)
+            remaining = set(todo)
+            while remaining:
+                batch = await reader.getmany(*remaining, timeout_ms=500, max_records=1000)
+                for letters in batch.values():
+                    for letter in letters:
+                        headers = dict(letter.headers or ())
+                        if all(headers.get(name) == value for name, value in origin.items()):
+                            return True
+                remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
+            return False
+        finally:
+            await reader.stop()
