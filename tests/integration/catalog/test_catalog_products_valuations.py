@@ -35,7 +35,10 @@ async def test_three_approaches_and_the_book_position(catalog: Any, token: Any) 
     assert cost.status_code == 201, cost.text
     # 160,000.00 × 0.90
     assert cost.json()["amount"] == cny("144000.00")
-    assert cost.json()["inputs"]["cost_lines"][1] == {"label": "cleaning", "amount": "35500.50"}
+    assert cost.json()["inputs"]["cost_lines"][1] == {
+        "label": "cleaning",
+        "amount": cny("35500.50"),
+    }
 
     income = await catalog.post(
         url,
@@ -44,7 +47,7 @@ async def test_three_approaches_and_the_book_position(catalog: Any, token: Any) 
             "method": "income",
             "base_date": "2024-12-31",
             "appraiser_name": "Zhonghe Appraisal",
-            "projected_income": ["100000", "120000", "150000"],
+            "projected_income": [cny("100000"), cny("120000"), cny("150000")],
             "discount_rate": "0.10",
         },
     )
@@ -203,7 +206,11 @@ async def test_valuation_rules_over_http(catalog: Any, token: Any) -> None:
             {"method": "cost", "cost_lines": [{"label": "a", "amount": cny("1.005")}]},
             "cost_lines.0.amount.amount",
         ),
-        ({"method": "income", "projected_income": ["1"]}, "discount_rate"),
+        ({"method": "income", "projected_income": [cny("1")]}, "discount_rate"),
+        (
+            {"method": "income", "projected_income": ["1"], "discount_rate": "0.1"},
+            "projected_income.0",
+        ),
         ({"method": "market", "comparables": []}, "comparables"),
     ):
         bad = await catalog.post(url, headers=owner, json=base | body)

@@ -30,15 +30,17 @@ class SignedMoney(BaseModel):
 
 
 def _as_money(value: Any) -> Any:
-    """A ``Decimal`` (a column, a computed figure) or the stored ``{"amount", "currency"}``
-    form becomes the object; a Money passes through."""
+    """A ``Decimal`` (a column, a computed figure) or a stored amount (a decimal string in a
+    JSON document) becomes the object; the ``{"amount", "currency"}`` form passes through."""
+    if isinstance(value, str):
+        value = Decimal(value)
     if isinstance(value, Decimal):
         return {"amount": value, "currency": "CNY"}
     return value
 
 
 MoneyOut = Annotated[Money, BeforeValidator(_as_money)]
-"""A non-negative amount in a response, from a ``Decimal``."""
+"""A non-negative amount in a response, from a ``Decimal`` (or a stored decimal string)."""
 
 SignedMoneyOut = Annotated[SignedMoney, BeforeValidator(_as_money)]
 """An amount in a response that may be negative, from a ``Decimal``."""

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from datapark_catalog.terms.schemas import Money, MoneyOut, SignedMoneyOut
+from datapark_catalog.terms.schemas import Money, MoneyOut, SignedMoney, SignedMoneyOut
 from datapark_catalog.valuations.balance_sheet import BookPosition, Impairment
 from datapark_catalog.valuations.cost_kinds import (
     PRESENTATION_LABELS,
@@ -29,8 +29,8 @@ _VALUATION: JsonDict = {
     "method": "cost",
     "inputs": {
         "cost_lines": [
-            {"label": "collection", "amount": "90000.00"},
-            {"label": "cleaning", "amount": "60000.00"},
+            {"label": "collection", "amount": {"amount": "90000.00", "currency": "CNY"}},
+            {"label": "cleaning", "amount": {"amount": "60000.00", "currency": "CNY"}},
         ],
         "obsolescence_rate": "0.04",
     },
@@ -167,7 +167,11 @@ class ValuationCreate(_In):
                     "method": "income",
                     "base_date": "2026-06-30",
                     "appraiser_name": "中联资产评估集团有限公司",
-                    "projected_income": ["80000.00", "100000.00", "120000.00"],
+                    "projected_income": [
+                        {"amount": "80000.00", "currency": "CNY"},
+                        {"amount": "100000.00", "currency": "CNY"},
+                        {"amount": "120000.00", "currency": "CNY"},
+                    ],
                     "discount_rate": "0.08",
                 },
             ]
@@ -179,9 +183,39 @@ class ValuationCreate(_In):
     appraiser_name: str = Field(min_length=1, max_length=200)
     cost_lines: list[CostLineIn] | None = Field(default=None, max_length=100)
     obsolescence_rate: Decimal = Decimal(0)
-    projected_income: list[Decimal] | None = Field(default=None, max_length=50)
+    projected_income: list[SignedMoney] | None = Field(
+        default=None,
+        max_length=50,
+        description="the income of each period t = 1..n (a period may be a loss: negative)",
+    )
     discount_rate: Decimal | None = None
     comparables: list[ComparableIn] | None = Field(default=None, max_length=50)
+
+
+class AdjustmentOut(BaseModel):
+    name: str
+    factor: Decimal
+
+
+class CostLineOut(BaseModel):
+    label: str
+    amount: MoneyOut
+
+
+class ComparableOut(BaseModel):
+    reference: str
+    price: MoneyOut
+    adjustments: list[AdjustmentOut] = []
+
+
+class ValuationInputsOut(BaseModel):
+    """The inputs of the approach a valuation used, as recorded (the others absent)."""
+
+    cost_lines: list[CostLineOut] | None = None
+    obsolescence_rate: Decimal | None = None
+    projected_income: list[SignedMoneyOut] | None = None
+    discount_rate: Decimal | None = None
+    comparables: list[ComparableOut] | None = None
 
 
 class ValuationOut(BaseModel):
@@ -192,7 +226,7 @@ class ValuationOut(BaseModel):
     id: uuid.UUID
     product_id: uuid.UUID
     method: str
-    inputs: dict[str, object]
+    inputs: ValuationInputsOut
     base_date: date
     appraiser_id: uuid.UUID
     appraiser_name: str

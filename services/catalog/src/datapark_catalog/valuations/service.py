@@ -61,7 +61,9 @@ def inputs_of(body: ValuationCreate) -> methods.ValuationInputs:
             )
         if body.discount_rate is None:
             raise Unprocessable("the income approach needs a discount_rate", field="discount_rate")
-        return methods.IncomeApproachInputs(tuple(body.projected_income), body.discount_rate)
+        return methods.IncomeApproachInputs(
+            tuple(x.amount for x in body.projected_income), body.discount_rate
+        )
     if body.comparables is None:
         raise Unprocessable("the market approach needs comparables", field="comparables")
     return methods.MarketApproachInputs(
