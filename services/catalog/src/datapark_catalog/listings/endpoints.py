@@ -70,7 +70,9 @@ async def search_listings(
     a query string cannot carry a Money object, so its bounds are amounts in ``currency``."""
     f = SearchFilter(kind, domain, venue, category, min_price, max_price, text, limit)
     hits, next_cursor = await search(session, f, cursor)
-    return SearchPage(items=[SearchItem(**hit.__dict__) for hit in hits], next_cursor=next_cursor)
+    return SearchPage(
+        items=[SearchItem.model_validate(hit) for hit in hits], next_cursor=next_cursor
+    )
 
 
 @router.get("/venues", response_model=VenuePage)

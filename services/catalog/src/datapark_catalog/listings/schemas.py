@@ -175,6 +175,8 @@ class VenuePage(BaseModel):
 class SearchItem(BaseModel):
     """One thing on offer: a data product on a venue, or a rental offering."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     kind: Literal["data_product", "rental_offering"]
     id: uuid.UUID
     product_id: uuid.UUID | None = None
