@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -17,10 +17,16 @@ from datapark_contracts.canonical import (
     canonical_attributes,
     canonical_json_reference,
     chain_hash,
+    chain_hash_of_canonical,
     chain_hash_of_json,
     loads_json,
 )
-from datapark_contracts.envelope import Envelope, hashed_attributes_json
+from datapark_contracts.envelope import (
+    Envelope,
+    MalformedEvent,
+    event_hash,
+    hashed_attributes_json,
+)
 
 
 def _same_as_stdlib(body: bytes) -> None:
@@ -142,3 +148,55 @@ def test_the_chain_hash_of_the_received_bytes_is_the_chain_hash() -> None:
     assert chain_hash_of_json(env.prevhash, env.hashed_attributes(), env.value()) == env.eventhash
     assert env.eventhash == chain_hash(env.prevhash, env.hashed_attributes(), env.data)
     assert Envelope.from_kafka(env.key, env.value(), env.headers()) == env
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": _attribute_text,
+            "source": _attribute_text,
+            "type": _attribute_text,
+            "subject": _attribute_text,
+            "time": _attribute_text | st.just("2026-11-30T13:00:00.000000Z"),
+            "dataschema": _attribute_text,
+            "prevhash": _attribute_text | st.just("ab" * 32),
+            "aggseq": st.integers(min_value=-(2**60), max_value=2**60),
+        }
+    ),
+    st.binary(max_size=40),
+)
+def test_the_readers_event_hash_is_the_chain_hash(fields: dict[str, Any], value: bytes) -> None:
+    """envelope.event_hash (one piece, for plain attributes) equals the general path."""
+    try:
+        attributes_json = hashed_attributes_json(**fields)
+        expected = chain_hash_of_canonical(fields["prevhash"], attributes_json, value)
+    except Exception as exc:  # an unsafe integer, a lone surrogate, a non-ASCII prevhash
+        with pytest.raises(exc.__class__):
+            event_hash(**fields, value=value)
+        return
+    assert event_hash(**fields, value=value) == expected
+
+
+def test_a_time_in_another_offset_is_hashed_in_the_form_the_platform_writes() -> None:
+    env = _envelope({"名称": "电力负荷曲线"})
+    shifted = env.time.astimezone(timezone(timedelta(hours=8))).isoformat()
+    headers = [(n, shifted.encode() if n == "ce_time" else v) for n, v in env.headers()]
+    assert Envelope.from_kafka(env.key, env.value(), headers) == env
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "value is not JSON"),  # deeper than any decoder goes
+        (b"[1]", "must be a JSON object"),
+        (b"", "value is not JSON"),
+    ],
+)
+def test_from_kafka_refuses_what_is_not_an_event_as_malformed(value: bytes, error: str) -> None:
+    env = _envelope({})
+    with pytest.raises(MalformedEvent, match=error):
+        Envelope.from_kafka(env.key, value, env.headers())
+    headers = [(n, b"x" * 70 if n == "ce_prevhash" else v) for n, v in env.headers()]
+    with pytest.raises(MalformedEvent, match="eventhash"):
+        Envelope.from_kafka(env.key, env.value(), headers)

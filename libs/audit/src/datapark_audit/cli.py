@@ -233,6 +233,7 @@ async def run_verify(
     require_checkpoints: bool = False,
     progress: bool = False,
     workers: int | None = None,
+    sdk_every_record: bool = False,
 ) -> VerifyResult:
     jwks, development = settings.keys()
     async with LogReader(settings) as reader:
@@ -254,6 +255,7 @@ async def run_verify(
             exclude_injected=exclude_injected,
             window=window,
             require_checkpoints=require_checkpoints,
+            sdk_every_record=sdk_every_record,
         )
         verifier.result.missing_topics = window.missing_topics
         if workers is None:
@@ -265,7 +267,7 @@ async def run_verify(
                 async for batch in reader.batches(on_progress=advance):
                     verifier.feed(batch)
             else:
-                await _feed_in_parallel(verifier, reader, advance, workers)
+                await _feed_in_parallel(verifier, reader, advance, workers, sdk_every_record)
     return verifier.finish()
 
 
@@ -291,14 +293,20 @@ PARALLEL_FROM = 20_000
 
 
 async def _feed_in_parallel(
-    verifier: Verifier, reader: LogReader, advance: Callable[[int], None], workers: int
+    verifier: Verifier,
+    reader: LogReader,
+    advance: Callable[[int], None],
+    workers: int,
+    sdk_every_record: bool,
 ) -> None:
     """Per-record checks (SDK parse, schema, hash) in worker processes; the log-wide ones
     (ids, chains, checkpoints) here, in the order the records were read."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("fork")
     pending: deque[asyncio.Future[list[Inspected]]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=init_worker, initargs=(sdk_every_record,)
+    ) as pool:
         async for batch in reader.batches(on_progress=advance):
             raws = [as_raw(record) for record in batch]
             for start in range(0, len(raws), 1000):
@@ -353,6 +361,13 @@ def verify(
             f"from {PARALLEL_FROM:,} records on and 3 CPUs up; 1 = in this process)"
         ),
     ] = None,
+    sdk_every_record: Annotated[
+        bool,
+        typer.Option(
+            help="have the official CloudEvents SDK read every record too, not only the first "
+            "of each type, every checkpoint and every record with a finding (slower)"
+        ),
+    ] = False,
     bootstrap: Bootstrap = None,
     security_protocol: SecurityProtocol = None,
     ssl_cafile: CaFile = None,
@@ -386,6 +401,7 @@ def verify(
             require_checkpoints=require_checkpoints,
             progress=not no_progress and sys.stderr.isatty(),
             workers=workers,
+            sdk_every_record=sdk_every_record,
         )
     )
     _print_findings("violations", result.violations)

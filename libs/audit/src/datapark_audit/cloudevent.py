@@ -63,6 +63,7 @@ FIELDS = (
 _ATTRIBUTE_NAME = re.compile(r"[a-z0-9]+")
 # CloudEvents String: no control characters, no noncharacters (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF)
 _NONCHARACTERS = "".join(chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF))
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _DISALLOWED = re.compile(f"[\x00-\x1f\x7f-\x9f\ufdd0-\ufdef{_NONCHARACTERS}]")
 # RFC 2045 token: any ASCII printable but SPACE and tspecials; RFC 2046 media type with parameters
 _TOKEN = r"[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+"
@@ -150,9 +151,15 @@ def parse_time(value: str) -> datetime:
 def characters(values: Sequence[str]) -> str | None:
     """None when every value is a CloudEvents String, else the reason."""
     joined = "".join(values)
+    if joined.isascii():  # then only a control character can be wrong
+        if not joined.encode().translate(None, _PRINTABLE_ASCII):
+            return None
     # printable excludes every control character, surrogate and unassigned code point (and
     # noncharacters are unassigned), so the search runs only on text that might hold one
-    if joined.isprintable() or not (bad := _DISALLOWED.search(joined)):
+    elif joined.isprintable():
+        return None
+    bad = _DISALLOWED.search(joined)
+    if bad is None:
         return None
     return f"an attribute holds {bad.group()!r}, which a CloudEvents String must not contain"
 
@@ -318,7 +325,7 @@ def read_binary(headers: Sequence[tuple[str, Any]], key: bytes | None) -> Binary
     picked = layout.pick(values)
     event_id, source, specversion, event_type, content_type, dataschema, subject, time = picked[:8]
     if specversion != SPECVERSION or not (event_id and source and event_type):
-        empty = [name for name, value in zip(FIELDS, picked[:4], strict=True) if not value]
+        empty = [name for name, value in zip(REQUIRED, picked[:4], strict=True) if not value]
         raise NotACloudEvent(
             f"required attributes empty: {', '.join(empty)}"
             if empty

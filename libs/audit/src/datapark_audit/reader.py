@@ -47,6 +47,11 @@ class Window:
         tp = TopicPartition(topic, partition)
         return tp in self.end and self.start[tp] <= offset < self.end[tp]
 
+    def covers_range(self, topic: str, partition: int, offsets: list[int]) -> bool:
+        """Whether every one of ``offsets`` lies in the read."""
+        tp = TopicPartition(topic, partition)
+        return tp in self.end and self.start[tp] <= min(offsets) and max(offsets) < self.end[tp]
+
 
 def _unreachable(settings: AuditSettings, exc: BaseException) -> UsageError:
     return UsageError(

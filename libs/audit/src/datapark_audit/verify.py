@@ -18,7 +18,6 @@ The :class:`Verifier` is pure (records in, findings out) so that it is tested wi
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -72,17 +71,10 @@ class Finding:
         return where if self.offset is None else f"{where}@{self.offset}"
 
 
-@dataclass
-class _Head:
-    seq: int
-    hash: str
-    location: tuple[str, int, int]
-
-
-@dataclass
-class _Seen:
-    eventhash: str
-    location: tuple[str, int, int]
+# an aggregate's head: its last aggseq, eventhash and where it was read
+_Head = tuple[int, str, tuple[str, int, int]]
+# an event id's first content (eventhash) and where it was read
+_Seen = tuple[str, tuple[str, int, int]]
 
 
 @dataclass
@@ -139,13 +131,8 @@ def _public_keys(jwks: dict[str, Any]) -> dict[str, tuple[Ed25519PublicKey, str 
     return keys
 
 
-@functools.lru_cache(maxsize=4096)
-def _day_of(days: int) -> str:
+def _day(days: int) -> str:
     return datetime.fromtimestamp(days * 86400, UTC).strftime("%Y-%m-%d")
-
-
-def _day(ms: int) -> str:
-    return _day_of(ms // 86_400_000)
 
 
 class Verifier:
@@ -179,9 +166,9 @@ class Verifier:
         self._checkpoint_records: set[tuple[str, int, int]] = set()
         self._dead_letter = False
         self._fingerprints: dict[tuple[str, int], str] = {}
-        self._types: Counter[str] = Counter()
         self._topics: Counter[str] = Counter()
-        self._per_day: dict[str, Counter[str]] = defaultdict(Counter)
+        # (days since the epoch, event type) -> events
+        self._daily: Counter[tuple[int, str]] = Counter()
 
     # -- reporting -----------------------------------------------------------------------
 
@@ -228,29 +215,33 @@ class Verifier:
     def account(self, seen: Inspected) -> None:
         """Fold one inspected record into the log-wide checks (ids, chains, checkpoints)."""
         where = seen.where
-        part = (where[0], where[1])
-        self._fingerprints[part] = fold(
-            self._fingerprints.get(part, GENESIS_HASH), where[2], seen.eventhash or "unreadable"
+        topic, partition, offset = where
+        part = (topic, partition)
+        fingerprints, result = self._fingerprints, self.result
+        fingerprints[part] = fold(
+            fingerprints.get(part, GENESIS_HASH), offset, seen.eventhash or "unreadable"
         )
-        self.result.records += 1
-        self.result.sdk_records += seen.sdk_read
-        self._topics[where[0]] += 1
+        result.records += 1
+        if seen.sdk_read:
+            result.sdk_records += 1
+        self._topics[topic] += 1
         if self.exclude_injected and seen.injected:
-            self.result.skipped_injected += 1
+            result.skipped_injected += 1
             return
-        self._dead_letter = bool(seen.dead_letter)
-        if seen.dead_letter:
-            self.result.dead_letters += 1
+        dead_letter = self._dead_letter = bool(seen.dead_letter)
+        if dead_letter:
+            result.dead_letters += 1
             self._notice("dead_letter", seen.dead_letter, where)
         for check, reason in seen.findings:
             self._violation(check, reason, where, seen.event_id, seen.event_type)
-        if seen.eventhash is None or seen.event_id is None:
+        event_id, eventhash = seen.event_id, seen.eventhash
+        if eventhash is None or event_id is None:
             return
-        event_id, event_type, eventhash = seen.event_id, seen.event_type or "", seen.eventhash
+        event_type = seen.event_type or ""
         first = self._ids.get(event_id)
         if first is not None:
-            if first.eventhash != eventhash:
-                t, p, o = first.location
+            if first[0] != eventhash:
+                t, p, o = first[1]
                 self._violation(
                     "event_id",
                     f"event id carries two different contents (also at {t}/{p}@{o})",
@@ -259,51 +250,42 @@ class Verifier:
                     event_type,
                 )
             else:
-                self.result.duplicates += 1
-                if not seen.dead_letter:
+                result.duplicates += 1
+                if not dead_letter:
                     # at-least-once: the relay's checkpoint vouches for the copy where it went
-                    self._records[(where[0], where[1])][where[2]] = (
-                        eventhash,
-                        seen.subject,
-                        seen.aggseq,
-                    )
+                    self._records[part][offset] = (eventhash, seen.subject, seen.aggseq)
             return
-        if seen.dead_letter:
+        if dead_letter:
             # A dead letter is a copy of an event that must also be on its topic; it takes
             # no part in the chains, and (read before its original, as DLQ partitions may be)
             # it does not stand for the original either.
             return
-        self._ids[event_id] = _Seen(eventhash, where)
-        self.result.events += 1
-        self._types[event_type] += 1
-        self._per_day[_day(seen.timestamp)][event_type] += 1
-        self._records[(where[0], where[1])][where[2]] = (eventhash, seen.subject, seen.aggseq)
-        self._chain(
-            (seen.source, seen.subject),
-            seen.aggseq,
-            seen.prevhash,
-            eventhash,
-            where,
-            event_id,
-            event_type,
-        )
+        self._ids[event_id] = (eventhash, where)
+        result.events += 1
+        self._daily[(seen.timestamp // 86_400_000, event_type)] += 1
+        self._records[part][offset] = (eventhash, seen.subject, seen.aggseq)
+        chain = (seen.source, seen.subject)
+        head = self._heads.get(chain)
+        if head is None or seen.aggseq != head[0] + 1 or seen.prevhash != head[1]:
+            self._chain_broken(chain, head, seen.aggseq, seen.prevhash, where, event_id, event_type)
+        self._heads[chain] = (seen.aggseq, eventhash, where)
         if event_type == CHECKPOINT_TYPE:
             self._checkpoint_records.add(where)
             if seen.checkpoint is not None:
                 self._checkpoints.append(_Checkpoint(seen.checkpoint, where, event_id))
 
-    def _chain(
+    def _chain_broken(
         self,
         chain: tuple[str, str],
+        head: _Head | None,
         aggseq: int,
         prevhash: str,
-        eventhash: str,
         where: tuple[str, int, int],
         event_id: str,
         event_type: str,
     ) -> None:
+        """An aggregate's first event read, or one that does not follow its head."""
         source, subject = chain
-        head = self._heads.get(chain)
         if head is None:
             if self.from_genesis and (aggseq != 1 or prevhash != GENESIS_HASH):
                 self._violation(
@@ -314,26 +296,25 @@ class Verifier:
                     event_id,
                     event_type,
                 )
+            return
+        seq, _, (t, p, o) = head
+        if aggseq != seq + 1:
+            self._violation(
+                "chain",
+                f"aggseq {aggseq} of aggregate {subject} follows {seq} (at {t}/{p}@{o}): "
+                + ("records missing" if aggseq > seq + 1 else "out of order or replayed"),
+                where,
+                event_id,
+                event_type,
+            )
         else:
-            if aggseq != head.seq + 1:
-                t, p, o = head.location
-                self._violation(
-                    "chain",
-                    f"aggseq {aggseq} of aggregate {subject} follows {head.seq} (at {t}/{p}@{o}): "
-                    + ("records missing" if aggseq > head.seq + 1 else "out of order or replayed"),
-                    where,
-                    event_id,
-                    event_type,
-                )
-            elif prevhash != head.hash:
-                self._violation(
-                    "chain",
-                    f"prevhash does not link to aggseq {head.seq} of aggregate {subject}",
-                    where,
-                    event_id,
-                    event_type,
-                )
-        self._heads[chain] = _Head(aggseq, eventhash, where)
+            self._violation(
+                "chain",
+                f"prevhash does not link to aggseq {seq} of aggregate {subject}",
+                where,
+                event_id,
+                event_type,
+            )
 
     # -- checkpoints ---------------------------------------------------------------------
 
@@ -395,8 +376,10 @@ class Verifier:
                         o for first, last in segment["offsets"] for o in range(first, last + 1)
                     ]
                     key = (topic, partition)
-                    if self.window is not None and not all(
-                        self.window.covers(topic, partition, o) for o in offsets
+                    if (
+                        self.window is not None
+                        and offsets
+                        and not self.window.covers_range(topic, partition, offsets)
                     ):
                         end = self._end(topic, partition)
                         beyond = [o for o in offsets if end is not None and o >= end]
@@ -503,9 +486,15 @@ class Verifier:
                 uncovered[0],
             )
         self.result.aggregates = len(self._heads)
-        self.result.types = dict(sorted(self._types.items()))
+        types: Counter[str] = Counter()
+        for (_, event_type), count in self._daily.items():
+            types[event_type] += count
+        self.result.types = dict(sorted(types.items()))
         self.result.topics = dict(sorted(self._topics.items()))
-        self.result.per_day = {day: dict(c) for day, c in sorted(self._per_day.items())}
+        per_day: dict[str, dict[str, int]] = defaultdict(dict)
+        for (days, event_type), count in sorted(self._daily.items()):
+            per_day[_day(days)][event_type] = count
+        self.result.per_day = dict(per_day)
         return self.result
 
 
@@ -516,6 +505,8 @@ def summary_lines(result: VerifyResult) -> list[str]:
         f"records read: {result.records} ({result.events} events, {result.duplicates} "
         f"redelivered, {result.dead_letters} dead letters, {result.skipped_injected} "
         "test-injected left out)",
+        f"CloudEvents: every record by the strict check; {result.sdk_records} also read by the "
+        "official SDK",
         f"aggregates: {result.aggregates}; checkpoints: {result.checkpoints} in "
         f"{result.checkpoint_terms} relay terms; records vouched for by a checkpoint: "
         f"{result.covered_records}, by none: {result.uncovered_records}",

@@ -111,6 +111,10 @@ def hashed_attributes_json(
     )
 
 
+# the ASCII characters JSON writes as they are: printable, but for the quote and the backslash
+_AS_IS = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+
+
 def event_hash(
     *,
     id: str,
@@ -127,19 +131,17 @@ def event_hash(
     ``chain_hash_of_canonical(prevhash, hashed_attributes_json(...), value)`` gives it.
 
     Readers compute it for every record, so the common case is written in one piece: when no
-    attribute holds a character JSON escapes (a quote, a backslash, anything not printable),
-    each string's JSON form is the string in quotes. Anything else takes the general path.
+    attribute holds anything but printable ASCII other than a quote or a backslash, each
+    string's JSON form is the string in quotes. Anything else takes the general path.
     Raises ``UnicodeEncodeError`` for a ``prevhash`` that is not ASCII (and a lone
     surrogate), :class:`~datapark_contracts.canonical.CanonicalizationError` for what RFC 8785
     cannot represent.
     """
-    texts = id + source + type + subject + time + dataschema + prevhash
+    texts = "".join((id, source, type, subject, time, dataschema, prevhash))
     if (
         -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER
-        and texts.isprintable()
-        and '"' not in texts
-        and "\\" not in texts
-        and prevhash.isascii()
+        and texts.isascii()
+        and not texts.encode().translate(None, _AS_IS)
     ):
         head = (
             f'{prevhash}{{"attributes":{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
