@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict, JsonValue
 
 from datapark_kit.schemas import BoundedInstant, RequestModel
-from datapark_rental.bookings.pricing import HOUR, Quote
+from datapark_rental.bookings.pricing import HOUR, Quote, RateUnit
+from datapark_rental.bookings.states import BookingState
 from datapark_rental.terms.schemas import Money, MoneyIn
 
 OFFERING = "0193a4b2-5c6d-7e8f-9a0b-1c2d3e4f5a6b"
@@ -22,6 +24,9 @@ UNITS: list[JsonValue] = [
     "0193a4b2-3e4f-7a5b-9c6d-7e8f9a0b1c2d",
     "0193a4b2-3e50-7b6c-8d7e-8f9a0b1c2d3e",
 ]
+
+
+BookingMode = Literal["short_term", "long_term", "robot_container"]
 
 
 def _cny(amount: str) -> JsonDict:
@@ -105,7 +110,7 @@ class AvailabilityOut(BaseModel):
 class QuoteLineOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_LINES[0]]})
 
-    unit: str
+    unit: RateUnit
     quantity: int
     unit_price: Money
     amount: Money
@@ -154,7 +159,7 @@ class QuoteOut(BaseModel):
             billable_seconds=priced.billable_hours * int(HOUR.total_seconds()),
             lines=[
                 QuoteLineOut(
-                    unit=ln.unit.value,
+                    unit=ln.unit,
                     quantity=ln.quantity,
                     unit_price=ln.unit_price,
                     amount=ln.amount,
@@ -210,14 +215,14 @@ class BookingOut(BaseModel):
     offering_id: uuid.UUID
     customer_participant_id: uuid.UUID
     lessor_participant_id: uuid.UUID
-    mode: str
+    mode: BookingMode
     kit_id: uuid.UUID | None
     unit_ids: list[uuid.UUID]
     start: datetime
     end: datetime
     reserved_from: datetime
     reserved_until: datetime
-    status: str
+    status: BookingState
     overdue: bool
     expires_at: datetime
     price_lines: list[QuoteLineOut]

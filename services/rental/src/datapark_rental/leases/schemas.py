@@ -10,11 +10,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datapark_contracts.events.catalog_listings import RobotCategory
+from datapark_contracts.events.rental import LeaseClassification, ReceivableKind, VatBasis
 from datapark_kit.schemas import RequestModel
 from datapark_rental.leases import examples
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, Amortization
-from datapark_rental.leases.states import LeaseMode
+from datapark_rental.leases.states import LeaseMode, LeaseState
 from datapark_rental.terms.schemas import Money, MoneyIn, Ratio
 
 LeaseDate = Annotated[
@@ -29,6 +30,7 @@ LeaseDate = Annotated[
 
 Structure = Literal["direct", "sale_and_leaseback"]
 RateType = Literal["fixed", "lpr_linked"]
+PaymentPurpose = Literal["down_payment", "installments", "buyout", "termination"]
 
 
 _NOTHING = MoneyIn(amount=Decimal("0"))
@@ -169,7 +171,7 @@ class LeaseQuoteOut(BaseModel):
     annual_rate: Ratio
     lpr: Ratio | None = Field(default=None, description="the LPR fixing the rate starts from")
     lpr_spread: Ratio | None = None
-    vat_basis: str
+    vat_basis: VatBasis
     equipment_cost: Money
     down_payment: Money
     financed_principal: Money
@@ -207,26 +209,26 @@ class LeaseOut(BaseModel):
     lessee_participant_id: uuid.UUID
     lessor_participant_id: uuid.UUID
     offering_id: uuid.UUID | None = Field(default=None, description="direct leases")
-    mode: str
-    structure: str
+    mode: LeaseMode
+    structure: Structure
     asset: LeaseAssetOut | None = Field(default=None, description="sale-and-leaseback only")
     appraised_value: Money | None = None
-    rate_type: str
+    rate_type: RateType
     lpr_spread: Ratio | None = None
     next_repricing_on: date | None = None
-    classification: str
+    classification: LeaseClassification
     classification_criteria: dict[str, Any]
-    vat_basis: str
+    vat_basis: VatBasis
     residual_guarantor_participant_id: uuid.UUID | None = None
     signed_on: date | None = None
-    state: str
+    state: LeaseState
     equipment_cost: Money
     down_payment: Money
     financed_principal: Money
     annual_rate: Ratio
     apr: Ratio
     term_months: int
-    amortization: str
+    amortization: Amortization
     start_date: date
     schedule: list[InstallmentOut]
     risk_checks: list[dict[str, Any]]
@@ -276,7 +278,7 @@ class AllocationOut(BaseModel):
     """What part of a payment settled which component of which receivable."""
 
     period: int
-    kind: str
+    kind: ReceivableKind
     component: Literal["penalty", "interest", "principal"]
     amount: Money
 
@@ -286,12 +288,12 @@ class PaymentOut(BaseModel):
 
     id: uuid.UUID
     lease_id: uuid.UUID
-    purpose: str
+    purpose: PaymentPurpose
     amount: Money
     paid_on: date
     allocations: list[AllocationOut]
     credit_after: Money
-    lease_state: str
+    lease_state: LeaseState
 
 
 class ActivateIn(_In):
@@ -400,7 +402,7 @@ class ReceivableOut(BaseModel):
     )
 
     period: int
-    kind: str
+    kind: ReceivableKind
     due_date: date
     principal: Money
     interest: Money
@@ -424,7 +426,7 @@ class ReceivablePage(BaseModel):
 class InvoiceLineOut(BaseModel):
     item: str
     period: int | None = None
-    kind: str | None = None
+    kind: ReceivableKind | None = None
     amount: Money
     taxed: bool
 
@@ -444,7 +446,7 @@ class InvoiceOut(BaseModel):
     lessee_participant_id: uuid.UUID
     buyer_uscc: str | None
     issued_on: date
-    vat_basis: str
+    vat_basis: VatBasis
     rate: Ratio
     net: Money
     tax: Money
