@@ -7,13 +7,18 @@ for the run and deleted afterwards (never a real topic), then reads them
    (the baseline);
 2. replay: the platform's replay (``datapark_eventing.replay``: every record parsed into an
    Envelope, its event hash checked);
-3. verify: the auditor's whole check (CloudEvents SDK parse, schema, key, event hash, chain,
-   id uniqueness, checkpoint signatures and running hashes), in one process;
+3. verify: the auditor's whole check (the strict CloudEvents check on every record, the
+   official SDK on the first record of each type and every checkpoint, schema, key, event hash,
+   chain, id uniqueness, checkpoint signatures and running hashes), in one process;
 in turns, ``DATAPARK_BENCH_ROUNDS`` rounds (default 5), each with its own raw read, and prints
 every round and the medians of the ratios (the machine may be shared: absolute rates move with
-its load, ratios taken side by side much less). It also times canonical JSON of one event (the
-fast path against the reference rfc8785) and replay as it was before (the reference
-implementation over re-serialised data, the standard library's JSON decoder), once.
+its load, ratios taken side by side much less). Once after the rounds, beside a raw read of its
+own: verify with ``--sdk-every-record`` (the SDK reads every record too). It also times
+canonical JSON of one event (the fast path against the reference rfc8785) and replay as it was
+before (the reference implementation over re-serialised data, the standard library's JSON
+decoder), once. Every read is one process; the raw read is the same ``LogReader`` (aiokafka
+consumer, manual assignment, 50 MiB per fetch, 8 MiB per partition, up to 5,000 records per
+``getmany``) that verify reads with, the records only counted.
 Run: `make bench` (or `uv run python bench/audit_verify.py [N]`) with the local stack up.
 """
 
@@ -271,6 +276,18 @@ async def main(count: int) -> None:
             f"datapark-audit verify {statistics.median(verify_ratios):.2f}x of raw "
             "(target >= 0.3x)"
         )
+        raw_count, raw_seconds = await raw_read(data_topic)
+        started = time.perf_counter()
+        every = await run_verify(
+            settings, topics=[data_topic, audit_topic], workers=1, sdk_every_record=True
+        )
+        rate = every.records / (time.perf_counter() - started)
+        print(
+            f"verify --sdk-every-record (the official SDK reads all {every.sdk_records} records "
+            f"too): {rate:,.0f}/s = {rate / (raw_count / raw_seconds):.2f}x of raw "
+            f"({raw_count / raw_seconds:,.0f}/s just before), "
+            f"{'clean' if every.clean else 'VIOLATIONS'}"
+        )
         cpus = os.cpu_count() or 1
         if cpus >= 3:
             raw_count, raw_seconds = await raw_read(data_topic)
@@ -284,7 +301,8 @@ async def main(count: int) -> None:
         assert result is not None
         print(
             f"verify result: {'clean' if result.clean else 'VIOLATIONS'}, "
-            f"{result.checkpoints} checkpoints, {result.covered_records} records vouched for"
+            f"{result.checkpoints} checkpoints, {result.covered_records} records vouched for, "
+            f"{result.sdk_records} records also read by the official CloudEvents SDK"
         )
         if not result.clean:
             for finding in result.violations[:5]:
