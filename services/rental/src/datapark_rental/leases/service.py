@@ -148,7 +148,7 @@ def price(body: LeaseTermsIn) -> tuple[Schedule, Yield, Rate, VatBasis]:
     return schedule, lease_yield(schedule), rate, basis
 
 
-def _receivable_position(cursor: str | None) -> tuple[date, int, str] | None:
+def receivable_position(cursor: str | None) -> tuple[date, int, str] | None:
     """The (due date, period, kind) a receivables cursor points past; 422 for a cursor this
     API did not issue."""
     position = decode_cursor(cursor)
@@ -255,7 +255,7 @@ class LeaseService:
         """The receivables of a lease the caller may see, by due date, with the lease."""
         lease = await self.get(principal, lease_id)
         rows = await self.repo.receivable_page(
-            lease.id, after=_receivable_position(cursor), limit=limit + 1
+            lease.id, after=receivable_position(cursor), limit=limit + 1
         )
         items = rows[:limit]
         more = len(rows) > limit
