@@ -1,28 +1,49 @@
 """The search's cost does not grow with the catalog: on 20,000 generated products in a scratch
 database, EXPLAIN shows the first page and a deep cursor page walking the partial keyset
-indexes (no sort of every listed row, no sequential scan), and a text query -- two Chinese
-characters, which pg_trgm could not index -- narrowing through the n-gram GIN indexes."""
+indexes (no sort of every listed row, no sequential scan), a text query -- two Chinese
+characters, which pg_trgm could not index -- narrowing through the n-gram GIN indexes, and
+each route of a text page (listings/repository.py) reading a bounded window: a common term
+never touches GIN, a rarer one walks at most ``SCAN_WINDOW`` rows. And the text pages are
+exactly those of the definition (ILIKE over the documents, newest first) for common, 1 %,
+rare and absent terms, Chinese and Latin, first and cursor pages, custom and generic plans."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
 from integration.catalog.catalog_search_volume import NEEDLE, NEEDLE_EVERY, add_catalog_volume
-from sqlalchemy import Select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    create_async_engine,
+)
 from support.scratch_database import scratch_database
 
-from datapark_catalog.listings.repository import SearchRepository
+from datapark_catalog.fleet.models import RentalOfferingRow
+from datapark_catalog.listings.repository import (
+    NEWEST_PAGES,
+    SCAN_WINDOW,
+    SearchRepository,
+)
 from datapark_catalog.listings.search import Cursor, ListingKind, SearchFilter
+from datapark_catalog.products.models import DataProduct, VenueListingRow
+from datapark_contracts.events.catalog_listings import DataDomain, RobotCategory
 
 pytestmark = pytest.mark.integration
 
 PRODUCTS = 20_000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+# Terms only old products hold (products 1,000-1,399, listed thousands of rows before the
+# newest): more matches than the probe takes, none in the scan's window.
+OLD_TERMS = ("旧档案", "archive")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +53,17 @@ async def volume() -> AsyncIterator[AsyncEngine]:
         try:
             async with engine.begin() as conn:
                 await add_catalog_volume(conn, 1, PRODUCTS, EPOCH)
+                await conn.execute(
+                    text(
+                        "UPDATE catalog.data_products SET title = title || :terms "
+                        "WHERE id BETWEEN :first AND :last"
+                    ),
+                    {
+                        "terms": " " + " ".join(OLD_TERMS),
+                        "first": product(1000),
+                        "last": product(1399),
+                    },
+                )
             # What autovacuum does after a bulk load: statistics, and GIN's entry counts.
             async with engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -42,24 +74,61 @@ async def volume() -> AsyncIterator[AsyncEngine]:
             await engine.dispose()
 
 
-async def plan(conn: AsyncConnection, query: Select[Any], *, generic: bool = False) -> str:
-    """EXPLAIN ANALYZE of ``query`` as the app runs it; ``generic``: as the generic plan a
-    prepared statement switches to after five runs (parameters unknown at planning)."""
+def product(g: int) -> UUID:
+    """The id the volume gives product ``g`` (catalog_search_volume.py)."""
+    return UUID(f"00000000-0000-7000-8000-{g:012x}")
+
+
+async def plan(
+    conn: AsyncConnection, query: Select[Any], *, generic: bool = False, tree: bool = False
+) -> str:
+    """EXPLAIN ANALYZE of ``query`` as the app runs it (as JSON with ``tree``); ``generic``:
+    as the generic plan a prepared statement switches to after five runs (parameters unknown
+    at planning)."""
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    explain = (
+        "EXPLAIN (ANALYZE, COSTS OFF, FORMAT JSON)" if tree else "EXPLAIN (ANALYZE, COSTS OFF)"
+    )
     if not generic:
-        rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}", params)
-        return "\n".join(str(row[0]) for row in rows)
+        rows = await conn.exec_driver_sql(f"{explain} {compiled}", params)
+        return shown(list(rows))
     values = ", ".join("'" + str(value).replace("'", "''") + "'" for value in params)
     await conn.exec_driver_sql(f"PREPARE search_page AS {compiled}")
     try:
         await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         execute = f"EXECUTE search_page({values})" if values else "EXECUTE search_page"
-        rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {execute}")
-        return "\n".join(str(row[0]) for row in rows)
+        rows = await conn.exec_driver_sql(f"{explain} {execute}")
+        return shown(list(rows))
     finally:
         await conn.exec_driver_sql("RESET plan_cache_mode")
         await conn.exec_driver_sql("DEALLOCATE search_page")
+
+
+def shown(rows: list[Any]) -> str:
+    """EXPLAIN's text lines, or its JSON (which the driver hands over decoded) as JSON."""
+    if len(rows) == 1 and not isinstance(rows[0][0], str):
+        return json.dumps(rows[0][0])
+    return "\n".join(str(row[0]) for row in rows)
+
+
+def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", ()):
+        yield from nodes(child)
+
+
+async def walks(
+    conn: AsyncConnection, query: Select[Any], *, generic: bool
+) -> dict[str, list[int]]:
+    """Rows read by each executed scan of ``query``'s plan, by index (or "Seq Scan")."""
+    explained = json.loads(await plan(conn, query, generic=generic, tree=True))
+    read: dict[str, list[int]] = {}
+    for node in nodes(explained[0]["Plan"]):
+        if "Scan" in node["Node Type"] and node["Actual Loops"] > 0:
+            name = node.get("Index Name") or node["Node Type"]
+            read.setdefault(name, []).append(node["Actual Rows"] * node["Actual Loops"])
+    return read
 
 
 def statement(f: SearchFilter, after: Cursor | None = None) -> Select[Any]:
@@ -121,3 +190,180 @@ async def test_ngrams_of_documents_and_queries(volume: AsyncEngine) -> None:
         assert await grams("SELECT catalog.search_query_grams('电')") == {"电"}
         assert await grams("SELECT catalog.search_query_grams('LOAD')") == {"lo", "oa", "ad"}
         assert await grams("SELECT catalog.search_query_grams('a b')") == {"a ", " b"}
+
+
+ORDER = "ix_venue_listings_listed_order"
+GRAMS = "ix_data_products_listed_grams"
+PROBES = ("ix_catalog_venue_listings_product_id", "uq_venue_listings_live")
+
+
+def probed(read: dict[str, list[int]]) -> list[int]:
+    """Listings found by probing a product's listings (either index on product_id)."""
+    return [rows for index in PROBES for rows in read.get(index, [])]
+
+
+def products_page(text: str, limit: int = 20) -> Select[Any]:
+    f = SearchFilter(text=text, kind=ListingKind.DATA_PRODUCT, limit=limit)
+    return SearchRepository.statement(f, None, limit + 1, products=True, offerings=False)
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+async def test_text_routes_read_bounded_windows(volume: AsyncEngine, generic: bool) -> None:
+    page = 21
+    async with volume.connect() as conn:
+        # A third of the catalog: settled by the newest rows, checked in place; GIN unused.
+        read = await walks(conn, products_page("数据"), generic=generic)
+        assert len(read[ORDER]) == 1, read
+        assert read[ORDER][0] <= NEWEST_PAGES * page, read
+        assert GRAMS not in read, read
+        assert "Seq Scan" not in read, read
+        # One product in a hundred (200 here): the matching set from GIN, then the newest
+        # rows walked against it -- at most SCAN_WINDOW, stopping at a full page.
+        read = await walks(conn, products_page(NEEDLE), generic=generic)
+        assert len(read[GRAMS]) == 1, read
+        assert read["Bitmap Heap Scan"] == [PRODUCTS // NEEDLE_EVERY], read
+        assert len(read[ORDER]) == 2, read
+        assert max(read[ORDER]) <= SCAN_WINDOW, read
+        assert probed(read) == [], read
+        assert "Seq Scan" not in read, read
+        # One product: the newest rows, then its listing probed; no scan window.
+        read = await walks(conn, products_page("第707号"), generic=generic)
+        assert read[ORDER] == [NEWEST_PAGES * page], read
+        assert probed(read) == [1], read
+        # 360 old products, none among the newest: the scan's window is walked to its end
+        # (SCAN_WINDOW rows; an index-only walk finds that last row again), then the matches
+        # older than it are probed.
+        read = await walks(conn, products_page("旧档案"), generic=generic)
+        assert sorted(read[ORDER]) == [NEWEST_PAGES * page, SCAN_WINDOW, SCAN_WINDOW], read
+        assert probed(read) == [360], read
+        assert "Seq Scan" not in read, read
+        # Nothing matches: the newest rows, an empty GIN lookup, nothing else.
+        read = await walks(conn, products_page("无此词"), generic=generic)
+        assert read[ORDER] == [NEWEST_PAGES * page], read
+        assert read[GRAMS] == [0], read
+        # Offerings take the same routes: a common term stays in the newest window.
+        f = SearchFilter(text="Humanoid", kind=ListingKind.RENTAL_OFFERING)
+        query = SearchRepository.statement(f, None, page, products=False, offerings=True)
+        read = await walks(conn, query, generic=generic)
+        assert read["ix_rental_offerings_published_order"][0] <= NEWEST_PAGES * page, read
+        assert "ix_rental_offerings_published_grams" not in read, read
+        assert "Seq Scan" not in read, read
+
+
+def definition(f: SearchFilter, products: bool, offerings: bool) -> list[Select[Any]]:
+    """What a text search means, without indexes or n-grams: the listed products and
+    published offerings one of whose texts holds the query, case-insensitively."""
+    assert f.text is not None
+
+    def holds(*columns: Any) -> Any:
+        return or_(*(func.strpos(func.lower(c), func.lower(f.text)) > 0 for c in columns))
+
+    listing, p, o = VenueListingRow, DataProduct, RentalOfferingRow
+    kinds: list[Select[Any]] = []
+    query: Select[Any]
+    if products:
+        query = (
+            select(
+                text("'data_product'"),
+                listing.id,
+                p.title,
+                listing.headline_price,
+                listing.listed_at,
+            )
+            .join(p, p.id == listing.product_id)
+            .where(listing.state == "listed", p.state == "listed")
+            .where(holds(p.title, p.description, func.array_to_string(p.keywords, " ")))
+        )
+        if f.domain is not None:
+            query = query.where(p.domain == f.domain.value)
+        if f.venue is not None:
+            query = query.where(listing.venue_code == f.venue)
+        if f.min_price is not None:
+            query = query.where(listing.headline_price >= f.min_price)
+        if f.max_price is not None:
+            query = query.where(listing.headline_price <= f.max_price)
+        kinds.append(query)
+    if offerings:
+        query = select(
+            text("'rental_offering'"), o.id, o.title, o.headline_price, o.published_at
+        ).where(o.state == "published", holds(o.title, o.location, o.category))
+        if f.category is not None:
+            query = query.where(o.category == f.category.value)
+        if f.min_price is not None:
+            query = query.where(o.headline_price >= f.min_price)
+        if f.max_price is not None:
+            query = query.where(o.headline_price <= f.max_price)
+        kinds.append(query)
+    return kinds
+
+
+TERMS = (
+    "数据", "weather", "WEATHER", "volume",  # a third of the products, or all of them
+    NEEDLE, "荷", "k7",  # 1 %, 1 % as one character, 2 % (a keyword)
+    "第707号", "grid 1234", "helper 77",  # one product or offering, a handful
+    *OLD_TERMS,  # hundreds, all old
+    "巡检", "Humanoid", "兰州", "drone",  # offerings: half, half, all, a quarter
+    "第777号", "无此词", "zzqx", "%", "_", "a_b",  # nothing (and LIKE's wildcards taken literally)
+)  # fmt: skip
+
+FILTERS = (
+    SearchFilter(venue="SZDE", min_price=Decimal("1000")),
+    SearchFilter(domain=DataDomain.TRANSPORTATION, max_price=Decimal("3000")),
+    SearchFilter(kind=ListingKind.RENTAL_OFFERING, category=RobotCategory.HUMANOID),
+)
+FILTERED_TERMS = ("数据", "weather", NEEDLE, "k7", "旧档案", "第707号", "helper 77", "Humanoid")
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+async def test_text_pages_are_those_of_the_definition(volume: AsyncEngine, generic: bool) -> None:
+    """Every page the routes serve is the definition's page: first pages, the pages after
+    them by cursor, a cursor far down (past the scan's window) and one near the end; pages of
+    20 and of 100 (whose windows and thresholds differ)."""
+    compared = 0
+    async with volume.connect() as conn:
+        session = AsyncSession(bind=conn)
+        if generic:
+            await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        sweep = [(term, SearchFilter(), (20, 100)) for term in TERMS]
+        sweep += [(term, shape, (20,)) for term in FILTERED_TERMS for shape in FILTERS]
+        for term, shape, limits in sweep:
+            products = shape.kind is not ListingKind.RENTAL_OFFERING and shape.category is None
+            offerings = shape.kind is not ListingKind.DATA_PRODUCT and not (
+                shape.domain is not None or shape.venue is not None
+            )
+            f = SearchFilter(
+                shape.kind, shape.domain, shape.venue, shape.category,
+                shape.min_price, shape.max_price, term,
+            )  # fmt: skip
+            every: list[tuple[Any, ...]] = []
+            for kind in definition(f, products, offerings):
+                every += [tuple(row) for row in await conn.execute(kind)]
+            every.sort(key=lambda row: (row[4], row[1]), reverse=True)
+            for limit in limits:
+                cursors: list[Cursor | None] = [
+                    None,
+                    Cursor(EPOCH + timedelta(seconds=PRODUCTS // 2), UUID(int=0)),
+                    Cursor(EPOCH + timedelta(seconds=700), UUID(int=0)),
+                ]
+                for after in cursors:
+                    for _ in range(2):  # this page and the one after it
+                        hits = await SearchRepository(session).page(
+                            f, after, limit + 1, products=products, offerings=offerings
+                        )
+                        got = [
+                            (h.kind, h.id, h.title, h.headline_price, h.published_at) for h in hits
+                        ]
+                        want = [
+                            row
+                            for row in every
+                            if after is None
+                            or (row[4], row[1]) < (after.published_at, after.item_id)
+                        ][: limit + 1]
+                        assert got == want, (term, shape, limit, after)
+                        compared += 1
+                        if len(got) <= limit:
+                            break
+                        after = Cursor(got[limit - 1][4], got[limit - 1][1])
+        if generic:
+            await conn.exec_driver_sql("RESET plan_cache_mode")
+    assert compared >= len(sweep) * 3

@@ -2,9 +2,29 @@
 
 One statement per page: each kind's newest rows after the cursor (a backward walk of a partial
 index on its listed rows, ``(listed_at, id)`` or ``(published_at, id)``, led by the venue or
-category when one is asked for), merged and cut to the page. Text narrows through the n-gram
-GIN indexes (``catalog.search_grams``, migration 0003) and is then rechecked with the ILIKE
-that defines a match, so the index changes the cost and never the results.
+category when one is asked for), merged and cut to the page.
+
+Text (``text=``) matches through the n-gram GIN indexes (``catalog.search_grams``, migration
+0003), always rechecked with the ILIKE that defines a match, so the indexes change the cost and
+never the results. Its cost must not follow the number of matches, which grows with the catalog
+(a term in 1 % of it matches 1,000 products at 100,000), nor the catalog itself (a rare term
+walked in recency order would read every row). Each kind's page is one statement of three
+routes, each run only when the one before did not settle the page:
+
+1. *newest*: the newest ``NEWEST_PAGES`` pages' worth of rows after the cursor, each checked
+   in place (grams and ILIKE); a full page found there is the page -- every match outside that
+   window is older. Settles common terms (one row in eight or more) without touching GIN.
+2. the *matching* set from GIN (ids of the matches; a term rarer than one row in eight, so
+   this set is a small share of the catalog) then either
+   - *probe*: at most ``FEW_MATCHES_PAGES`` pages of matches: each is joined to its row and
+     the few are sorted (rare terms); or
+   - *scan*: the newest ``SCAN_WINDOW`` rows walked in order and kept when in the set (a
+     hash probe, no row fetched), stopping at a full page; if the window holds less than a
+     page, *probe* the matches older than it.
+
+A route that does not run costs nothing (each is gated by a one-time filter on the counts
+before it). The windows are row counts written into the SQL, so every route's walk is an index
+walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``).
 """
 
 from __future__ import annotations
@@ -13,18 +33,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    DateTime,
+    Integer,
+    Numeric,
     Select,
     SQLColumnExpression,
     String,
+    Subquery,
+    bindparam,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -34,6 +63,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datapark_catalog.fleet.models import RentalOfferingRow
 from datapark_catalog.listings.search import Cursor, SearchFilter
 from datapark_catalog.products.models import DataProduct, VenueListingRow
+
+NEWEST_PAGES = 8
+"""Route 1 checks this many pages' worth of the newest rows in place (168 rows for a page of
+20: about 0.3 ms)."""
+
+FEW_MATCHES_PAGES = 4
+"""A matching set of at most this many pages is ordered by probing each match."""
+
+SCAN_WINDOW = 4096
+"""Route 2 walks at most this many of the newest rows against the matching set."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +95,15 @@ class Hit:
 def _inline(value: str) -> ColumnElement[str]:
     """A constant written into the SQL text, never a parameter: the planner must see
     ``state = 'listed'`` to use the partial indexes, in a generic plan of a prepared
-    statement too (with ``state = $1`` it falls back to scanning and sorting every row)."""
-    return literal(value, literal_execute=True)
+    statement too (with ``state = $1`` it falls back to scanning and sorting every row).
+    Only our own constants (no quotes in them) come here."""
+    assert "'" not in value
+    return literal_column(f"'{value}'", String())
 
 
 def _limit(limit: int) -> ColumnElement[int]:
-    """The page size written into the SQL text, so no generic plan guesses it."""
-    return literal(limit, literal_execute=True)
+    """A row count written into the SQL text, so no generic plan guesses it."""
+    return literal_column(str(int(limit)), Integer())
 
 
 def _like(text: str) -> str:
@@ -70,16 +111,34 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _grams_match(grams: SQLColumnExpression[list[str]], text: str) -> ColumnElement[bool]:
+def _query_grams() -> ColumnElement[list[str]]:
+    """The query's n-grams as a scalar subquery: Postgres computes it once per statement (an
+    InitPlan). Called inline, a generic plan would run the SQL function on every row that a
+    walk checks."""
+    return select(
+        func.catalog.search_query_grams(bindparam("text", type_=String()))
+    ).scalar_subquery()
+
+
+def _pattern() -> ColumnElement[str]:
+    return bindparam("pattern", type_=String())
+
+
+def _grams_match(
+    grams: SQLColumnExpression[list[str]], query: ColumnElement[list[str]]
+) -> ColumnElement[bool]:
     """The document holds every n-gram of the query (served by a GIN index; necessary, not
     sufficient: the ILIKE recheck decides)."""
-    return grams.op("@>")(func.catalog.search_query_grams(text))
+    return grams.op("@>")(query)
 
 
-def _after(
-    at: SQLColumnExpression[datetime], row_id: SQLColumnExpression[uuid.UUID], cursor: Cursor
-) -> ColumnElement[bool]:
-    return tuple_(at, row_id) < tuple_(literal(cursor.published_at), literal(cursor.item_id))
+def _after(at: Any, row_id: Any) -> ColumnElement[bool]:
+    """Strictly after the cursor (bound as ``after_at``, ``after_id``) in the page order."""
+    cursor = tuple_(
+        bindparam("after_at", type_=DateTime(timezone=True)),
+        bindparam("after_id", type_=UUID(as_uuid=True)),
+    )
+    return tuple_(at, row_id) < cursor
 
 
 def _no_uuid() -> ColumnElement[uuid.UUID]:
@@ -90,27 +149,56 @@ def _no_text() -> ColumnElement[str]:
     return null().cast(String())
 
 
+def _count(cte: CTE) -> ColumnElement[int]:
+    return select(func.count()).select_from(cte).scalar_subquery()
+
+
+def _product_hit(listing: Any, product: Any) -> list[ColumnElement[Any]]:
+    """A listed product on a venue as a search hit; ``listing`` and ``product`` are column
+    collections (of the tables, or of a window and a lateral subquery)."""
+    return [
+        literal("data_product").label("kind"),
+        listing.id.label("id"),
+        product.id.label("product_id"),
+        _no_uuid().label("offering_id"),
+        product.owner_participant_id.label("owner_participant_id"),
+        product.title.label("title"),
+        product.domain.label("domain"),
+        _no_text().label("category"),
+        listing.venue_code.label("venue_code"),
+        listing.reference.label("reference"),
+        listing.price_kind.label("price_kind"),
+        listing.headline_price.label("headline_price"),
+        listing.listed_at.label("published_at"),
+    ]
+
+
+def _offering_hit(o: Any) -> list[ColumnElement[Any]]:
+    """A published rental offering as a search hit (``o``: a column collection)."""
+    return [
+        literal("rental_offering").label("kind"),
+        o.id.label("id"),
+        _no_uuid().label("product_id"),
+        o.id.label("offering_id"),
+        o.lessor_participant_id.label("owner_participant_id"),
+        o.title.label("title"),
+        _no_text().label("domain"),
+        o.category.label("category"),
+        _no_text().label("venue_code"),
+        _no_text().label("reference"),
+        literal("rate_card").label("price_kind"),
+        o.headline_price.label("headline_price"),
+        o.published_at.label("published_at"),
+    ]
+
+
 @cache
 def _listed_products() -> Select[tuple[object, ...]]:
     """Listed products on their venues, newest first, as search hits (built once: statements
     are immutable, each page adds its filters to a copy)."""
     listing, product = VenueListingRow, DataProduct
     return (
-        select(
-            literal("data_product").label("kind"),
-            listing.id.label("id"),
-            product.id.label("product_id"),
-            _no_uuid().label("offering_id"),
-            product.owner_participant_id.label("owner_participant_id"),
-            product.title.label("title"),
-            product.domain.label("domain"),
-            _no_text().label("category"),
-            listing.venue_code.label("venue_code"),
-            listing.reference.label("reference"),
-            listing.price_kind.label("price_kind"),
-            listing.headline_price.label("headline_price"),
-            listing.listed_at.label("published_at"),
-        )
+        select(*_product_hit(listing, product))
         .join(product, product.id == listing.product_id)
         .where(product.state == _inline("listed"), listing.state == _inline("listed"))
         .order_by(listing.listed_at.desc(), listing.id.desc())
@@ -122,24 +210,122 @@ def _published_offerings() -> Select[tuple[object, ...]]:
     """Published rental offerings, newest first, as search hits (built once)."""
     o = RentalOfferingRow
     return (
-        select(
-            literal("rental_offering").label("kind"),
-            o.id.label("id"),
-            _no_uuid().label("product_id"),
-            o.id.label("offering_id"),
-            o.lessor_participant_id.label("owner_participant_id"),
-            o.title.label("title"),
-            _no_text().label("domain"),
-            o.category.label("category"),
-            _no_text().label("venue_code"),
-            _no_text().label("reference"),
-            literal("rate_card").label("price_kind"),
-            o.headline_price.label("headline_price"),
-            o.published_at.label("published_at"),
-        )
+        select(*_offering_hit(o))
         .where(o.state == _inline("published"))
         .order_by(o.published_at.desc(), o.id.desc())
     )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a page's statement depends on besides the values it binds: which kinds and
+    filters, and the row count. One statement is built per shape and reused (building and
+    compiling the text routes costs milliseconds of Python; executing them, a fraction)."""
+
+    products: bool
+    offerings: bool
+    text: bool
+    domain: bool
+    venue: bool
+    category: bool
+    min_price: bool
+    max_price: bool
+    after: bool
+    limit: int
+
+    @classmethod
+    def of(
+        cls, f: SearchFilter, after: Cursor | None, limit: int, products: bool, offerings: bool
+    ) -> tuple[_Shape, dict[str, Any]]:
+        """The shape of a page and the values its statement binds."""
+        values: dict[str, Any] = {
+            "text": f.text or None,
+            "pattern": _like(f.text) if f.text else None,
+            "domain": f.domain.value if f.domain is not None else None,
+            "venue": f.venue,
+            "category": f.category.value if f.category is not None else None,
+            "min_price": f.min_price,
+            "max_price": f.max_price,
+            "after_at": after.published_at if after is not None else None,
+            "after_id": after.item_id if after is not None else None,
+        }
+        shape = cls(
+            products=products,
+            offerings=offerings,
+            text=bool(f.text),
+            domain=f.domain is not None,
+            venue=f.venue is not None,
+            category=f.category is not None,
+            min_price=f.min_price is not None,
+            max_price=f.max_price is not None,
+            after=after is not None,
+            limit=limit,
+        )
+        return shape, {name: value for name, value in values.items() if value is not None}
+
+
+def _price(price: Any, shape: _Shape) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if shape.min_price:
+        found.append(price >= bindparam("min_price", type_=Numeric(18, 2)))
+    if shape.max_price:
+        found.append(price <= bindparam("max_price", type_=Numeric(18, 2)))
+    return found
+
+
+def _is(column: Any, name: str) -> ColumnElement[bool]:
+    return column == bindparam(name, type_=String())  # type: ignore[no-any-return]
+
+
+class _Routes:
+    """One kind's text page as its routes (module docstring), each a select of hits ordered
+    newest first and cut to the page, and the row counts that decide which of them run (each
+    count a one-row CTE: computed once, when a gate first asks for it)."""
+
+    def __init__(self, kind: str, newest: CTE, matching: CTE, limit: int) -> None:
+        self.kind, self.newest, self.matching, self.limit = kind, newest, matching, limit
+        self._tallies: dict[str, CTE] = {}
+
+    def counted(self, cte: CTE) -> ColumnElement[int]:
+        if cte.name not in self._tallies:
+            rows = select(func.count().label("rows")).select_from(cte)
+            self._tallies[cte.name] = rows.cte(f"{cte.name}_rows")
+        return select(self._tallies[cte.name].c.rows).scalar_subquery()
+
+    @property
+    def few(self) -> int:
+        return FEW_MATCHES_PAGES * self.limit
+
+    def short(self) -> ColumnElement[bool]:
+        """The newest route found less than a page: route 2 runs."""
+        return self.counted(self.newest) < _limit(self.limit)
+
+    def many(self) -> ColumnElement[bool]:
+        return self.counted(self.matching) > _limit(self.few)
+
+    def scanning(self) -> ColumnElement[bool]:
+        return self.short() & self.many()
+
+    def probing(self, scan: CTE) -> ColumnElement[bool]:
+        return self.short() & (~self.many() | (self.counted(scan) < _limit(self.limit)))
+
+    def beyond_scan(self, at: Any, row_id: Any, bound: CTE) -> ColumnElement[bool]:
+        """The rows the probe covers: all when the matches are few, else those older than the
+        scan's window (than its last row; none when the window reached the end)."""
+        last = tuple_(
+            select(bound.c.at).scalar_subquery(), select(bound.c.row_id).scalar_subquery()
+        )
+        return or_(~self.many(), tuple_(at, row_id) < last)
+
+    def page(self, scan: CTE, probe: Select[tuple[object, ...]]) -> Select[tuple[object, ...]]:
+        hits = union_all(
+            select(self.newest).where(~self.short()), select(scan), probe.where(self.probing(scan))
+        ).subquery(f"{self.kind}_hits")
+        return (
+            select(hits)
+            .order_by(hits.c.published_at.desc(), hits.c.id.desc())
+            .limit(_limit(self.limit))
+        )
 
 
 class SearchRepository:
@@ -158,8 +344,8 @@ class SearchRepository:
         """Up to ``limit`` items of the asked kinds, newest first, strictly after ``after``."""
         if not (products or offerings):
             return []
-        query = self.statement(f, after, limit, products=products, offerings=offerings)
-        rows = await self.session.execute(query)
+        shape, values = _Shape.of(f, after, limit, products, offerings)
+        rows = await self.session.execute(_statement(shape), values)
         return [Hit(**row) for row in rows.mappings()]
 
     @classmethod
@@ -172,61 +358,216 @@ class SearchRepository:
         products: bool,
         offerings: bool,
     ) -> Select[tuple[object, ...]]:
-        """The one statement of a page (public so its plan can be examined)."""
-        parts = []
-        if products:
-            parts.append(cls._products(f, after, limit))
-        if offerings:
-            parts.append(cls._offerings(f, after, limit))
-        if len(parts) == 1:
-            return parts[0]
-        both = union_all(*parts).subquery("hits")
+        """The one statement of a page with its values bound (public so its plan can be
+        examined; ``page`` runs the same statement, built once per shape)."""
+        shape, values = _Shape.of(f, after, limit, products, offerings)
+        return _statement(shape).params(values)
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> Select[tuple[object, ...]]:
+    """A page's statement, its values left as bind parameters (built once per shape)."""
+    parts = []
+    if shape.products:
+        parts.append(_products_by_text(shape) if shape.text else _products(shape))
+    if shape.offerings:
+        parts.append(_offerings_by_text(shape) if shape.text else _offerings(shape))
+    if len(parts) == 1:
+        return parts[0]
+    both = union_all(*parts).subquery("hits")
+    return (
+        select(both)
+        .order_by(both.c.published_at.desc(), both.c.id.desc())
+        .limit(_limit(shape.limit))
+    )
+
+
+def _products(shape: _Shape) -> Select[tuple[object, ...]]:
+    """Listed products newest first, as an index walk (no text)."""
+    listing, product = VenueListingRow, DataProduct
+    query = _listed_products().limit(_limit(shape.limit))
+    if shape.domain:
+        query = query.where(_is(product.domain, "domain"))
+    if shape.venue:
+        query = query.where(_is(listing.venue_code, "venue"))
+    query = query.where(*_price(listing.headline_price, shape))
+    if shape.after:
+        query = query.where(_after(listing.listed_at, listing.id))
+    return query
+
+
+def _offerings(shape: _Shape) -> Select[tuple[object, ...]]:
+    """Published offerings newest first, as an index walk (no text)."""
+    o = RentalOfferingRow
+    query = _published_offerings().limit(_limit(shape.limit))
+    if shape.category:
+        query = query.where(_is(o.category, "category"))
+    query = query.where(*_price(o.headline_price, shape))
+    if shape.after:
+        query = query.where(_after(o.published_at, o.id))
+    return query
+
+
+def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
+    """Listed products about the text, newest first: the routes of the module docstring."""
+    listing, product = VenueListingRow, DataProduct
+    limit, grams, pattern = shape.limit, _query_grams(), _pattern()
+
+    def described(p: Any) -> list[ColumnElement[bool]]:
+        """The product's half of a match: listed, in the domain, about the text."""
+        found = [
+            p.state == _inline("listed"),
+            _grams_match(p.search_grams, grams),
+            or_(
+                p.title.ilike(pattern),
+                p.description.ilike(pattern),
+                func.array_to_string(p.keywords, " ").ilike(pattern),
+            ),
+        ]
+        if shape.domain:
+            found.append(_is(p.domain, "domain"))
+        return found
+
+    def placed() -> list[ColumnElement[bool]]:
+        """The listing's index-served half: listed, on the venue, after the cursor."""
+        found = [listing.state == _inline("listed")]
+        if shape.venue:
+            found.append(_is(listing.venue_code, "venue"))
+        if shape.after:
+            found.append(_after(listing.listed_at, listing.id))
+        return found
+
+    def walk(*columns: Any) -> Select[tuple[object, ...]]:
+        """Listed listings after the cursor (on the venue), newest first: an index walk."""
         return (
-            select(both).order_by(both.c.published_at.desc(), both.c.id.desc()).limit(_limit(limit))
+            select(*columns).where(*placed()).order_by(listing.listed_at.desc(), listing.id.desc())
         )
 
-    @staticmethod
-    def _products(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
-        listing, product = VenueListingRow, DataProduct
-        query = _listed_products().limit(_limit(limit))
-        if f.domain is not None:
-            query = query.where(product.domain == f.domain.value)
-        if f.venue is not None:
-            query = query.where(listing.venue_code == f.venue)
-        if f.min_price is not None:
-            query = query.where(listing.headline_price >= f.min_price)
-        if f.max_price is not None:
-            query = query.where(listing.headline_price <= f.max_price)
-        if f.text:
-            pattern = _like(f.text)
-            query = query.where(
-                _grams_match(product.search_grams, f.text),
-                or_(
-                    product.title.ilike(pattern),
-                    product.description.ilike(pattern),
-                    func.array_to_string(product.keywords, " ").ilike(pattern),
-                ),
+    def window(name: str, rows: int) -> Subquery:
+        return (
+            walk(
+                listing.id,
+                listing.product_id,
+                listing.venue_code,
+                listing.reference,
+                listing.price_kind,
+                listing.headline_price,
+                listing.listed_at,
             )
-        if after is not None:
-            query = query.where(_after(listing.listed_at, listing.id, after))
-        return query
+            .limit(_limit(rows))
+            .subquery(name)
+        )
 
-    @staticmethod
-    def _offerings(f: SearchFilter, after: Cursor | None, limit: int) -> Select[tuple[object, ...]]:
-        o = RentalOfferingRow
-        query = _published_offerings().limit(_limit(limit))
-        if f.category is not None:
-            query = query.where(o.category == f.category.value)
-        if f.min_price is not None:
-            query = query.where(o.headline_price >= f.min_price)
-        if f.max_price is not None:
-            query = query.where(o.headline_price <= f.max_price)
-        if f.text:
-            pattern = _like(f.text)
-            query = query.where(
-                _grams_match(o.search_grams, f.text),
-                or_(o.title.ilike(pattern), o.location.ilike(pattern), o.category.ilike(pattern)),
-            )
-        if after is not None:
-            query = query.where(_after(o.published_at, o.id, after))
-        return query
+    def product_of(w: Subquery, *conditions: ColumnElement[bool]) -> Any:
+        """The window row's product, fetched by primary key once the walk reaches the row
+        (OFFSET 0 keeps it a per-row lookup under the walk's order and limit)."""
+        fetched = (
+            select(product.id, product.owner_participant_id, product.title, product.domain)
+            .where(product.id == w.c.product_id, *conditions)
+            .offset(_limit(0))
+        )
+        return fetched.lateral(f"{w.name}_product")
+
+    def from_window(w: Subquery, p: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
+        return (
+            select(*_product_hit(w.c, p.c))
+            .select_from(w)
+            .join(p, true())
+            .where(*conditions, *_price(w.c.headline_price, shape))
+            .order_by(w.c.listed_at.desc(), w.c.id.desc())
+            .limit(_limit(limit))
+        )
+
+    newest = window("products_newest_rows", NEWEST_PAGES * limit)
+    routes = _Routes(
+        "products",
+        newest=from_window(newest, product_of(newest, *described(product))).cte("products_newest"),
+        matching=select(product.id).where(*described(product)).cte("products_matching"),
+        limit=limit,
+    )
+    scanned = window("products_scanned_rows", SCAN_WINDOW)
+    member = scanned.c.product_id.in_(select(routes.matching.c.id)).is_(true())
+    scan = from_window(scanned, product_of(scanned), member, routes.scanning()).cte("products_scan")
+    bound = (
+        walk(listing.listed_at.label("at"), listing.id.label("row_id"))
+        .offset(_limit(SCAN_WINDOW - 1))
+        .limit(_limit(1))
+        .cte("products_scan_end")
+    )
+    probe = (
+        _listed_products()
+        .where(
+            product.id.in_(select(routes.matching.c.id)),
+            routes.beyond_scan(listing.listed_at, listing.id, bound),
+            *placed(),
+            *_price(listing.headline_price, shape),
+        )
+        .limit(_limit(limit))
+    )
+    return routes.page(scan, probe)
+
+
+def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
+    """Published offerings about the text, newest first: the routes of the module docstring."""
+    o = RentalOfferingRow
+    limit, grams, pattern = shape.limit, _query_grams(), _pattern()
+
+    def about(x: Any) -> list[ColumnElement[bool]]:
+        return [
+            _grams_match(x.search_grams, grams),
+            or_(x.title.ilike(pattern), x.location.ilike(pattern), x.category.ilike(pattern)),
+        ]
+
+    def placed() -> list[ColumnElement[bool]]:
+        """Published, in the category, after the cursor (what the indexes serve)."""
+        found = [o.state == _inline("published")]
+        if shape.category:
+            found.append(_is(o.category, "category"))
+        if shape.after:
+            found.append(_after(o.published_at, o.id))
+        return found
+
+    def walk(*columns: Any) -> Select[tuple[object, ...]]:
+        return select(*columns).where(*placed()).order_by(o.published_at.desc(), o.id.desc())
+
+    def window(name: str, rows: int, *extra: Any) -> Subquery:
+        columns = (o.id, o.lessor_participant_id, o.title, o.category, o.headline_price)
+        return walk(*columns, o.published_at, *extra).limit(_limit(rows)).subquery(name)
+
+    def from_window(w: Subquery, *conditions: ColumnElement[bool]) -> Select[Any]:
+        return (
+            select(*_offering_hit(w.c))
+            .where(*conditions, *_price(w.c.headline_price, shape))
+            .order_by(w.c.published_at.desc(), w.c.id.desc())
+            .limit(_limit(limit))
+        )
+
+    newest = window("offerings_newest_rows", NEWEST_PAGES * limit, o.location, o.search_grams)
+    routes = _Routes(
+        "offerings",
+        newest=from_window(newest, *about(newest.c)).cte("offerings_newest"),
+        matching=select(o.id)
+        .where(o.state == _inline("published"), *about(o))
+        .cte("offerings_matching"),
+        limit=limit,
+    )
+    scanned = window("offerings_scanned_rows", SCAN_WINDOW)
+    member = scanned.c.id.in_(select(routes.matching.c.id)).is_(true())
+    scan = from_window(scanned, member, routes.scanning()).cte("offerings_scan")
+    bound = (
+        walk(o.published_at.label("at"), o.id.label("row_id"))
+        .offset(_limit(SCAN_WINDOW - 1))
+        .limit(_limit(1))
+        .cte("offerings_scan_end")
+    )
+    probe = (
+        _published_offerings()
+        .where(
+            o.id.in_(select(routes.matching.c.id)),
+            routes.beyond_scan(o.published_at, o.id, bound),
+            *placed(),
+            *_price(o.headline_price, shape),
+        )
+        .limit(_limit(limit))
+    )
+    return routes.page(scan, probe)
