@@ -26,11 +26,14 @@ from datapark_kit.pagination import cursor_id, encode_cursor
 from datapark_kit.problems import problem_response
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.dsp import messages as m
+from datapark_trading.dsp import schemas as s
 from datapark_trading.dsp.schemas import (
     DataAddressOut,
     NegotiationStart,
     Started,
     TransferStart,
+    answer,
+    message_body,
 )
 from datapark_trading.dsp.service import DspService
 from datapark_trading.partners.actor import CurrentActor
@@ -107,7 +110,10 @@ def _protocol_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + m.PATH
 
 
-@metadata.get("/.well-known/dspace-version")
+@metadata.get(
+    "/.well-known/dspace-version",
+    responses=answer(200, s.VERSIONS_EXAMPLE, "the versions and where each is served"),
+)
 async def versions() -> dict[str, Any]:
     """The DSP versions this connector speaks (public, as the protocol requires)."""
     return {
@@ -126,7 +132,11 @@ async def _message(request: Request, kind: str) -> dict[str, Any]:
     return m.parse(await request.body(), kind)
 
 
-@router.post("/catalog/request")
+@router.post(
+    "/catalog/request",
+    openapi_extra=message_body(s.CATALOG_REQUEST_EXAMPLE),
+    responses=answer(200, s.CATALOG_EXAMPLE, "the catalog (a page; Link rel=next for more)"),
+)
 async def catalog_request(
     request: Request,
     session: SessionDep,
@@ -161,14 +171,22 @@ async def catalog_request(
     return JSONResponse(body, headers=headers, media_type=JSON_LD)
 
 
-@router.get("/catalog/datasets/{pid}")
+@router.get(
+    "/catalog/datasets/{pid}",
+    responses=answer(200, s.DATASET_EXAMPLE, "the dataset with its offer"),
+)
 async def dataset_request(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
     return await _service(request, session).dataset(pid, _protocol_url(request))
 
 
-@router.post("/negotiations/request", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/negotiations/request",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=message_body(s.CONTRACT_REQUEST_EXAMPLE),
+    responses=answer(201, s.NEGOTIATION_EXAMPLE, "the negotiation opened"),
+)
 async def contract_request(
     request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -177,14 +195,21 @@ async def contract_request(
     return await _service(request, session).request(actor, message)
 
 
-@router.get("/negotiations/{pid}")
+@router.get(
+    "/negotiations/{pid}",
+    responses=answer(200, s.NEGOTIATION_EXAMPLE, "the negotiation's state"),
+)
 async def negotiation(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
     return await _service(request, session).negotiation_state(actor, pid)
 
 
-@router.post("/negotiations/{pid}/request")
+@router.post(
+    "/negotiations/{pid}/request",
+    openapi_extra=message_body(s.COUNTER_REQUEST_EXAMPLE),
+    responses=answer(200, s.NEGOTIATION_EXAMPLE, "the negotiation, requested again"),
+)
 async def counter_request(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -193,7 +218,11 @@ async def counter_request(
     return await _service(request, session).counter_request(actor, pid, message)
 
 
-@router.post("/negotiations/offers")
+@router.post(
+    "/negotiations/offers",
+    response_class=Response,
+    openapi_extra=message_body(s.INITIAL_OFFER_EXAMPLE),
+)
 async def initial_offer(request: Request, actor: CurrentActor) -> Response:
     """Providers do not open negotiations with datapark's members by offer: a member asks."""
     await _message(request, "ContractOfferMessage")
@@ -203,7 +232,11 @@ async def initial_offer(request: Request, actor: CurrentActor) -> Response:
     )
 
 
-@router.post("/negotiations/{pid}/offers")
+@router.post(
+    "/negotiations/{pid}/offers",
+    openapi_extra=message_body(s.CONTRACT_OFFER_EXAMPLE),
+    responses=answer(200, s.OFFERED_EXAMPLE, "the negotiation, offered"),
+)
 async def contract_offer(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -212,7 +245,11 @@ async def contract_offer(
     return await _service(request, session).offer(actor, pid, message)
 
 
-@router.post("/negotiations/{pid}/agreement")
+@router.post(
+    "/negotiations/{pid}/agreement",
+    response_class=Response,
+    openapi_extra=message_body(s.CONTRACT_AGREEMENT_EXAMPLE),
+)
 async def contract_agreement(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
@@ -222,7 +259,12 @@ async def contract_agreement(
     return Response(status_code=status.HTTP_200_OK)
 
 
-@router.post("/negotiations/{pid}/events", status_code=status.HTTP_200_OK)
+@router.post(
+    "/negotiations/{pid}/events",
+    status_code=status.HTTP_200_OK,
+    response_class=Response,
+    openapi_extra=message_body(s.NEGOTIATION_EVENT_EXAMPLE),
+)
 async def negotiation_event(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
@@ -233,7 +275,11 @@ async def negotiation_event(
     return Response(status_code=status.HTTP_200_OK)
 
 
-@router.post("/negotiations/{pid}/agreement/verification")
+@router.post(
+    "/negotiations/{pid}/agreement/verification",
+    response_class=Response,
+    openapi_extra=message_body(s.VERIFICATION_EXAMPLE),
+)
 async def verification(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
@@ -243,7 +289,11 @@ async def verification(
     return Response(status_code=status.HTTP_200_OK)
 
 
-@router.post("/negotiations/{pid}/termination")
+@router.post(
+    "/negotiations/{pid}/termination",
+    response_class=Response,
+    openapi_extra=message_body(s.NEGOTIATION_TERMINATION_EXAMPLE),
+)
 async def negotiation_termination(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
@@ -252,7 +302,12 @@ async def negotiation_termination(
     return Response(status_code=status.HTTP_200_OK)
 
 
-@router.post("/transfers/request", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/transfers/request",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=message_body(s.TRANSFER_REQUEST_EXAMPLE),
+    responses=answer(201, s.TRANSFER_EXAMPLE, "the transfer process opened"),
+)
 async def transfer_request(
     request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -264,7 +319,10 @@ async def transfer_request(
     )
 
 
-@router.get("/transfers/{pid}")
+@router.get(
+    "/transfers/{pid}",
+    responses=answer(200, s.TRANSFER_EXAMPLE, "the transfer process's state"),
+)
 async def transfer(
     pid: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -279,7 +337,11 @@ MOVES = {
 }
 
 
-@router.post("/transfers/{pid}/{move}")
+@router.post(
+    "/transfers/{pid}/{move}",
+    response_class=Response,
+    openapi_extra=message_body(s.TRANSFER_MOVE_EXAMPLE),
+)
 async def transfer_move(
     pid: str, move: str, request: Request, session: SessionDep, actor: CurrentActor
 ) -> Response:
