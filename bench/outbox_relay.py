@@ -2,7 +2,9 @@
 
 Each figure is printed beside its baseline from the same run:
 - latency with LISTEN/NOTIFY (the relay wakes on commit) vs. polling only (1 s fallback);
-- throughput with batches of 200 vs. one row per round trip.
+- throughput with batches of 200 vs. one row per round trip;
+- the cost of exactly once: the relay's Kafka transaction per batch vs. the idempotent
+  producer alone (``OutboxRelay(transactional=False)``, the relay before #16).
 The events go to a scratch topic ``bench.<hex>.relay`` (deleted at the end) and the outbox
 to scratch schemas: the benchmark never writes into a real topic or table.
 Run: `make bench` (or `uv run python bench/outbox_relay.py`) with the local stack up.
@@ -82,7 +84,9 @@ async def relay_running(relay: OutboxRelay):  # type: ignore[no-untyped-def]
             await task
 
 
-async def latency(database: Database, listen: bool, count: int = 60) -> list[float]:
+async def latency(
+    database: Database, listen: bool, count: int = 60, transactional: bool = True
+) -> list[float]:
     tables, name = await schema(database)
     outbox = Outbox(tables, "bench")
     relay = OutboxRelay(
@@ -92,6 +96,7 @@ async def latency(database: Database, listen: bool, count: int = 60) -> list[flo
         bootstrap=KAFKA,
         poll_seconds=1.0,
         listen=listen,
+        transactional=transactional,
     )
     async with relay_running(relay):
         await asyncio.sleep(2)  # leader elected, producer connected
@@ -108,7 +113,9 @@ async def latency(database: Database, listen: bool, count: int = 60) -> list[flo
     return sorted((sent - created).total_seconds() * 1000 for created, sent in rows)
 
 
-async def throughput(database: Database, batch: int, count: int = 3000) -> float:
+async def throughput(
+    database: Database, batch: int, count: int = 3000, transactional: bool = True
+) -> float:
     tables, name = await schema(database)
     outbox = Outbox(tables, "bench")
     for start in range(0, count, 500):
@@ -122,6 +129,7 @@ async def throughput(database: Database, batch: int, count: int = 3000) -> float
         bootstrap=KAFKA,
         poll_seconds=0.2,
         batch_size=batch,
+        transactional=transactional,
     )
     started = time.perf_counter()
     async with relay_running(relay):
@@ -159,8 +167,10 @@ async def main() -> None:
     try:
         notify = await latency(database, listen=True)
         polling = await latency(database, listen=False)
+        notify_plain = await latency(database, listen=True, transactional=False)
         batched = await throughput(database, batch=200)
         single = await throughput(database, batch=1)
+        batched_plain = await throughput(database, batch=200, transactional=False)
     finally:
         await database.dispose()
         admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
@@ -171,7 +181,11 @@ async def main() -> None:
             await admin.close()
     print("outbox relay: commit -> Kafka ack latency (ms), 60 single-event transactions")
     print(f"  {'':<28}{'p50':>10}{'p95':>10}{'max':>10}")
-    for label, values in (("LISTEN/NOTIFY", notify), ("baseline: polling every 1 s", polling)):
+    for label, values in (
+        ("LISTEN/NOTIFY", notify),
+        ("baseline: polling every 1 s", polling),
+        ("baseline: no transaction", notify_plain),
+    ):
         print(
             f"  {label:<28}{statistics.median(values):>10.1f}{pct(values, 0.95):>10.1f}"
             f"{max(values):>10.1f}"
@@ -179,6 +193,7 @@ async def main() -> None:
     print("outbox relay: drain throughput, 3000 rows already waiting")
     print(f"  batches of 200             {batched:>10.0f} rows/s")
     print(f"  baseline: one row per trip {single:>10.0f} rows/s")
+    print(f"  baseline: no transaction   {batched_plain:>10.0f} rows/s (batches of 200)")
 
 
 if __name__ == "__main__":
