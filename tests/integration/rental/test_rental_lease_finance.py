@@ -678,7 +678,11 @@ async def test_related_parties_together_stay_within_thirty_percent_of_net_assets
     # the group: 0.36 ≤ 0.50): over by 300,000.00.
     assert two["state"] == "rejected"
     assert [c["check"] for c in two["refusal"]] == ["related_party_concentration"]
-    assert two["refusal"][0]["shortfall"] == {"ratio": "0.0600", "amount": "300000.00"}
+    assert two["refusal"][0]["shortfall"] == {
+        "ratio": "0.0600",
+        "amount": cny("300000.00"),
+        "monthly_cash_flow": None,
+    }
 
 
 async def test_the_sweeper_reprices_when_the_anniversary_comes(lessor: Lessor) -> None:

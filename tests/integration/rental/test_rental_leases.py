@@ -194,7 +194,14 @@ async def test_a_weak_dscr_is_refused_with_the_shortfall(leasing, park) -> None:
     # The weakest month is the last (27,379.90), found on exact ratios (#11): 30,000 /
     # 27,379.90 = 1.09569… shown rounded down; 1.25 × 27,379.90 − 30,000 = 4,224.875 → 4,224.88.
     assert lease["refusal"][0]["value"] == "1.0956"
-    assert lease["refusal"][0]["shortfall"] == {"ratio": "0.1544", "monthly_cash_flow": "4224.88"}
+    assert lease["refusal"][0]["shortfall"] == {
+        "ratio": "0.1544",
+        "amount": None,
+        "monthly_cash_flow": cny("4224.88"),
+    }
+    assert [c["shortfall"] for c in lease["risk_checks"] if c["check"] != "dscr"] == [None] * (
+        len(lease["risk_checks"]) - 1
+    )  # only a failed check has one
     facts = await park.sql(
         "SELECT event_type, payload FROM rental.outbox WHERE subject = :s ORDER BY aggseq",
         s=lease["id"],
@@ -225,7 +232,11 @@ async def test_concentration_beyond_the_lessors_net_assets_is_refused(rental, pa
 
     refusal = response.json()["refusal"]
     assert [c["check"] for c in refusal] == ["lessee_concentration"]
-    assert refusal[0]["shortfall"] == {"ratio": "0.1500", "amount": "300000.00"}
+    assert refusal[0]["shortfall"] == {
+        "ratio": "0.1500",
+        "amount": cny("300000.00"),
+        "monthly_cash_flow": None,
+    }
 
 
 # --------------------------------------------------------------------------- a whole lease

@@ -122,6 +122,62 @@ QUOTE: dict[str, Any] = {
     "present_value": cny("479999.99"),
 }
 
+_DSCR_INPUTS: dict[str, Any] = {
+    "weakest_period": 1,
+    "cash_flow": "180000.00",
+    "debt_service": "93358.77",
+    "existing_monthly_debt_service": "12000.00",
+    "cash_flow_source": "declared_monthly",
+}
+RISK_CHECKS: list[dict[str, Any]] = [
+    {
+        "check": "dscr",
+        "outcome": "passed",
+        "threshold": "1.25",
+        "comparison": ">=",
+        "value": "1.9280",
+        "inputs": _DSCR_INPUTS,
+    },
+    {
+        "check": "ltv",
+        "outcome": "passed",
+        "threshold": "0.80",
+        "comparison": "<=",
+        "value": "0.8000",
+        "inputs": {
+            "financed_principal": "480000.00",
+            "appraised_value": "600000.00",
+            "vendor_buy_back": False,
+            "residual_guarantee": False,
+            "extra_deposit": "0.00",
+            "ceiling": "1.00",
+        },
+    },
+    {
+        "check": "lessee_concentration",
+        "outcome": "passed",
+        "threshold": "0.30",
+        "comparison": "<=",
+        "value": "0.0019",
+        "inputs": {
+            "existing_exposure": "0.00",
+            "financed_principal": "480000.00",
+            "exposure": "480000.00",
+            "lessor_net_assets": "250000000.00",
+        },
+    },
+]
+# The same application declaring 60,000.00 a month: 60,000 / 93,358.77 = 0.6426 < 1.25.
+REFUSED_DSCR: dict[str, Any] = {
+    "check": "dscr",
+    "outcome": "failed",
+    "threshold": "1.25",
+    "comparison": ">=",
+    "value": "0.6426",
+    "inputs": _DSCR_INPUTS | {"cash_flow": "60000.00"},
+    "shortfall": {"ratio": "0.6074", "monthly_cash_flow": cny("56698.47")},
+}
+
 LEASE_OUT: dict[str, Any] = {
     "id": LEASE,
     "lessee_participant_id": LESSEE,
@@ -155,26 +211,7 @@ LEASE_OUT: dict[str, Any] = {
     "amortization": "annuity",
     "start_date": "2027-01-15",
     "schedule": INSTALLMENTS,
-    "risk_checks": [
-        {
-            "check": "dscr",
-            "outcome": "passed",
-            "threshold": "1.25",
-            "comparison": ">=",
-            "value": "2.56",
-            "inputs": {"monthly_net_operating_cash_flow": "180000.00"},
-            "shortfall": {},
-        },
-        {
-            "check": "ltv",
-            "outcome": "passed",
-            "threshold": "0.80",
-            "comparison": "<=",
-            "value": "0.80",
-            "inputs": {"appraised_value": "600000.00"},
-            "shortfall": {},
-        },
-    ],
+    "risk_checks": RISK_CHECKS,
     "refusal": [],
     "upfront_due": cny("153000.00"),
     "down_payment_paid": cny("153000.00"),
@@ -275,4 +312,17 @@ USAGE_INVOICE: dict[str, Any] = {
     "monthly_minimum": cny("60000.00"),
     "amount": cny("75600.00"),
     "due_date": "2027-03-15",
+}
+
+LEASE_REFUSED: dict[str, Any] = {
+    key: value
+    for key, value in LEASE_OUT.items()
+    if key not in ("signed_on", "activated_on", "risk_checks", "refusal")
+} | {
+    "state": "rejected",
+    "risk_checks": [REFUSED_DSCR, *RISK_CHECKS[1:]],
+    "refusal": [REFUSED_DSCR],
+    "upfront_due": cny("0.00"),
+    "down_payment_paid": cny("0.00"),
+    "updated_at": "2027-01-06T02:14:09Z",
 }

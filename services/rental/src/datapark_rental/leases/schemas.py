@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from datapark_contracts.events.catalog_listings import RobotCategory
 from datapark_contracts.events.rental import LeaseClassification, ReceivableKind, VatBasis
@@ -186,6 +186,38 @@ class LeaseQuoteOut(BaseModel):
     )
 
 
+class ShortfallOut(BaseModel):
+    """By how much a failed check missed: the ratio, and in money what would close the gap."""
+
+    ratio: Ratio
+    amount: Money | None = Field(
+        default=None, description="ltv and concentration: the principal or exposure over the limit"
+    )
+    monthly_cash_flow: Money | None = Field(
+        default=None, description="dscr: the monthly cash flow missing in the weakest month"
+    )
+
+
+class RiskCheckOut(BaseModel):
+    """One check of the risk review, as recorded when the lease was applied for."""
+
+    check: str = Field(description="dscr, ltv, lessee_concentration, group_concentration, ...")
+    outcome: Literal["passed", "mitigated", "failed", "not_applicable"]
+    threshold: Ratio
+    comparison: str = Field(description='">=" or "<=": how value must compare to threshold')
+    value: Ratio | None = Field(description="the computed ratio; none when not applicable")
+    inputs: dict[str, Any] = Field(description="the figures the check read (decimals as strings)")
+    shortfall: ShortfallOut | None = Field(default=None, description="failed checks only")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_shortfall(cls, value: Any) -> Any:
+        """The stored record keeps an empty shortfall where the check did not fail."""
+        if isinstance(value, dict) and value.get("shortfall") == {}:
+            return {**value, "shortfall": None}
+        return value
+
+
 class LeaseAssetOut(BaseModel):
     """The robot a sale-and-leaseback bought from its lessee (not a catalog unit)."""
 
@@ -202,7 +234,8 @@ class LeaseOut(BaseModel):
     """A lease: its terms, schedule, risk review, classification and where it stands."""
 
     model_config = ConfigDict(
-        from_attributes=True, json_schema_extra={"examples": [examples.LEASE_OUT]}
+        from_attributes=True,
+        json_schema_extra={"examples": [examples.LEASE_OUT, examples.LEASE_REFUSED]},
     )
 
     id: uuid.UUID
@@ -231,8 +264,10 @@ class LeaseOut(BaseModel):
     amortization: Amortization
     start_date: date
     schedule: list[InstallmentOut]
-    risk_checks: list[dict[str, Any]]
-    refusal: list[dict[str, Any]] = Field(default_factory=list)
+    risk_checks: list[RiskCheckOut]
+    refusal: list[RiskCheckOut] = Field(
+        default_factory=list, description="the checks that failed: why it was refused"
+    )
     upfront_due: Money
     down_payment_paid: Money
     credit: Money
@@ -252,7 +287,7 @@ class LeaseOut(BaseModel):
     def of(cls, lease: Lease) -> LeaseOut:
         """The lease as stored, with the risk checks that failed (why it was refused)."""
         out = cls.model_validate(lease)
-        out.refusal = [c for c in lease.risk_checks if c.get("outcome") == "failed"]
+        out.refusal = [c for c in out.risk_checks if c.outcome == "failed"]
         return out
 
 
