@@ -132,3 +132,12 @@ class Money(BaseModel):
 
     amount: Amount
     currency: Literal["CNY"] = "CNY"
+
+
+class SignedMoney(BaseModel):
+    """An amount of money that may be negative (a period's loss, a write-down reversed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: SignedAmount
+    currency: Literal["CNY"] = "CNY"

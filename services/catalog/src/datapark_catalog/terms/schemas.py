@@ -2,31 +2,22 @@
 ``{"amount": "<decimal string, two places>", "currency": "CNY"}``, in requests and responses.
 
 Requests take ``datapark_contracts.money.Money`` (a JSON number, a bare string, a third decimal
-place or a negative amount is a 422 naming the field). Responses declare ``MoneyOut`` (or
-``SignedMoneyOut`` where a figure may be negative: a write-down reversed, a valuation below book
-value); both take the ``Decimal`` a row or a calculation holds, so a response model is still
-built with ``model_validate(row)`` or from one service result.
+place or a negative amount is a 422 naming the field), or ``SignedMoney`` where an amount may be
+negative. Responses declare ``MoneyOut`` (or ``SignedMoneyOut``: a write-down reversed, a
+valuation below book value); both take the ``Decimal`` a row or a calculation holds, so a
+response model is still built with ``model_validate(row)`` or from one service result.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BeforeValidator
 
-from datapark_contracts.money import Money, SignedAmount
+from datapark_contracts.money import Money, SignedMoney
 
 __all__ = ["Money", "MoneyOut", "SignedMoney", "SignedMoneyOut", "amount_of"]
-
-
-class SignedMoney(BaseModel):
-    """An amount in CNY that may be negative (``"-1200.00"``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    amount: SignedAmount
-    currency: Literal["CNY"] = "CNY"
 
 
 def _as_money(value: Any) -> Any:
