@@ -72,10 +72,6 @@ def advisory_lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class RelayFenced(Exception):
-    """Another relay of the same outbox started a producer with the same transactional id."""
-
-
 class OutboxRelay:
     def __init__(
         self,
