@@ -111,13 +111,17 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _query_grams() -> ColumnElement[list[str]]:
-    """The query's n-grams as a scalar subquery: Postgres computes it once per statement (an
-    InitPlan). Called inline, a generic plan would run the SQL function on every row that a
-    walk checks."""
+@cache
+def _query_grams_cte() -> CTE:
     return select(
-        func.catalog.search_query_grams(bindparam("text", type_=String()))
-    ).scalar_subquery()
+        func.catalog.search_query_grams(bindparam("text", type_=String())).label("grams")
+    ).cte("query_grams")
+
+
+def _query_grams() -> ColumnElement[list[str]]:
+    """The query's n-grams, computed once per statement (a one-row CTE read by InitPlans).
+    Called inline, a generic plan would run the SQL function on every row a walk checks."""
+    return select(_query_grams_cte().c.grams).scalar_subquery()
 
 
 def _pattern() -> ColumnElement[str]:
@@ -317,15 +321,12 @@ class _Routes:
         )
         return or_(~self.many(), tuple_(at, row_id) < last)
 
-    def page(self, scan: CTE, probe: Select[tuple[object, ...]]) -> Select[tuple[object, ...]]:
-        hits = union_all(
+    def page(self, scan: CTE, probe: Select[Any]) -> Subquery:
+        """The page's keys (``id``, ``at``): the newest route's when it settled the page,
+        else the scan's and the probe's (disjoint: the probe covers what the scan did not)."""
+        return union_all(
             select(self.newest).where(~self.short()), select(scan), probe.where(self.probing(scan))
-        ).subquery(f"{self.kind}_hits")
-        return (
-            select(hits)
-            .order_by(hits.c.published_at.desc(), hits.c.id.desc())
-            .limit(_limit(self.limit))
-        )
+        ).subquery(f"{self.kind}_page")
 
 
 class SearchRepository:
@@ -409,7 +410,8 @@ def _offerings(shape: _Shape) -> Select[tuple[object, ...]]:
 
 
 def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
-    """Listed products about the text, newest first: the routes of the module docstring."""
+    """Listed products about the text, newest first: the routes of the module docstring, each
+    yielding listing keys (id, listed_at); the page's hits are read for those keys only."""
     listing, product = VenueListingRow, DataProduct
     limit, grams, pattern = shape.limit, _query_grams(), _pattern()
 
@@ -439,55 +441,39 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
 
     def walk(*columns: Any) -> Select[tuple[object, ...]]:
         """Listed listings after the cursor (on the venue), newest first: an index walk."""
-        return (
-            select(*columns).where(*placed()).order_by(listing.listed_at.desc(), listing.id.desc())
-        )
+        newest_first = (listing.listed_at.desc(), listing.id.desc())
+        return select(*columns).where(*placed()).order_by(*newest_first)
 
     def window(name: str, rows: int) -> Subquery:
-        return (
-            walk(
-                listing.id,
-                listing.product_id,
-                listing.venue_code,
-                listing.reference,
-                listing.price_kind,
-                listing.headline_price,
-                listing.listed_at,
-            )
-            .limit(_limit(rows))
-            .subquery(name)
-        )
+        columns = (listing.id, listing.product_id, listing.headline_price, listing.listed_at)
+        return walk(*columns).limit(_limit(rows)).subquery(name)
 
-    def product_of(w: Subquery, *conditions: ColumnElement[bool]) -> Any:
-        """The window row's product, fetched by primary key once the walk reaches the row
-        (OFFSET 0 keeps it a per-row lookup under the walk's order and limit)."""
-        fetched = (
-            select(product.id, product.owner_participant_id, product.title, product.domain)
-            .where(product.id == w.c.product_id, *conditions)
-            .offset(_limit(0))
-        )
-        return fetched.lateral(f"{w.name}_product")
-
-    def from_window(w: Subquery, p: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
+    def keys(w: Subquery, *conditions: ColumnElement[bool]) -> Select[tuple[object, ...]]:
         return (
-            select(*_product_hit(w.c, p.c))
-            .select_from(w)
-            .join(p, true())
+            select(w.c.id, w.c.listed_at.label("at"))
             .where(*conditions, *_price(w.c.headline_price, shape))
             .order_by(w.c.listed_at.desc(), w.c.id.desc())
             .limit(_limit(limit))
         )
 
     newest = window("products_newest_rows", NEWEST_PAGES * limit)
+    # The row's product, checked by primary key once the walk reaches the row (OFFSET 0
+    # keeps it a per-row lookup under the walk's order and limit).
+    checked = (
+        select(product.id)
+        .where(product.id == newest.c.product_id, *described(product))
+        .offset(_limit(0))
+        .lateral("products_newest_checked")
+    )
     routes = _Routes(
         "products",
-        newest=from_window(newest, product_of(newest, *described(product))).cte("products_newest"),
+        newest=keys(newest).join_from(newest, checked, true()).cte("products_newest"),
         matching=select(product.id).where(*described(product)).cte("products_matching"),
         limit=limit,
     )
     scanned = window("products_scanned_rows", SCAN_WINDOW)
     member = scanned.c.product_id.in_(select(routes.matching.c.id)).is_(true())
-    scan = from_window(scanned, product_of(scanned), member, routes.scanning()).cte("products_scan")
+    scan = keys(scanned, member, routes.scanning()).cte("products_scan")
     bound = (
         walk(listing.listed_at.label("at"), listing.id.label("row_id"))
         .offset(_limit(SCAN_WINDOW - 1))
@@ -495,20 +481,30 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
         .cte("products_scan_end")
     )
     probe = (
-        _listed_products()
+        select(listing.id, listing.listed_at.label("at"))
         .where(
-            product.id.in_(select(routes.matching.c.id)),
+            listing.product_id.in_(select(routes.matching.c.id)),
             routes.beyond_scan(listing.listed_at, listing.id, bound),
             *placed(),
             *_price(listing.headline_price, shape),
         )
+        .order_by(listing.listed_at.desc(), listing.id.desc())
         .limit(_limit(limit))
     )
-    return routes.page(scan, probe)
+    page = routes.page(scan, probe)
+    return (
+        select(*_product_hit(listing, product))
+        .select_from(page)
+        .join(listing, listing.id == page.c.id)
+        .join(product, product.id == listing.product_id)
+        .order_by(page.c.at.desc(), page.c.id.desc())
+        .limit(_limit(limit))
+    )
 
 
 def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
-    """Published offerings about the text, newest first: the routes of the module docstring."""
+    """Published offerings about the text, newest first: the routes of the module docstring,
+    each yielding offering keys (id, published_at); the hits are read for those keys only."""
     o = RentalOfferingRow
     limit, grams, pattern = shape.limit, _query_grams(), _pattern()
 
@@ -531,21 +527,22 @@ def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
         return select(*columns).where(*placed()).order_by(o.published_at.desc(), o.id.desc())
 
     def window(name: str, rows: int, *extra: Any) -> Subquery:
-        columns = (o.id, o.lessor_participant_id, o.title, o.category, o.headline_price)
-        return walk(*columns, o.published_at, *extra).limit(_limit(rows)).subquery(name)
+        columns = (o.id, o.headline_price, o.published_at, *extra)
+        return walk(*columns).limit(_limit(rows)).subquery(name)
 
-    def from_window(w: Subquery, *conditions: ColumnElement[bool]) -> Select[Any]:
+    def keys(w: Subquery, *conditions: ColumnElement[bool]) -> Select[tuple[object, ...]]:
         return (
-            select(*_offering_hit(w.c))
+            select(w.c.id, w.c.published_at.label("at"))
             .where(*conditions, *_price(w.c.headline_price, shape))
             .order_by(w.c.published_at.desc(), w.c.id.desc())
             .limit(_limit(limit))
         )
 
-    newest = window("offerings_newest_rows", NEWEST_PAGES * limit, o.location, o.search_grams)
+    text_columns = (o.title, o.location, o.category, o.search_grams)
+    newest = window("offerings_newest_rows", NEWEST_PAGES * limit, *text_columns)
     routes = _Routes(
         "offerings",
-        newest=from_window(newest, *about(newest.c)).cte("offerings_newest"),
+        newest=keys(newest, *about(newest.c)).cte("offerings_newest"),
         matching=select(o.id)
         .where(o.state == _inline("published"), *about(o))
         .cte("offerings_matching"),
@@ -553,7 +550,7 @@ def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     )
     scanned = window("offerings_scanned_rows", SCAN_WINDOW)
     member = scanned.c.id.in_(select(routes.matching.c.id)).is_(true())
-    scan = from_window(scanned, member, routes.scanning()).cte("offerings_scan")
+    scan = keys(scanned, member, routes.scanning()).cte("offerings_scan")
     bound = (
         walk(o.published_at.label("at"), o.id.label("row_id"))
         .offset(_limit(SCAN_WINDOW - 1))
@@ -561,13 +558,21 @@ def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
         .cte("offerings_scan_end")
     )
     probe = (
-        _published_offerings()
+        select(o.id, o.published_at.label("at"))
         .where(
             o.id.in_(select(routes.matching.c.id)),
             routes.beyond_scan(o.published_at, o.id, bound),
             *placed(),
             *_price(o.headline_price, shape),
         )
+        .order_by(o.published_at.desc(), o.id.desc())
         .limit(_limit(limit))
     )
-    return routes.page(scan, probe)
+    page = routes.page(scan, probe)
+    return (
+        select(*_offering_hit(o))
+        .select_from(page)
+        .join(o, o.id == page.c.id)
+        .order_by(page.c.at.desc(), page.c.id.desc())
+        .limit(_limit(limit))
+    )
