@@ -27,7 +27,7 @@ def _problem(response: Any, status: int, field: str | None = None) -> dict[str, 
 async def _available(trading: Any, token: Any, pid: uuid.UUID) -> str:
     account = await trading.get(f"/v1/accounts/{pid}", headers=token("operator"))
     assert account.status_code == 200, account.text
-    return str(account.json()["available"])
+    return str(account.json()["available"]["amount"])
 
 
 async def test_unknown_fields_are_refused_and_nothing_is_credited(trading, token) -> None:

@@ -300,11 +300,11 @@ async def test_simulation_with_changed_rates_checked_by_hand(
     # 1,800,000 x 5 % / 12 = 7,500.00 -> at a 6 % ceiling 9,000.00 (all the interest)
     assert rows[str(beijing)]["actual"]["amount"] == "7500.00"
     assert rows[str(beijing)]["simulated"]["amount"] == "9000.00"
-    assert rows[str(beijing)]["difference"] == "1500.00"
+    assert rows[str(beijing)]["difference"]["amount"] == "1500.00"
     # Xiong'an: payments due in 2025, 120,000 x 10 % = 12,000.00 -> x 8 % = 9,600.00
     assert rows[str(xiongan)]["actual"]["amount"] == "12000.00"
     assert rows[str(xiongan)]["simulated"]["amount"] == "9600.00"
-    assert rows[str(xiongan)]["difference"] == "-2400.00"
+    assert rows[str(xiongan)]["difference"]["amount"] == "-2400.00"
     assert rows[str(beijing)]["recorded"]["amount"] == "0.00"  # nobody has reviewed yet
     assert result["simulated_version"].startswith(result["base_version"] + "+changed:")
     # nothing real moved

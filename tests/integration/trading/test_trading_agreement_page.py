@@ -58,7 +58,11 @@ async def test_agreement_pages_carry_each_escrow_in_constant_statements(
     assert small.status_code == 200, small.text
     assert page.status_code == 200, page.text
     items = page.json()["items"]
-    assert sorted(item["escrow"]["remaining"] for item in items) == ["100.00", "250.00", "400.00"]
+    assert sorted(item["escrow"]["remaining"]["amount"] for item in items) == [
+        "100.00",
+        "250.00",
+        "400.00",
+    ]
     # Background workers share the engine: count only what reads escrow locks or the ledger.
     assert len(ledger_reads(three)) == len(ledger_reads(one)) == 1
 

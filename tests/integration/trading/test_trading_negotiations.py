@@ -103,7 +103,7 @@ async def test_counter_offers_approval_and_finalize(catalog, trading, token) -> 
 
     agreement = (await trading.get(f"/v1/agreements/{agreement_id}", headers=c)).json()
     assert agreement["terms"]["pricing"]["price"]["amount"] == "820.00"
-    assert agreement["escrow"]["remaining"] == "820.00"
+    assert agreement["escrow"]["remaining"]["amount"] == "820.00"
     assert agreement["origin"] == "negotiation"
 
     # moves after the end: 409 naming the state
@@ -123,7 +123,7 @@ async def test_counter_offers_approval_and_finalize(catalog, trading, token) -> 
     assert (ended.json()["status"], ended.json()["terminated_by"]) == ("terminated", "provider")
     assert ended.json()["escrow"]["status"] == "refunded"
     account = (await trading.get(f"/v1/accounts/{buyer}", headers=c)).json()
-    assert account["available"] == "1000.00"
+    assert account["available"]["amount"] == "1000.00"
 
 
 async def test_finalize_with_short_funds_is_422_and_changes_nothing(

@@ -55,9 +55,9 @@ async def test_order_delivery_confirmation_and_settlement(catalog, trading, toke
     assert placed.status_code == 201, placed.text
     agreement = placed.json()["agreement"]
     assert agreement["status"] == "active"
-    assert agreement["escrow"]["remaining"] == "600.00"
-    assert (await account(trading, token, buyer))["available"] == "400.00"
-    assert (await account(trading, token, buyer))["locked"] == "600.00"
+    assert agreement["escrow"]["remaining"]["amount"] == "600.00"
+    assert (await account(trading, token, buyer))["available"]["amount"] == "400.00"
+    assert (await account(trading, token, buyer))["locked"]["amount"] == "600.00"
 
     # only its parties see the agreement: another tenant gets a 404
     stranger = token("participant", participant_id=uuid.uuid4())
@@ -95,8 +95,10 @@ async def test_order_delivery_confirmation_and_settlement(catalog, trading, toke
 
     rate = await listing_fee_rate(trading, listing_id)
     fee = (Decimal("600.00") * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    assert (await account(trading, token, seller))["proceeds"] == f"{Decimal('600.00') - fee:.2f}"
-    assert (await account(trading, token, buyer))["locked"] == "0.00"
+    assert (await account(trading, token, seller))["proceeds"][
+        "amount"
+    ] == f"{Decimal('600.00') - fee:.2f}"
+    assert (await account(trading, token, buyer))["locked"]["amount"] == "0.00"
     done = (await trading.get(f"/v1/agreements/{agreement['id']}", headers=buyer_h)).json()
     assert done["escrow"]["status"] == "released"
     assert await ledger_total(trading) == 0
@@ -138,7 +140,11 @@ async def test_insufficient_funds_is_a_422_and_leaves_nothing(catalog, trading, 
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "insufficient_funds"
     state = await account(trading, token, buyer)
-    assert (state["available"], state["locked"], state["locks"]) == ("599.99", "0.00", [])
+    assert (state["available"]["amount"], state["locked"]["amount"], state["locks"]) == (
+        "599.99",
+        "0.00",
+        [],
+    )
 
 
 async def test_the_same_idempotency_key_replays_the_first_order(catalog, trading, token) -> None:
@@ -152,7 +158,7 @@ async def test_the_same_idempotency_key_replays_the_first_order(catalog, trading
     second = await trading.post("/v1/orders", headers=headers, json=body)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
-    assert (await account(trading, token, buyer))["available"] == "1400.00"
+    assert (await account(trading, token, buyer))["available"]["amount"] == "1400.00"
     other = await trading.post(
         "/v1/orders", headers=headers, json=body | {"policy": policy(purpose="another")}
     )
@@ -222,4 +228,4 @@ async def test_delisting_applies_each_agreements_own_clause(catalog, trading, to
     assert ended["escrow"]["status"] == "refunded"
     still = await trading.get(f"/v1/agreements/{runs.json()['agreement']['id']}", headers=buyer_h)
     assert still.json()["status"] == "active"
-    assert (await account(trading, token, buyer))["available"] == "600.00"
+    assert (await account(trading, token, buyer))["available"]["amount"] == "600.00"

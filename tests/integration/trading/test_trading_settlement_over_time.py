@@ -39,7 +39,7 @@ async def test_a_subscription_is_paid_period_by_period(catalog, trading, token) 
     )
     assert placed.status_code == 201, placed.text
     agreement = placed.json()["agreement"]
-    assert agreement["escrow"]["remaining"] == "300.00"
+    assert agreement["escrow"]["remaining"]["amount"] == "300.00"
     tid = (
         await trading.post(f"/v1/agreements/{agreement['id']}/transfers", headers=c, json={})
     ).json()["id"]
@@ -50,17 +50,23 @@ async def test_a_subscription_is_paid_period_by_period(catalog, trading, token) 
     )
     assert (await trading.post(f"/v1/transfers/{tid}/confirm", headers=c)).status_code == 200
     # confirmation pays the first period only
-    assert (await agreement_of(trading, c, agreement["id"]))["escrow"]["remaining"] == "200.00"
+    assert (await agreement_of(trading, c, agreement["id"]))["escrow"]["remaining"][
+        "amount"
+    ] == "200.00"
 
     sweeper = trading.app.state.sweeper
     starts = datetime.fromisoformat(agreement["starts_at"])
     await sweeper.sweep(starts + timedelta(days=32))
-    assert (await agreement_of(trading, c, agreement["id"]))["escrow"]["remaining"] == "100.00"
+    assert (await agreement_of(trading, c, agreement["id"]))["escrow"]["remaining"][
+        "amount"
+    ] == "100.00"
     await sweeper.sweep(starts + timedelta(days=32))  # nothing new is due: nothing moves
-    assert (await agreement_of(trading, c, agreement["id"]))["escrow"]["remaining"] == "100.00"
+    assert (await agreement_of(trading, c, agreement["id"]))["escrow"]["remaining"][
+        "amount"
+    ] == "100.00"
     await sweeper.sweep(starts + timedelta(days=62))
     done = await agreement_of(trading, c, agreement["id"])
-    assert done["escrow"]["remaining"] == "0.00"
+    assert done["escrow"]["remaining"]["amount"] == "0.00"
     assert done["escrow"]["status"] == "released"
 
 
@@ -80,7 +86,7 @@ async def test_unused_metered_budget_goes_back_when_the_agreement_ends(
         json={
             "listing_id": str(listing_id),
             "policy": policy(duration_seconds=86_400),
-            "budget": "50.00",
+            "budget": {"amount": "50.00", "currency": "CNY"},
         },
     )
     assert placed.status_code == 201, placed.text
@@ -91,7 +97,7 @@ async def test_unused_metered_budget_goes_back_when_the_agreement_ends(
     assert after["escrow"]["status"] == "refunded"
     assert after["escrow"]["close_reason"].startswith("lock expired at")
     account = (await trading.get(f"/v1/accounts/{buyer}", headers=c)).json()
-    assert (account["available"], account["locked"]) == ("50.00", "0.00")
+    assert (account["available"]["amount"], account["locked"]["amount"]) == ("50.00", "0.00")
 
 
 async def test_an_amendment_is_a_new_agreement_linked_to_the_old(catalog, trading, token) -> None:
@@ -136,9 +142,9 @@ async def test_an_amendment_is_a_new_agreement_linked_to_the_old(catalog, tradin
     assert superseded["status"] == "superseded"
     assert superseded["terms"] == old["terms"]  # the old agreement never changed
     assert superseded["escrow"]["status"] == "refunded"
-    assert new["escrow"]["remaining"] == "650.00"
+    assert new["escrow"]["remaining"]["amount"] == "650.00"
     account = (await trading.get(f"/v1/accounts/{buyer}", headers=c)).json()
-    assert (account["available"], account["locked"]) == ("250.00", "650.00")
+    assert (account["available"]["amount"], account["locked"]["amount"]) == ("250.00", "650.00")
     # an amended agreement takes no deliveries
     refused = await trading.post(f"/v1/agreements/{old['id']}/transfers", headers=c, json={})
     assert refused.status_code == 409

@@ -61,7 +61,7 @@ async def test_metered_use_is_counted_charged_and_refused_past_the_limit(
         seller,
         listing_id,
         policy=policy(max_calls=100),
-        budget="30.00",
+        budget={"amount": "30.00", "currency": "CNY"},
     )
     p = token("participant", participant_id=seller)
 
@@ -76,7 +76,7 @@ async def test_metered_use_is_counted_charged_and_refused_past_the_limit(
 
     first = await trading.post("/v1/usage", headers=p, json=use(40))
     assert first.status_code == 201, first.text
-    assert (first.json()["charge"], first.json()["total_calls"]) == ("20.00", 40)
+    assert (first.json()["charge"]["amount"], first.json()["total_calls"]) == ("20.00", 40)
     # the buyer cannot report use of its own delivery
     buyer_reports = await trading.post(
         "/v1/usage", headers=token("participant", participant_id=buyer), json=use(1)
@@ -93,13 +93,13 @@ async def test_metered_use_is_counted_charged_and_refused_past_the_limit(
     assert broke.status_code == 422
     assert broke.json()["code"] == "lock_exceeded"
     second = await trading.post("/v1/usage", headers=p, json=use(20))
-    assert (second.json()["charge"], second.json()["total_calls"]) == ("10.00", 60)
+    assert (second.json()["charge"]["amount"], second.json()["total_calls"]) == ("10.00", 60)
     # 60 more calls would exceed max_calls=100: refused whole, nothing counted
     past = await trading.post("/v1/usage", headers=p, json=use(41))
     assert past.status_code == 422
     assert past.json()["code"] == "usage_limit_exceeded"
     again = (await trading.get(f"/v1/agreements/{agreement['id']}", headers=p)).json()
-    assert again["escrow"]["remaining"] == "0.00"
+    assert again["escrow"]["remaining"]["amount"] == "0.00"
 
     # suspension stops use; resuming allows it again; termination revokes the grant
     assert (
@@ -299,7 +299,7 @@ async def test_concurrent_orders_never_overdraw_the_buyer(catalog, trading, toke
     assert codes == [201] * 10 + [422] * 10, [a.text for a in answers if a.status_code >= 500]
     assert {a.json()["code"] for a in answers if a.status_code == 422} == {"insufficient_funds"}
     account = (await trading.get(f"/v1/accounts/{buyer}", headers=c)).json()
-    assert (account["available"], account["locked"]) == ("0.00", "250.00")
+    assert (account["available"]["amount"], account["locked"]["amount"]) == ("0.00", "250.00")
     print(f"20 concurrent orders settled in {elapsed:.2f}s")
 
 

@@ -13,7 +13,7 @@ from pydantic.config import JsonDict
 
 from datapark_kit.schemas import RequestModel
 from datapark_subsidy.simulations.replay import SimulationResult
-from datapark_subsidy.terms.schemas import Money
+from datapark_subsidy.terms.schemas import Money, SignedMoney
 
 ZERO = Decimal("0.00")
 
@@ -55,7 +55,7 @@ class CompanyOut(BaseModel):
     """What the rules grant with the current parameters (every claim approved and paid)."""
     simulated: Money
     """What they would grant with the changed parameters."""
-    difference: str
+    difference: SignedMoney
     recorded: Money
     """What the company's real claims of the period were granted so far."""
 
@@ -65,7 +65,7 @@ class BudgetDiffOut(BaseModel):
     period: str
     actual: Money
     simulated: Money
-    difference: str
+    difference: SignedMoney
 
 
 def _cny(amount: str) -> JsonDict:
@@ -82,14 +82,14 @@ class SimulationOut(BaseModel):
                     "period": {"start": "2026-01-01", "end": "2027-01-01"},
                     "base_version": "sha256:cd3380df2863e52ba53e8e9900b207137a3b9bdf14eff0bb3a"
                     "f6a5a158067d2f",
-                    "simulated_version": "sha256:5e0b8a41c7f29d36e1a4b8c2d7f05e93a6c1b4d8e2f7a0"
-                    "9c3b5d8e1f4a7c2b60",
+                    "simulated_version": "sha256:cd3380df2863e52ba53e8e9900b207137a3b9bdf14eff0bb3a"
+                    "f6a5a158067d2f+changed:5e0b8a41c7f29d36",
                     "companies": [
                         {
                             "participant_id": "0192e7d1-3b4c-7a5d-8e6f-7a8b9c0d1e2f",
                             "actual": _cny("41250.00"),
                             "simulated": _cny("49500.00"),
-                            "difference": "8250.00",
+                            "difference": _cny("8250.00"),
                             "recorded": _cny("20625.00"),
                         }
                     ],
@@ -99,12 +99,12 @@ class SimulationOut(BaseModel):
                             "period": "2026",
                             "actual": _cny("41250.00"),
                             "simulated": _cny("49500.00"),
-                            "difference": "8250.00",
+                            "difference": _cny("8250.00"),
                         }
                     ],
                     "actual_total": _cny("41250.00"),
                     "simulated_total": _cny("49500.00"),
-                    "budget_difference": "8250.00",
+                    "budget_difference": _cny("8250.00"),
                 }
             ]
         }
@@ -117,7 +117,7 @@ class SimulationOut(BaseModel):
     budgets: list[BudgetDiffOut]
     actual_total: Money
     simulated_total: Money
-    budget_difference: str
+    budget_difference: SignedMoney
     """Signed: positive means the change would cost more."""
 
     @classmethod
@@ -131,7 +131,7 @@ class SimulationOut(BaseModel):
                     participant_id=uuid.UUID(c.participant_id),
                     actual=Money.of(c.actual),
                     simulated=Money.of(c.simulated),
-                    difference=f"{c.difference:.2f}",
+                    difference=SignedMoney.of(c.difference),
                     recorded=Money.of(recorded.get(c.participant_id, ZERO)),
                 )
                 for c in r.companies
@@ -142,11 +142,11 @@ class SimulationOut(BaseModel):
                     period=b.period,
                     actual=Money.of(b.actual),
                     simulated=Money.of(b.simulated),
-                    difference=f"{b.difference:.2f}",
+                    difference=SignedMoney.of(b.difference),
                 )
                 for b in r.budgets
             ],
             actual_total=Money.of(r.actual_total),
             simulated_total=Money.of(r.simulated_total),
-            budget_difference=f"{r.budget_difference:.2f}",
+            budget_difference=SignedMoney.of(r.budget_difference),
         )

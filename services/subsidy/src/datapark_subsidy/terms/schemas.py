@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from datapark_contracts.money import Amount
+from datapark_contracts.money import Amount, SignedAmount
 from datapark_subsidy.terms.assessment import Explanation
 from datapark_subsidy.terms.parameters import Reading
 
@@ -24,6 +24,19 @@ class Money(BaseModel):
 
     @classmethod
     def of(cls, amount: Decimal) -> Money:
+        return cls(amount=amount)
+
+
+class SignedMoney(BaseModel):
+    """A difference of money in CNY, which may be negative: ``{"amount": "-2400.00", ...}``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: SignedAmount
+    currency: Literal["CNY"] = "CNY"
+
+    @classmethod
+    def of(cls, amount: Decimal) -> SignedMoney:
         return cls(amount=amount)
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_contracts.money import Money
 from datapark_kit.schemas import RequestModel
 from datapark_trading.agreements.codec import agreement_value
 from datapark_trading.contracting.service import AgreementView
@@ -22,9 +23,8 @@ class TermsBody(BaseModel):
 
 ESCROW_EXAMPLE: dict[str, Any] = {
     "lock_id": "0193a7e2-7d8e-7f90-8a1b-2c3d4e5f6071",
-    "amount": "600.00",
-    "currency": "CNY",
-    "remaining": "600.00",
+    "amount": {"amount": "600.00", "currency": "CNY"},
+    "remaining": {"amount": "600.00", "currency": "CNY"},
     "fee_rate": "0.0300",
     "status": "held",
     "expires_at": "2027-11-30T09:18:00+00:00",
@@ -82,9 +82,8 @@ class AgreementOut(BaseModel):
             lock, remaining = view.escrow
             escrow = EscrowOut(
                 lock_id=lock.id,
-                amount=f"{lock.amount:.2f}",
-                currency=lock.currency,
-                remaining=f"{remaining:.2f}",
+                amount=Money(amount=lock.amount, currency=lock.currency),
+                remaining=Money(amount=remaining, currency=lock.currency),
                 fee_rate=str(lock.fee_rate),
                 status=lock.status,
                 expires_at=lock.expires_at,
@@ -100,9 +99,8 @@ class EscrowOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ESCROW_EXAMPLE]})
 
     lock_id: uuid.UUID
-    amount: str
-    currency: str
-    remaining: str
+    amount: Money
+    remaining: Money
     fee_rate: str
     status: str
     expires_at: datetime

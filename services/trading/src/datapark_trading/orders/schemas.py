@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from datapark_contracts.money import Money
 from datapark_kit.schemas import RequestModel
 from datapark_trading.contracting.schemas import AGREEMENT_EXAMPLE, AgreementOut
 from datapark_trading.orders.models import Order
@@ -49,13 +49,16 @@ class OrderCreate(RequestModel):
     listing_id: uuid.UUID
     policy: PolicyRequest
     periods: int | None = Field(default=None, ge=1, le=120, description="subscription periods")
-    budget: Decimal | None = Field(
-        default=None,
-        gt=0,
-        max_digits=16,
-        decimal_places=2,
-        description="metered: the amount locked for use (decimal string)",
+    budget: Money | None = Field(
+        default=None, description="metered: the amount locked in escrow for use (more than 0)"
     )
+
+    @field_validator("budget")
+    @classmethod
+    def _positive(cls, budget: Money | None) -> Money | None:
+        if budget is not None and budget.amount <= 0:
+            raise ValueError("a budget is more than 0.00")
+        return budget
 
 
 class OrderOut(BaseModel):

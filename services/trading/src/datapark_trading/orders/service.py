@@ -35,7 +35,8 @@ class OrderService:
             raise Unprocessable("a provider cannot buy its own listing", field="listing_id")
         await require_trading_participant(self.session, consumer)
         await require_trading_participant(self.session, listing.provider_id)
-        pricing = order_pricing(listing.price_terms, periods=data.periods, budget=data.budget)
+        budget = None if data.budget is None else data.budget.amount
+        pricing = order_pricing(listing.price_terms, periods=data.periods, budget=budget)
         p = data.policy
         duration = (
             timedelta(seconds=p.duration_seconds)

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from datapark_contracts.money import Money
 from datapark_kit.schemas import RequestModel
 from datapark_trading.settlement.service import AccountView
 
@@ -32,7 +33,7 @@ _LOCK: JsonDict = {
     "lock_id": "0193a7e2-7d8e-7f90-8a1b-2c3d4e5f6071",
     "agreement_id": "0193a7e2-6c1d-7b3a-9e5f-2d4c6b8a0e13",
     "role": "buyer",
-    "amount": "600.00",
+    "amount": {"amount": "600.00", "currency": "CNY"},
     "expires_at": "2027-11-30T09:18:00+00:00",
 }
 
@@ -43,7 +44,7 @@ class LockOut(BaseModel):
     lock_id: uuid.UUID
     agreement_id: uuid.UUID
     role: Literal["buyer", "seller"]
-    amount: str
+    amount: Money
     expires_at: datetime
 
 
@@ -53,10 +54,9 @@ class AccountOut(BaseModel):
             "examples": [
                 {
                     "participant_id": "8a1d5e2c-4f63-4b9a-a7c0-1e6d3b9f2c84",
-                    "currency": "CNY",
-                    "available": "19400.00",
-                    "locked": "600.00",
-                    "proceeds": "0.00",
+                    "available": {"amount": "19400.00", "currency": "CNY"},
+                    "locked": {"amount": "600.00", "currency": "CNY"},
+                    "proceeds": {"amount": "0.00", "currency": "CNY"},
                     "locks": [_LOCK],
                 }
             ]
@@ -64,10 +64,9 @@ class AccountOut(BaseModel):
     )
 
     participant_id: uuid.UUID
-    currency: str
-    available: str = Field(description="buyer funds free to lock")
-    locked: str = Field(description="buyer funds held in escrow")
-    proceeds: str = Field(description="what the participant's sales have earned")
+    available: Money = Field(description="buyer funds free to lock")
+    locked: Money = Field(description="buyer funds held in escrow")
+    proceeds: Money = Field(description="what the participant's sales have earned")
     locks: list[LockOut]
 
     @classmethod
@@ -75,16 +74,15 @@ class AccountOut(BaseModel):
         """The account as the ledger sums it: balances, and each lock with the side it is on."""
         return cls(
             participant_id=view.participant_id,
-            currency=view.currency,
-            available=f"{view.available:.2f}",
-            locked=f"{view.locked:.2f}",
-            proceeds=f"{view.proceeds:.2f}",
+            available=Money(amount=view.available, currency=view.currency),
+            locked=Money(amount=view.locked, currency=view.currency),
+            proceeds=Money(amount=view.proceeds, currency=view.currency),
             locks=[
                 LockOut(
                     lock_id=lk.id,
                     agreement_id=lk.agreement_id,
                     role="buyer" if lk.buyer_id == view.participant_id else "seller",
-                    amount=f"{lk.amount:.2f}",
+                    amount=Money(amount=lk.amount, currency=lk.currency),
                     expires_at=lk.expires_at,
                 )
                 for lk in view.locks

@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datapark_contracts.money import Money
 from datapark_kit.schemas import RequestModel
 from datapark_trading.transfers.models import TransferRow, UsageMeterRow, UsageRecordRow
 from datapark_trading.transfers.service import transfer_value
@@ -146,8 +147,7 @@ class UsageOut(BaseModel):
                     "id": "0193a7e4-2a3b-7c4d-8e5f-6a7b8c9d0e1f",
                     "agreement_id": AGREEMENT,
                     "transfer_id": "0193a7e3-8d2f-7c4b-a1e6-3f5d7c9b1a24",
-                    "charge": "6.00",
-                    "currency": "CNY",
+                    "charge": {"amount": "6.00", "currency": "CNY"},
                     "total_calls": 4800,
                     "total_records": 0,
                     "total_megabytes": 0,
@@ -161,8 +161,7 @@ class UsageOut(BaseModel):
     id: uuid.UUID
     agreement_id: uuid.UUID
     transfer_id: uuid.UUID
-    charge: str
-    currency: str = "CNY"
+    charge: Money
     total_calls: int
     total_records: int
     total_megabytes: int
@@ -176,7 +175,7 @@ class UsageOut(BaseModel):
             id=usage.id,
             agreement_id=usage.agreement_id,
             transfer_id=usage.transfer_id,
-            charge=f"{usage.charge:.2f}",
+            charge=Money(amount=usage.charge),
             total_calls=meter.calls,
             total_records=meter.records,
             total_megabytes=meter.megabytes,
