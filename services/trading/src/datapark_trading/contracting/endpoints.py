@@ -66,6 +66,7 @@ async def terminate_agreement(
 ) -> AgreementOut:
     """Either side ends a running agreement, saying why: deliveries end, grants are revoked,
     what escrow still holds goes back to the buyer."""
-    service = AgreementService(session)
-    row = await service.terminate(actor, agreement_id, body.reason, datetime.now(UTC))
-    return AgreementOut.of((await service.views([row]))[0])
+    view = await AgreementService(session).terminate(
+        actor, agreement_id, body.reason, datetime.now(UTC)
+    )
+    return AgreementOut.of(view)

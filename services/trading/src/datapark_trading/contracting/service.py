@@ -195,12 +195,14 @@ class AgreementService:
 
     async def terminate(
         self, actor: Actor, agreement_id: uuid.UUID, reason: str, at: datetime
-    ) -> AgreementRow:
-        """Either side ends a running agreement with a reason; unused escrow goes back."""
+    ) -> AgreementView:
+        """Either side ends a running agreement with a reason; unused escrow goes back. The
+        agreement as it now stands, with its escrow."""
         row = await self._locked(agreement_id)
         actor.ensure_acting_party(row.provider_id, row.consumer_id, what="agreement")
         party = agreement_value(row).party_of(actor.participant_id)
-        return await self._terminate(row, party, reason, at)
+        (view,) = await self.views([await self._terminate(row, party, reason, at)])
+        return view
 
     async def _terminate(
         self, row: AgreementRow, by: Party | None, reason: str, at: datetime

@@ -8,7 +8,6 @@ from datapark_kit.auth import require_roles
 from datapark_kit.openapi import problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.contracting.schemas import AgreementOut
-from datapark_trading.contracting.service import AgreementService
 from datapark_trading.orders.schemas import OrderCreate, OrderOut
 from datapark_trading.orders.service import OrderService
 from datapark_trading.partners.actor import CurrentActor
@@ -31,5 +30,4 @@ async def place_order(body: OrderCreate, session: SessionDep, actor: CurrentActo
     Insufficient funds is a 422; a listing that is not listed a 409. Honours `Idempotency-Key`.
     """
     order, agreement = await OrderService(session).place(actor, body)
-    (view,) = await AgreementService(session).views([agreement])
-    return OrderOut.of(order, AgreementOut.of(view))
+    return OrderOut.of(order, AgreementOut.of(agreement))

@@ -11,8 +11,7 @@ from datapark_contracts.events import trading as events
 from datapark_contracts.ids import uuid7
 from datapark_kit.errors import Unprocessable
 from datapark_trading.agreements.codec import terms_to_json, terms_to_wire
-from datapark_trading.agreements.models import AgreementRow
-from datapark_trading.contracting.service import AgreementService
+from datapark_trading.contracting.service import AgreementService, AgreementView
 from datapark_trading.listings.pricing import default_duration, order_pricing
 from datapark_trading.listings.service import tradable_listing
 from datapark_trading.orders.models import Order
@@ -27,7 +26,9 @@ class OrderService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def place(self, actor: Actor, data: OrderCreate) -> tuple[Order, AgreementRow]:
+    async def place(self, actor: Actor, data: OrderCreate) -> tuple[Order, AgreementView]:
+        """Buy at the listing's own terms: the order, and the agreement it concluded with its
+        escrow."""
         at = datetime.now(UTC)
         listing = await tradable_listing(self.session, data.listing_id, "order")
         consumer = actor.participant_id
@@ -85,7 +86,8 @@ class OrderService:
             parties=[consumer, listing.provider_id],
             occurred_at=at,
         )
-        agreement = await AgreementService(self.session).conclude(
+        agreements = AgreementService(self.session)
+        agreement = await agreements.conclude(
             agreement_id=order.agreement_id,
             listing=listing,
             consumer_id=consumer,
@@ -94,4 +96,5 @@ class OrderService:
             origin_id=order.id,
             at=at,
         )
-        return order, agreement
+        (view,) = await agreements.views([agreement])
+        return order, view
