@@ -16,6 +16,7 @@ from datapark_kit.errors import ProblemCode
 from datapark_kit.openapi import (
     KIT_PROBLEMS,
     VERBS,
+    KitCode,
     finish_document,
     operation_id,
     problems,
@@ -151,6 +152,7 @@ def test_a_routes_own_codes_are_documented_beside_the_kits() -> None:
     assert "invalid_state" in post["responses"]["409"]["x-problem-codes"]
     assert "too_early" in post["responses"]["422"]["x-problem-codes"]
     assert [p["name"] for p in post["parameters"]] == ["Idempotency-Key"]
+    assert "404" not in post["responses"]  # nothing in the request names a resource
     get = document["paths"]["/v1/slots/{slot_id}"]["get"]
     assert get["operationId"] == "fetchTheSlot"
     assert "404" in get["responses"]
@@ -193,3 +195,18 @@ def test_catalogued_services_raise_members_and_document_each(service: str) -> No
     }
     missing = {str(member) for member in catalogue} - documented
     assert not missing, f"catalogued codes no operation documents: {sorted(missing)}"
+
+
+def test_a_route_declares_a_kit_status_the_rules_do_not_see() -> None:
+    router = APIRouter()
+
+    @router.post("/v1/usage", responses=problems(KitCode.NOT_FOUND))
+    async def record_usage(access_token: str) -> dict[str, str]:
+        return {}
+
+    app = FastAPI()
+    app.include_router(router)
+    document = finish_document(app.openapi(), idempotent_posts=set(), rate_limited=frozenset())
+    responses = document["paths"]["/v1/usage"]["post"]["responses"]
+    assert responses["404"]["x-problem-codes"] == ["not_found"]
+    assert responses["404"]["content"][PROBLEM_JSON]["schema"]["$ref"].endswith("/Problem")

@@ -243,14 +243,24 @@ IDEMPOTENCY_PARAMETER: dict[str, Any] = {
 }
 
 
-def problems(*codes: ProblemCode) -> dict[int | str, dict[str, Any]]:
+def problems(*codes: ProblemCode | KitCode) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: the service's own problem codes it may answer with, beside
-    the kit's (which every operation documents anyway)."""
+    the kit's (which every operation documents anyway). A kit code declares its status where
+    the rules above do not see it, e.g. ``problems(KitCode.NOT_FOUND)`` on a POST whose body
+    names something by a token or a foreign id that may not exist."""
     out: dict[int | str, dict[str, Any]] = {}
     for code in codes:
-        entry = out.setdefault(code.status, {"x-problem-codes": []})
+        status = code.status if isinstance(code, ProblemCode) else _kit_status(code)
+        entry = out.setdefault(status, {"x-problem-codes": []})
         entry["x-problem-codes"].append(str(code))
     return out
+
+
+def _kit_status(code: KitCode) -> int:
+    for status, (_, codes) in KIT_PROBLEMS.items():
+        if code in codes:
+            return status
+    raise ValueError(f"{code} is not a problem code of any status")
 
 
 def camel(words: Iterable[str]) -> str:
