@@ -9,12 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from datapark_kit.errors import Unprocessable
 from datapark_rental.leases.schemas import LeaseTermsIn, PaymentIn, ScheduleItemOut
 from datapark_rental.leases.service import receivable_position
-from datapark_rental.terms.schemas import Money
+from datapark_rental.terms.schemas import MoneyOut, SignedMoneyOut
 
 TERMS = {
     "mode": "financing",
@@ -42,7 +42,10 @@ def test_a_response_amount_is_an_object_with_two_places_and_may_be_negative() ->
     assert wire["interest"] == {"amount": "4500.00", "currency": "CNY"}
     assert wire["principal"] == {"amount": "-1149.40", "currency": "CNY"}
     assert wire["balance"] == {"amount": "901149.40", "currency": "CNY"}
-    assert Money.model_validate(Decimal("0.005")).amount == Decimal("0.01")  # half-up guard
+    signed = TypeAdapter(SignedMoneyOut)
+    assert signed.validate_python(Decimal("0.005")).amount == Decimal("0.01")  # half-up guard
+    with pytest.raises(ValidationError):  # a figure that must not be negative is never shown so
+        TypeAdapter(MoneyOut).validate_python(Decimal("-1.00"))
 
 
 def test_request_amounts_default_to_zero_and_read_as_decimals() -> None:

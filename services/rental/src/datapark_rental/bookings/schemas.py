@@ -13,7 +13,7 @@ from pydantic.config import JsonDict, JsonValue
 from datapark_kit.schemas import BoundedInstant, RequestModel
 from datapark_rental.bookings.pricing import HOUR, Quote, RateUnit
 from datapark_rental.bookings.states import BookingState
-from datapark_rental.terms.schemas import Money, MoneyIn
+from datapark_rental.terms.schemas import Money, MoneyOut
 
 OFFERING = "0193a4b2-5c6d-7e8f-9a0b-1c2d3e4f5a6b"
 BOOKING = "0193a4b2-7d10-7c21-8e4f-6a5b4c3d2e1f"
@@ -74,8 +74,8 @@ class ExtendRequest(_In):
 class InspectRequest(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"damage_charges": _cny("350.00")}]})
 
-    damage_charges: MoneyIn = Field(
-        default=MoneyIn(amount=Decimal("0")), description="what the damage found costs"
+    damage_charges: Money = Field(
+        default=Money(amount=Decimal("0")), description="what the damage found costs"
     )
 
 
@@ -112,8 +112,8 @@ class QuoteLineOut(BaseModel):
 
     unit: RateUnit
     quantity: int
-    unit_price: Money
-    amount: Money
+    unit_price: MoneyOut
+    amount: MoneyOut
 
 
 class QuoteOut(BaseModel):
@@ -143,9 +143,9 @@ class QuoteOut(BaseModel):
         description="the time charged: every started hour in full, in seconds", ge=0
     )
     lines: list[QuoteLineOut]
-    rental: Money
-    deposit: Money
-    total: Money
+    rental: MoneyOut
+    deposit: MoneyOut
+    total: MoneyOut
     reserved_from: datetime
     reserved_until: datetime
 
@@ -226,13 +226,13 @@ class BookingOut(BaseModel):
     overdue: bool
     expires_at: datetime
     price_lines: list[QuoteLineOut]
-    rental_price: Money
-    deposit: Money
-    late_fee: Money
-    damage_charges: Money
-    cancellation_fee: Money
-    deposit_refund: Money
-    balance_due: Money
+    rental_price: MoneyOut
+    deposit: MoneyOut
+    late_fee: MoneyOut
+    damage_charges: MoneyOut
+    cancellation_fee: MoneyOut
+    deposit_refund: MoneyOut
+    balance_due: MoneyOut
     checked_out_at: datetime | None
     returned_at: datetime | None
     created_at: datetime

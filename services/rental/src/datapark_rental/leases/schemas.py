@@ -16,7 +16,7 @@ from datapark_rental.leases import examples
 from datapark_rental.leases.models import Lease
 from datapark_rental.leases.schedule import EARLIEST_DATE, LATEST_DATE, Amortization
 from datapark_rental.leases.states import LeaseMode, LeaseState
-from datapark_rental.terms.schemas import Money, MoneyIn, Ratio
+from datapark_rental.terms.schemas import Money, MoneyOut, Ratio, SignedMoneyOut
 
 LeaseDate = Annotated[
     date,
@@ -33,7 +33,7 @@ RateType = Literal["fixed", "lpr_linked"]
 PaymentPurpose = Literal["down_payment", "installments", "buyout", "termination"]
 
 
-_NOTHING = MoneyIn(amount=Decimal("0"))
+_NOTHING = Money(amount=Decimal("0"))
 
 
 class _In(RequestModel):
@@ -53,7 +53,7 @@ class LeaseTermsIn(_In):
 
     mode: LeaseMode
     structure: Structure = "direct"
-    equipment_cost: MoneyIn
+    equipment_cost: Money
     down_payment_rate: Decimal
     term_months: int
     rate_type: RateType = "fixed"
@@ -64,17 +64,17 @@ class LeaseTermsIn(_In):
         le=Decimal("0.20"),
         description="added to the LPR (lpr_linked only); at most 8 decimal places",
     )
-    balloon: MoneyIn = _NOTHING
+    balloon: Money = _NOTHING
     amortization: Amortization = Amortization.ANNUITY
-    cash_flow_profile: list[MoneyIn] | None = Field(
+    cash_flow_profile: list[Money] | None = Field(
         default=None,
         description="the lessee's cash flow in 12 months, January first (seasonal schedules: "
         "installments follow it)",
     )
     start_date: LeaseDate
-    fees: MoneyIn = _NOTHING
-    deposit: MoneyIn = _NOTHING
-    buyout_price: MoneyIn = _NOTHING
+    fees: Money = _NOTHING
+    deposit: Money = _NOTHING
+    buyout_price: Money = _NOTHING
 
 
 class MitigationIn(_In):
@@ -87,7 +87,7 @@ class MitigationIn(_In):
         description="who guarantees the residual value: a registered, active participant "
         "other than the lessee (required with residual_guarantee)",
     )
-    extra_deposit: MoneyIn = _NOTHING
+    extra_deposit: Money = _NOTHING
 
 
 class LeasebackAssetIn(_In):
@@ -98,7 +98,7 @@ class LeasebackAssetIn(_In):
     category: RobotCategory
     serial_number: str = Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
     description: str | None = Field(default=None, max_length=500)
-    appraised_value: MoneyIn = Field(description="fair value today (LTV, classification)")
+    appraised_value: Money = Field(description="fair value today (LTV, classification)")
 
 
 class LeaseApplicationIn(LeaseTermsIn):
@@ -120,8 +120,8 @@ class LeaseApplicationIn(LeaseTermsIn):
         default=None,
         description="defaults to the caller's participant (operators may apply for another)",
     )
-    monthly_net_operating_cash_flow: MoneyIn
-    existing_monthly_debt_service: MoneyIn = _NOTHING
+    monthly_net_operating_cash_flow: Money
+    existing_monthly_debt_service: Money = _NOTHING
     mitigation: MitigationIn = Field(default_factory=MitigationIn)
 
 
@@ -131,29 +131,31 @@ class InstallmentOut(BaseModel):
 
     period: int
     due_date: date
-    payment: Money
-    interest: Money
-    principal: Money
-    balance: Money = Field(description="principal outstanding after the installment")
+    payment: MoneyOut
+    interest: MoneyOut
+    principal: SignedMoneyOut
+    balance: SignedMoneyOut = Field(description="principal outstanding after the installment")
 
 
 class ScheduleItemOut(InstallmentOut):
     """An installment of a quoted schedule with the VAT it carries."""
 
     vat_rate: Ratio | None = Field(default=None, description="in force on the due date")
-    vat_net: Money | None = Field(default=None, description="taxable part less its VAT")
-    vat_tax: Money | None = Field(default=None, description="VAT included in the payment")
+    vat_net: SignedMoneyOut | None = Field(default=None, description="taxable part less its VAT")
+    vat_tax: MoneyOut | None = Field(default=None, description="VAT included in the payment")
 
 
 class TotalsOut(BaseModel):
-    interest: Money
-    principal: Money
-    installments: Money
-    balloon: Money
-    down_payment: Money
-    fees: Money
-    buyout_price: Money
-    payable: Money = Field(description="everything the lessee pays except the refundable deposit")
+    interest: MoneyOut
+    principal: MoneyOut
+    installments: MoneyOut
+    balloon: MoneyOut
+    down_payment: MoneyOut
+    fees: MoneyOut
+    buyout_price: MoneyOut
+    payable: MoneyOut = Field(
+        description="everything the lessee pays except the refundable deposit"
+    )
 
 
 class YieldOut(BaseModel):
@@ -172,14 +174,14 @@ class LeaseQuoteOut(BaseModel):
     lpr: Ratio | None = Field(default=None, description="the LPR fixing the rate starts from")
     lpr_spread: Ratio | None = None
     vat_basis: VatBasis
-    equipment_cost: Money
-    down_payment: Money
-    financed_principal: Money
+    equipment_cost: MoneyOut
+    down_payment: MoneyOut
+    financed_principal: MoneyOut
     periodic_rate: Ratio
     items: list[ScheduleItemOut]
     totals: TotalsOut
     yield_: YieldOut = Field(alias="yield", serialization_alias="yield")
-    present_value: Money = Field(description="installments and balloon discounted at the rate")
+    present_value: MoneyOut = Field(description="installments and balloon discounted at the rate")
 
     model_config = ConfigDict(
         populate_by_name=True, json_schema_extra={"examples": [examples.QUOTE]}
@@ -190,10 +192,10 @@ class ShortfallOut(BaseModel):
     """By how much a failed check missed: the ratio, and in money what would close the gap."""
 
     ratio: Ratio
-    amount: Money | None = Field(
+    amount: MoneyOut | None = Field(
         default=None, description="ltv and concentration: the principal or exposure over the limit"
     )
-    monthly_cash_flow: Money | None = Field(
+    monthly_cash_flow: MoneyOut | None = Field(
         default=None, description="dscr: the monthly cash flow missing in the weakest month"
     )
 
@@ -225,8 +227,8 @@ class LeaseAssetOut(BaseModel):
     category: RobotCategory
     serial_number: str
     description: str | None
-    purchase_price: Money = Field(description="what the lessor paid (the equipment cost)")
-    appraised_value: Money
+    purchase_price: MoneyOut = Field(description="what the lessor paid (the equipment cost)")
+    appraised_value: MoneyOut
     seller_participant_id: uuid.UUID
 
 
@@ -245,7 +247,7 @@ class LeaseOut(BaseModel):
     mode: LeaseMode
     structure: Structure
     asset: LeaseAssetOut | None = Field(default=None, description="sale-and-leaseback only")
-    appraised_value: Money | None = None
+    appraised_value: MoneyOut | None = None
     rate_type: RateType
     lpr_spread: Ratio | None = None
     next_repricing_on: date | None = None
@@ -255,9 +257,9 @@ class LeaseOut(BaseModel):
     residual_guarantor_participant_id: uuid.UUID | None = None
     signed_on: date | None = None
     state: LeaseState
-    equipment_cost: Money
-    down_payment: Money
-    financed_principal: Money
+    equipment_cost: MoneyOut
+    down_payment: MoneyOut
+    financed_principal: MoneyOut
     annual_rate: Ratio
     apr: Ratio
     term_months: int
@@ -268,9 +270,9 @@ class LeaseOut(BaseModel):
     refusal: list[RiskCheckOut] = Field(
         default_factory=list, description="the checks that failed: why it was refused"
     )
-    upfront_due: Money
-    down_payment_paid: Money
-    credit: Money
+    upfront_due: MoneyOut
+    down_payment_paid: MoneyOut
+    credit: MoneyOut
     activated_on: date | None = None
     terminated_on: date | None = None
     ended_on: date | None = Field(
@@ -301,7 +303,7 @@ class LeasePage(BaseModel):
 class PaymentIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.PAYMENT_IN]})
 
-    amount: MoneyIn
+    amount: Money
     paid_on: LeaseDate | None = Field(
         default=None,
         description="value date, today when omitted; only the lessor or an operator may "
@@ -315,7 +317,7 @@ class AllocationOut(BaseModel):
     period: int
     kind: ReceivableKind
     component: Literal["penalty", "interest", "principal"]
-    amount: Money
+    amount: MoneyOut
 
 
 class PaymentOut(BaseModel):
@@ -324,10 +326,10 @@ class PaymentOut(BaseModel):
     id: uuid.UUID
     lease_id: uuid.UUID
     purpose: PaymentPurpose
-    amount: Money
+    amount: MoneyOut
     paid_on: date
     allocations: list[AllocationOut]
-    credit_after: Money
+    credit_after: MoneyOut
     lease_state: LeaseState
 
 
@@ -353,7 +355,7 @@ class TerminateIn(_In):
 class BuyoutIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.BUYOUT_IN]})
 
-    amount: MoneyIn = Field(description="the total of the buyout quote on that day")
+    amount: Money = Field(description="the total of the buyout quote on that day")
     on: LeaseDate | None = Field(
         default=None,
         description="today when omitted; only the lessor or an operator may back-date it",
@@ -369,15 +371,15 @@ class SettlementOut(BaseModel):
     )
 
     on: date
-    outstanding_principal: Money
-    interest_due: Money
-    accrued_interest: Money
-    penalties: Money
-    termination_fee: Money
-    deposit_offset: Money
-    credit: Money
-    buyout_price: Money
-    total: Money
+    outstanding_principal: MoneyOut
+    interest_due: MoneyOut
+    accrued_interest: MoneyOut
+    penalties: MoneyOut
+    termination_fee: MoneyOut
+    deposit_offset: MoneyOut
+    credit: MoneyOut
+    buyout_price: MoneyOut
+    total: SignedMoneyOut
 
 
 class UsageIn(_In):
@@ -424,10 +426,10 @@ class UsageInvoiceOut(BaseModel):
     lease_id: uuid.UUID
     month: str
     usage: Ratio
-    unit_price: Money
-    usage_amount: Money
-    monthly_minimum: Money
-    amount: Money
+    unit_price: MoneyOut
+    usage_amount: MoneyOut
+    monthly_minimum: MoneyOut
+    amount: MoneyOut
     due_date: date
 
 
@@ -439,16 +441,18 @@ class ReceivableOut(BaseModel):
     period: int
     kind: ReceivableKind
     due_date: date
-    principal: Money
-    interest: Money
-    penalty: Money
-    principal_paid: Money
-    interest_paid: Money
-    penalty_paid: Money
+    principal: SignedMoneyOut
+    interest: MoneyOut
+    penalty: MoneyOut
+    principal_paid: MoneyOut
+    interest_paid: MoneyOut
+    penalty_paid: MoneyOut
     vat_rate: Ratio
-    vat_net: Money = Field(description="taxable part (VAT-inclusive) less its VAT")
-    vat_tax: Money = Field(description="VAT included in principal + interest + penalty")
-    vat_untaxed: Money = Field(description="outside VAT (a sale-and-leaseback's principal)")
+    vat_net: SignedMoneyOut = Field(description="taxable part (VAT-inclusive) less its VAT")
+    vat_tax: MoneyOut = Field(description="VAT included in principal + interest + penalty")
+    vat_untaxed: SignedMoneyOut = Field(
+        description="outside VAT (a sale-and-leaseback's principal)"
+    )
 
 
 class ReceivablePage(BaseModel):
@@ -462,7 +466,7 @@ class InvoiceLineOut(BaseModel):
     item: str
     period: int | None = None
     kind: ReceivableKind | None = None
-    amount: Money
+    amount: SignedMoneyOut
     taxed: bool
 
 
@@ -483,10 +487,10 @@ class InvoiceOut(BaseModel):
     issued_on: date
     vat_basis: VatBasis
     rate: Ratio
-    net: Money
-    tax: Money
-    total: Money
-    untaxed: Money
+    net: SignedMoneyOut
+    tax: SignedMoneyOut
+    total: SignedMoneyOut
+    untaxed: SignedMoneyOut
     lines: list[InvoiceLineOut]
 
 
@@ -504,7 +508,7 @@ class LessorFinancialsIn(_In):
         }
     )
 
-    net_assets: MoneyIn = Field(description="greater than 0")
+    net_assets: Money = Field(description="greater than 0")
     as_of: LeaseDate
 
 
@@ -523,5 +527,5 @@ class LessorFinancialsOut(BaseModel):
     )
 
     participant_id: uuid.UUID
-    net_assets: Money
+    net_assets: MoneyOut
     as_of: date

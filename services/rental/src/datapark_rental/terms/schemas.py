@@ -2,53 +2,42 @@
 language"): money is ``{"amount": "<2 places>", "currency": "CNY"}`` both ways, rates are
 decimal strings.
 
-Requests take :class:`MoneyIn` (``datapark_contracts.money.Money``: a non-negative amount in a
-JSON string with at most two places; a JSON number is a 422 naming the field). Responses give
-:class:`Money`, whose amount may be negative where the figure is signed: the principal of a
-seasonal installment that capitalises interest, or a settlement the lessor owes back.
+Requests take :class:`Money` (``datapark_contracts.money.Money``: a non-negative amount in a
+JSON string with at most two places; a JSON number, a bare string or another currency is a 422
+naming the field). Responses declare :data:`MoneyOut`, or :data:`SignedMoneyOut` where the
+figure may be negative as in the events (a seasonal installment's principal that capitalises
+interest, a balance, an invoice or a settlement owed back); both are the shared contract
+classes, built from the ``Decimal`` a row or a rule holds (or the decimal string of a stored
+document), so a response model is still made with ``model_validate(row)``.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-from datapark_contracts.money import Money as MoneyIn
-from datapark_contracts.money import SignedAmount, to_fen
+from datapark_contracts.money import Money, SignedMoney, to_fen
 
-__all__ = ["Money", "MoneyIn", "Ratio", "money_in"]
-
-
-class Money(BaseModel):
-    """An amount in CNY: a decimal string with exactly two places and its currency."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={"examples": [{"amount": "12500.00", "currency": "CNY"}]},
-    )
-
-    amount: SignedAmount
-    currency: Literal["CNY"] = "CNY"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _of_amount(cls, value: Any) -> Any:
-        """A bare amount (the ``Decimal`` of a column or a rule, or the decimal string of a
-        stored document) is an amount in CNY; computed figures are already rounded to the fen,
-        so ``to_fen`` only guards the two places on the wire."""
-        if isinstance(value, Decimal):
-            return {"amount": to_fen(value)}
-        if isinstance(value, str):
-            return {"amount": value}
-        return value
+__all__ = ["Money", "MoneyOut", "Ratio", "SignedMoneyOut"]
 
 
-def money_in(amount: str) -> MoneyIn:
-    """A request amount in CNY (a field's default, an example)."""
-    return MoneyIn(amount=Decimal(amount))
+def _as_money(value: Any) -> Any:
+    """A bare amount is an amount in CNY. Computed figures are already rounded to the fen;
+    ``to_fen`` only guards the two places on the wire."""
+    if isinstance(value, str):
+        value = Decimal(value)
+    if isinstance(value, Decimal):
+        return {"amount": to_fen(value), "currency": "CNY"}
+    return value
 
+
+MoneyOut = Annotated[Money, BeforeValidator(_as_money)]
+"""A non-negative amount in a response."""
+
+SignedMoneyOut = Annotated[SignedMoney, BeforeValidator(_as_money)]
+"""An amount in a response that may be negative."""
 
 Ratio = Annotated[
     Decimal,
