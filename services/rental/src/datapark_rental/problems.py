@@ -9,7 +9,17 @@ from datapark_kit.errors import ProblemCode
 
 
 class RentalProblem(ProblemCode):
-    BOOKING_CONFLICT = "booking_conflict", 409, "The period was taken concurrently; try again."
+    BOOKING_CONFLICT = (
+        "booking_conflict",
+        409,
+        "A unit is already booked for (part of) the period (named in conflicting_period), or "
+        "the period was taken concurrently: try again.",
+    )
+    UNIT_IN_MAINTENANCE = (
+        "unit_in_maintenance",
+        409,
+        "A unit is in maintenance for (part of) the period (named in conflicting_period).",
+    )
     OFFERING_WITHDRAWN = "offering_withdrawn", 409, "The offering takes nothing new."
     UNIT_UNAVAILABLE = "unit_unavailable", 409, "A unit of the offering is out of service."
     UNIT_UNKNOWN = "unit_unknown", 409, "A unit of the offering is not known to rental yet."
@@ -24,7 +34,7 @@ class RentalProblem(ProblemCode):
 
 P = RentalProblem
 # What each router's operations may answer with (documented on its routes).
-BOOKINGS = (P.BOOKING_CONFLICT, P.OFFERING_WITHDRAWN, P.UNIT_UNAVAILABLE)
+BOOKINGS = (P.BOOKING_CONFLICT, P.UNIT_IN_MAINTENANCE, P.OFFERING_WITHDRAWN, P.UNIT_UNAVAILABLE)
 LEASES = (
     P.OFFERING_WITHDRAWN,
     P.UNIT_UNKNOWN,

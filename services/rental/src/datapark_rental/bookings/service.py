@@ -172,7 +172,7 @@ class BookingService:
         if window is not None:
             raise _taken(
                 "a unit is in maintenance",
-                "unit_in_maintenance",
+                RentalProblem.UNIT_IN_MAINTENANCE,
                 window.period.lower,
                 window.period.upper,
             )
@@ -272,7 +272,7 @@ class BookingService:
         if window is not None:
             raise _taken(
                 "a unit is in maintenance",
-                "unit_in_maintenance",
+                RentalProblem.UNIT_IN_MAINTENANCE,
                 window.period.lower,
                 window.period.upper,
             )
@@ -357,12 +357,15 @@ class BookingService:
         if taken.window_id is not None:
             return _taken(
                 "a unit is in maintenance",
-                "unit_in_maintenance",
+                RentalProblem.UNIT_IN_MAINTENANCE,
                 taken.period.lower,
                 taken.period.upper,
             )
         return _taken(
-            "a unit is already booked", "booking_conflict", taken.period.lower, taken.period.upper
+            "a unit is already booked",
+            RentalProblem.BOOKING_CONFLICT,
+            taken.period.lower,
+            taken.period.upper,
         )
 
     async def _for_action(
@@ -397,7 +400,9 @@ def _within_offering(offering: Offering, start: datetime, end: datetime) -> None
         )
 
 
-def _taken(detail: str, code: str, start: datetime | None, end: datetime | None) -> Conflict:
+def _taken(
+    detail: str, code: RentalProblem, start: datetime | None, end: datetime | None
+) -> Conflict:
     """409 naming the occupied period, never whose booking it is."""
     period = {
         "start": start.isoformat() if start else None,
