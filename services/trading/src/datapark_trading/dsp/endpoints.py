@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 
 from datapark_kit.auth import require_roles
 from datapark_kit.errors import ProblemError
-from datapark_kit.openapi import problems
+from datapark_kit.openapi import KitCode, problems
 from datapark_kit.pagination import cursor_id, encode_cursor
 from datapark_kit.problems import problem_response
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
@@ -97,7 +97,7 @@ router = APIRouter(
     tags=["dataspace protocol"],
     route_class=DspRoute,
     dependencies=[require_roles("participant", "partner")],
-    responses=problems(*DSP),
+    responses=problems(*DSP, KitCode.NOT_FOUND),
 )
 
 
@@ -361,7 +361,7 @@ members = APIRouter(
     tags=["dataspace protocol"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner")],
-    responses=problems(*DSP),
+    responses=problems(*DSP, KitCode.NOT_FOUND),
 )
 
 

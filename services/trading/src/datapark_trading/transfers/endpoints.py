@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from datapark_kit.auth import require_roles
 from datapark_kit.idempotency import shown_once
-from datapark_kit.openapi import problems
+from datapark_kit.openapi import KitCode, problems
 from datapark_kit.uow import SessionDep, UnitOfWorkRoute
 from datapark_trading.partners.actor import CurrentActor
 from datapark_trading.problems import TRANSFERS
@@ -32,7 +32,7 @@ router = APIRouter(
     tags=["transfers"],
     route_class=UnitOfWorkRoute,
     dependencies=[require_roles("participant", "partner")],
-    responses=problems(*TRANSFERS),
+    responses=problems(*TRANSFERS, KitCode.NOT_FOUND),
 )
 
 # Reading (the list and one transfer): the parties (or a partner for a member), and whoever
