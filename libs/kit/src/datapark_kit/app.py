@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import FromClause, Table, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,7 +30,7 @@ from datapark_kit.db import Database
 from datapark_kit.guards import BodyLimitMiddleware, RejectControlCharactersMiddleware
 from datapark_kit.idempotency import IdempotencyStore
 from datapark_kit.logs import configure_logging, principal_var, request_id_var
-from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from datapark_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, exposition
 from datapark_kit.openapi import install_openapi
 from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
 from datapark_kit.reference import install_reference
@@ -206,7 +206,7 @@ def create_app(
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics")
     async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(exposition().decode(), media_type=CONTENT_TYPE_LATEST)
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     # Outermost last. All inside the request context (so a refusal carries the request id

@@ -10,17 +10,45 @@
 - Idle keep-alive connections close after ``keep_alive_timeout_seconds``; beyond
   ``max_connections`` concurrent connections and requests, new ones get a 503.
 - Request bodies are bounded in size and time by ``datapark_kit.guards.BodyLimitMiddleware``.
+
+Several worker processes (``web_workers``): uvicorn's supervisor starts that many processes
+sharing one listening socket (the kernel hands each new connection to one of them) and replaces
+any that dies. Each process imports the service's app factory (``"datapark_<svc>.app:build_app"``,
+called with no arguments: the settings are read again from the same environment) and runs the
+app's lifespan: its own database pool, and, where ``RUN_WORKERS`` is on, its own relay and
+consumer. That stays correct with N processes: the relay's advisory lock keeps exactly one of
+them active and the others standing by, the consumers are members of one group (a partition is
+read by one of them at a time, inbox deduplication covers a rebalance), and the sweepers take
+their rows with ``SKIP LOCKED``. It is N of each, though (N lock connections, N group members
+that rebalance whenever an API process restarts): in production the API runs with
+``RUN_WORKERS=false`` and its background work in the worker Deployment
+(``datapark_eventing.worker``, one process). Metrics of all processes are added up by
+``datapark_kit.metrics`` (multi-process mode).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copyreg
+import functools
+import logging
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from datapark_kit.logs import configure_logging
+from datapark_kit.metrics import multiprocess_values
 from datapark_kit.settings import ServiceSettings
+
+log = logging.getLogger("datapark.serve")
+
+WORKER_HEALTHCHECK_SECONDS = 60
+"""How long uvicorn's supervisor waits for a worker process to answer its ping before killing
+and replacing it. Its default, 5 s, is shorter than a worker's start on a busy or CPU-limited
+node (a spawned process imports the service before it can answer): measured on the shared
+2-core machine at load average 9-12, workers were killed and replaced over and over while
+starting, and the second of two never came up."""
 
 
 class HeadTimeoutH11Protocol(H11Protocol):
@@ -61,12 +89,33 @@ class HeadTimeoutH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def protocol_class(settings: ServiceSettings) -> type[HeadTimeoutH11Protocol]:
-    return type(
+class _TimedProtocolType(type):
+    """The type of the per-timeout protocol classes, so that they pickle by their timeout:
+    uvicorn pickles its config (the protocol class included) into every worker process it
+    spawns, and a class made at run time cannot be found there by name."""
+
+
+@functools.cache
+def head_timeout_protocol(header_read_timeout: float) -> type[HeadTimeoutH11Protocol]:
+    """The protocol class closing connections whose head takes longer than the timeout (one
+    class per timeout, also when rebuilt from a pickle in a worker process)."""
+    made = _TimedProtocolType(
         "ServiceH11Protocol",
         (HeadTimeoutH11Protocol,),
-        {"header_read_timeout": settings.header_read_timeout_seconds},
+        {"header_read_timeout": header_read_timeout, "__module__": __name__},
     )
+    return made  # type: ignore[return-value]  # a subclass, made by its metaclass
+
+
+def _pickle_protocol(cls: _TimedProtocolType) -> tuple[Any, tuple[float]]:
+    return head_timeout_protocol, (cls.header_read_timeout,)  # type: ignore[attr-defined]
+
+
+copyreg.pickle(_TimedProtocolType, _pickle_protocol)
+
+
+def protocol_class(settings: ServiceSettings) -> type[HeadTimeoutH11Protocol]:
+    return head_timeout_protocol(settings.header_read_timeout_seconds)
 
 
 def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -87,5 +136,34 @@ def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:
 
 
 def run(app: Any, settings: ServiceSettings) -> None:
-    """Serve ``app`` until stopped (a service's ``__main__``)."""
-    uvicorn.run(app, **uvicorn_options(settings))
+    """Serve until stopped (a service's ``__main__``).
+
+    ``app`` is the import path of the service's app factory (``"datapark_rental.app:build_app"``),
+    which lets ``settings.web_workers`` processes each build their own app, or an app object,
+    always served by this one process."""
+    options = uvicorn_options(settings)
+    workers = settings.web_workers
+    if isinstance(app, str):
+        options["factory"] = True
+    elif workers > 1:
+        log.warning(
+            "%s: web_workers=%d ignored, an app object is served by one process (several "
+            "need the import path of the app factory)",
+            settings.service_name,
+            workers,
+        )
+        workers = 1
+    with multiprocess_values(needed=workers > 1):
+        if workers > 1:
+            # the supervisor's own lines (a worker died and was replaced) in the service's log
+            configure_logging(
+                settings.service_name, level=settings.log_level, json_format=settings.log_json
+            )
+            uvicorn.run(
+                app,
+                workers=workers,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **options,
+            )
+        else:
+            uvicorn.run(app, **options)

@@ -87,6 +87,10 @@ class ServiceSettings(BaseSettings):
     # Addresses of the reverse proxies whose X-Forwarded-For / -Proto are believed (comma
     # separated IPs or networks); empty: none, the peer's own address is the client's.
     forwarded_allow_ips: str = ""
+    # API worker processes (uvicorn workers sharing the listening socket; datapark_kit.serve).
+    # 1 for local runs and tests; production: about one per core the pod may use (the API
+    # Deployment runs RUN_WORKERS=false, its background work runs in the worker Deployment).
+    web_workers: int = Field(default=1, ge=1, le=64)
 
     def development_secrets(self) -> dict[str, bool]:
         """Which secrets still hold the public development value (subclasses add theirs)."""
