@@ -6,10 +6,10 @@ category when one is asked for), merged and cut to the page.
 
 Text (``text=``) matches through the n-gram GIN indexes (``catalog.search_grams``, migration
 0003), always rechecked with the ILIKE that defines a match, so the indexes change the cost and
-never the results. Its cost must not follow the number of matches, which grows with the catalog
-(a term in 1 % of it matches 1,000 products at 100,000), nor the catalog itself (a rare term
-walked in recency order would read every row). Each kind's page is one statement of three
-routes, each run only when the one before did not settle the page:
+never the results. Neither ordering every match by recency (a term in 1 % of the catalog
+matches 1,000 products at 100,000) nor walking the rows in recency order and checking each (a
+rare term would read every row) keeps the cost bounded, so each kind's page is one statement
+of three routes, each run only when the one before did not settle the page:
 
 1. *newest*: the newest ``NEWEST_PAGES`` pages' worth of rows after the cursor, each checked
    in place (grams and ILIKE); a full page found there is the page -- every match outside that
@@ -24,7 +24,12 @@ routes, each run only when the one before did not settle the page:
 
 A route that does not run costs nothing (each is gated by a one-time filter on the counts
 before it). The windows are row counts written into the SQL, so every route's walk is an index
-walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``).
+walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``); what
+still grows is the matching set of a term too rare for the newest rows and too common for
+the probe: one read per match (docs/performance.md, "What still grows").
+
+Each statement is built once per shape (kinds, filters, page size) and run with its values
+as bind parameters; constants are written into its text.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ from datapark_catalog.products.models import DataProduct, VenueListingRow
 
 NEWEST_PAGES = 8
 """Route 1 checks this many pages' worth of the newest rows in place (168 rows for a page of
-20: about 0.3 ms)."""
+20; each row costs a primary-key lookup of its product)."""
 
 FEW_MATCHES_PAGES = 4
 """A matching set of at most this many pages is ordered by probing each match."""
@@ -282,9 +287,9 @@ def _is(column: Any, name: str) -> ColumnElement[bool]:
 
 
 class _Routes:
-    """One kind's text page as its routes (module docstring), each a select of hits ordered
-    newest first and cut to the page, and the row counts that decide which of them run (each
-    count a one-row CTE: computed once, when a gate first asks for it)."""
+    """One kind's text page as its routes (module docstring), each a select of keys (``id``,
+    ``at``) newest first and cut to the page, and the row counts that decide which of them run
+    (each count a one-row CTE: computed once, when a gate first asks for it)."""
 
     def __init__(self, kind: str, newest: CTE, matching: CTE, limit: int) -> None:
         self.kind, self.newest, self.matching, self.limit = kind, newest, matching, limit
