@@ -355,9 +355,9 @@ class Verifier:
             return False
         return True
 
-    def _check_checkpoints(self) -> set[tuple[str, int, int]]:
-        """Check every checkpoint; return the records they vouch for."""
-        covered: set[tuple[str, int, int]] = set()
+    def _check_checkpoints(self) -> dict[tuple[str, int], set[int]]:
+        """Check every checkpoint; return the records they vouch for, per partition."""
+        covered: dict[tuple[str, int], set[int]] = defaultdict(set)
         terms: dict[str, list[_Checkpoint]] = defaultdict(list)
         for cp in self._checkpoints:
             terms[str(cp.data["term_id"])].append(cp)
@@ -404,6 +404,7 @@ class Verifier:
                         continue
                     records = self._records.get(key, {})
                     value = running.get(key, GENESIS_HASH)
+                    vouched = covered[key]
                     absent = []
                     for offset in offsets:
                         found = records.get(offset)
@@ -413,7 +414,7 @@ class Verifier:
                             continue
                         value = fold(value, offset, found[0])
                         heads[found[1]] = (found[2], found[0])
-                        covered.add((topic, partition, offset))
+                        vouched.add(offset)
                     running[key] = segment["running_hash"]
                     if absent:
                         self._violation(
@@ -470,20 +471,24 @@ class Verifier:
             "\n".join(f"{t}/{p}:{h}" for (t, p), h in sorted(self._fingerprints.items())).encode()
         ).hexdigest()
         covered = self._check_checkpoints()
-        data_records = [
-            (topic, partition, offset)
-            for (topic, partition), offsets in self._records.items()
-            for offset in offsets
-            if (topic, partition, offset) not in self._checkpoint_records
-        ]
-        self.result.covered_records = sum(1 for r in data_records if r in covered)
-        self.result.uncovered_records = len(data_records) - self.result.covered_records
-        if self.require_checkpoints and self.result.uncovered_records:
-            uncovered = [r for r in data_records if r not in covered]
+        checkpoint_offsets: dict[tuple[str, int], set[int]] = defaultdict(set)
+        for topic, partition, offset in self._checkpoint_records:
+            checkpoint_offsets[(topic, partition)].add(offset)
+        first_uncovered: tuple[str, int, int] | None = None
+        total = vouched_total = 0
+        for part, offsets in self._records.items():
+            data = offsets.keys() - checkpoint_offsets.get(part, set())
+            vouched = len(data & covered.get(part, set()))
+            total, vouched_total = total + len(data), vouched_total + vouched
+            if first_uncovered is None and vouched < len(data):
+                first_uncovered = (*part, min(data - covered.get(part, set())))
+        self.result.covered_records = vouched_total
+        self.result.uncovered_records = total - vouched_total
+        if self.require_checkpoints and first_uncovered is not None:
             self._violation(
                 "checkpoint_coverage",
-                f"{len(uncovered)} record(s) are vouched for by no relay checkpoint",
-                uncovered[0],
+                f"{self.result.uncovered_records} record(s) are vouched for by no relay checkpoint",
+                first_uncovered,
             )
         self.result.aggregates = len(self._heads)
         types: Counter[str] = Counter()
