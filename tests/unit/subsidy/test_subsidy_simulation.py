@@ -325,3 +325,64 @@ def test_what_if_runs_year_by_year_so_unearned_years_do_not_inflate_the_budget()
         (Decimal("50.00"), Decimal("40.00"))
     ]
     assert [(b.period, b.actual) for b in result.budgets] == [("2025", Decimal("50.00"))]
+
+
+def test_a_lease_of_an_unknown_lessee_that_ends_is_reported_not_a_crash() -> None:
+    # A lease can arrive before its lessee (or its lessee is no company): its end, a payment
+    # and the final settlement must pass it by, as its activation reports it ineligible.
+    lease = rental("L9", "nobody", date(2025, 1, 1), (date(2025, 6, 1), "120000.00"))
+    events: list[RentalEvent] = [
+        lease,
+        ReceivablePaid("L9", "installment", 1, date(2025, 6, 1)),
+        LeaseEnded("L9", date(2025, 7, 1), "bought_out"),
+        LeaseTerminated("L9", date(2025, 8, 1)),
+    ]
+    result = replay(events, LESSEES, PARAMS)
+    assert result.claims == ()
+    assert [(lease_id, i.reason.value) for lease_id, i in result.ineligible] == [
+        ("L9", "unknown_participant")
+    ]
+    what_if = simulate(
+        [*EVENTS[:4], *events],
+        LESSEES,
+        PARAMS,
+        {"xiongan_robot_leasing.rate": {"2025-01-01": "0.08"}},
+        date(2025, 1, 1),
+        date(2026, 1, 1),
+    )
+    assert "nobody" not in {c.participant_id for c in what_if.companies}
+    assert {c.participant_id for c in what_if.companies} == {"B1", "B2", "X1"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        (
+            {"no_such.parameter": {"2025-01-01": "1"}},
+            "changes.no_such.parameter",
+            "invalid_parameter",
+        ),
+        (
+            {"beijing_financing_lease.rate": {"2025-01-01": "five"}},
+            "changes.beijing_financing_lease.rate.2025-01-01",
+            "invalid_parameter",
+        ),
+        (
+            {"beijing_financing_lease.rate": {"2025-13-01": "0.06"}},
+            "changes.beijing_financing_lease.rate",
+            "invalid_parameter",
+        ),
+        (
+            {"beijing_financing_lease.annual_cap": {"2025-01-01": None}},
+            "changes.beijing_financing_lease.annual_cap",
+            "parameter_not_in_force",
+        ),
+    ],
+)
+def test_a_bad_change_is_a_422_naming_the_changes_field(
+    changes: dict[str, dict[str, object]], field: str, code: str
+) -> None:
+    with pytest.raises(Unprocessable) as raised:
+        simulate(EVENTS, LESSEES, PARAMS, changes, date(2025, 1, 1), date(2026, 1, 1))
+    assert raised.value.code == code
+    assert raised.value.extra["errors"][0]["field"] == field

@@ -25,6 +25,7 @@ from datapark_subsidy.budgets.balance import Budget
 from datapark_subsidy.claims.deadlines import clawback
 from datapark_subsidy.claims.eligibility import assess_lease, period_cap
 from datapark_subsidy.claims.states import ClaimStatus, ReviewDecision, ReviewVerdict, review
+from datapark_subsidy.problems import SubsidyProblem
 from datapark_subsidy.terms.assessment import (
     Entitlement,
     Explanation,
@@ -34,7 +35,7 @@ from datapark_subsidy.terms.assessment import (
     Lessee,
     ReasonCode,
 )
-from datapark_subsidy.terms.parameters import ParameterSet
+from datapark_subsidy.terms.parameters import ParameterError, ParameterSet
 from datapark_subsidy.terms.policies import POLICIES, PolicyCode
 
 ZERO = Decimal("0.00")
@@ -207,8 +208,14 @@ class _Replayer:
                     self.clawed.add(lease.lease_id)
 
     def _assess(self, lease: LeaseFacts) -> LeaseAssessment:
+        """Every lease policy's verdict on ``lease``; none for a lessee the directory does not
+        know (a lease can arrive before its lessee, or the lessee be no company), which
+        :meth:`activated` reported ineligible once."""
+        lessee = self.lessees.get(lease.participant_id)
+        if lessee is None:
+            return LeaseAssessment()
         drawn = {c.policy for c in self.claims if c.lease_id == lease.lease_id}
-        return assess_lease(lease, self.lessees[lease.participant_id], self.params, drawn)
+        return assess_lease(lease, lessee, self.params, drawn)
 
     def settle(self, lease_ids: Iterable[str], until: date) -> None:
         """Review, as if approved and paid at once, what these leases have earned by
@@ -381,6 +388,12 @@ class SimulationResult:
         return self.simulated_total - self.actual_total
 
 
+def _change_field(where: str) -> str:
+    """The request field of a changed parameter (``name`` or ``name@date``), as the problem
+    names fields: ``changes.<name>`` or ``changes.<name>.<date>``."""
+    return "changes." + where.replace("@", ".", 1)
+
+
 def simulate(
     events: Sequence[RentalEvent],
     lessees: Mapping[str, Lessee],
@@ -400,14 +413,30 @@ def simulate(
         raise Unprocessable("the period's start must come before its end", field="period")
     if not changes:
         raise Unprocessable("a simulation changes at least one parameter", field="changes")
-    changed = params.with_overrides(changes)
+    try:
+        changed = params.with_overrides(changes)
+    except ParameterError as error:
+        raise Unprocessable(
+            error.detail, field=_change_field(error.where), code=SubsidyProblem.INVALID_PARAMETER
+        ) from None
     replayed = [e for e in events if e.on < end]
     actual = [
         c for c in replay(replayed, lessees, params, end).claims if in_years(c.period, start, end)
     ]
-    simulated = [
-        c for c in replay(replayed, lessees, changed, end).claims if in_years(c.period, start, end)
-    ]
+    try:
+        simulated = [
+            c
+            for c in replay(replayed, lessees, changed, end).claims
+            if in_years(c.period, start, end)
+        ]
+    except Unprocessable as error:
+        # a change that takes a parameter out of force where a rule reads it: name the change
+        named = [e.get("field") for e in error.extra.get("errors", ())]
+        if not named or named[0] not in changes:
+            raise
+        raise Unprocessable(
+            error.detail, field=_change_field(str(named[0])), code=error.code
+        ) from None
     by_company: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     by_budget: dict[tuple[PolicyCode, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for column, claims in enumerate((actual, simulated)):
