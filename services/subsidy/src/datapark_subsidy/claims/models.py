@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
     Numeric,
     String,
@@ -48,7 +49,10 @@ class Claim(Base):
     policy: Mapped[str] = mapped_column(String(40))
     participant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     lease_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    designation_id: Mapped[str | None] = mapped_column(String(100))
+    designation_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("designations.id")
+    )
+    """An application's designation on record (a lease's claim has none)."""
     period: Mapped[str] = mapped_column(String(120))
     basis: Mapped[str] = mapped_column(String(40), default="schedule")
     """What the amount rests on: ``schedule`` (the lease's payments as activated),

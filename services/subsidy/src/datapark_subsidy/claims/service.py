@@ -85,7 +85,7 @@ def _snapshot(claim: Claim, event: type[ClaimSnapshot], **extra: Any) -> ClaimSn
         policy=claim.policy,
         participant_id=claim.participant_id,
         lease_id=claim.lease_id,
-        designation_id=claim.designation_id,
+        designation_id=None if claim.designation_id is None else str(claim.designation_id),
         period=claim.period,
         basis=claim.basis,
         status=claim.status,
@@ -297,7 +297,7 @@ class ClaimService:
         claim = await self._open(
             entitlement,
             lease_id=None,
-            designation_id=str(designation_id),
+            designation_id=designation_id,
             status=S.DRAFT,
             documents=documents,
             basis="application",
@@ -311,7 +311,7 @@ class ClaimService:
         entitlement: Entitlement,
         *,
         lease_id: uuid.UUID | None,
-        designation_id: str | None,
+        designation_id: uuid.UUID | None,
         status: ClaimStatus,
         documents: list[dict[str, str]],
         basis: str,
@@ -504,9 +504,7 @@ class ClaimService:
         shared = policy.cap_scope is CapScope.DESIGNATION
         on = claim.earned_on
         if shared and claim.designation_id is not None:
-            designation = await DesignationRepository(self.session).get(
-                uuid.UUID(claim.designation_id)
-            )
+            designation = await DesignationRepository(self.session).get(claim.designation_id)
             if designation is not None:
                 on = designation.designated_on
         cap, reading = period_cap(policy, claim.period, on, self.params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import column, select, table
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_subsidy.designations.models import DesignationRecord
@@ -13,7 +13,7 @@ from datapark_subsidy.tables import SCHEMA
 
 # The claims table as far as this repository reads it: claims sit in the layer above
 # designations (they bind a designation's facts), so its model is not imported here.
-_CLAIMS = table("claims", column("id"), column("designation_id"), schema=SCHEMA)
+_CLAIMS = table("claims", column("id"), column("designation_id", UUID(as_uuid=True)), schema=SCHEMA)
 
 
 class DesignationRepository:
@@ -48,7 +48,7 @@ class DesignationRepository:
 
     async def in_use(self, designation_id: uuid.UUID) -> bool:
         """Whether anyone applied under the designation (its claims bind its facts)."""
-        query = select(_CLAIMS.c.id).where(_CLAIMS.c.designation_id == str(designation_id)).limit(1)
+        query = select(_CLAIMS.c.id).where(_CLAIMS.c.designation_id == designation_id).limit(1)
         return (await self.session.execute(query)).first() is not None
 
     async def page(self, *, after: uuid.UUID | None, limit: int) -> list[DesignationRecord]:
