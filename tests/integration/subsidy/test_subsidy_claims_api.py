@@ -440,3 +440,31 @@ async def test_only_the_applicant_cancels_reviewers_and_auditors_only_read(
     cancelled = await subsidy.post(f"/v1/claims/{claim_id}/cancel", headers=applicant)
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
+
+
+async def test_the_documented_simulation_answers_even_over_a_lease_of_an_unknown_lessee(
+    subsidy: Any, token: Any, activate_lease: Any
+) -> None:
+    # a lease whose lessee subsidy does not know (yet) and that has ended: the what-if once
+    # answered 500 (KeyError) on it
+    lease = await activate_lease(uuid.uuid4(), cost="100000.00", activated_on=date(2026, 2, 1))
+    async with subsidy.app.state.database.unit_of_work() as session:
+        await LeaseService(session, load_parameters()).lease_ended(
+            lease_id=lease, ended_on=date(2026, 6, 1), reason="bought_out", aggseq=8
+        )
+    document = (await subsidy.get("/openapi.json")).json()
+    operation = document["paths"]["/v1/simulations"]["post"]
+    media = operation["requestBody"]["content"]["application/json"]
+    example = media.get("example") or next(iter(media["examples"].values()))["value"]
+    response = await subsidy.post("/v1/simulations", json=example, headers=token("reviewer"))
+    assert response.status_code == 200, response.text
+    assert response.json()["period"] == example["period"]
+
+    unknown = await subsidy.post(
+        "/v1/simulations",
+        json={**example, "changes": {"no_such.parameter": {"2026-01-01": "1"}}},
+        headers=token("reviewer"),
+    )
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["code"] == "invalid_parameter"
+    assert [e["field"] for e in unknown.json()["errors"]] == ["changes.no_such.parameter"]
