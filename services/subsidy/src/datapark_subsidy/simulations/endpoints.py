@@ -27,7 +27,11 @@ async def run_simulation(
     """Replay the recorded rental events through changed parameters over ``[start, end)``.
 
     Returns, per company, what the current parameters grant beside what the changed ones
-    would, and the budget difference. Nothing is written.
+    would, and the budget difference. Nothing is written. A lease whose lessee subsidy does
+    not know grants nothing in either column. A change naming no parameter, or a value or date
+    its unit refuses, is 422 ``invalid_parameter`` naming ``changes.<name>`` (or
+    ``changes.<name>.<date>``); a change that leaves a parameter a rule reads out of force is
+    422 ``parameter_not_in_force`` naming ``changes.<name>``.
     """
     result, recorded = await SimulationService(session, params).run(
         body.changes, body.period.start, body.period.end
