@@ -104,13 +104,16 @@ bench: setup migrate-test
 chaos: deps
 	@PYTHONPATH=tests $(UV) run --frozen python -m chaos.chaos_run --profile $(or $(CHAOS_PROFILE),5m) --doc docs/reliability.md
 
-# py-spy flame graph (SVG) of datapark under one bench/paths.py section: booking profiles the
-# rental API process under the booking load; relay, consumer, write, event profile the bench
-# process running datapark's side. make profile TARGET=consumer -> .local/profile-consumer.svg
+# py-spy flame graph (SVG) of datapark under one bench/paths.py section: booking (list) profiles
+# the rental API process (one worker) under the booking hold (GET /v1/bookings) load; relay,
+# consumer, write, event profile the bench process running datapark's side.
+# make profile TARGET=consumer -> .local/profile-consumer.svg
 profile: setup migrate-test
 	@mkdir -p .local
-	@if [ "$(or $(TARGET),booking)" = booking ]; then \
-		BENCH_PROFILE=$(CURDIR)/.local/profile-booking.svg $(UV) run --frozen python bench/paths.py --only booking; \
+	@if [ "$(or $(TARGET),booking)" = booking ] || [ "$(TARGET)" = list ]; then \
+		BENCH_PROFILE=$(CURDIR)/.local/profile-$(or $(TARGET),booking).svg \
+		BENCH_BOOKING_PATHS=$(if $(filter list,$(TARGET)),list,hold) BENCH_WEB_WORKERS=1 \
+			$(UV) run --frozen python bench/paths.py --only booking; \
 	else \
 		$(UV) run --frozen py-spy record --rate 200 -o .local/profile-$(TARGET).svg -- \
 			python bench/paths.py --only $(TARGET); \

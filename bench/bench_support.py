@@ -21,6 +21,33 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
 
 
+SERVICE_PIDS: dict[str, int] = {}
+"""The process id of each running :func:`service_process`, by its base URL."""
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by ``root`` and every process below it (the
+    uvicorn supervisor and its workers), from /proc; 0.0 where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    tree = {root}
+    grew = True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew = bool(below)
+        tree |= below
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,12 +66,15 @@ async def service_process(
 ) -> AsyncIterator[str]:
     """Run ``command`` (a service listening on ``port``); its base URL once ``/healthz`` says
     200 (``polls`` tries, 0.1 s apart); stopped with ``stop_signal`` afterwards."""
+    # BENCH_SERVICE_LOG=<file>: the service's output appended there (else discarded)
+    log_path = os.environ.get("BENCH_SERVICE_LOG")
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115, ASYNC230
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         list(command),
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -54,10 +84,14 @@ async def service_process(
                     if (await client.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
+        SERVICE_PIDS[url] = process.pid
         yield url
     finally:
+        SERVICE_PIDS.pop(url, None)
         process.send_signal(stop_signal)
         process.wait(timeout=stop_timeout)
+        if not isinstance(output, int):
+            output.close()
 
 
 def pgbench_binary() -> str | None:

@@ -9,8 +9,11 @@ books its own offering, one day after another, so holds never clash. The pgbench
 participant check, offering, units, lapsed holds, maintenance, booking insert, reservation under
 a savepoint, chain head upsert, outbox insert + head advance + NOTIFY), on offerings of its own.
 Also: ``GET /v1/bookings`` (first page of the customer's own bookings) beside pgbench of its
-SELECT. ``bench/paths.py`` puts these rows in its table (section ``booking``); run alone, this
-script prints them.
+SELECT. Both HTTP paths are measured with each API process count in ``BENCH_WEB_WORKERS``
+(default ``1,2``: ``DATAPARK_RENTAL_WEB_WORKERS``, uvicorn workers sharing the socket), the
+same pgbench figures beside each. ``bench/paths.py`` puts these rows in its table (section
+``booking``); run alone, this script prints them. ``BENCH_BOOKING_PATHS=list`` (or ``hold``)
+measures one path only (``make profile TARGET=list``).
 
 Run: ``make bench`` (or ``uv run python bench/booking.py``) with the local stack up.
 """
@@ -18,6 +21,7 @@ Run: ``make bench`` (or ``uv run python bench/booking.py``) with the local stack
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import os
 import signal
@@ -38,13 +42,25 @@ from support.scratch_database import scratch_database  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_support import free_port, pgbench_binary, run_pgbench, service_process  # noqa: E402
+from bench_support import (  # noqa: E402
+    SERVICE_PIDS,
+    free_port,
+    pgbench_binary,
+    run_pgbench,
+    service_process,
+    tree_cpu_seconds,
+)
 
 from datapark_kit.auth import TokenSigner  # noqa: E402
 from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+WEB_WORKERS = [int(n) for n in os.environ.get("BENCH_WEB_WORKERS", "1,2").split(",") if n]
+PATHS = set(os.environ.get("BENCH_BOOKING_PATHS", "hold,list").split(","))
+# Rounds of every process count, alternating (1, 2, 1, 2, ...): on a shared machine the load
+# of others changes by the minute; each row reports the median round.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SQL = Path(__file__).with_name("booking_hold.sql")
 LIST_SQL = Path(__file__).with_name("booking_list.sql")
 PROFILE_FORMAT = (
@@ -59,7 +75,9 @@ INSERT INTO rental.participants (id, name, kind, uscc, region_code, roles, park_
 VALUES (md5('bench-lessor')::uuid, 'Bench Lessor Co.', 'company', NULL, '620102',
         '{participant}', false, 'active', 1, now()),
        (md5('bench-customer')::uuid, 'Bench Customer Co.', 'company', NULL, '620102',
-        '{customer}', false, 'active', 1, now());
+        '{customer}', false, 'active', 1, now()),
+       (md5('bench-pgbench-customer')::uuid, 'Bench pgbench Customer Co.', 'company', NULL,
+        '620102', '{customer}', false, 'active', 1, now());
 INSERT INTO rental.fleet_units (id, model_id, category, maker, model_name, serial_number,
                                 lessor_participant_id, appraised_value, status, aggseq, updated_at)
 SELECT md5('bench-unit-' || i)::uuid, md5('bench-model')::uuid, 'industrial_arm', 'Estun',
@@ -81,7 +99,7 @@ FROM generate_series(0, 299) AS i;
 
 
 @contextlib.asynccontextmanager
-async def rental_process(database_url: str) -> AsyncIterator[str]:
+async def rental_process(database_url: str, workers: int = 1) -> AsyncIterator[str]:
     port = free_port()
     env = {
         **os.environ,
@@ -90,13 +108,19 @@ async def rental_process(database_url: str) -> AsyncIterator[str]:
         "DATAPARK_RENTAL_ENVIRONMENT": "test",
         "DATAPARK_RENTAL_RUN_WORKERS": "false",
         "DATAPARK_RENTAL_LOG_LEVEL": "ERROR",
-        "DATAPARK_RENTAL_DATABASE_POOL_SIZE": str(CLIENTS),
+        "DATAPARK_RENTAL_WEB_WORKERS": str(workers),
+        # the clients' connections are shared out over the processes (each may overflow x2)
+        "DATAPARK_RENTAL_DATABASE_POOL_SIZE": str(max(1, CLIENTS // workers)),
     }
     command = [sys.executable, "-m", "datapark_rental"]
     profile = os.environ.get("BENCH_PROFILE")  # make profile TARGET=booking: a py-spy SVG
     if profile:
         spy = str(Path(sys.executable).with_name("py-spy"))
-        command = [spy, "record", "--rate", "100", "-o", profile, *PROFILE_FORMAT, "--", *command]
+        command = [
+            *(spy, "record", "--rate", "100", "-o", profile, *PROFILE_FORMAT),
+            *(["--subprocesses"] if workers > 1 else []),
+            *("--", *command),
+        ]
     # py-spy writes its graph on SIGINT and passes the stop on to uvicorn.
     stop = signal.SIGINT if profile else signal.SIGTERM
     async with service_process(
@@ -129,22 +153,30 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[float], int]:
-    """Requests/s, latencies (ms) and non-2xx count of CLIENTS clients for SECONDS."""
+# Each client's next booking day, kept across runs (1 and 2 API processes book the same
+# offerings): a hold never meets another one.
+_next_day: dict[int, int] = {}
+
+
+async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[float], int, float]:
+    """Requests/s, latencies (ms), non-2xx count of CLIENTS clients for SECONDS (the answers'
+    statuses printed when any was not 2xx), and the service's CPU ms per request (all its
+    processes, user + system)."""
     headers = {"Authorization": f"Bearer {customer_token()}"}
     today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     latencies: list[float] = []
     failed = 0
+    statuses: collections.Counter[str] = collections.Counter()
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as c:
 
         async def client(i: int, deadline: float, record: bool) -> None:
             nonlocal failed
             offering = str(_md5_uuid(f"bench-offering-{i}"))
-            day = 2 if record else 1000
             while time.perf_counter() < deadline:
+                day = _next_day.get(i, 2)
+                _next_day[i] = day + 1
                 start = today + timedelta(days=day)
-                day += 1
                 began = time.perf_counter()
                 if post:
                     body = {
@@ -159,14 +191,23 @@ async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[flo
                     latencies.append((time.perf_counter() - began) * 1000)
                     if response.status_code >= 300:
                         failed += 1
+                        statuses[f"{response.status_code} {response.text[:160]}"] += 1
 
         warm = time.perf_counter() + 1.0
         await asyncio.gather(*(client(i, warm, False) for i in range(CLIENTS)))
         began = time.perf_counter()
+        cpu_before = tree_cpu_seconds(SERVICE_PIDS[url])
+        client_before = time.process_time()
         deadline = began + SECONDS
         await asyncio.gather(*(client(i, deadline, True) for i in range(CLIENTS)))
         rate = len(latencies) / (time.perf_counter() - began)
-    return rate, latencies, failed
+        cpu_ms = (tree_cpu_seconds(SERVICE_PIDS[url]) - cpu_before) * 1000 / max(1, len(latencies))
+        client_ms = (time.process_time() - client_before) * 1000 / max(1, len(latencies))
+    # the load generator's own CPU competes for the same cores
+    print(f"  {path}: service {cpu_ms:.1f} ms CPU a request, load generator {client_ms:.1f} ms")
+    for answer, count in statuses.most_common(3):
+        print(f"  {path}: {count} x {answer}")
+    return rate, latencies, failed, cpu_ms
 
 
 def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
@@ -176,8 +217,36 @@ def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
     return run_pgbench(binary, script, database, clients=CLIENTS, seconds=SECONDS)
 
 
+def _median_round(
+    rounds: list[tuple[float, list[float], int, float]],
+) -> tuple[float, list[float], int, float]:
+    """The round with the median rate (the lower middle one of an even number)."""
+    return sorted(rounds, key=lambda found: found[0])[(len(rounds) - 1) // 2]
+
+
+def _http_row(
+    label: str,
+    workers: int,
+    result: tuple[float, list[float], int, float],
+    baseline_name: str,
+    baseline: tuple[float, list[float]] | None,
+) -> dict[str, object]:
+    processes = f"{workers} API process" + ("es" if workers > 1 else "")
+    return {
+        "path": f"{label}, {CLIENTS} clients, {processes} ({result[3]:.1f} ms CPU a request)",
+        "figure": result[0],
+        "unit": "req/s",
+        "baseline_name": baseline_name,
+        "baseline": baseline[0] if baseline else None,
+        "latencies": result[1],
+    }
+
+
 async def measure() -> list[dict[str, object]]:
-    """The rows: the hold and the list page beside pgbench, and pgbench's own figures."""
+    """The rows: the hold and the list page with each API process count beside pgbench, and
+    pgbench's own figures."""
+    holds: dict[int, list[tuple[float, list[float], int, float]]] = {}
+    lists: dict[int, list[tuple[float, list[float], int, float]]] = {}
     async with scratch_database(["rental"]) as url:
         database = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -185,54 +254,81 @@ async def measure() -> list[dict[str, object]]:
             await conn.execute(SEED)
         finally:
             await conn.close()
-        async with rental_process(url) as base:
-            hold = await http_load(base, "/v1/bookings", post=True)
-            listing = await http_load(base, "/v1/bookings?limit=50", post=False)
-        same = pgbench(database, SQL)
-        select = pgbench(database, LIST_SQL)
-    print(f"  booking bench non-2xx answers: hold {hold[2]}, list {listing[2]}")
-    rows: list[dict[str, object]] = [
-        {
-            "path": f"booking hold, POST /v1/bookings, {CLIENTS} clients, 1 API process",
-            "figure": hold[0],
-            "unit": "req/s",
-            "baseline_name": "pgbench, the same transaction (bench/booking_hold.sql)",
-            "baseline": same[0] if same else None,
-            "latencies": hold[1],
-        },
-        {
-            "path": f"GET /v1/bookings, customer's first page, {CLIENTS} clients",
-            "figure": listing[0],
-            "unit": "req/s",
-            "baseline_name": "pgbench, its SELECT (bench/booking_list.sql)",
-            "baseline": select[0] if select else None,
-            "latencies": listing[1],
-        },
-    ]
-    for label, result in (("the booking transaction", same), ("the list SELECT", select)):
-        if result is not None:
+        same = pgbench(database, SQL) if "hold" in PATHS else None
+        for _ in range(ROUNDS):
+            for workers in WEB_WORKERS:
+                async with rental_process(url, workers) as base:
+                    if "hold" in PATHS:
+                        found = await http_load(base, "/v1/bookings", post=True)
+                        holds.setdefault(workers, []).append(found)
+                    elif not lists:  # the list alone: some bookings to list first
+                        await http_load(base, "/v1/bookings", post=True)
+                    if "list" in PATHS:
+                        found = await http_load(base, "/v1/bookings?limit=50", post=False)
+                        lists.setdefault(workers, []).append(found)
+        select = pgbench(database, LIST_SQL) if "list" in PATHS else None
+    for name, by_count in (("hold", holds), ("list", lists)):
+        for workers, measured in by_count.items():
+            rates = ", ".join(f"{r[0]:,.1f}" for r in measured)
+            print(f"  {name}, {workers} API processes, req/s by round: {rates}")
+    for workers in WEB_WORKERS:
+        failed = [
+            f"{name} {sum(r[2] for r in by_count[workers])}"
+            for name, by_count in (("hold", holds), ("list", lists))
+            if workers in by_count
+        ]
+        print(f"  booking bench non-2xx answers, {workers} API processes: {', '.join(failed)}")
+    rows: list[dict[str, object]] = []
+    for workers, rounds in holds.items():
+        rows.append(
+            _http_row(
+                "booking hold, POST /v1/bookings",
+                workers,
+                _median_round(rounds),
+                "pgbench, the same transaction (bench/booking_hold.sql)",
+                same,
+            )
+        )
+    for workers, rounds in lists.items():
+        rows.append(
+            _http_row(
+                "GET /v1/bookings, customer's first page",
+                workers,
+                _median_round(rounds),
+                "pgbench, its SELECT (bench/booking_list.sql)",
+                select,
+            )
+        )
+    for label, bench in (("the booking transaction", same), ("the list SELECT", select)):
+        if bench is not None:
             rows.append(
                 {
-                    "path": f"(reference) pgbench, {label}",
-                    "figure": result[0],
+                    "path": f"(reference) pgbench, {label}, {CLIENTS} clients",
+                    "figure": bench[0],
                     "unit": "tx/s",
                     "baseline_name": "",
                     "baseline": None,
-                    "latencies": result[1],
+                    "latencies": bench[1],
                 }
             )
     return rows
 
 
 async def main() -> None:
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     for found in await measure():
         lat = found["latencies"]
         assert isinstance(lat, list)
         marks = f"{pct(lat, 0.5):.1f} / {pct(lat, 0.95):.1f} / {pct(lat, 0.99):.1f}" if lat else "-"
+        figure, baseline = found["figure"], found["baseline"]
+        assert isinstance(figure, float)
+        ratio = f", ratio {figure / baseline:.2f}" if isinstance(baseline, float) else ""
         print(
-            f"{found['path']}: {found['figure']:,.1f} {found['unit']} "
-            f"(baseline {found['baseline']}), p50/p95/p99 {marks} ms"
+            f"{found['path']}: {figure:,.1f} {found['unit']} "
+            f"(baseline {baseline if baseline is None else f'{baseline:,.1f}'}{ratio}), "
+            f"p50/p95/p99 {marks} ms"
         )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
