@@ -18,7 +18,7 @@ from datapark_kit.openapi import KIT_PROBLEMS
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "docs" / "api-problems.md"
 SERVICES = ("catalog", "trading", "rental", "subsidy")
-# The services whose codes form a catalogue (raise sites use its members).
+# Each service's codes form a catalogue (raise sites pass its members).
 CATALOGUES = {
     "catalog": ("datapark_catalog.problems", "CatalogProblem"),
     "rental": ("datapark_rental.problems", "RentalProblem"),
@@ -68,12 +68,6 @@ def render() -> str:
                         if code not in kit_codes:
                             used[(code, status)].append(op["operationId"])
         out.append(f"\n## {service}\n")
-        if service not in CATALOGUES:
-            out.append(
-                "Not yet catalogued: its raise sites still name codes as strings, so its "
-                "document lists only the kit's codes (issue #13, phase B).\n"
-            )
-            continue
         out.append("| code | status | meaning | operations |")
         out.append("|---|---|---|---|")
         for (code, status), operations in sorted(used.items()):

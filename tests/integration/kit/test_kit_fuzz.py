@@ -141,9 +141,7 @@ def check(response: httpx.Response) -> str | None:
     return None
 
 
-def conformance(
-    openapi: dict[str, Any], sent: Sent, response: httpx.Response, *, codes_catalogued: bool
-) -> str | None:
+def conformance(openapi: dict[str, Any], sent: Sent, response: httpx.Response) -> str | None:
     """How the response departs from what the document says the operation answers, or None."""
     method, template = sent.operation
     operation = openapi["paths"][template][method.lower()]
@@ -171,12 +169,7 @@ def conformance(
         at = "/".join(str(p) for p in first.instance_path)
         return f"{status} body does not match its schema at /{at}: {first.message[:200]}"
     codes = documented.get("x-problem-codes")
-    if (
-        codes_catalogued
-        and codes is not None
-        and isinstance(body, dict)
-        and body.get("code") not in codes
-    ):
+    if codes is not None and isinstance(body, dict) and body.get("code") not in codes:
         return f"{status} code {body.get('code')!r} is not documented (documented: {codes})"
     return None
 
@@ -185,8 +178,6 @@ async def fuzz(
     client: httpx.AsyncClient,
     token: Callable[..., dict[str, str]],
     examples: int = EXAMPLES,
-    *,
-    codes_catalogued: bool = True,
 ) -> list[str]:
     operator = token("operator", participant_id=uuid.uuid4())
     participant = token("participant", participant_id=uuid.uuid4())
@@ -212,9 +203,7 @@ async def fuzz(
         except Exception as exc:  # the app raised: its 500 handler answered, then re-raised
             failures.append(f"{sent.describe()} -> 500 raised {where(exc)}")
             continue
-        problem = check(response) or conformance(
-            openapi, sent, response, codes_catalogued=codes_catalogued
-        )
+        problem = check(response) or conformance(openapi, sent, response)
         if problem is not None:
             failures.append(f"{sent.describe()} -> {problem}")
     return failures
@@ -232,27 +221,18 @@ def report(failures: list[str]) -> str:
     return f"{len(failures)} bad responses:\n" + "\n".join(failures[:40])
 
 
-# Services whose raise sites do not yet use a code catalogue (issue #13, phase B): their
-# problem codes are not yet held to the operation's list; statuses and bodies are.
-CODES_NOT_YET_CATALOGUED: set[str] = set()
-
-
 async def test_catalog_survives_generated_requests(catalog, token) -> None:
-    failures = await fuzz(
-        catalog, token, codes_catalogued="catalog" not in CODES_NOT_YET_CATALOGUED
-    )
+    failures = await fuzz(catalog, token)
     assert not failures, report(failures)
 
 
 async def test_trading_survives_generated_requests(trading, token) -> None:
-    failures = await fuzz(
-        trading, token, codes_catalogued="trading" not in CODES_NOT_YET_CATALOGUED
-    )
+    failures = await fuzz(trading, token)
     assert not failures, report(failures)
 
 
 async def test_rental_survives_generated_requests(rental, token) -> None:
-    failures = await fuzz(rental, token, codes_catalogued="rental" not in CODES_NOT_YET_CATALOGUED)
+    failures = await fuzz(rental, token)
     assert not failures, report(failures)
 
 

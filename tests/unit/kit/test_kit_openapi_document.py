@@ -159,7 +159,7 @@ def test_a_routes_own_codes_are_documented_beside_the_kits() -> None:
     assert "409" not in get["responses"]
 
 
-# Services whose raise sites use their catalogue (issue #13, phase B, one service at a time).
+# Each service's problem-code catalogue, whose members its raise sites pass.
 CATALOGUED = {
     "catalog": "datapark_catalog.problems:CatalogProblem",
     "rental": "datapark_rental.problems:RentalProblem",

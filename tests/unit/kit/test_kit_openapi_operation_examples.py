@@ -3,18 +3,14 @@
 An operation with a JSON request body has a request example, and each of its 2xx JSON
 responses a response example (issue #13: "at least one request and response example per
 operation"). Whether each example is valid against its schema is checked beside this, over
-every example of the documents (test_kit_openapi_examples.py).
-
-What still has none is listed in ``api_examples_pending.txt`` beside this file while the
-services give their models examples: a new gap fails, and so does a listed one that now has
-its example (strike it off). Regenerate the list with
-``python tests/unit/kit/test_kit_openapi_operation_examples.py``."""
+every example of the documents (test_kit_openapi_examples.py). A model gives its example with
+``model_config = ConfigDict(json_schema_extra={"examples": [...]})``; the kit lifts it into
+each operation that reads or answers it (datapark_kit.openapi)."""
 
 from __future__ import annotations
 
 import importlib
 import uuid
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -23,7 +19,6 @@ from pydantic import BaseModel, ConfigDict
 from datapark_kit.openapi import finish_document
 
 SERVICES = ("catalog", "trading", "rental", "subsidy")
-PENDING = Path(__file__).with_name("api_examples_pending.txt")
 HEALTH = {"/healthz", "/readyz", "/metrics"}
 JSON = "application/json"
 
@@ -50,19 +45,10 @@ def gaps(service: str) -> set[str]:
     return found
 
 
-def pending() -> set[str]:
-    lines = PENDING.read_text(encoding="utf-8").splitlines()
-    return {line for line in lines if line.strip() and not line.startswith("#")}
-
-
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_operation_shows_a_request_and_response_example(service: str) -> None:
-    found = gaps(service)
-    listed = {line for line in pending() if line.startswith(f"{service}: ")}
-    new = sorted(found - listed)
-    done = sorted(listed - found)
-    assert not new, "JSON bodies without an example (give the model one):\n" + "\n".join(new)
-    assert not done, f"now shown with an example: remove from {PENDING.name}:\n" + "\n".join(done)
+    found = sorted(gaps(service))
+    assert not found, "JSON bodies without an example (give the model one):\n" + "\n".join(found)
 
 
 class Slot(BaseModel):
@@ -121,10 +107,3 @@ def test_model_examples_are_lifted_into_each_operation() -> None:
     assert "example" not in put["responses"]["200"]["content"][JSON]
     # Problem responses keep their own examples.
     assert post["responses"]["422"]["content"]["application/problem+json"]["example"]
-
-
-if __name__ == "__main__":
-    head = [line for line in PENDING.read_text(encoding="utf-8").splitlines() if line[:1] == "#"]
-    found = sorted(line for service in SERVICES for line in gaps(service))
-    PENDING.write_text("\n".join([*head, *found]) + "\n", encoding="utf-8")
-    print(f"{len(found)} operations' bodies without an example written to {PENDING}")
