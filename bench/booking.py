@@ -158,7 +158,9 @@ def pct(values: list[float], q: float) -> float:
 _next_day: dict[int, int] = {}
 
 
-async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[float], int, float]:
+async def http_load(
+    url: str, path: str, *, post: bool, seconds: float = SECONDS
+) -> tuple[float, list[float], int, float]:
     """Requests/s, latencies (ms), non-2xx count of CLIENTS clients for SECONDS (the answers'
     statuses printed when any was not 2xx), and the service's CPU ms per request (all its
     processes, user + system)."""
@@ -198,7 +200,7 @@ async def http_load(url: str, path: str, *, post: bool) -> tuple[float, list[flo
         began = time.perf_counter()
         cpu_before = tree_cpu_seconds(SERVICE_PIDS[url])
         client_before = time.process_time()
-        deadline = began + SECONDS
+        deadline = began + seconds
         await asyncio.gather(*(client(i, deadline, True) for i in range(CLIENTS)))
         rate = len(latencies) / (time.perf_counter() - began)
         cpu_ms = (tree_cpu_seconds(SERVICE_PIDS[url]) - cpu_before) * 1000 / max(1, len(latencies))
@@ -262,7 +264,7 @@ async def measure() -> list[dict[str, object]]:
                         found = await http_load(base, "/v1/bookings", post=True)
                         holds.setdefault(workers, []).append(found)
                     elif not lists:  # the list alone: some bookings to list first
-                        await http_load(base, "/v1/bookings", post=True)
+                        await http_load(base, "/v1/bookings", post=True, seconds=1)
                     if "list" in PATHS:
                         found = await http_load(base, "/v1/bookings?limit=50", post=False)
                         lists.setdefault(workers, []).append(found)
