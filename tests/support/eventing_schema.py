@@ -1,6 +1,7 @@
 """Shared pieces for tests that run the eventing spine on tables of their own: a scratch
-schema holding the outbox, inbox and DLQ tables, a sample event, and a context that runs
-workers as tasks and cancels them on the way out."""
+schema holding the outbox, inbox and DLQ tables, a sample event, a context that runs
+workers as tasks and cancels them on the way out, the count of outbox rows not yet sent, and
+a topic read back from its start."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, text
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from sqlalchemy import MetaData, func, select, text
 
 from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_eventing.tables import EventingTables, eventing_tables
 from datapark_kit.db import Database
+from support.helpers import KAFKA
 
 
 @contextlib.asynccontextmanager
@@ -67,3 +70,45 @@ async def running(*coros: Any) -> AsyncIterator[None]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def unsent(database: Database, tables: EventingTables) -> int:
+    """How many outbox rows no relay has marked sent yet."""
+    async with database.unit_of_work() as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(tables.outbox)
+                .where(tables.outbox.c.sent_at.is_(None))
+            )
+            or 0
+        )
+
+
+async def read_topic(
+    topic: str, partitions: int = 1, *, isolation: str = "read_uncommitted"
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic``'s ``partitions`` from the start up to their ends as they are
+    now, as a reader at ``isolation`` sees them."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=KAFKA,
+        enable_auto_commit=False,
+        isolation_level=isolation,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        ends = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        for tp in tps:  # no await between: the fetcher never resets the positions
+            consumer.seek(tp, 0)
+        todo = {tp for tp in tps if ends[tp] > 0}
+        while todo:
+            for records in (await consumer.getmany(*todo, timeout_ms=1000)).values():
+                found.extend(records)
+            todo = {tp for tp in todo if await consumer.position(tp) < ends[tp]}
+    finally:
+        await consumer.stop()
+    return found

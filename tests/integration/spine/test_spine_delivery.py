@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select, update
-from support.eventing_schema import participant_registered, running
+from sqlalchemy import update
+from support.eventing_schema import participant_registered, read_topic, running, unsent
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -41,18 +40,6 @@ async def _append(database: Database, outbox: Outbox, pid: uuid.UUID, count: int
             await outbox.append(session, _registered(pid, n))
 
 
-async def _unsent(database: Database, tables: EventingTables) -> int:
-    async with database.unit_of_work() as session:
-        return int(
-            await session.scalar(
-                select(func.count())
-                .select_from(tables.outbox)
-                .where(tables.outbox.c.sent_at.is_(None))
-            )
-            or 0
-        )
-
-
 async def _on_kafka(subjects: set[str]) -> list[Envelope]:
     return [
         r.envelope
@@ -77,7 +64,7 @@ async def test_broker_down_rows_wait_then_all_arrive_in_order(spine_schema) -> N
         for pid in aggregates:
             await _append(database, outbox, pid, 5)  # requests succeed while Kafka is away
         await asyncio.sleep(2)
-        assert await _unsent(database, tables) == 15
+        assert await unsent(database, tables) == 15
     up = OutboxRelay(
         service="spinetest",
         schema=schema,
@@ -96,7 +83,7 @@ async def test_broker_down_rows_wait_then_all_arrive_in_order(spine_schema) -> N
 
 
 async def _zero(database: Database, tables: EventingTables) -> bool:
-    return await _unsent(database, tables) == 0
+    return await unsent(database, tables) == 0
 
 
 async def _at_least(subjects: set[str], n: int) -> list[Envelope] | None:
@@ -212,7 +199,7 @@ async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_
     async with running(consumer.run()):
         await eventually(lambda: _true(handled), timeout=60)
     assert handled == [good.id]
-    dead = [r async for r in _raw(f"{group}.dlq")]
+    dead = [list(r.headers) for r in await read_topic(f"{group}.dlq")]
     reasons = sorted(dict(h)["dlq_reason"].decode() for h in dead)
     assert reasons == ["malformed", "unknown_type"]
     assert all(dict(h)["dlq_original_topic"].decode() == topic for h in dead)
@@ -220,26 +207,3 @@ async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_
 
 async def _true(values: list[Any]) -> bool:
     return bool(values)
-
-
-async def _raw(topic: str) -> AsyncIterator[list[tuple[str, bytes]]]:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=KAFKA,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, 0)
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        await consumer.seek_to_beginning(tp)
-        while await consumer.position(tp) < end:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                for record in records:
-                    yield list(record.headers)
-    finally:
-        await consumer.stop()

@@ -16,16 +16,15 @@ import signal
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import func, select
-from support.eventing_schema import participant_registered, running
+from sqlalchemy import select
+from support.eventing_schema import participant_registered, read_topic, running, unsent
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.events.participants import ParticipantRegistered
@@ -42,6 +41,7 @@ pytestmark = pytest.mark.integration
 
 PARTITIONS = 3
 CHILD = Path(__file__).with_name("relay_kill9_child.py")
+R = TypeVar("R", bound=OutboxRelay)
 
 
 @pytest.fixture
@@ -51,12 +51,16 @@ async def scratch_topic(kafka_topics: str) -> AsyncIterator[str]:
     try:
         yield name
     finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
-        await admin.start()
-        try:
-            await admin.delete_topics([name])
-        finally:
-            await admin.close()
+        await _delete_topics(name)
+
+
+async def _delete_topics(*names: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(names))
+    finally:
+        await admin.close()
 
 
 async def _append(database: Database, tables: EventingTables, topic: str, count: int) -> None:
@@ -75,18 +79,6 @@ async def _append(database: Database, tables: EventingTables, topic: str, count:
             await outbox.append(session, ToScratch(**base.model_dump()))
 
 
-async def _unsent(database: Database, tables: EventingTables) -> int:
-    async with database.unit_of_work() as session:
-        return int(
-            await session.scalar(
-                select(func.count())
-                .select_from(tables.outbox)
-                .where(tables.outbox.c.sent_at.is_(None))
-            )
-            or 0
-        )
-
-
 async def _outbox_ids(database: Database, tables: EventingTables, topic: str) -> set[str]:
     async with database.unit_of_work() as session:
         ids = await session.scalars(
@@ -97,33 +89,35 @@ async def _outbox_ids(database: Database, tables: EventingTables, topic: str) ->
 
 async def _read_back(topic: str, isolation: str = "read_committed") -> Counter[str]:
     """Every event id on ``topic`` with its number of copies (as a reader at ``isolation``)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=KAFKA,
-        enable_auto_commit=False,
-        isolation_level=isolation,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: Counter[str] = Counter()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        ends = await consumer.end_offsets(tps)
-        consumer.assign(tps)
-        for tp in tps:  # no await between: the fetcher never resets the positions
-            consumer.seek(tp, 0)
-        todo = {tp for tp in tps if ends[tp] > 0}
-        while todo:
-            for records in (await consumer.getmany(*todo, timeout_ms=1000)).values():
-                for record in records:
-                    found[dict(record.headers)["ce_id"].decode()] += 1
-            todo = {tp for tp in todo if await consumer.position(tp) < ends[tp]}
-    finally:
-        await consumer.stop()
-    return found
+    records = await read_topic(topic, PARTITIONS, isolation=isolation)
+    return Counter(dict(record.headers)["ce_id"].decode() for record in records)
 
 
-def _relay(schema: str, database: Database, **options: Any) -> OutboxRelay:
-    return OutboxRelay(
+async def _assert_each_once(topic: str, expected: set[str]) -> None:
+    """``topic`` holds every one of the ``expected`` events, each exactly once."""
+    on_kafka = await _read_back(topic)
+    assert set(on_kafka) == expected
+    assert [n for n in on_kafka.values() if n != 1] == []
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
+
+
+async def _true(values: list[str]) -> bool:
+    return bool(values)
+
+
+def _drained(database: Database, tables: EventingTables) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return await unsent(database, tables) == 0
+
+    return probe
+
+
+def _relay(kind: type[R], schema: str, database: Database, **options: Any) -> R:
+    """A relay of the scratch schema's outbox (of ``kind``) that polls and backs off quickly."""
+    return kind(
         service="spinetest",
         schema=schema,
         database_url=database.url,
@@ -159,35 +153,18 @@ async def test_a_relay_that_loses_postgres_before_marking_is_not_published_twice
     database, tables, schema = spine_schema
     await _append(database, tables, scratch_topic, 25)
     expected = await _outbox_ids(database, tables, scratch_topic)
-    struck = _LosesDatabaseAtTheMark(
-        service="spinetest",
-        schema=schema,
-        database_url=database.url,
-        bootstrap=KAFKA,
-        poll_seconds=0.2,
-        max_backoff=0.5,
-        batch_size=10,
-    )
-    standby = _relay(schema, database, batch_size=10)
-
-    async def drained() -> bool:
-        return await _unsent(database, tables) == 0
+    struck = _relay(_LosesDatabaseAtTheMark, schema, database, batch_size=10)
+    standby = _relay(OutboxRelay, schema, database, batch_size=10)
 
     async with running(struck.run()):
         await eventually(lambda: _is_set(struck.struck), timeout=60)
         # the leader lost its session; whichever relay leads next (it, reconnected, or the
         # standby) reconciles before it sends
         async with running(standby.run()):
-            await eventually(drained, timeout=90)
-    on_kafka = await _read_back(scratch_topic)
-    assert set(on_kafka) == expected
-    assert [n for n in on_kafka.values() if n != 1] == []
+            await eventually(_drained(database, tables), timeout=90)
+    await _assert_each_once(scratch_topic, expected)
     # the struck batch was found on Kafka, not sent again
     assert struck.reconciled + standby.reconciled == 10
-
-
-async def _is_set(event: asyncio.Event) -> bool:
-    return event.is_set()
 
 
 async def test_a_relay_killed_between_send_and_mark_is_not_published_twice(
@@ -214,20 +191,15 @@ async def test_a_relay_killed_between_send_and_mark_is_not_published_twice(
         assert line.decode().strip() == "COMMITTED 10", log.read_text()
         # the first batch is on Kafka and its rows are not marked: the crash window
         assert sum((await _read_back(scratch_topic)).values()) == 10
-        assert await _unsent(database, tables) == 25
+        assert await unsent(database, tables) == 25
     finally:
         child.send_signal(signal.SIGKILL)
         await asyncio.wait_for(child.wait(), 30)
-    relay = _relay(schema, database, batch_size=10)
-
-    async def drained() -> bool:
-        return await _unsent(database, tables) == 0
+    relay = _relay(OutboxRelay, schema, database, batch_size=10)
 
     async with running(relay.run()):
-        await eventually(drained, timeout=90)
-    on_kafka = await _read_back(scratch_topic)
-    assert set(on_kafka) == expected
-    assert [n for n in on_kafka.values() if n != 1] == []
+        await eventually(_drained(database, tables), timeout=90)
+    await _assert_each_once(scratch_topic, expected)
     assert relay.reconciled == 10
 
 
@@ -264,19 +236,8 @@ async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
     database, tables, schema = spine_schema
     await _append(database, tables, scratch_topic, 25)
     expected = await _outbox_ids(database, tables, scratch_topic)
-    zombie = _PausesBeforeCommit(
-        service="spinetest",
-        schema=schema,
-        database_url=database.url,
-        bootstrap=KAFKA,
-        poll_seconds=0.2,
-        max_backoff=0.5,
-        batch_size=10,
-    )
-    successor = _relay(schema, database, batch_size=10)
-
-    async def drained() -> bool:
-        return await _unsent(database, tables) == 0
+    zombie = _relay(_PausesBeforeCommit, schema, database, batch_size=10)
+    successor = _relay(OutboxRelay, schema, database, batch_size=10)
 
     async with running(zombie.run()):
         await eventually(lambda: _is_set(zombie.paused), timeout=60)
@@ -288,20 +249,14 @@ async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
         finally:
             await killer.close()
         async with running(successor.run()):
-            await eventually(drained, timeout=90)
+            await eventually(_drained(database, tables), timeout=90)
             zombie.resume.set()  # the zombie wakes up and tries to commit its batch
             await eventually(lambda: _true(zombie.commit_refused), timeout=60)
     assert zombie.commit_refused[0] in {"ProducerFenced", "InvalidProducerEpoch"}
-    on_kafka = await _read_back(scratch_topic)
-    assert set(on_kafka) == expected
-    assert [n for n in on_kafka.values() if n != 1] == []
+    await _assert_each_once(scratch_topic, expected)
     # the zombie's batch did reach the log, as an aborted transaction no reader sees
     raw = await _read_back(scratch_topic, "read_uncommitted")
     assert sum(raw.values()) == 25 + 10
-
-
-async def _true(values: list[str]) -> bool:
-    return bool(values)
 
 
 async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
@@ -321,7 +276,8 @@ async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
     try:
         for n in range(2):
             await producer.send_and_wait(topic, b"\x00not json %d" % n, key=b"k")
-        records = await _records(topic, 2)
+        records = await read_topic(topic)
+        assert len(records) == 2
 
         def member() -> EventConsumer:
             return EventConsumer(
@@ -340,35 +296,9 @@ async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
         await first.process(records[1], producer)
     finally:
         await producer.stop()
-    letters = await _records(f"{group}.dlq", None)
+    letters = await read_topic(f"{group}.dlq")
     origins = sorted(
         int(dict(letter.headers)["dlq_original_offset"].decode()) for letter in letters
     )
     assert origins == [records[0].offset, records[1].offset]
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
-    await admin.start()
-    try:
-        await admin.delete_topics([topic, f"{group}.dlq"])
-    finally:
-        await admin.close()
-
-
-async def _records(topic: str, count: int | None) -> list[Any]:
-    """The records of a one-partition topic (``count`` of them, or all there are)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=KAFKA, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    found: list[Any] = []
-    try:
-        tp = TopicPartition(topic, 0)
-        end = (await consumer.end_offsets([tp]))[tp]
-        consumer.assign([tp])
-        consumer.seek(tp, 0)
-        while await consumer.position(tp) < end:
-            for records in (await consumer.getmany(tp, timeout_ms=1000)).values():
-                found.extend(records)
-    finally:
-        await consumer.stop()
-    assert count is None or len(found) == count
-    return found
+    await _delete_topics(topic, f"{group}.dlq")
