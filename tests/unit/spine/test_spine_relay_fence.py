@@ -3,6 +3,10 @@ used by the relay the service's workers build; producers are transactional only 
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from datapark_eventing.access import (
     acl_command_args,
     relay_transactional_id,
@@ -31,27 +35,26 @@ def test_the_transactional_id_follows_the_deployments_group_prefix() -> None:
     assert relay_transactional_id("trading", "e2e-7.") == "e2e-7.trading-relay"
 
 
-def test_a_relay_is_transactional_unless_told_otherwise() -> None:
-    fenced = OutboxRelay(
-        service="rental", schema="rental", database_url="postgresql://x/y", bootstrap="k:1"
-    )
-    assert fenced.transactional_id == "rental-relay.rental"
-    named = OutboxRelay(
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, "rental-relay.rental"),
+        ({"transactional_id": "rental-relay"}, "rental-relay"),
+        ({"transactional": False}, None),
+    ],
+    ids=["fenced", "named", "plain"],
+)
+def test_a_relay_is_transactional_unless_told_otherwise(
+    options: dict[str, Any], expected: str | None
+) -> None:
+    relay = OutboxRelay(
         service="rental",
         schema="rental",
         database_url="postgresql://x/y",
         bootstrap="k:1",
-        transactional_id="rental-relay",
+        **options,
     )
-    assert named.transactional_id == "rental-relay"
-    plain = OutboxRelay(
-        service="rental",
-        schema="rental",
-        database_url="postgresql://x/y",
-        bootstrap="k:1",
-        transactional=False,
-    )
-    assert plain.transactional_id is None
+    assert relay.transactional_id == expected
 
 
 async def test_producers_are_transactional_only_with_an_id() -> None:
