@@ -60,6 +60,10 @@ def _unreachable(settings: AuditSettings, exc: BaseException) -> UsageError:
     )
 
 
+# records handed to the caller between two turns of the event loop (see LogReader.batches)
+SLICE = 500
+
+
 class LogReader:
     """One auditor's read of a set of topics."""
 
@@ -148,19 +152,28 @@ class LogReader:
     async def batches(
         self, *, on_progress: Callable[[int], None] | None = None
     ) -> AsyncIterator[list[Any]]:
-        """Records of the window in partition order, in batches (each a list of records)."""
+        """Records of the window in partition order, in batches (each a list of records).
+
+        Each ``getmany`` takes every record the consumer holds, which lets it ask the broker
+        for the next fetch at once (aiokafka asks a broker again only when every partition it
+        leads has been drained); the records are then handed out in slices of
+        :data:`SLICE` with the event loop run between two slices, so that the next fetch
+        travels and is read while the caller checks this one, instead of after.
+        """
         window = self.window
         remaining = {tp for tp in window.end if window.start[tp] < window.end[tp]}
         while remaining:
-            fetched = await self.consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
+            fetched = await self.consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in fetched.items():
                 end = window.end[tp]
                 if records and records[-1].offset >= end:
                     records = [r for r in records if r.offset < end]
-                if records:
+                for start in range(0, len(records), SLICE):
+                    await asyncio.sleep(0)
+                    piece = records[start : start + SLICE]
                     if on_progress is not None:
-                        on_progress(len(records))
-                    yield records
+                        on_progress(len(piece))
+                    yield piece
                 if not records or records[-1].offset >= end - 1:
                     position = await self.consumer.position(tp)
                     if position >= end:

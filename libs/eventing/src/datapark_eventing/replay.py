@@ -6,6 +6,7 @@ offsets seen when it began, so a replay is a finite, repeatable snapshot of the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,9 @@ from aiokafka import TopicPartition
 
 from datapark_contracts.envelope import Envelope, MalformedEvent
 from datapark_eventing.kafka import Kafka, make_admin, make_consumer
+
+# records checked between two turns of the event loop (see replay)
+SLICE = 500
 
 
 async def _partitions(bootstrap: Kafka, topics: list[str]) -> list[TopicPartition]:
@@ -73,12 +77,17 @@ async def replay(
                 consumer.seek(tp, match.offset if match is not None else end[tp])
         remaining = {tp for tp in partitions if await consumer.position(tp) < end[tp]}
         while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
+            # every record the consumer holds: aiokafka asks a broker for more only once each
+            # partition it leads is drained, so draining at once sends the next fetch now; the
+            # event loop runs every SLICE records, so that fetch is read while these are checked
+            batches = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in batches.items():
                 stop = end[tp]
-                for record in records:
+                for n, record in enumerate(records):
                     if record.offset >= stop:
                         break
+                    if n % SLICE == 0:
+                        await asyncio.sleep(0)
                     headers = tuple(record.headers or ())
                     try:
                         envelope: Envelope | None = Envelope.from_kafka(
