@@ -99,7 +99,8 @@ class VerifyResult:
     notices: list[Finding] = field(default_factory=list)
     missing_topics: list[str] = field(default_factory=list)
     # What was read, to cite and to re-verify: per partition "topic/partition" -> [start, end)
-    # offsets, and a fingerprint over (offset, eventhash) of every record read, per partition.
+    # offsets, and a fingerprint over (offset, eventhash) of every record read, per partition
+    # (sha256 over the partitions' sha256 of their "offset:eventhash" lines, in offset order).
     snapshot: dict[str, list[int]] = field(default_factory=dict)
     fingerprint: str = ""
     verified_at: str = ""
@@ -165,7 +166,8 @@ class Verifier:
         self._checkpoints: list[_Checkpoint] = []
         self._checkpoint_records: set[tuple[str, int, int]] = set()
         self._dead_letter = False
-        self._fingerprints: dict[tuple[str, int], str] = {}
+        # (topic, partition) -> sha256 of its "offset:eventhash" lines in the order read
+        self._fingerprints: dict[tuple[str, int], Any] = {}
         self._topics: Counter[str] = Counter()
         # (days since the epoch, event type) -> events
         self._daily: Counter[tuple[int, str]] = Counter()
@@ -217,10 +219,11 @@ class Verifier:
         where = seen.where
         topic, partition, offset = where
         part = (topic, partition)
-        fingerprints, result = self._fingerprints, self.result
-        fingerprints[part] = fold(
-            fingerprints.get(part, GENESIS_HASH), offset, seen.eventhash or "unreadable"
-        )
+        result = self.result
+        fingerprint = self._fingerprints.get(part)
+        if fingerprint is None:
+            fingerprint = self._fingerprints[part] = hashlib.sha256()
+        fingerprint.update(b"%d:%s\n" % (offset, (seen.eventhash or "unreadable").encode()))
         result.records += 1
         if seen.sdk_read:
             result.sdk_records += 1
@@ -468,7 +471,9 @@ class Verifier:
                 for tp, end in sorted(self.window.end.items())
             }
         self.result.fingerprint = hashlib.sha256(
-            "\n".join(f"{t}/{p}:{h}" for (t, p), h in sorted(self._fingerprints.items())).encode()
+            "\n".join(
+                f"{t}/{p}:{h.hexdigest()}" for (t, p), h in sorted(self._fingerprints.items())
+            ).encode()
         ).hexdigest()
         covered = self._check_checkpoints()
         checkpoint_offsets: dict[tuple[str, int], set[int]] = defaultdict(set)
