@@ -1,6 +1,7 @@
-"""A scratch database for volume tests and benchmarks: created beside the test database,
-migrated to the latest schema of the services asked for, dropped afterwards (never the real
-``datapark`` or ``datapark_test`` tables)."""
+"""A scratch database for volume tests, migration tests and benchmarks: created beside the
+test database, migrated to the latest schema of the services asked for (or to the revision
+a migration test starts from), dropped afterwards (never the real ``datapark`` or
+``datapark_test`` tables)."""
 
 from __future__ import annotations
 
@@ -29,15 +30,15 @@ async def _admin(statement: str) -> None:
         await engine.dispose()
 
 
-async def _migrate(url: str, service: str) -> None:
+async def alembic(url: str, service: str, *args: str) -> None:
+    """Run ``alembic <args>`` with ``service``'s migrations against the database at ``url``."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "alembic",
         "-c",
         f"services/{service}/alembic.ini",
-        "upgrade",
-        "head",
+        *args,
         cwd=ROOT,
         env={**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": url},
         stdout=asyncio.subprocess.PIPE,
@@ -45,18 +46,21 @@ async def _migrate(url: str, service: str) -> None:
     )
     output, _ = await process.communicate()
     if process.returncode != 0:
-        raise RuntimeError(f"migrating {service} failed:\n{output.decode()}")
+        raise RuntimeError(f"alembic {' '.join(args)} of {service} failed:\n{output.decode()}")
 
 
 @asynccontextmanager
-async def scratch_database(services: Sequence[str]) -> AsyncIterator[str]:
-    """Yield the URL of a fresh database holding the migrated schemas of ``services``."""
+async def scratch_database(
+    services: Sequence[str], *, revision: str = "head"
+) -> AsyncIterator[str]:
+    """Yield the URL of a fresh database holding the schemas of ``services`` migrated to
+    ``revision``."""
     name = f"datapark_scratch_{uuid.uuid4().hex[:10]}"
     await _admin(f'CREATE DATABASE "{name}"')
     try:
         url = f"{SERVER}/{name}"
         for service in services:
-            await _migrate(url, service)
+            await alembic(url, service, "upgrade", revision)
         yield url
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,62 +8,23 @@ follow, and two companies' rows under one code become the one shared row a desig
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from support.scratch_database import alembic, scratch_database
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[3]
-PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
-SERVER = f"postgresql+asyncpg://datapark:datapark@127.0.0.1:{PG_PORT}"
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-async def _alembic(url: str, *args: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "alembic",
-        "-c",
-        "services/subsidy/alembic.ini",
-        *args,
-        cwd=ROOT,
-        env={**os.environ, "DATAPARK_MIGRATIONS_DATABASE_URL": url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode()
 
 
 @pytest.fixture
 async def at_0006() -> AsyncIterator[str]:
-    name = f"datapark_scratch_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{SERVER}/{name}"
-        await _alembic(url, "upgrade", "0006_subsidy_audit_reader")
+    async with scratch_database(["subsidy"], revision="0006_subsidy_audit_reader") as url:
         yield url
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 NOW = datetime(2026, 11, 30, 11, 55, tzinfo=UTC)
@@ -147,7 +108,7 @@ async def test_designation_codes_become_records_and_claims_name_them_by_id(at_00
             first = await _application(conn, fuzhou, "FJ-P-16c68a", date(2025, 12, 1), "3000000")
             second = await _application(conn, beijing, "FJ-P-16c68a", date(2025, 12, 5), "1500000")
             other = await _application(conn, fuzhou, "FJ-P-d6b8e4", date(2025, 11, 3), "100")
-        await _alembic(at_0006, "upgrade", "head")
+        await alembic(at_0006, "subsidy", "upgrade", "head")
         async with engine.connect() as conn:
             designations = {
                 r.name: r
@@ -209,8 +170,8 @@ async def test_the_downgrade_returns_the_column_to_text_holding_the_ids(at_0006:
         async with engine.begin() as conn:
             who = await _participant(conn, "350102")
             await _application(conn, who, "FJ-P-0a1b2c", date(2025, 12, 1), "100")
-        await _alembic(at_0006, "upgrade", "head")
-        await _alembic(at_0006, "downgrade", "0006_subsidy_audit_reader")
+        await alembic(at_0006, "subsidy", "upgrade", "head")
+        await alembic(at_0006, "subsidy", "downgrade", "0006_subsidy_audit_reader")
         async with engine.connect() as conn:
             kept = (
                 await conn.execute(
