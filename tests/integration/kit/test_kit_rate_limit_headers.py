@@ -7,18 +7,12 @@ per-client lock-out kept in Postgres."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
-from support.helpers import random_uscc
+from support.credentials import client_from, issued_credential, token_form
 
 pytestmark = pytest.mark.integration
-
-
-def _from(catalog: Any, address: str) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=catalog.app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://catalog.test")
 
 
 def _address() -> str:
@@ -26,26 +20,7 @@ def _address() -> str:
 
 
 async def _token(client: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:
-    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-    return await client.post("/v1/auth/token", data=form)
-
-
-async def _credential(catalog: Any, token: Any) -> dict[str, Any]:
-    operator = token("operator")
-    body = {
-        "name": "Quota Test Co.",
-        "uscc": random_uscc(),
-        "region_code": "110105",
-        "roles": ["participant"],
-    }
-    created = await catalog.post("/v1/participants", json=body, headers=operator)
-    assert created.status_code == 201, created.text
-    pid = created.json()["id"]
-    approved = await catalog.post(f"/v1/participants/{pid}/approve", headers=operator)
-    assert approved.status_code == 200, approved.text
-    issued = await catalog.post(f"/v1/participants/{pid}/credentials", json={}, headers=operator)
-    assert issued.status_code == 201, issued.text
-    return dict(issued.json())
+    return await client.post("/v1/auth/token", data=token_form(client_id, secret))
 
 
 def _quota(answer: httpx.Response) -> tuple[int, int, int, str]:
@@ -66,7 +41,7 @@ async def test_each_answer_counts_down_the_source_quota_to_a_429(
     monkeypatch.setattr(service.settings, "token_throttle_delay_seconds", 0)
     window = service.settings.token_source_window_seconds
     unknown = f"dp_quota_{uuid.uuid4().hex[:8]}"
-    async with _from(catalog, _address()) as guesser:
+    async with client_from(catalog, _address()) as guesser:
         answers = [await _token(guesser, f"{unknown}_{n}", "guess") for n in range(4)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     quotas = [_quota(a) for a in answers]
@@ -81,9 +56,9 @@ async def test_each_answer_counts_down_the_source_quota_to_a_429(
 
 
 async def test_a_success_gives_its_place_back(catalog, token) -> None:
-    credential = await _credential(catalog, token)
+    credential = await issued_credential(catalog, token, "Quota Test Co.")
     limit = catalog.app.state.token_service.sources.max_unsuccessful
-    async with _from(catalog, _address()) as owner:
+    async with client_from(catalog, _address()) as owner:
         wrong = await _token(owner, credential["client_id"], "not the secret")
         right = await _token(owner, credential["client_id"], credential["client_secret"])
     assert wrong.status_code == 401
@@ -94,9 +69,9 @@ async def test_a_success_gives_its_place_back(catalog, token) -> None:
 
 
 async def test_a_locked_client_id_shows_no_quota_left_until_the_lock_lifts(catalog, token) -> None:
-    credential = await _credential(catalog, token)
+    credential = await issued_credential(catalog, token, "Quota Test Co.")
     settings = catalog.app.state.token_service.settings
-    async with _from(catalog, _address()) as guesser:
+    async with client_from(catalog, _address()) as guesser:
         for n in range(settings.token_max_failures):
             failed = await _token(guesser, credential["client_id"], f"guess-{n}")
             assert failed.status_code == 401

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from support.helpers import eventually, random_uscc
+from support.credentials import approved_participant, issued_credential, token_form
+from support.helpers import eventually
 
 from datapark_catalog.products.models import DataProduct
 from datapark_rental.tables import PARTICIPANTS as RENTAL_PARTICIPANTS
@@ -39,27 +40,12 @@ PRODUCT = {
 async def _token_then_suspend(catalog: Any, token: Any) -> tuple[uuid.UUID, dict[str, str]]:
     """An approved participant's real token, obtained before the participant is suspended."""
     operator = token("operator")
-    body = {
-        "name": "Soon Suspended Co.",
-        "uscc": random_uscc(),
-        "region_code": "110105",
-        "roles": ["participant", "customer"],
-    }
-    created = await catalog.post("/v1/participants", json=body, headers=operator)
-    assert created.status_code == 201, created.text
-    pid = uuid.UUID(created.json()["id"])
-    assert (
-        await catalog.post(f"/v1/participants/{pid}/approve", headers=operator)
-    ).status_code == 200
-    issued = await catalog.post(f"/v1/participants/{pid}/credentials", json={}, headers=operator)
-    assert issued.status_code == 201, issued.text
+    issued = await issued_credential(
+        catalog, token, "Soon Suspended Co.", roles=("participant", "customer")
+    )
+    pid = uuid.UUID(issued["participant_id"])
     exchanged = await catalog.post(
-        "/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": issued.json()["client_id"],
-            "client_secret": issued.json()["client_secret"],
-        },
+        "/v1/auth/token", data=token_form(issued["client_id"], issued["client_secret"])
     )
     assert exchanged.status_code == 200, exchanged.text
     earlier = {"Authorization": f"Bearer {exchanged.json()['access_token']}"}
@@ -127,16 +113,7 @@ async def test_a_suspended_participants_earlier_token_writes_nothing_anywhere(
 
 
 async def test_an_active_participant_still_writes(catalog, token) -> None:
-    operator = token("operator")
-    body = {
-        "name": "Still Active Co.",
-        "uscc": random_uscc(),
-        "region_code": "110105",
-        "roles": ["participant"],
-    }
-    created = await catalog.post("/v1/participants", json=body, headers=operator)
-    pid = uuid.UUID(created.json()["id"])
-    await catalog.post(f"/v1/participants/{pid}/approve", headers=operator)
+    pid = await approved_participant(catalog, token("operator"), "Still Active Co.")
     owner = token("participant", participant_id=pid)
     made = await catalog.post("/v1/data-products", json=PRODUCT, headers=owner)
     assert made.status_code == 201, made.text

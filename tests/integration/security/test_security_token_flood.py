@@ -15,40 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import delete, func, or_, select
-from support.helpers import random_uscc
+from support.credentials import client_from, issued_credential, token_form
 
 from datapark_catalog.auth.models import TokenFailures
 
 pytestmark = pytest.mark.integration
-
-
-async def _credential(catalog: Any, token: Any) -> dict[str, Any]:
-    operator = token("operator")
-    body = {
-        "name": "Flood Test Co.",
-        "uscc": random_uscc(),
-        "region_code": "110105",
-        "roles": ["participant"],
-    }
-    created = await catalog.post("/v1/participants", json=body, headers=operator)
-    assert created.status_code == 201, created.text
-    pid = created.json()["id"]
-    assert (
-        await catalog.post(f"/v1/participants/{pid}/approve", headers=operator)
-    ).status_code == 200
-    issued = await catalog.post(f"/v1/participants/{pid}/credentials", json={}, headers=operator)
-    assert issued.status_code == 201, issued.text
-    return dict(issued.json())
-
-
-def _from(catalog: Any, address: str) -> httpx.AsyncClient:
-    """A client of the same in-process catalog that connects from ``address``."""
-    transport = httpx.ASGITransport(app=catalog.app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://catalog.test")
-
-
-def _form(client_id: str, secret: str) -> dict[str, str]:
-    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
 
 
 async def _rows(catalog: Any, *patterns: str) -> int:
@@ -63,18 +34,18 @@ async def _rows(catalog: Any, *patterns: str) -> int:
 async def test_a_flood_of_unknown_client_ids_is_throttled_and_leaves_no_rows(
     catalog, token
 ) -> None:
-    legitimate = await _credential(catalog, token)
+    legitimate = await issued_credential(catalog, token, "Flood Test Co.")
     prefix = f"dp_flood_{uuid.uuid4().hex[:8]}_"
     flooder_address = f"203.0.113.{uuid.uuid4().int % 200 + 20}"
 
-    async with _from(catalog, flooder_address) as flooder:
+    async with client_from(catalog, flooder_address) as flooder:
 
         async def flood_one(n: int) -> httpx.Response:
-            return await flooder.post("/v1/auth/token", data=_form(f"{prefix}{n}", "guess"))
+            return await flooder.post("/v1/auth/token", data=token_form(f"{prefix}{n}", "guess"))
 
         flood = asyncio.gather(*[flood_one(n) for n in range(120)])
         mine = await catalog.post(
-            "/v1/auth/token", data=_form(legitimate["client_id"], legitimate["client_secret"])
+            "/v1/auth/token", data=token_form(legitimate["client_id"], legitimate["client_secret"])
         )
         answers = await flood
 
@@ -88,22 +59,22 @@ async def test_a_flood_of_unknown_client_ids_is_throttled_and_leaves_no_rows(
         assert int(answer.headers["retry-after"]) >= 1
     assert await _rows(catalog, prefix) == 0
     # The flooder's address stays throttled; the rightful owner elsewhere is not.
-    async with _from(catalog, flooder_address) as flooder:
-        again = await flooder.post("/v1/auth/token", data=_form(f"{prefix}late", "guess"))
+    async with client_from(catalog, flooder_address) as flooder:
+        again = await flooder.post("/v1/auth/token", data=token_form(f"{prefix}late", "guess"))
     assert again.status_code == 429
 
 
 async def test_failures_for_one_client_id_from_many_addresses_lock_it(
     catalog, token, monkeypatch
 ) -> None:
-    credential = await _credential(catalog, token)
+    credential = await issued_credential(catalog, token, "Flood Test Co.")
     settings = catalog.app.state.token_service.settings
     monkeypatch.setattr(settings, "token_max_failures_per_client", 3)
     codes = []
     for n in range(4):
-        async with _from(catalog, f"198.51.100.{n + 10}") as somewhere:
+        async with client_from(catalog, f"198.51.100.{n + 10}") as somewhere:
             answer = await somewhere.post(
-                "/v1/auth/token", data=_form(credential["client_id"], f"guess-{n}")
+                "/v1/auth/token", data=token_form(credential["client_id"], f"guess-{n}")
             )
         codes.append(answer.status_code)
     assert codes == [401, 401, 401, 429]
@@ -112,7 +83,7 @@ async def test_failures_for_one_client_id_from_many_addresses_lock_it(
 
 
 async def test_expired_failure_counters_are_purged(catalog, token) -> None:
-    credential = await _credential(catalog, token)
+    credential = await issued_credential(catalog, token, "Flood Test Co.")
     stale = f"dp_stale_{uuid.uuid4().hex[:8]}|192.0.2.1"
     long_ago = datetime.now(UTC) - timedelta(days=2)
     async with catalog.app.state.database.unit_of_work() as session:
@@ -125,9 +96,9 @@ async def test_expired_failure_counters_are_purged(catalog, token) -> None:
             )
         )
     catalog.app.state.token_service._purged_at = float("-inf")
-    async with _from(catalog, "198.51.100.99") as somewhere:
+    async with client_from(catalog, "198.51.100.99") as somewhere:
         failed = await somewhere.post(
-            "/v1/auth/token", data=_form(credential["client_id"], "wrong")
+            "/v1/auth/token", data=token_form(credential["client_id"], "wrong")
         )
     assert failed.status_code == 401
     assert await _rows(catalog, stale) == 0
@@ -138,9 +109,9 @@ async def test_expired_failure_counters_are_purged(catalog, token) -> None:
 
 
 async def test_a_token_response_is_never_cached_and_no_response_is_sniffed(catalog, token) -> None:
-    credential = await _credential(catalog, token)
+    credential = await issued_credential(catalog, token, "Flood Test Co.")
     issued = await catalog.post(
-        "/v1/auth/token", data=_form(credential["client_id"], credential["client_secret"])
+        "/v1/auth/token", data=token_form(credential["client_id"], credential["client_secret"])
     )
     assert issued.status_code == 200, issued.text
     assert issued.headers["cache-control"] == "no-store"
