@@ -172,25 +172,37 @@ async def test_exactly_one_relay_leads_and_a_killed_leader_is_replaced(
 
     client = httpx.AsyncClient(base_url=base)
 
-    async def leaders() -> float | None:
+    async def leaders() -> tuple[int, int] | None:
+        """(leader pid, standby pid) once the scrape counts one leader and each of the two
+        processes' own values say which (1 and 0)."""
         text = (await client.get("/metrics")).text
         files = _pid_files(metrics_dir, "gauge_livesum")
         # both processes run a relay (each reports its gauge), one of them leads
-        if len(files) == 2 and _scraped(text, leader_gauge, service="rental") == 1:
-            return 1.0
-        return None
+        if len(files) != 2 or _scraped(text, leader_gauge, service="rental") != 1:
+            return None
+        values = {
+            pid: _one_process(path, tmp_path, leader_gauge, service="rental")
+            for pid, path in files.items()
+        }
+        if sorted(values.values()) != [0.0, 1.0]:
+            return None
+        return (
+            next(pid for pid, value in values.items() if value == 1.0),
+            next(pid for pid, value in values.items() if value == 0.0),
+        )
 
-    await eventually(leaders, timeout=120, interval=0.2)
-    files = _pid_files(metrics_dir, "gauge_livesum")
-    values = {
-        pid: _one_process(path, tmp_path, leader_gauge, service="rental")
-        for pid, path in files.items()
-    }
-    assert sorted(values.values()) == [0.0, 1.0], values
-    leader = next(pid for pid, value in values.items() if value == 1.0)
-    standby = next(pid for pid, value in values.items() if value == 0.0)
+    try:
+        leader, standby = await eventually(leaders, timeout=120, interval=0.2)
+        os.kill(leader, signal.SIGKILL)
+        await _taken_over_and_replaced(client, metrics_dir, tmp_path, leader, standby)
+    finally:
+        await client.aclose()
 
-    os.kill(leader, signal.SIGKILL)
+
+async def _taken_over_and_replaced(
+    client: httpx.AsyncClient, metrics_dir: Path, tmp_path: Path, leader: int, standby: int
+) -> None:
+    leader_gauge = "datapark_relay_leader"
 
     async def taken_over() -> bool:
         text = (await client.get("/metrics")).text
@@ -203,13 +215,10 @@ async def test_exactly_one_relay_leads_and_a_killed_leader_is_replaced(
         await client.get("/metrics")
         return len(_pid_files(metrics_dir, "gauge_livesum")) == 2
 
-    try:
-        await eventually(taken_over, timeout=60, interval=0.2)
-        files = _pid_files(metrics_dir, "gauge_livesum")
-        assert _one_process(files[standby], tmp_path, leader_gauge, service="rental") == 1
-        # uvicorn starts a new process in place of the dead one: a standby
-        await eventually(replaced, timeout=180, interval=0.5)
-        text = (await client.get("/metrics")).text
-        assert _scraped(text, leader_gauge, service="rental") == 1
-    finally:
-        await client.aclose()
+    await eventually(taken_over, timeout=60, interval=0.2)
+    files = _pid_files(metrics_dir, "gauge_livesum")
+    assert _one_process(files[standby], tmp_path, leader_gauge, service="rental") == 1
+    # uvicorn starts a new process in place of the dead one: a standby
+    await eventually(replaced, timeout=180, interval=0.5)
+    text = (await client.get("/metrics")).text
+    assert _scraped(text, leader_gauge, service="rental") == 1
