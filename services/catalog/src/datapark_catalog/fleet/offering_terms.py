@@ -36,6 +36,16 @@ class RateCard:
     week: Decimal | None = None
     month: Decimal | None = None
 
+    def rates(self) -> dict[str, Decimal]:
+        """The rates the card sets, by period name, from the hour to the month."""
+        periods = (
+            ("hour", self.hour),
+            ("day", self.day),
+            ("week", self.week),
+            ("month", self.month),
+        )
+        return {name: rate for name, rate in periods if rate is not None}
+
 
 @dataclass(frozen=True)
 class ServiceTerms:
@@ -88,13 +98,7 @@ MODES_BY_TARGET: dict[OfferingTargetKind, frozenset[RentalMode]] = {
 def validate_rate_card(card: RateCard, field: str = "rate_card") -> RateCard:
     rates = {
         name: parse_money(value, f"{field}.{name}", allow_zero=False)
-        for name, value in (
-            ("hour", card.hour),
-            ("day", card.day),
-            ("week", card.week),
-            ("month", card.month),
-        )
-        if value is not None
+        for name, value in card.rates().items()
     }
     if not rates:
         raise Unprocessable("the rate card is empty", field=field)

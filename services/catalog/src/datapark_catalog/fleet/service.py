@@ -311,16 +311,7 @@ def _apply_terms(
     row.title = body.title
     row.location = body.location
     row.modes = [m.value for m in terms.modes]
-    row.rate_card = {
-        name: money_json(value)
-        for name, value in (
-            ("hour", card.hour),
-            ("day", card.day),
-            ("week", card.week),
-            ("month", card.month),
-        )
-        if value is not None
-    }
+    row.rate_card = {name: money_json(value) for name, value in card.rates().items()}
     row.headline_price = offering_terms.headline_rate(card)
     row.deposit = terms.deposit
     row.min_duration_seconds = terms.min_duration_seconds
@@ -409,10 +400,7 @@ class OfferingService:
 
     async def get(self, offering_id: uuid.UUID) -> RentalOfferingRow:
         """Offerings are visible to every authenticated caller (they are on offer)."""
-        row = await self.repo.offering(offering_id)
-        if row is None:
-            raise NotFound(f"{OFFERING} not found")
-        return row
+        return await self._offering(offering_id)
 
     async def withdraw(
         self, principal: Principal, offering_id: uuid.UUID, reason: str
@@ -433,10 +421,16 @@ class OfferingService:
     # --- helpers ---------------------------------------------------------------------------
 
     async def _owned(self, principal: Principal, offering_id: uuid.UUID) -> RentalOfferingRow:
-        row = await self.repo.offering(offering_id, for_update=True)
+        row = await self._offering(offering_id, for_update=True)
+        ensure_owner(principal, row.lessor_participant_id, OFFERING)
+        return row
+
+    async def _offering(
+        self, offering_id: uuid.UUID, *, for_update: bool = False
+    ) -> RentalOfferingRow:
+        row = await self.repo.offering(offering_id, for_update=for_update)
         if row is None:
             raise NotFound(f"{OFFERING} not found")
-        ensure_owner(principal, row.lessor_participant_id, OFFERING)
         return row
 
     async def _ensure_no_kit_overlap(
