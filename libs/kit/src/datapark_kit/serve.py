@@ -23,7 +23,8 @@ their rows with ``SKIP LOCKED``. It is N of each, though (N lock connections, N 
 that rebalance whenever an API process restarts): in production the API runs with
 ``RUN_WORKERS=false`` and its background work in the worker Deployment
 (``datapark_eventing.worker``, one process). Metrics of all processes are added up by
-``datapark_kit.metrics`` (multi-process mode).
+``datapark_kit.metrics`` (multi-process mode). ``max_connections`` and the database pool apply
+to each process.
 """
 
 from __future__ import annotations
