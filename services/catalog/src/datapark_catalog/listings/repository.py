@@ -14,19 +14,27 @@ of three routes, each run only when the one before did not settle the page:
 1. *newest*: the newest ``NEWEST_PAGES`` pages' worth of rows after the cursor, each checked
    in place (grams and ILIKE); a full page found there is the page -- every match outside that
    window is older. Settles common terms (one row in eight or more) without touching GIN.
-2. the *matching* set from GIN (ids of the matches; a term rarer than one row in eight, so
-   this set is a small share of the catalog) then either
+2. the *matching* set from GIN (ids of the matches; for products, at most one more than the
+   probe takes) then either
    - *probe*: at most ``FEW_MATCHES_PAGES`` pages of matches: each is joined to its row and
-     the few are sorted (rare terms); or
-   - *scan*: the newest ``SCAN_WINDOW`` rows walked in order and kept when in the set (a
-     hash probe, no row fetched), stopping at a full page; if the window holds less than a
-     page, *probe* the matches older than it.
+     the few are sorted (rare terms); or, for products,
+   - *recent*: one GIN lookup of the listings' own n-grams and ``listed_at`` (migration 0007,
+     ``btree_gin``) bounded to the newest ``RECENT_WINDOWS[0]`` rows after the cursor, then
+     to windows four times larger, until one holds a page or reaches the oldest row (past
+     the last window: every match). A page found in a window is the page, every match
+     outside it being older; the window that holds a page is the first one or at most four
+     times the rows a page needs (about 21 / the term's share of the rows), whatever the
+     catalog's size;
+   - for offerings, *scan*: the newest ``SCAN_WINDOW`` rows walked in order and kept when in
+     the set (a hash probe, no row fetched), stopping at a full page; if the window holds
+     less than a page, *probe* the matches older than it.
 
 A route that does not run costs nothing (each is gated by a one-time filter on the counts
 before it). The windows are row counts written into the SQL, so every route's walk is an index
-walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``); what
-still grows is the matching set of a term too rare for the newest rows and too common for
-the probe: one read per match (docs/performance.md, "What still grows").
+walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``). What
+still grows: an offering term's matching set (one read per match, as products had before
+0007), and for products the last route (every match) when fewer than a page of matches lie
+in the newest 65,536 rows after the cursor (docs/performance.md, "What still grows").
 
 Each statement is built once per shape (kinds, filters, page size) and run with its values
 as bind parameters; constants are written into its text.
