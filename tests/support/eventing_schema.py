@@ -16,7 +16,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import MetaData, func, select, text
 
 from datapark_contracts.events.participants import ParticipantRegistered
+from datapark_contracts.topics import Topic
 from datapark_eventing.tables import EventingTables, eventing_tables
+from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 from support.helpers import KAFKA
 
@@ -112,3 +114,11 @@ async def read_topic(
     finally:
         await consumer.stop()
     return found
+
+
+async def ensure_topic_and_dlq(topic: str, group: str) -> None:
+    """A one-partition scratch ``topic`` and the dead-letter topic of consumer ``group``."""
+    await ensure_topics(
+        KAFKA,
+        [Topic(topic, 1, "test", "id", "test"), Topic(f"{group}.dlq", 1, "test", "id", "test")],
+    )

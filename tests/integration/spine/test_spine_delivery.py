@@ -12,19 +12,24 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import update
-from support.eventing_schema import participant_registered, read_topic, running, unsent
+from support.eventing_schema import (
+    ensure_topic_and_dlq,
+    participant_registered,
+    read_topic,
+    running,
+    unsent,
+)
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
-from datapark_contracts.topics import CATALOG_PARTICIPANTS, Topic
+from datapark_contracts.topics import CATALOG_PARTICIPANTS
 from datapark_eventing.consumer import EventConsumer
 from datapark_eventing.kafka import make_producer
 from datapark_eventing.outbox import Outbox
 from datapark_eventing.relay import OutboxRelay
 from datapark_eventing.replay import replay
 from datapark_eventing.tables import EventingTables
-from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 
 pytestmark = pytest.mark.integration
@@ -155,10 +160,7 @@ async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_
     database, tables, _ = spine_schema
     topic = f"test.spine.{uuid.uuid4().hex[:8]}"
     group = f"test-dlq-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(
-        KAFKA,
-        [Topic(topic, 1, "test", "id", "test"), Topic(f"{group}.dlq", 1, "test", "id", "test")],
-    )
+    await ensure_topic_and_dlq(topic, group)
     good = Envelope(
         id=uuid.uuid4(),
         source="/datapark/test",

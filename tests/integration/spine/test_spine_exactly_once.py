@@ -24,7 +24,13 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import select
-from support.eventing_schema import participant_registered, read_topic, running, unsent
+from support.eventing_schema import (
+    ensure_topic_and_dlq,
+    participant_registered,
+    read_topic,
+    running,
+    unsent,
+)
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.events.participants import ParticipantRegistered
@@ -63,8 +69,9 @@ async def _delete_topics(*names: str) -> None:
         await admin.close()
 
 
-async def _append(database: Database, tables: EventingTables, topic: str, count: int) -> None:
-    """``count`` events over a few aggregates (so they spread over the partitions)."""
+async def _append(database: Database, tables: EventingTables, topic: str, count: int) -> set[str]:
+    """``count`` events over a few aggregates (so they spread over the partitions); the ids
+    of every event in the outbox for ``topic``."""
 
     class ToScratch(ParticipantRegistered):
         pass
@@ -77,6 +84,7 @@ async def _append(database: Database, tables: EventingTables, topic: str, count:
             pid = aggregates[n % len(aggregates)]
             base = participant_registered(pid, f"Once {n}")
             await outbox.append(session, ToScratch(**base.model_dump()))
+    return await _outbox_ids(database, tables, topic)
 
 
 async def _outbox_ids(database: Database, tables: EventingTables, topic: str) -> set[str]:
@@ -151,8 +159,7 @@ async def test_a_relay_that_loses_postgres_before_marking_is_not_published_twice
     spine_schema, scratch_topic: str
 ) -> None:
     database, tables, schema = spine_schema
-    await _append(database, tables, scratch_topic, 25)
-    expected = await _outbox_ids(database, tables, scratch_topic)
+    expected = await _append(database, tables, scratch_topic, 25)
     struck = _relay(_LosesDatabaseAtTheMark, schema, database, batch_size=10)
     standby = _relay(OutboxRelay, schema, database, batch_size=10)
 
@@ -171,8 +178,7 @@ async def test_a_relay_killed_between_send_and_mark_is_not_published_twice(
     spine_schema, scratch_topic: str, tmp_path: Path
 ) -> None:
     database, tables, schema = spine_schema
-    await _append(database, tables, scratch_topic, 25)
-    expected = await _outbox_ids(database, tables, scratch_topic)
+    expected = await _append(database, tables, scratch_topic, 25)
     log = tmp_path / "child.log"
     with log.open("wb") as errors:
         child = await asyncio.create_subprocess_exec(
@@ -234,8 +240,7 @@ async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
     spine_schema, scratch_topic: str
 ) -> None:
     database, tables, schema = spine_schema
-    await _append(database, tables, scratch_topic, 25)
-    expected = await _outbox_ids(database, tables, scratch_topic)
+    expected = await _append(database, tables, scratch_topic, 25)
     zombie = _relay(_PausesBeforeCommit, schema, database, batch_size=10)
     successor = _relay(OutboxRelay, schema, database, batch_size=10)
 
@@ -267,10 +272,7 @@ async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
     database, tables, _ = spine_schema
     topic = f"test.spine.{uuid.uuid4().hex[:8]}.poison"
     group = f"test-once-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(
-        KAFKA,
-        [Topic(topic, 1, "test", "id", "test"), Topic(f"{group}.dlq", 1, "test", "id", "test")],
-    )
+    await ensure_topic_and_dlq(topic, group)
     producer = make_producer(KAFKA, client_id="spine-poison")
     await producer.start()
     try:
