@@ -383,9 +383,7 @@ class OfferingService:
         self, principal: Principal, offering_id: uuid.UUID, body: OfferingTermsIn
     ) -> RentalOfferingRow:
         """Replace a published offering's terms (its target stays); bookings keep theirs."""
-        row = await self._owned(principal, offering_id)
-        if row.state != "published":
-            raise InvalidState(OFFERING, row.state, "change")
+        row = await self._published_of_owner(principal, offering_id, "change")
         await ensure_active_participant(self.session, row.lessor_participant_id)
         kind = OfferingTargetKind(row.target_kind)
         terms = offering_terms.validate_offering(body.to_terms(kind))
@@ -405,9 +403,7 @@ class OfferingService:
     async def withdraw(
         self, principal: Principal, offering_id: uuid.UUID, reason: str
     ) -> RentalOfferingRow:
-        row = await self._owned(principal, offering_id)
-        if row.state != "published":
-            raise InvalidState(OFFERING, row.state, "withdraw")
+        row = await self._published_of_owner(principal, offering_id, "withdraw")
         now = datetime.now(UTC)
         row.state = "withdrawn"
         row.updated_at = now
@@ -420,9 +416,15 @@ class OfferingService:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    async def _owned(self, principal: Principal, offering_id: uuid.UUID) -> RentalOfferingRow:
+    async def _published_of_owner(
+        self, principal: Principal, offering_id: uuid.UUID, action: str
+    ) -> RentalOfferingRow:
+        """The offering, locked, if ``principal`` is its lessor and it is still published
+        (404, 403, or 409 ``invalid_state`` for ``action`` otherwise)."""
         row = await self._offering(offering_id, for_update=True)
         ensure_owner(principal, row.lessor_participant_id, OFFERING)
+        if row.state != "published":
+            raise InvalidState(OFFERING, row.state, action)
         return row
 
     async def _offering(
