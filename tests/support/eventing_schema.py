@@ -1,7 +1,7 @@
 """Shared pieces for tests that run the eventing spine on tables of their own: a scratch
 schema holding the outbox, inbox and DLQ tables, a sample event, a context that runs
-workers as tasks and cancels them on the way out, the count of outbox rows not yet sent, and
-a topic read back from its start."""
+workers as tasks and cancels them on the way out, the count of outbox rows not yet sent, a
+topic read back from its start, and scratch topics deleted."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import MetaData, func, select, text
 
 from datapark_contracts.events.participants import ParticipantRegistered
-from datapark_contracts.topics import Topic
 from datapark_eventing.tables import EventingTables, eventing_tables
-from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database
 from support.helpers import KAFKA
 
@@ -116,9 +115,11 @@ async def read_topic(
     return found
 
 
-async def ensure_topic_and_dlq(topic: str, group: str) -> None:
-    """A one-partition scratch ``topic`` and the dead-letter topic of consumer ``group``."""
-    await ensure_topics(
-        KAFKA,
-        [Topic(topic, 1, "test", "id", "test"), Topic(f"{group}.dlq", 1, "test", "id", "test")],
-    )
+async def delete_topics(*names: str) -> None:
+    """Delete the scratch topics ``names`` from the local Kafka."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(names))
+    finally:
+        await admin.close()

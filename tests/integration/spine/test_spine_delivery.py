@@ -12,13 +12,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import update
-from support.eventing_schema import (
-    ensure_topic_and_dlq,
-    participant_registered,
-    read_topic,
-    running,
-    unsent,
-)
+from support.eventing_schema import participant_registered, read_topic, running, unsent
 from support.helpers import KAFKA, eventually
 
 from datapark_contracts.envelope import Envelope
@@ -155,12 +149,10 @@ async def test_relay_crash_before_marking_sends_duplicates_applied_once(spine_sc
 
 
 async def test_malformed_and_unknown_records_go_to_the_dlq_and_consumption_goes_on(
-    spine_schema,
+    spine_schema, topic_with_dlq: tuple[str, str]
 ) -> None:
     database, tables, _ = spine_schema
-    topic = f"test.spine.{uuid.uuid4().hex[:8]}"
-    group = f"test-dlq-{uuid.uuid4().hex[:8]}"
-    await ensure_topic_and_dlq(topic, group)
+    topic, group = topic_with_dlq
     good = Envelope(
         id=uuid.uuid4(),
         source="/datapark/test",

@@ -22,10 +22,9 @@ from typing import Any, TypeVar
 
 import asyncpg
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import select
 from support.eventing_schema import (
-    ensure_topic_and_dlq,
+    delete_topics,
     participant_registered,
     read_topic,
     running,
@@ -57,16 +56,7 @@ async def scratch_topic(kafka_topics: str) -> AsyncIterator[str]:
     try:
         yield name
     finally:
-        await _delete_topics(name)
-
-
-async def _delete_topics(*names: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
-    await admin.start()
-    try:
-        await admin.delete_topics(list(names))
-    finally:
-        await admin.close()
+        await delete_topics(name)
 
 
 async def _append(database: Database, tables: EventingTables, topic: str, count: int) -> set[str]:
@@ -265,14 +255,12 @@ async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
 
 
 async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
-    spine_schema, kafka_topics: str
+    spine_schema, topic_with_dlq: tuple[str, str]
 ) -> None:
     # a consumer wrote a dead letter and stopped before committing the offset (killed, or
     # stalled past its session timeout): the partition's next owner reads the record again
     database, tables, _ = spine_schema
-    topic = f"test.spine.{uuid.uuid4().hex[:8]}.poison"
-    group = f"test-once-{uuid.uuid4().hex[:8]}"
-    await ensure_topic_and_dlq(topic, group)
+    topic, group = topic_with_dlq
     producer = make_producer(KAFKA, client_id="spine-poison")
     await producer.start()
     try:
@@ -303,4 +291,3 @@ async def test_a_dead_letter_is_written_once_when_its_record_is_read_again(
         int(dict(letter.headers)["dlq_original_offset"].decode()) for letter in letters
     )
     assert origins == [records[0].offset, records[1].offset]
-    await _delete_topics(topic, f"{group}.dlq")
