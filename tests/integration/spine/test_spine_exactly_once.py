@@ -113,6 +113,16 @@ def _drained(database: Database, tables: EventingTables) -> Callable[[], Awaitab
     return probe
 
 
+async def _terminate_session(dsn: str, server_pid: int) -> bool:
+    """End the Postgres session ``server_pid`` as a fast shutdown or a partition does; whether
+    there was one to end."""
+    killer = await asyncpg.connect(dsn)
+    try:
+        return bool(await killer.fetchval("SELECT pg_terminate_backend($1)", server_pid))
+    finally:
+        await killer.close()
+
+
 def _relay(kind: type[R], schema: str, database: Database, **options: Any) -> R:
     """A relay of the scratch schema's outbox (of ``kind``) that polls and backs off quickly."""
     return kind(
@@ -137,11 +147,7 @@ class _LosesDatabaseAtTheMark(OutboxRelay):
     async def _mark_sent(self, conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
         if not self.struck.is_set():
             self.struck.set()
-            killer = await asyncpg.connect(self.dsn)
-            try:
-                await killer.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
-            finally:
-                await killer.close()
+            await _terminate_session(self.dsn, conn.get_server_pid())
         await super()._mark_sent(conn, ids)
 
 
@@ -238,11 +244,7 @@ async def test_a_fenced_zombie_relay_cannot_land_a_late_copy(
         await eventually(lambda: _is_set(zombie.paused), timeout=60)
         # its batch is on the broker, in a transaction not yet committed; Postgres now ends
         # its session (the partition), so the lock passes to the successor
-        killer = await asyncpg.connect(zombie.dsn)
-        try:
-            assert await killer.fetchval("SELECT pg_terminate_backend($1)", zombie.server_pid)
-        finally:
-            await killer.close()
+        assert await _terminate_session(zombie.dsn, zombie.server_pid)
         async with running(successor.run()):
             await eventually(_drained(database, tables), timeout=90)
             zombie.resume.set()  # the zombie wakes up and tries to commit its batch
