@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,30 +14,29 @@ from datapark_subsidy.terms.assessment import Explanation
 from datapark_subsidy.terms.parameters import Reading
 
 
-class Money(BaseModel):
+class _Cny(BaseModel):
+    """An amount in CNY; each kind of money below says which amounts it takes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Decimal
+    currency: Literal["CNY"] = "CNY"
+
+    @classmethod
+    def of(cls, amount: Decimal) -> Self:
+        return cls(amount=amount)
+
+
+class Money(_Cny):
     """An amount in CNY: a decimal string with two places on the wire."""
 
-    model_config = ConfigDict(frozen=True)
-
     amount: Amount
-    currency: Literal["CNY"] = "CNY"
-
-    @classmethod
-    def of(cls, amount: Decimal) -> Money:
-        return cls(amount=amount)
 
 
-class SignedMoney(BaseModel):
+class SignedMoney(_Cny):
     """A difference of money in CNY, which may be negative: ``{"amount": "-2400.00", ...}``."""
 
-    model_config = ConfigDict(frozen=True)
-
     amount: SignedAmount
-    currency: Literal["CNY"] = "CNY"
-
-    @classmethod
-    def of(cls, amount: Decimal) -> SignedMoney:
-        return cls(amount=amount)
 
 
 def readings_document(readings: Iterable[Reading]) -> list[dict[str, str]]:
