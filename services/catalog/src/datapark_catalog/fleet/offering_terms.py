@@ -9,7 +9,7 @@ complete. Durations are whole seconds (docs/CONVENTIONS.md) and a whole number o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -134,17 +134,10 @@ def validate_offering(terms: OfferingTerms) -> OfferingTerms:
     late_fee = None
     if terms.late_fee_per_hour is not None:
         late_fee = parse_money(terms.late_fee_per_hour, "late_fee_per_hour")
-    return OfferingTerms(
-        target_kind=terms.target_kind,
-        modes=terms.modes,
+    return replace(
+        terms,
         rate_card=card,
         deposit=deposit,
-        min_duration_seconds=terms.min_duration_seconds,
-        max_duration_seconds=terms.max_duration_seconds,
-        turnaround_before_seconds=terms.turnaround_before_seconds,
-        turnaround_after_seconds=terms.turnaround_after_seconds,
-        available_from=terms.available_from,
-        available_until=terms.available_until,
         service_terms=service,
         cancellation_policy=tiers,
         late_fee_per_hour=late_fee,
