@@ -62,7 +62,9 @@ async def _application(
             "period": f"designation:{code}",
             "on": applied_on,
             "granted": Decimal(granted),
-            "now": NOW,
+            # an application was made on the day it names: the migration's "first applicant"
+            # is the earliest made (rows made in the same instant would tie on a random id)
+            "now": datetime.combine(applied_on, datetime.min.time(), UTC),
         },
     )
     budget = uuid.uuid4()
