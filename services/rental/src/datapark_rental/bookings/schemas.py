@@ -13,7 +13,7 @@ from pydantic.config import JsonDict, JsonValue
 from datapark_kit.schemas import BoundedInstant, RequestModel
 from datapark_rental.bookings.pricing import HOUR, Quote, RateUnit
 from datapark_rental.bookings.states import BookingState
-from datapark_rental.terms.schemas import Money, MoneyOut
+from datapark_rental.terms.schemas import AmountOut, Money
 
 OFFERING = "0193a4b2-5c6d-7e8f-9a0b-1c2d3e4f5a6b"
 BOOKING = "0193a4b2-7d10-7c21-8e4f-6a5b4c3d2e1f"
@@ -112,8 +112,8 @@ class QuoteLineOut(BaseModel):
 
     unit: RateUnit
     quantity: int
-    unit_price: MoneyOut
-    amount: MoneyOut
+    unit_price: AmountOut
+    amount: AmountOut
 
 
 class QuoteOut(BaseModel):
@@ -143,9 +143,9 @@ class QuoteOut(BaseModel):
         description="the time charged: every started hour in full, in seconds", ge=0
     )
     lines: list[QuoteLineOut]
-    rental: MoneyOut
-    deposit: MoneyOut
-    total: MoneyOut
+    rental: AmountOut
+    deposit: AmountOut
+    total: AmountOut
     reserved_from: datetime
     reserved_until: datetime
 
@@ -226,13 +226,13 @@ class BookingOut(BaseModel):
     overdue: bool
     expires_at: datetime
     price_lines: list[QuoteLineOut]
-    rental_price: MoneyOut
-    deposit: MoneyOut
-    late_fee: MoneyOut
-    damage_charges: MoneyOut
-    cancellation_fee: MoneyOut
-    deposit_refund: MoneyOut
-    balance_due: MoneyOut
+    rental_price: AmountOut
+    deposit: AmountOut
+    late_fee: AmountOut
+    damage_charges: AmountOut
+    cancellation_fee: AmountOut
+    deposit_refund: AmountOut
+    balance_due: AmountOut
     checked_out_at: datetime | None
     returned_at: datetime | None
     created_at: datetime
