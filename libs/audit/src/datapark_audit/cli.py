@@ -40,7 +40,7 @@ from datapark_audit import rebuild as rebuild_module
 from datapark_audit import report as report_module
 from datapark_audit.log import Event, load_events
 from datapark_audit.reader import LogReader, select_topics
-from datapark_audit.record import Inspected, as_raw, init_worker, inspect_batch
+from datapark_audit.record import Inspected, RawRecord, as_raw, init_worker, inspect_batch
 from datapark_audit.settings import AuditSettings, UsageError
 from datapark_audit.verify import Finding, Verifier, VerifyResult, dumps, summary_lines
 
@@ -307,14 +307,18 @@ async def _feed_in_parallel(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=init_worker, initargs=(sdk_every_record,)
     ) as pool:
+        chunk: list[RawRecord] = []  # 1,000 records a task (the reader hands out 500 a time)
         async for batch in reader.batches(on_progress=advance):
-            raws = [as_raw(record) for record in batch]
-            for start in range(0, len(raws), 1000):
-                chunk = raws[start : start + 1000]
-                pending.append(loop.run_in_executor(pool, inspect_batch, chunk))
+            chunk.extend(as_raw(record) for record in batch)
+            if len(chunk) < 1000:
+                continue
+            pending.append(loop.run_in_executor(pool, inspect_batch, chunk))
+            chunk = []
             while len(pending) > 4 * workers:
                 for seen in await pending.popleft():
                     verifier.account(seen)
+        if chunk:
+            pending.append(loop.run_in_executor(pool, inspect_batch, chunk))
         while pending:
             for seen in await pending.popleft():
                 verifier.account(seen)
