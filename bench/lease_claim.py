@@ -36,12 +36,16 @@ each lease's time into rental's relay (answer -> ``lease.activated`` record) and
 consume + handler + commit (record -> seen); the row's ``updated_at`` (set in subsidy's
 handler, before its commit) gives the handler's start.
 
-Baseline, same broker, same run: a producer made by ``make_producer`` (acks=all, idempotent,
-linger 5 ms) with a transactional id, one record per transaction like the relay (begin, send,
-commit), and a ``read_committed`` consumer like the services (``getmany(timeout_ms=500)``),
-on a scratch topic of the chaos broker; the time from the start of the transaction to the
-consumer holding the record. The plain idempotent ``send_and_wait`` round trip is printed as a
-reference.
+Baseline, same broker, same run, on a scratch topic of the chaos broker: a producer made by
+``make_producer`` (acks=all, idempotent, linger 5 ms) with a transactional id, one record per
+transaction (begin, send, commit), and a ``read_committed`` consumer like the services'
+(``getmany(timeout_ms=500)``); the time from the start of the transaction to the consumer
+holding the record. Printed beside it (ROUND_TRIPS): the same with the send awaited before the
+commit, as the relay does, and a plain ``send_and_wait``.
+
+The section it writes into ``docs/performance.md`` sits between ``<!-- lease-claim:begin -->``
+and ``<!-- lease-claim:end -->``; BENCH_PROFILE=1 also samples subsidy's process with py-spy
+while the activations run (collapsed stacks in ``.local/profile-lease-claim.txt``).
 
 Run: ``make bench`` or ``uv run python bench/lease_claim.py [--leases N] [--no-write]``.
 """
@@ -286,8 +290,17 @@ async def record_timestamps(bootstrap: str, timed: Sequence[Timed]) -> None:
 # -- the baseline --------------------------------------------------------------------------------
 
 
-async def raw_round_trips(bootstrap: str, topic: str) -> tuple[list[float], list[float]]:
-    """(transactional, plain) produce -> read_committed consume round trips, ms."""
+ROUND_TRIPS = ("commit", "await-then-commit", "plain")
+"""The raw round trips, each ``make_producer`` (acks=all, idempotent, linger 5 ms) -> a
+``read_committed`` consumer: ``commit``: begin, send, commit (the commit flushes the record at
+once); ``await-then-commit``: begin, send, await the send's acknowledgement, commit, which is
+what the relay does (``OutboxRelay.publish_batch``: its ``_send_rows`` awaits every send before
+the commit, so a lone event waits out the linger); ``plain``: ``send_and_wait``, no
+transaction."""
+
+
+async def raw_round_trips(bootstrap: str, topic: str) -> dict[str, list[float]]:
+    """Each of ROUND_TRIPS, SAMPLES times, ms."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -301,41 +314,44 @@ async def raw_round_trips(bootstrap: str, topic: str) -> tuple[list[float], list
         isolation_level="read_committed",
     )
     await consumer.start()
+    transactional = make_producer(
+        bootstrap, client_id="bench-lease-claim-tx", transactional_id=f"{topic}.tx"
+    )
+    plain = make_producer(bootstrap, client_id="bench-lease-claim")
     try:
         tp = TopicPartition(topic, 0)
         consumer.assign([tp])
         await consumer.seek_to_end(tp)
         await consumer.position(tp)
-        transactional = make_producer(
-            bootstrap, client_id="bench-lease-claim-tx", transactional_id=f"{topic}.tx"
-        )
-        plain = make_producer(bootstrap, client_id="bench-lease-claim")
         await transactional.start()
         await plain.start()
-        try:
-            tx = await _round_trips(consumer, topic, transactional, in_transaction=True)
-            raw = await _round_trips(consumer, topic, plain, in_transaction=False)
-        finally:
-            await transactional.stop()
-            await plain.stop()
+        return {
+            how: await _round_trips(
+                consumer, topic, plain if how == "plain" else transactional, how
+            )
+            for how in ROUND_TRIPS
+        }
     finally:
+        await transactional.stop()
+        await plain.stop()
         await consumer.stop()
-    return tx, raw
 
 
 async def _round_trips(
-    consumer: AIOKafkaConsumer, topic: str, producer: Any, *, in_transaction: bool
+    consumer: AIOKafkaConsumer, topic: str, producer: Any, how: str
 ) -> list[float]:
     out: list[float] = []
     for n in range(SAMPLES + 1):  # the first warms the connections up
         marker = f"rtt-{uuid.uuid4().hex}".encode()
         started = time.perf_counter()
-        if in_transaction:
-            await producer.begin_transaction()
-            await producer.send(topic, marker, key=b"rtt")
-            await producer.commit_transaction()
-        else:
+        if how == "plain":
             await producer.send_and_wait(topic, marker, key=b"rtt")
+        else:
+            await producer.begin_transaction()
+            sent = await producer.send(topic, marker, key=b"rtt")
+            if how == "await-then-commit":
+                await sent
+            await producer.commit_transaction()
         got = False
         while not got:
             for records in (await consumer.getmany(timeout_ms=500)).values():
@@ -353,7 +369,8 @@ def trio(values: Sequence[float]) -> str:
     return f"{pct(values, 0.5):.1f} / {pct(values, 0.95):.1f} / {pct(values, 0.99):.1f}"
 
 
-def report(timed: Sequence[Timed], tx: Sequence[float], raw: Sequence[float]) -> list[str]:
+def report(timed: Sequence[Timed], raw: dict[str, list[float]]) -> list[str]:
+    tx = raw["commit"]
     total = [t.ms for t in timed]
     relay = [(t.activated_ts - t.acked) * 1000 for t in timed if t.activated_ts]
     consume = [(t.seen - t.activated_ts) * 1000 for t in timed if t.activated_ts]
@@ -384,8 +401,10 @@ def report(timed: Sequence[Timed], tx: Sequence[float], raw: Sequence[float]) ->
         f"{trio(consume) if consume else '-'} | - | - |",
         f"| (reference) record -> subsidy's handler running (row's updated_at) | "
         f"{trio(to_handler) if to_handler else '-'} | - | - |",
-        f"| (reference) plain idempotent send_and_wait -> read_committed consume | "
-        f"{trio(raw)} | - | - |",
+        "| (reference) raw, as the relay sends: begin, send, await the send, commit -> "
+        f"read_committed consume | {trio(raw['await-then-commit'])} | - | - |",
+        f"| (reference) raw, send_and_wait, no transaction -> read_committed consume | "
+        f"{trio(raw['plain'])} | - | - |",
     ]
 
 
@@ -405,8 +424,8 @@ def write_doc(lines: Sequence[str]) -> None:
 async def measure(stack: ChaosStack, n: int) -> list[str]:
     timed = await measure_leases(stack, n)
     await record_timestamps(stack.bootstrap, timed)
-    tx, raw = await raw_round_trips(stack.bootstrap, SCRATCH)
-    lines = report(timed, tx, raw)
+    raw = await raw_round_trips(stack.bootstrap, SCRATCH)
+    lines = report(timed, raw)
     print(
         "[lease-claim] per lease, ms: total = relay + record->handler + handler->seen", flush=True
     )
