@@ -3,7 +3,8 @@ database, EXPLAIN shows the first page and a deep cursor page walking the partia
 indexes (no sort of every listed row, no sequential scan), a text query -- two Chinese
 characters, which pg_trgm could not index -- narrowing through the n-gram GIN indexes, and
 each route of a text page (listings/repository.py) reading a bounded window: a common term
-never touches GIN, a rarer one walks at most ``SCAN_WINDOW`` rows. And the text pages are
+never touches GIN, a rarer one is found by GIN in windows of the newest listings (n-grams and
+``listed_at`` in one index), never by reading every match. And the text pages are
 exactly those of the definition (ILIKE over the documents, newest first) for common, 1 %,
 rare and absent terms, Chinese and Latin, first and cursor pages, custom and generic plans."""
 
@@ -29,8 +30,10 @@ from support.scratch_database import scratch_database
 
 from datapark_catalog.fleet.models import RentalOfferingRow
 from datapark_catalog.listings.repository import (
+    FEW_MATCHES_PAGES,
     NEWEST_PAGES,
-    SCAN_WINDOW,
+    RECENT_WINDOWS,
+    Hit,
     SearchRepository,
 )
 from datapark_catalog.listings.search import Cursor, ListingKind, SearchFilter
@@ -42,7 +45,7 @@ pytestmark = pytest.mark.integration
 PRODUCTS = 20_000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 # Terms only old products hold (products 1,000-1,399, listed thousands of rows before the
-# newest): more matches than the probe takes, none in the scan's window.
+# newest): more matches than the probe takes, none in the first three windows.
 OLD_TERMS = ("旧档案", "archive")
 
 
@@ -194,6 +197,7 @@ async def test_ngrams_of_documents_and_queries(volume: AsyncEngine) -> None:
 
 ORDER = "ix_venue_listings_listed_order"
 GRAMS = "ix_data_products_listed_grams"
+RECENT = "ix_venue_listings_listed_grams"
 PROBES = ("ix_catalog_venue_listings_product_id", "uq_venue_listings_live")
 
 
@@ -217,25 +221,30 @@ async def test_text_routes_read_bounded_windows(volume: AsyncEngine, generic: bo
         assert read[ORDER][0] <= NEWEST_PAGES * page, read
         assert GRAMS not in read, read
         assert "Seq Scan" not in read, read
-        # One product in a hundred (200 here): the matching set from GIN, then the newest
-        # rows walked against it -- at most SCAN_WINDOW, stopping at a full page.
+        # One product in a hundred (200 here): more matches than the probe takes (GIN on
+        # products, read up to one past that), then the newest matches found by GIN on the
+        # listings' (n-grams, listed_at) in windows of the newest rows: 1,024 rows (about 11
+        # matches), then 4,096 (a full page). No probe, and no read of every match.
         read = await walks(conn, products_page(NEEDLE), generic=generic)
         assert len(read[GRAMS]) == 1, read
-        assert read["Bitmap Heap Scan"] == [PRODUCTS // NEEDLE_EVERY], read
-        assert len(read[ORDER]) == 2, read
-        assert max(read[ORDER]) <= SCAN_WINDOW, read
+        assert FEW_MATCHES_PAGES * page + 1 in read["Bitmap Heap Scan"], read
+        assert max(read["Bitmap Heap Scan"]) == FEW_MATCHES_PAGES * page + 1, read
+        assert sorted(read[ORDER]) == [NEWEST_PAGES * page, *RECENT_WINDOWS[:2]], read
+        assert len(read[RECENT]) == 2, read
+        assert max(read[RECENT]) <= RECENT_WINDOWS[1] // 90 + page, read
         assert probed(read) == [], read
         assert "Seq Scan" not in read, read
-        # One product: the newest rows, then its listing probed; no scan window.
+        # One product: the newest rows, then its listing probed; no window.
         read = await walks(conn, products_page("第707号"), generic=generic)
         assert read[ORDER] == [NEWEST_PAGES * page], read
         assert probed(read) == [1], read
-        # 360 old products, none among the newest: the scan's window is walked to its end
-        # (SCAN_WINDOW rows; an index-only walk finds that last row again), then the matches
-        # older than it are probed.
+        # 360 old products (340 listings listed), none among the newest: windows of 1,024
+        # and 4,096 rows hold none; the third (16,384 of about 17,100 listed rows) reaches
+        # back to them and finds all 340 in one GIN lookup. No probe; no wider window.
         read = await walks(conn, products_page("旧档案"), generic=generic)
-        assert sorted(read[ORDER]) == [NEWEST_PAGES * page, SCAN_WINDOW, SCAN_WINDOW], read
-        assert probed(read) == [360], read
+        assert read[ORDER] == [NEWEST_PAGES * page, *RECENT_WINDOWS[:3]], read
+        assert read[RECENT] == [0, 0, 340], read
+        assert probed(read) == [], read
         assert "Seq Scan" not in read, read
         # Nothing matches: the newest rows, an empty GIN lookup, nothing else.
         read = await walks(conn, products_page("无此词"), generic=generic)
@@ -248,6 +257,52 @@ async def test_text_routes_read_bounded_windows(volume: AsyncEngine, generic: bo
         assert read["ix_rental_offerings_published_order"][0] <= NEWEST_PAGES * page, read
         assert "ix_rental_offerings_published_grams" not in read, read
         assert "Seq Scan" not in read, read
+
+
+async def test_listings_carry_their_products_ngrams(volume: AsyncEngine) -> None:
+    """Migration 0007's triggers: a listing takes its product's n-grams when inserted or
+    moved, and a product's new text reaches its listings (and so the search)."""
+    ngrams = text(
+        "SELECT l.search_grams = p.search_grams FROM catalog.venue_listings AS l "
+        "JOIN catalog.data_products AS p ON p.id = l.product_id WHERE l.id = :listing"
+    )
+    listing = UUID("00000000-0000-7000-a000-00000000abcd")
+    async with volume.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            assert await conn.scalar(
+                text(
+                    "SELECT bool_and(l.search_grams = p.search_grams) "
+                    "FROM catalog.venue_listings AS l "
+                    "JOIN catalog.data_products AS p ON p.id = l.product_id"
+                )
+            )
+            await conn.execute(
+                text("UPDATE catalog.data_products SET title = '风电功率预测' WHERE id = :p"),
+                {"p": product(7)},
+            )
+            found = SearchFilter(text="功率", kind=ListingKind.DATA_PRODUCT)
+            hits = await SearchRepository(AsyncSession(bind=conn)).page(
+                found, None, 21, products=True, offerings=False
+            )
+            assert [hit.product_id for hit in hits] == [product(7)]
+            await conn.execute(
+                text(
+                    "INSERT INTO catalog.venue_listings (id, product_id, venue_code, reference, "
+                    "state, price_kind, price_terms, listed_at, updated_at) "
+                    "VALUES (:l, :p, 'SZDE', 'GRAMS-1', 'listed', 'negotiable', "
+                    '\'{"kind": "negotiable"}\', now(), now())'
+                ),
+                {"l": listing, "p": product(10)},
+            )
+            assert await conn.scalar(ngrams, {"listing": listing})
+            await conn.execute(
+                text("UPDATE catalog.venue_listings SET product_id = :p WHERE id = :l"),
+                {"l": listing, "p": product(20)},
+            )
+            assert await conn.scalar(ngrams, {"listing": listing})
+        finally:
+            await transaction.rollback()
 
 
 def definition(f: SearchFilter, products: bool, offerings: bool) -> list[Select[Any]]:
@@ -314,10 +369,29 @@ FILTERS = (
 FILTERED_TERMS = ("数据", "weather", NEEDLE, "k7", "旧档案", "第707号", "helper 77", "Humanoid")
 
 
+async def search(
+    session: AsyncSession,
+    f: SearchFilter,
+    after: Cursor | None,
+    limit: int,
+    products: bool,
+    offerings: bool,
+    generic: bool,
+) -> list[Hit]:
+    """A page as the app gets it (``page``: the statement's generic plan), or, for custom
+    plans, the same statement executed without ``page``'s ``plan_cache_mode`` setting."""
+    if generic:
+        return await SearchRepository(session).page(
+            f, after, limit, products=products, offerings=offerings
+        )
+    query = SearchRepository.statement(f, after, limit, products=products, offerings=offerings)
+    return [Hit(**row) for row in (await session.execute(query)).mappings()]
+
+
 @pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
 async def test_text_pages_are_those_of_the_definition(volume: AsyncEngine, generic: bool) -> None:
     """Every page the routes serve is the definition's page: first pages, the pages after
-    them by cursor, a cursor far down (past the scan's window) and one near the end; pages of
+    them by cursor, a cursor far down (past the first windows) and one near the end; pages of
     20 and of 100 (whose windows and thresholds differ)."""
     compared = 0
     async with volume.connect() as conn:
@@ -347,8 +421,8 @@ async def test_text_pages_are_those_of_the_definition(volume: AsyncEngine, gener
                 ]
                 for after in cursors:
                     for _ in range(2):  # this page and the one after it
-                        hits = await SearchRepository(session).page(
-                            f, after, limit + 1, products=products, offerings=offerings
+                        hits = await search(
+                            session, f, after, limit + 1, products, offerings, generic
                         )
                         got = [
                             (h.kind, h.id, h.title, h.headline_price, h.published_at) for h in hits

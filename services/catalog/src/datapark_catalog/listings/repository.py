@@ -14,19 +14,27 @@ of three routes, each run only when the one before did not settle the page:
 1. *newest*: the newest ``NEWEST_PAGES`` pages' worth of rows after the cursor, each checked
    in place (grams and ILIKE); a full page found there is the page -- every match outside that
    window is older. Settles common terms (one row in eight or more) without touching GIN.
-2. the *matching* set from GIN (ids of the matches; a term rarer than one row in eight, so
-   this set is a small share of the catalog) then either
+2. the *matching* set from GIN (ids of the matches; for products, at most one more than the
+   probe takes) then either
    - *probe*: at most ``FEW_MATCHES_PAGES`` pages of matches: each is joined to its row and
-     the few are sorted (rare terms); or
-   - *scan*: the newest ``SCAN_WINDOW`` rows walked in order and kept when in the set (a
-     hash probe, no row fetched), stopping at a full page; if the window holds less than a
-     page, *probe* the matches older than it.
+     the few are sorted (rare terms); or, for products,
+   - *recent*: one GIN lookup of the listings' own n-grams and ``listed_at`` (migration 0007,
+     ``btree_gin``) bounded to the newest ``RECENT_WINDOWS[0]`` rows after the cursor, then
+     to windows four times larger, until one holds a page or reaches the oldest row (past
+     the last window: every match). A page found in a window is the page, every match
+     outside it being older; the window that holds a page is the first one or at most four
+     times the rows a page needs (about 21 / the term's share of the rows), whatever the
+     catalog's size;
+   - for offerings, *scan*: the newest ``SCAN_WINDOW`` rows walked in order and kept when in
+     the set (a hash probe, no row fetched), stopping at a full page; if the window holds
+     less than a page, *probe* the matches older than it.
 
 A route that does not run costs nothing (each is gated by a one-time filter on the counts
 before it). The windows are row counts written into the SQL, so every route's walk is an index
-walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``); what
-still grows is the matching set of a term too rare for the newest rows and too common for
-the probe: one read per match (docs/performance.md, "What still grows").
+walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``). What
+still grows: an offering term's matching set (one read per match, as products had before
+0007), and for products the last route (every match) when fewer than a page of matches lie
+in the newest 65,536 rows after the cursor (docs/performance.md, "What still grows").
 
 Each statement is built once per shape (kinds, filters, page size) and run with its values
 as bind parameters; constants are written into its text.
@@ -52,18 +60,22 @@ from sqlalchemy import (
     String,
     Subquery,
     bindparam,
+    case,
+    false,
     func,
     literal,
     literal_column,
     null,
     or_,
     select,
+    text,
     true,
     tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from datapark_catalog.fleet.models import RentalOfferingRow
 from datapark_catalog.listings.search import Cursor, SearchFilter
@@ -77,7 +89,25 @@ FEW_MATCHES_PAGES = 4
 """A matching set of at most this many pages is ordered by probing each match."""
 
 SCAN_WINDOW = 4096
-"""Route 2 walks at most this many of the newest rows against the matching set."""
+"""Offerings: route 2 walks at most this many of the newest rows against the matching set."""
+
+RECENT_WINDOWS = (1024, 4096, 16384, 65536)
+"""Products: the windows of newest rows whose matches one GIN lookup of (n-grams,
+``listed_at``) finds, tried in turn until one holds a page."""
+
+
+_TEXT_PLANNING = text(
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
+    " set_config('jit', 'off', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
+"""How a text page's statement is planned, for its transaction only (one round trip). Its
+generic plan: planning it for each request's values costs more than running it (about 10 ms
+against 2 ms at 100,000 products, 30 November). No JIT and no parallel workers: the planner
+prices every route as if it ran, and at 1,000,000 products the windows' estimates passed
+``jit_above_cost`` (40-70 ms of compiling for a page that runs in under 1 ms) and chose
+parallel scans whose workers were started before the route's gate was read (about 5 ms a
+window)."""
 
 
 @dataclass(frozen=True)
@@ -351,6 +381,8 @@ class SearchRepository:
         if not (products or offerings):
             return []
         shape, values = _Shape.of(f, after, limit, products, offerings)
+        if shape.text:
+            await self.session.execute(_TEXT_PLANNING)
         rows = await self.session.execute(_statement(shape), values)
         return [Hit(**row) for row in rows.mappings()]
 
@@ -420,34 +452,35 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     listing, product = VenueListingRow, DataProduct
     limit, grams, pattern = shape.limit, _query_grams(), _pattern()
 
-    def described(p: Any) -> list[ColumnElement[bool]]:
-        """The product's half of a match: listed, in the domain, about the text."""
+    def described(p: Any, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+        """The product's half of a match: listed, in the domain, about the text (its n-grams
+        too when ``indexed``: the GIN index on products can serve them)."""
         found = [
             p.state == _inline("listed"),
-            _grams_match(p.search_grams, grams),
             or_(
                 p.title.ilike(pattern),
                 p.description.ilike(pattern),
                 func.array_to_string(p.keywords, " ").ilike(pattern),
             ),
         ]
+        if indexed:
+            found.append(_grams_match(p.search_grams, grams))
         if shape.domain:
             found.append(_is(p.domain, "domain"))
         return found
 
-    def placed() -> list[ColumnElement[bool]]:
+    def placed(v: Any = listing) -> list[ColumnElement[bool]]:
         """The listing's index-served half: listed, on the venue, after the cursor."""
-        found = [listing.state == _inline("listed")]
+        found = [v.state == _inline("listed")]
         if shape.venue:
-            found.append(_is(listing.venue_code, "venue"))
+            found.append(_is(v.venue_code, "venue"))
         if shape.after:
-            found.append(_after(listing.listed_at, listing.id))
+            found.append(_after(v.listed_at, v.id))
         return found
 
-    def walk(*columns: Any) -> Select[tuple[object, ...]]:
+    def walk(*columns: Any, v: Any = listing) -> Select[tuple[object, ...]]:
         """Listed listings after the cursor (on the venue), newest first: an index walk."""
-        newest_first = (listing.listed_at.desc(), listing.id.desc())
-        return select(*columns).where(*placed()).order_by(*newest_first)
+        return select(*columns).where(*placed(v)).order_by(v.listed_at.desc(), v.id.desc())
 
     def window(name: str, rows: int) -> Subquery:
         columns = (listing.id, listing.product_id, listing.headline_price, listing.listed_at)
@@ -473,30 +506,78 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     routes = _Routes(
         "products",
         newest=keys(newest).join_from(newest, checked, true()).cte("products_newest"),
-        matching=select(product.id).where(*described(product)).cte("products_matching"),
+        # Capped: deciding "few or many" reads at most one match more than the probe takes.
+        matching=select(product.id)
+        .where(*described(product))
+        .limit(_limit(FEW_MATCHES_PAGES * limit + 1))
+        .cte("products_matching"),
         limit=limit,
-    )
-    scanned = window("products_scanned_rows", SCAN_WINDOW)
-    member = scanned.c.product_id.in_(select(routes.matching.c.id)).is_(true())
-    scan = keys(scanned, member, routes.scanning()).cte("products_scan")
-    bound = (
-        walk(listing.listed_at.label("at"), listing.id.label("row_id"))
-        .offset(_limit(SCAN_WINDOW - 1))
-        .limit(_limit(1))
-        .cte("products_scan_end")
     )
     probe = (
         select(listing.id, listing.listed_at.label("at"))
         .where(
             listing.product_id.in_(select(routes.matching.c.id)),
-            routes.beyond_scan(listing.listed_at, listing.id, bound),
+            routes.short() & ~routes.many(),
             *placed(),
             *_price(listing.headline_price, shape),
         )
         .order_by(listing.listed_at.desc(), listing.id.desc())
         .limit(_limit(limit))
     )
-    page = routes.page(scan, probe)
+
+    # Short aliases: the windows repeat these columns, and the statement must stay under
+    # asyncpg's 15 kB limit for cached statements.
+    v, p = aliased(VenueListingRow, name="v"), aliased(DataProduct, name="p")
+
+    def recent(name: str, go: CTE, since: CTE | None) -> CTE:
+        """The newest matches among the rows no older than ``since``'s row (all rows without
+        it), when ``go`` says so: one GIN lookup of the listings' n-grams and ``listed_at``
+        (migration 0007), each candidate's product checked by primary key."""
+        bounded = [_grams_match(v.search_grams, grams)]
+        if since is not None:
+            oldest = func.coalesce(
+                select(since.c.at).scalar_subquery(), literal_column("'-infinity'::timestamptz")
+            )
+            bounded.append(v.listed_at >= oldest)
+        if shape.after:
+            bounded.append(v.listed_at <= bindparam("after_at", type_=DateTime(True)))
+        return (
+            select(v.id, v.listed_at.label("at"))
+            .join(p, p.id == v.product_id)
+            .where(
+                select(go.c.go).scalar_subquery(),
+                *bounded,
+                *placed(v),
+                *_price(v.headline_price, shape),
+                *described(p, indexed=False),
+            )
+            .order_by(v.listed_at.desc(), v.id.desc())
+            .limit(_limit(limit))
+            .cte(name)
+        )
+
+    # Windows of the newest rows after the cursor, each 4 times the one before, tried in turn
+    # until one holds a page or reaches the oldest row; past the last, every match. Each
+    # runs when its ``go`` (a one-row CTE) says so: the newest rows were short, the matches
+    # many, and the window before held less than a page and ended before the oldest row
+    # (CASE: that row's walk runs only when the count was short). Exactly one is the page.
+    go = select((routes.short() & routes.many()).label("go")).cte("pw0_go")
+    pages: list[Select[Any]] = [select(routes.newest).where(~routes.short()), probe]
+    for step, rows in enumerate(RECENT_WINDOWS):
+        since = (
+            walk(v.listed_at.label("at"), v=v)
+            .offset(_limit(rows - 1))
+            .limit(_limit(1))
+            .cte(f"pw{step}_from")
+        )
+        found = recent(f"pw{step}", go, since)
+        short = select(go.c.go).scalar_subquery() & (routes.counted(found) < _limit(limit))
+        wider = case((short, select(since).exists()), else_=false())
+        after = select(wider.label("go")).cte(f"pw{step + 1}_go")
+        pages.append(select(found).where(~select(after.c.go).scalar_subquery()))
+        go = after
+    pages.append(select(recent("pw_all", go, None)))
+    page = union_all(*pages).subquery("products_page")
     return (
         select(*_product_hit(listing, product))
         .select_from(page)
@@ -510,7 +591,7 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
 def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     """Published offerings about the text, newest first: the routes of the module docstring,
     each yielding offering keys (id, published_at); the hits are read for those keys only."""
-    o = RentalOfferingRow
+    o = aliased(RentalOfferingRow, name="o")  # short: the statement must stay under 15 kB
     limit, grams, pattern = shape.limit, _query_grams(), _pattern()
 
     def about(x: Any) -> list[ColumnElement[bool]]:

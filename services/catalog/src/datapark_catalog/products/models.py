@@ -189,6 +189,14 @@ class VenueListingRow(Base):
             "headline_price",
             postgresql_where=text("state = 'listed'"),
         ),
+        # Text and recency together (btree_gin, migration 0007): the newest matches.
+        Index(
+            "ix_venue_listings_listed_grams",
+            "search_grams",
+            "listed_at",
+            postgresql_using="gin",
+            postgresql_where=text("state = 'listed'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -203,6 +211,10 @@ class VenueListingRow(Base):
     headline_price: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The product's n-grams, copied by triggers (migration 0007); never loaded with the row.
+    search_grams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'"), deferred=True
+    )
 
 
 LISTING_REFERENCE_SEQUENCE = Sequence("venue_listing_reference_seq", metadata=Base.metadata)
