@@ -350,9 +350,12 @@ class OutboxRelay:
         if transactional:
             await producer.begin_transaction()
         try:
-            sent = await self._send_rows(rows, producer)
+            pending = await self._send_rows(rows, producer)
             if transactional:
+                # committing sends what still lingers at once (aiokafka flushes for the commit):
+                # a lone event does not wait out linger_ms first (#14, bench/lease_claim.py)
                 await producer.commit_transaction()
+            sent = [(row, traced, await future) for row, traced, future in pending]
         except BaseException:
             if transactional:
                 await _abort_quietly(producer)
@@ -375,6 +378,7 @@ class OutboxRelay:
     async def _send_rows(
         self, rows: list[Any], producer: AIOKafkaProducer
     ) -> list[tuple[Any, Envelope, Any]]:
+        """Send the rows; each with its envelope and its send's future (not awaited here)."""
         pending = []
         traced_spans = spans_recorded()
         for row in rows:
@@ -414,7 +418,7 @@ class OutboxRelay:
                     headers=traced.headers(),
                 )
             pending.append((row, traced, future))
-        return [(row, traced, await future) for row, traced, future in pending]
+        return pending
 
     async def _update_backlog(self, conn: asyncpg.Connection) -> None:
         row = await conn.fetchrow(
