@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import FromClause, Table, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from datapark_kit import ratelimit
+from datapark_kit import heap, ratelimit
 from datapark_kit.auth import TokenVerifier
 from datapark_kit.db import Database
 from datapark_kit.guards import BodyLimitMiddleware, RejectControlCharactersMiddleware
@@ -151,9 +151,11 @@ def create_app(
                     log.info(
                         "%s started on %s:%s", settings.service_name, settings.host, settings.port
                     )
-                    yield
+                    async with _frozen_heap():
+                        yield
             else:
-                yield
+                async with _frozen_heap():
+                    yield
         finally:
             await database.dispose()
 
@@ -221,6 +223,18 @@ def create_app(
     app.add_middleware(LastResortMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
+
+
+@asynccontextmanager
+async def _frozen_heap() -> AsyncIterator[None]:
+    """Startup is complete (app built, pools, relay and consumers started): what is alive now
+    lives as long as the process and leaves the collector's generations until the app stops
+    (``datapark_kit.heap``)."""
+    heap.freeze()
+    try:
+        yield
+    finally:
+        heap.thaw()
 
 
 def _require_unit_of_work(routers: Sequence[APIRouter], open_paths: frozenset[str]) -> None:
