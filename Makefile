@@ -94,6 +94,7 @@ e2e: deps stack migrate-test topics
 
 bench: setup migrate-test
 	@$(UV) run --frozen python bench/paths.py
+	@$(UV) run --frozen python bench/booking_page_build.py
 	@$(UV) run --frozen python bench/outbox_relay.py
 	@$(UV) run --frozen python bench/scaling.py
 	@$(UV) run --frozen python bench/audit_verify.py
