@@ -33,7 +33,12 @@ from datapark_contracts.canonical import (
     chain_hash,
     loads_json,
 )
-from datapark_contracts.envelope import CANONICAL_TIME, CONTENT_TYPE, SPECVERSION, event_hash
+from datapark_contracts.envelope import (
+    CANONICAL_TIME,
+    CONTENT_TYPE,
+    event_hash,
+    hashed_attributes,
+)
 from datapark_contracts.events.audit import CHECKPOINT_TYPE
 from datapark_contracts.schemas import committed_schemas
 
@@ -150,18 +155,16 @@ def _dead_letter_note(headers: list[tuple[str, Any]]) -> str:
 def _rehashed(values: tuple[str, ...], aggseq: int, data: dict[str, Any]) -> str:
     """The chain hash over the data re-serialised (for a value not written canonical)."""
     event_id, source, _, event_type, _, dataschema, subject, time, _, prevhash, _ = values
-    hashed = {
-        "specversion": SPECVERSION,
-        "id": event_id,
-        "source": source,
-        "type": event_type,
-        "subject": subject,
-        "time": time,
-        "datacontenttype": CONTENT_TYPE,
-        "dataschema": dataschema,
-        "aggseq": aggseq,
-        "prevhash": prevhash,
-    }
+    hashed = hashed_attributes(
+        id=event_id,
+        source=source,
+        type=event_type,
+        subject=subject,
+        time=time,
+        dataschema=dataschema,
+        aggseq=aggseq,
+        prevhash=prevhash,
+    )
     try:
         return chain_hash(prevhash, hashed, data)
     except (CanonicalizationError, UnicodeEncodeError) as exc:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from datapark_contracts.canonical import (
     CanonicalizationError,
@@ -66,49 +66,60 @@ def parse_time(text: str) -> datetime:
 _SAFE_INTEGER = 2**53 - 1
 
 
-def hashed_attributes_json(
-    *,
-    id: str,
-    source: str,
-    type: str,
-    subject: str,
-    time: str,
-    dataschema: str,
-    aggseq: int,
-    prevhash: str,
-) -> bytes:
+class HashedAttributes(TypedDict):
+    """The texts of the attributes an event hash covers that vary from event to event."""
+
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: str
+    dataschema: str
+    aggseq: int
+    prevhash: str
+
+
+def hashed_attributes(**attributes: Unpack[HashedAttributes]) -> dict[str, Any]:
+    """Every attribute that the chain hash covers (all of them but ``eventhash``)."""
+    return {
+        "specversion": SPECVERSION,
+        "id": attributes["id"],
+        "source": attributes["source"],
+        "type": attributes["type"],
+        "subject": attributes["subject"],
+        "time": attributes["time"],
+        "datacontenttype": CONTENT_TYPE,
+        "dataschema": attributes["dataschema"],
+        "aggseq": attributes["aggseq"],
+        "prevhash": attributes["prevhash"],
+    }
+
+
+def hashed_attributes_json(**attributes: Unpack[HashedAttributes]) -> bytes:
     """The canonical JSON (RFC 8785) of the attributes an event hash covers, written directly.
 
-    The same bytes as ``canonical_json`` of the dict :meth:`Envelope.hashed_attributes` returns
-    (keys in their sorted order, strings escaped by the standard library's C encoder, which
-    escapes exactly what RFC 8785 does); what this form cannot represent (an unsafe integer,
-    a lone surrogate) goes through ``canonical_json``.
+    The same bytes as ``canonical_json`` of the dict :func:`hashed_attributes` returns (keys in
+    their sorted order, strings escaped by the standard library's C encoder, which escapes
+    exactly what RFC 8785 does); what this form cannot represent (an unsafe integer, a lone
+    surrogate) goes through ``canonical_json``.
     """
+    aggseq = attributes["aggseq"]
     if -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER:
         try:
             return (
                 f'{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
-                f'"dataschema":{encode_basestring(dataschema)},"id":{encode_basestring(id)},'
-                f'"prevhash":{encode_basestring(prevhash)},"source":{encode_basestring(source)},'
-                f'"specversion":"{SPECVERSION}","subject":{encode_basestring(subject)},'
-                f'"time":{encode_basestring(time)},"type":{encode_basestring(type)}}}'
+                f'"dataschema":{encode_basestring(attributes["dataschema"])},'
+                f'"id":{encode_basestring(attributes["id"])},'
+                f'"prevhash":{encode_basestring(attributes["prevhash"])},'
+                f'"source":{encode_basestring(attributes["source"])},'
+                f'"specversion":"{SPECVERSION}",'
+                f'"subject":{encode_basestring(attributes["subject"])},'
+                f'"time":{encode_basestring(attributes["time"])},'
+                f'"type":{encode_basestring(attributes["type"])}}}'
             ).encode()
         except UnicodeEncodeError:
             pass
-    return canonical_json(
-        {
-            "specversion": SPECVERSION,
-            "id": id,
-            "source": source,
-            "type": type,
-            "subject": subject,
-            "time": time,
-            "datacontenttype": CONTENT_TYPE,
-            "dataschema": dataschema,
-            "aggseq": aggseq,
-            "prevhash": prevhash,
-        }
-    )
+    return canonical_json(hashed_attributes(**attributes))
 
 
 # the ASCII characters JSON writes as they are: printable, but for the quote and the backslash
@@ -190,18 +201,16 @@ class Envelope:
 
     def hashed_attributes(self) -> dict[str, Any]:
         """Every attribute that the chain hash covers (all of them but ``eventhash``)."""
-        return {
-            "specversion": SPECVERSION,
-            "id": str(self.id),
-            "source": self.source,
-            "type": self.type,
-            "subject": self.subject,
-            "time": format_time(self.time),
-            "datacontenttype": CONTENT_TYPE,
-            "dataschema": self.dataschema,
-            "aggseq": self.aggseq,
-            "prevhash": self.prevhash,
-        }
+        return hashed_attributes(
+            id=str(self.id),
+            source=self.source,
+            type=self.type,
+            subject=self.subject,
+            time=format_time(self.time),
+            dataschema=self.dataschema,
+            aggseq=self.aggseq,
+            prevhash=self.prevhash,
+        )
 
     def compute_hash(self) -> str:
         return chain_hash(self.prevhash, self.hashed_attributes(), self.data)
