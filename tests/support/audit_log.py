@@ -32,17 +32,25 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _CLOCK = [NOW]
 
 
-def participant(pid: uuid.UUID, *, region: str = "110105", status: str = "active") -> Any:
+def participant(
+    pid: uuid.UUID,
+    *,
+    name: str | None = None,
+    region: str = "110105",
+    status: str = "active",
+    occurred_at: datetime = NOW,
+) -> Any:
+    """A park member company's registration (the auditor's tests' sample participant)."""
     return ParticipantRegistered(
         participant_id=pid,
-        name=f"北京机器人租赁 {str(pid)[:4]}",
+        name=f"北京机器人租赁 {str(pid)[:4]}" if name is None else name,
         uscc=None,
         kind="company",
         region_code=region,
         roles=("participant",),
         park_member=True,
         status=status,  # type: ignore[arg-type]
-        occurred_at=NOW,
+        occurred_at=occurred_at,
     )
 
 

@@ -16,27 +16,22 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.audit_log import participant
 
 from datapark_audit.cloudevent import NotACloudEvent, parse_time, read_binary
 from datapark_audit.settings import DEV_CHECKPOINT_JWKS
 from datapark_audit.verify import Verifier
 from datapark_contracts.envelope import Envelope
-from datapark_contracts.events.participants import ParticipantRegistered
 
 Headers = Sequence[tuple[str, Any]]
 
 
 def _envelope(**changes: Any) -> Envelope:
     pid = uuid.UUID(changes.pop("subject", str(uuid.uuid4())))
-    registered = ParticipantRegistered(
-        participant_id=pid,
+    registered = participant(
+        pid,
         name="电力负荷曲线数据公司",
-        uscc=None,
-        kind="company",
-        region_code="620102",
-        roles=("participant",),
-        park_member=True,
-        status="active",
+        region="620102",
         occurred_at=datetime(2026, 11, 30, 13, 0, tzinfo=UTC),
     )
     fields: dict[str, Any] = {

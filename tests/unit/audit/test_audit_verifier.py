@@ -13,6 +13,7 @@ from aiokafka import TopicPartition
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import ValidationError
+from support.audit_log import participant
 
 from datapark_audit.reader import Window
 from datapark_audit.settings import DEV_CHECKPOINT_JWKS
@@ -20,7 +21,6 @@ from datapark_audit.verify import Verifier
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.audit import fold, ranges, signing_bytes
-from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_eventing.checkpoints import Checkpointer, public_jwk
 from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
 from datapark_trading.settings import TradingSettings
@@ -40,17 +40,7 @@ class Rec:
 
 
 def registered(pid: uuid.UUID, n: int = 0, **changes: Any) -> dict[str, Any]:
-    data = ParticipantRegistered(
-        participant_id=pid,
-        name=f"甘肃数据 {n}",
-        uscc=None,
-        kind="company",
-        region_code="620102",
-        roles=("participant",),
-        park_member=True,
-        status="active",
-        occurred_at=T0,
-    ).to_data()
+    data = participant(pid, name=f"甘肃数据 {n}", region="620102", occurred_at=T0).to_data()
     return {**data, **changes}
 
 
