@@ -11,6 +11,7 @@ import pytest
 from support.helpers import KAFKA, eventually, random_uscc
 from unit.catalog.test_catalog_listing_events import exported_schema, schema_errors
 
+from datapark_catalog.products.schemas import DataProductCreate
 from datapark_contracts.payloads import payload_model
 from datapark_contracts.topics import CATALOG_LISTINGS
 from datapark_contracts.verify import verify_chain
@@ -24,22 +25,10 @@ def sha(text: str) -> str:
 
 
 def product_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "title": "Stamping press vibration telemetry 2025",
-        "description": "Per-second vibration and temperature of 40 presses in Hall 2.",
-        "keywords": ["vibration", "predictive maintenance"],
-        "domain": "industrial_manufacturing",
-        "product_form": "dataset",
-        "classification": "general",
-        "provenance": "collected",
-        "update_frequency": "daily",
-        "format": "parquet",
-        "license": "datapark-standard-1.0",
-        "contact": "data@press.example",
-        "sample_sha256": sha("sample"),
-    }
-    body.update(overrides)
-    return body
+    """The create request the API documents as its example (so every test that registers a
+    product also proves the documented example is accepted), with a sample's hash."""
+    example: dict[str, Any] = DataProductCreate.model_json_schema()["examples"][0]
+    return {**example, "sample_sha256": sha("sample"), **overrides}
 
 
 async def participant(catalog: Any, token: Any, *, approve: bool = True) -> uuid.UUID:
