@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
 import logging
 import os
@@ -33,7 +32,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from chaos.chaos_check import MALFORMED_HEADER, Record, check_all, consumer_lag, outbox_unsent
 from chaos.chaos_load import Ledger, Users
-from chaos.chaos_stack import ROOT, SERVICES, ChaosStack, Process
+from chaos.chaos_stack import ROOT, SERVICES, ChaosStack, Process, chaos_lock
 
 INJECTED_HEADER = "datapark-test-injected"
 MALFORMED_TOPIC = "catalog.participants.v1"
@@ -331,19 +330,8 @@ class Chaos:
     def run(self) -> int:
         """One run at a time on this machine: a second one (another `make test` in the same
         tree) waits for the chaos stack instead of resetting it under the first."""
-        lock_path = ROOT / ".local" / "chaos.lock"
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with lock_path.open("w") as lock:
-            waited = time.monotonic()
-            while True:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() - waited > 900:
-                        raise RuntimeError("another chaos run holds .local/chaos.lock") from None
-                    time.sleep(2)
-            self.timings["waited_for_another_run_seconds"] = round(time.monotonic() - waited, 1)
+        with chaos_lock() as waited:
+            self.timings["waited_for_another_run_seconds"] = round(waited, 1)
             return self._run()
 
     def _run(self) -> int:

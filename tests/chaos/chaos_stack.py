@@ -7,6 +7,7 @@ engineers run services, Postgres and Kafka on the same machine.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
@@ -14,11 +15,33 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("catalog", "trading", "rental", "subsidy")
+LOCK = ROOT / ".local" / "chaos.lock"
+
+
+@contextmanager
+def chaos_lock() -> Iterator[float]:
+    """One user of the chaos stack at a time on this machine (a chaos run, another ``make test``
+    in the same tree, a benchmark on the stack): waits up to 15 minutes for whoever holds
+    ``.local/chaos.lock``, holds it for the block and yields the seconds it waited."""
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("w") as lock:
+        waited = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - waited > 900:
+                    raise RuntimeError("another chaos run holds .local/chaos.lock") from None
+                time.sleep(2)
+        yield time.monotonic() - waited
 
 
 def _port_taken(port: int) -> bool:
