@@ -563,13 +563,43 @@ class Users:
                 )
 
     async def lease_journey(self, region: str) -> None:
+        today = date.today()
+        lease = await self.lease_paid_upfront(region, today)
+        if lease is None:
+            return
+        path, lessor, lessee = lease
+        await self.ok(
+            "activate_lease",
+            "rental",
+            "POST",
+            f"{path}/activate",
+            lessor,
+            {"delivery_accepted_on": today.isoformat()},
+        )
+        await self.ok(
+            "pay_instalment",
+            "rental",
+            "POST",
+            f"{path}/payments",
+            lessee,
+            {"amount": {"amount": "30000.00", "currency": "CNY"}},
+        )
+
+    async def lease_paid_upfront(
+        self, region: str, today: date, *, lessee_in_subsidy: bool = False
+    ) -> tuple[str, dict[str, str], dict[str, str]] | None:
+        """A Beijing lessor's financing lease to a company of ``region`` starting ``today``, up
+        to its activation: applied, approved, signed and its upfront paid. The lease's path and
+        the lessor's and lessee's headers; None when it was not approved. With
+        ``lessee_in_subsidy`` it first waits for subsidy's projection of the lessee."""
         (lessor_id, lessor), (lessee_id, lessee) = await asyncio.gather(
             self.company(BEIJING), self.company(region)
         )
         await self.active_in("rental", lessor_id)
         await self.active_in("rental", lessee_id)
+        if lessee_in_subsidy:
+            await self.projected("subsidy", "participants", lessee_id)
         _, offering = await self.fleet(lessor)
-        today = date.today()
         await self.ok(
             "lessor_financials",
             "rental",
@@ -596,7 +626,7 @@ class Users:
             },
         )
         if applied.get("state") != "approved":
-            return
+            return None
         path = f"/v1/leases/{applied['id']}"
         signed = await self.ok("sign_lease", "rental", "POST", f"{path}/sign", lessor)
         await self.ok(
@@ -607,22 +637,7 @@ class Users:
             lessee,
             {"amount": signed["upfront_due"]},
         )
-        await self.ok(
-            "activate_lease",
-            "rental",
-            "POST",
-            f"{path}/activate",
-            lessor,
-            {"delivery_accepted_on": today.isoformat()},
-        )
-        await self.ok(
-            "pay_instalment",
-            "rental",
-            "POST",
-            f"{path}/payments",
-            lessee,
-            {"amount": {"amount": "30000.00", "currency": "CNY"}},
-        )
+        return path, lessor, lessee
 
     async def claims_round(self) -> None:
         applicant_id, applicant = await self.company(FUJIAN, ("participant",))
