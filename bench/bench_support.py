@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import httpx
+from aiokafka import AIOKafkaConsumer
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_PORT = os.environ.get("DATAPARK_PG_PORT", "54329")
@@ -154,3 +155,12 @@ def run_pgbench(
             if line.strip()
         ]
     return float(found.group(1)), latencies
+
+
+async def read_back(consumer: AIOKafkaConsumer, marker: bytes, *, timeout_ms: int) -> None:
+    """Poll ``consumer`` (``timeout_ms`` a poll) until it has read the record whose value is
+    ``marker``: the far end of a produce -> consume round trip."""
+    got = False
+    while not got:
+        for records in (await consumer.getmany(timeout_ms=timeout_ms)).values():
+            got = got or any(r.value == marker for r in records)

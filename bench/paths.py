@@ -68,7 +68,7 @@ from datapark_kit.telemetry import setup_tracing
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_support import pgbench_binary, run_pgbench  # noqa: E402
+from bench_support import pgbench_binary, read_back, run_pgbench  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- paths:begin -->", "<!-- paths:end -->"
@@ -671,10 +671,7 @@ async def raw_round_trip(topic: str) -> list[float]:
             marker = f"rtt-{n}".encode()
             started = time.perf_counter()
             await producer.send_and_wait(topic, marker, key=b"rtt")
-            got = False
-            while not got:
-                for records in (await consumer.getmany(timeout_ms=1000)).values():
-                    got = got or any(r.value == marker for r in records)
+            await read_back(consumer, marker, timeout_ms=1000)
             if n:
                 out.append((time.perf_counter() - started) * 1000)
             await asyncio.sleep(0.01)
