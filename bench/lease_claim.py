@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
 import os
 import signal
@@ -80,13 +79,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_support import read_back  # noqa: E402
 from chaos.chaos_load import BEIJING, XIONGAN, Ledger, Users  # noqa: E402
-from chaos.chaos_stack import ChaosStack  # noqa: E402
+from chaos.chaos_stack import ChaosStack, chaos_lock  # noqa: E402
 from paths import machine, pct  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- lease-claim:begin -->", "<!-- lease-claim:end -->"
-LOCK = ROOT / ".local" / "chaos.lock"
 LEASES = int(os.environ.get("BENCH_LEASES", "40"))
 SAMPLES = int(os.environ.get("BENCH_RTT_SAMPLES", "100"))
 POLL_MS = 2.0
@@ -115,53 +114,12 @@ class Timed:
 
 async def prepare(users: Users, region: str) -> tuple[str, dict[str, str]]:
     """A financing lease up to its activation: companies, robot, financials, applied, signed,
-    upfront paid (the chaos journey's steps, through its client). Returns the lease's path
-    and the lessor's headers."""
-    (lessor_id, lessor), (lessee_id, lessee) = await asyncio.gather(
-        users.company(BEIJING), users.company(region)
-    )
-    await users.active_in("rental", lessor_id)
-    await users.active_in("rental", lessee_id)
-    await users.projected("subsidy", "participants", lessee_id)
-    _, offering = await users.fleet(lessor)
-    today = date.today()
-    await users.ok(
-        "lessor_financials",
-        "rental",
-        "PUT",
-        f"/v1/lessors/{lessor_id}/financials",
-        lessor,
-        {"net_assets": {"amount": "100000000", "currency": "CNY"}, "as_of": today.isoformat()},
-    )
-    applied = await users.ok(
-        "apply_lease",
-        "rental",
-        "POST",
-        "/v1/lease-applications",
-        lessee,
-        {
-            "mode": "financing",
-            "equipment_cost": {"amount": "1000000", "currency": "CNY"},
-            "down_payment_rate": "0.10",
-            "term_months": 36,
-            "annual_rate": "0.06",
-            "start_date": today.isoformat(),
-            "offering_id": offering,
-            "monthly_net_operating_cash_flow": {"amount": "40000", "currency": "CNY"},
-        },
-    )
-    if applied.get("state") != "approved":
-        raise RuntimeError(f"lease not approved: {applied}")
-    path = f"/v1/leases/{applied['id']}"
-    signed = await users.ok("sign_lease", "rental", "POST", f"{path}/sign", lessor)
-    await users.ok(
-        "pay_upfront",
-        "rental",
-        "POST",
-        f"{path}/payments",
-        lessee,
-        {"amount": signed["upfront_due"]},
-    )
+    upfront paid (the chaos journey's steps, through its client, once subsidy has the lessee).
+    Returns the lease's path and the lessor's headers."""
+    lease = await users.lease_paid_upfront(region, date.today(), lessee_in_subsidy=True)
+    if lease is None:
+        raise RuntimeError("lease not approved")
+    path, lessor, _ = lease
     return path, lessor
 
 
@@ -253,15 +211,20 @@ async def measure_leases(stack: ChaosStack, n: int) -> list[Timed]:
     return timed
 
 
-async def record_timestamps(bootstrap: str, timed: Sequence[Timed]) -> None:
-    """Each lease's ``lease.activated`` record timestamp, read back from the chaos broker."""
-    by_lease = {t.lease_id: t for t in timed}
-    consumer = AIOKafkaConsumer(
+def committed_reader(bootstrap: str) -> AIOKafkaConsumer:
+    """A consumer in no group, committing nothing, that reads only committed records."""
+    return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
     )
+
+
+async def record_timestamps(bootstrap: str, timed: Sequence[Timed]) -> None:
+    """Each lease's ``lease.activated`` record timestamp, read back from the chaos broker."""
+    by_lease = {t.lease_id: t for t in timed}
+    consumer = committed_reader(bootstrap)
     await consumer.start()
     try:
         orders = next(t for t in TOPICS if t.name == RENTAL_ORDERS)
@@ -307,12 +270,7 @@ async def raw_round_trips(bootstrap: str, topic: str) -> dict[str, list[float]]:
         await admin.create_topics([NewTopic(topic, 1, 1)])
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
+    consumer = committed_reader(bootstrap)
     await consumer.start()
     transactional = make_producer(
         bootstrap, client_id="bench-lease-claim-tx", transactional_id=f"{topic}.tx"
@@ -352,10 +310,7 @@ async def _round_trips(
             if how == "await-then-commit":
                 await sent
             await producer.commit_transaction()
-        got = False
-        while not got:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                got = got or any(r.value == marker for r in records)
+        await read_back(consumer, marker, timeout_ms=500)
         if n:
             out.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.01)
@@ -442,17 +397,7 @@ async def measure(stack: ChaosStack, n: int) -> list[str]:
 
 
 def main(n: int, write: bool) -> None:
-    LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with LOCK.open("w") as lock:
-        waited = time.monotonic()
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() - waited > 900:
-                    raise RuntimeError("a chaos run holds .local/chaos.lock") from None
-                time.sleep(2)
+    with chaos_lock():
         stack = ChaosStack()
         stack.check_ports_free()
         work = stack.local / "bench-lease-claim"
