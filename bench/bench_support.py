@@ -164,3 +164,16 @@ async def read_back(consumer: AIOKafkaConsumer, marker: bytes, *, timeout_ms: in
     while not got:
         for records in (await consumer.getmany(timeout_ms=timeout_ms)).values():
             got = got or any(r.value == marker for r in records)
+
+
+def write_section(doc: Path, begin: str, end: str, lines: Sequence[str]) -> None:
+    """Put ``lines`` between the markers ``begin`` and ``end`` in ``doc`` (a benchmark's own
+    section of docs/performance.md), replacing what stood there; appended, markers and all,
+    when the document does not have them yet."""
+    section = "\n".join([begin, *lines, end])
+    current = doc.read_text() if doc.exists() else "# Performance\n"
+    if begin in current and end in current:
+        before, rest = current.split(begin, 1)
+        doc.write_text(before + section + rest.split(end, 1)[1])
+    else:
+        doc.write_text(current.rstrip("\n") + "\n\n" + section + "\n")

@@ -79,7 +79,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_support import read_back  # noqa: E402
+from bench_support import read_back, write_section  # noqa: E402
 from chaos.chaos_load import BEIJING, XIONGAN, Ledger, Users  # noqa: E402
 from chaos.chaos_stack import ChaosStack, chaos_lock  # noqa: E402
 from paths import machine, pct  # noqa: E402
@@ -364,13 +364,7 @@ def report(timed: Sequence[Timed], raw: dict[str, list[float]]) -> list[str]:
 
 
 def write_doc(lines: Sequence[str]) -> None:
-    section = "\n".join([BEGIN, *lines, END])
-    current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    if BEGIN in current and END in current:
-        before, rest = current.split(BEGIN, 1)
-        DOC.write_text(before + section + rest.split(END, 1)[1])
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
+    write_section(DOC, BEGIN, END, lines)
 
 
 # -- run -----------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ from datapark_kit.telemetry import setup_tracing
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_support import pgbench_binary, read_back, run_pgbench  # noqa: E402
+from bench_support import pgbench_binary, read_back, run_pgbench, write_section  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- paths:begin -->", "<!-- paths:end -->"
@@ -717,13 +717,7 @@ def table(rows: Sequence[Row]) -> list[str]:
 
 
 def write_doc(lines: Sequence[str]) -> None:
-    section = "\n".join([BEGIN, *lines, END])
-    current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    if BEGIN in current and END in current:
-        before, rest = current.split(BEGIN, 1)
-        DOC.write_text(before + section + rest.split(END, 1)[1])
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
+    write_section(DOC, BEGIN, END, lines)
 
 
 SECTIONS = ("booking", "relay", "consumer", "write", "event")
