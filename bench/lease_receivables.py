@@ -5,17 +5,20 @@ A lease's activation writes its schedule (36 receivables for a three-year financ
 figure is the client's CPU: SQLAlchemy and asyncpg, not Postgres), one transaction per lease,
 three ways on the same rows:
 
-- ``repository``: ``add_receivables`` as it is, one single-row INSERT built once, executed for
-  the list of rows (asyncpg executemany);
-- ``multi-row VALUES``: the statement it replaced, ``insert(...).values(rows)``, whose 360
-  bound parameters SQLAlchemy compiles again for every lease;
-- ``unnest``: one INSERT ... SELECT FROM unnest of ten array parameters (a reference: one
-  statement and one execution whatever the count).
+- ``unnest`` (``add_receivables`` as it is): one INSERT ... SELECT FROM unnest of one array
+  a column (``leases.repository.unnest_insert``), a text statement whose compiled form
+  SQLAlchemy caches and asyncpg's prepared statement is reused, whatever the count;
+- ``executemany``: ``postgresql.insert(table).on_conflict_do_nothing()`` executed for the list
+  of rows (one single-row statement; SQLAlchemy still compiles it on every call: its
+  PostgreSQL INSERT has no cache key);
+- ``multi-row VALUES`` (before): ``insert(...).values(rows)``, whose 360 bound parameters
+  SQLAlchemy compiles again for every lease.
 
 Nothing real is touched: the rows go into a temporary copy of ``subsidy.lease_receivables``
-(``CREATE TEMP TABLE ... (LIKE ...)``, the statements pointed at it by SQLAlchemy's
-``schema_translate_map``) on the development Postgres's test database, gone with the
-connection. Needs subsidy's migrations applied there (``make migrate-test``).
+(``CREATE TEMP TABLE ... (LIKE ...)``; the SQLAlchemy statements pointed at it by
+``schema_translate_map``, the text statement built by ``unnest_insert`` for a copy of the table
+in ``pg_temp``) on the development Postgres's test database, gone with the connection. Needs
+subsidy's migrations applied there (``make migrate-test``).
 
 Run: ``uv run python bench/lease_receivables.py [--leases N]``.
 """
@@ -32,26 +35,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from datapark_subsidy.leases.models import LeaseReceivableRecord
-from datapark_subsidy.leases.repository import LeaseRepository
+from datapark_subsidy.leases.repository import unnest_insert
 
 URL = (
     "postgresql+asyncpg://datapark:datapark@127.0.0.1:"
     f"{os.environ.get('DATAPARK_PG_PORT', '54329')}/datapark_test"
 )
 SCHEDULE = 36
-COLUMNS = [column.name for column in LeaseReceivableRecord.__table__.columns]
-UNNEST = text(
-    f"insert into pg_temp.lease_receivables ({', '.join(COLUMNS)}) select * from unnest("
-    "cast(:lease_id as uuid[]), cast(:kind as varchar[]), cast(:period as int[]), "
-    "cast(:due_on as date[]), cast(:amount as numeric[]), cast(:interest as numeric[]), "
-    "cast(:fees as numeric[]), cast(:opening_balance as numeric[]), "
-    "cast(:fell_due_on as date[]), cast(:paid_on as date[])) on conflict do nothing"
-)
+TABLE: Table = LeaseReceivableRecord.__table__  # type: ignore[assignment]  # a Table
+COLUMNS = [column.name for column in TABLE.columns]
+UNNEST = unnest_insert(TABLE.to_metadata(MetaData(), schema="pg_temp"))
 
 Write = Callable[[AsyncSession, Sequence[dict[str, Any]]], Awaitable[None]]
 
@@ -74,22 +72,23 @@ def schedule(lease_id: uuid.UUID) -> list[dict[str, Any]]:
     ]
 
 
-async def repository(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await LeaseRepository(session).add_receivables(rows)
+async def unnest(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    # as LeaseRepository.add_receivables binds it
+    await session.execute(UNNEST, {name: [row[name] for row in rows] for name in COLUMNS})
+
+
+async def executemany(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await session.execute(insert(TABLE).on_conflict_do_nothing(), list(rows))
 
 
 async def multi_row_values(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     await session.execute(insert(LeaseReceivableRecord).values(list(rows)).on_conflict_do_nothing())
 
 
-async def unnest(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await session.execute(UNNEST, {name: [row[name] for row in rows] for name in COLUMNS})
-
-
 WAYS: dict[str, Write] = {
-    "repository (single-row INSERT, executemany)": repository,
+    "unnest of arrays, cached text statement (add_receivables)": unnest,
+    "single-row postgresql.insert, executemany": executemany,
     "multi-row VALUES (before)": multi_row_values,
-    "unnest of arrays (reference)": unnest,
 }
 
 

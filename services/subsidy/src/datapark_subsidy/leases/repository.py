@@ -7,20 +7,42 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, TextClause, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 
 _RECEIVABLES: Table = LeaseReceivableRecord.__table__  # type: ignore[assignment]  # a Table
-# The receivables of a lease (36 for a three-year financing) are written by one single-row
-# statement executed for every row (asyncpg pipelines the executions in one round trip), built
-# once here: SQLAlchemy compiles it once and caches it, where a multi-row VALUES of 10 parameters
-# a row was compiled again for every lease (29 % of subsidy's CPU per lease under
-# bench/lease_claim.py; docs/performance.md). Through the table, not the mapped class, so the
-# rows are not taken through the ORM's bulk insert.
-_ADD_RECEIVABLES = insert(_RECEIVABLES).on_conflict_do_nothing()
+
+
+def unnest_insert(table: Table) -> TextClause:
+    """``INSERT INTO table (every column) SELECT * FROM unnest(one array per column) ON CONFLICT
+    DO NOTHING``, the arrays bound by column name and typed as the columns.
+
+    A lease's receivables (36 for a three-year financing) are written by this one statement,
+    whatever their number: one statement text, so SQLAlchemy's compiled cache and asyncpg's
+    prepared statement are reused for every lease. Not ``postgresql.insert(...)``: SQLAlchemy
+    caches no compiled form of its INSERTs (``inherit_cache = False``; they run with
+    ``NO_CACHE_KEY``), and the multi-row VALUES it replaced (10 parameters a row) was compiled
+    again for every lease, 29 % of subsidy's CPU per lease under ``bench/lease_claim.py``
+    (docs/performance.md). ``bench/lease_receivables.py`` times it beside the alternatives."""
+    dialect = PGDialect()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+    quote = dialect.identifier_preparer
+    names = ", ".join(quote.format_column(column) for column in table.columns)
+    arrays = ", ".join(
+        f"cast(:{column.name} as {column.type.compile(dialect=dialect)}[])"
+        for column in table.columns
+    )
+    # Built from the table's own metadata at import, no input in it.
+    return text(
+        f"insert into {quote.format_table(table)} ({names}) "  # noqa: S608
+        f"select * from unnest({arrays}) on conflict do nothing"
+    )
+
+
+_ADD_RECEIVABLES = unnest_insert(_RECEIVABLES)
 _NEW_TERMS = insert(_RECEIVABLES)
 _RESCHEDULE = _NEW_TERMS.on_conflict_do_update(
     index_elements=[_RECEIVABLES.c.lease_id, _RECEIVABLES.c.kind, _RECEIVABLES.c.period],
@@ -53,10 +75,13 @@ class LeaseRepository:
     async def add_receivables(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert receivables that are not known yet; what is known (and paid) stays."""
         if rows:
-            await self.session.execute(_ADD_RECEIVABLES, list(rows))
+            columns = {column.name: [row[column.name] for row in rows] for column in _RECEIVABLES.c}
+            await self.session.execute(_ADD_RECEIVABLES, columns)
 
     async def reschedule(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New terms for receivables not paid yet (unknown ones are added)."""
+        """New terms for receivables not paid yet (unknown ones are added): one single-row
+        statement executed for the rows (asyncpg executemany, one round trip), compiled once a
+        call whatever the number of rows (a lease is rescheduled seldom)."""
         if rows:
             await self.session.execute(_RESCHEDULE, list(rows))
 
