@@ -56,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench_support import write_section  # noqa: E402
 from integration.catalog.catalog_search_volume import NEEDLE, add_catalog_volume  # noqa: E402
 from support.scratch_database import scratch_database  # noqa: E402
 
@@ -424,17 +425,6 @@ def write_replay_rows(rows: Sequence[Replay]) -> None:
     DOC.write_text(before + BEGIN + section + END + after)
 
 
-def write_doc(lines: Sequence[str]) -> None:
-    section = "\n".join([BEGIN, *lines, END])
-    current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    if BEGIN in current and END in current:
-        before, rest = current.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-        DOC.write_text(before + section + after)
-    else:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -488,7 +478,7 @@ async def main() -> None:
     ]
     print("\n".join(lines))
     if not args.no_write:
-        write_doc(lines)
+        write_section(DOC, BEGIN, END, lines)
         print(f"written to {DOC.relative_to(ROOT)}")
 
 
