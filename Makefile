@@ -100,6 +100,7 @@ bench: setup migrate-test
 	@$(UV) run --frozen python bench/audit_verify.py
 	@$(UV) run --frozen python bench/token_flood.py
 	@$(UV) run --frozen python bench/lease_claim.py
+	@$(UV) run --frozen python bench/lease_receivables.py
 
 # the platform under load while Kafka, Postgres and processes fail (tests/chaos, its own stack
 # in .local/chaos); writes docs/reliability.md from the run. CHAOS_PROFILE=60s for the short one.
