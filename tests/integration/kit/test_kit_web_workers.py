@@ -170,7 +170,9 @@ async def test_exactly_one_relay_leads_and_a_killed_leader_is_replaced(
     base, metrics_dir = two_workers
     leader_gauge = "datapark_relay_leader"
 
-    client = httpx.AsyncClient(base_url=base)
+    # One connection per request, as a client reconnects after a process dies: a kept-alive
+    # connection that the killed process was serving dies with it.
+    client = httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_keepalive_connections=0))
 
     async def leaders() -> tuple[int, int] | None:
         """(leader pid, standby pid) once the scrape counts one leader and each of the two
@@ -204,15 +206,24 @@ async def _taken_over_and_replaced(
 ) -> None:
     leader_gauge = "datapark_relay_leader"
 
+    async def scrape() -> str | None:
+        try:
+            return (await client.get("/metrics")).text
+        except httpx.TransportError:
+            return None  # a request the killed process had accepted
+
     async def taken_over() -> bool:
-        text = (await client.get("/metrics")).text
+        text = await scrape()
+        if text is None:
+            return False
         files = _pid_files(metrics_dir, "gauge_livesum")
         if leader in files or standby not in files:
             return False  # the dead process not yet forgotten
         return _scraped(text, leader_gauge, service="rental") == 1
 
     async def replaced() -> bool:
-        await client.get("/metrics")
+        if await scrape() is None:
+            return False
         return len(_pid_files(metrics_dir, "gauge_livesum")) == 2
 
     await eventually(taken_over, timeout=60, interval=0.2)
