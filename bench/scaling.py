@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_support import write_section  # noqa: E402
 from integration.catalog.catalog_search_volume import NEEDLE, add_catalog_volume  # noqa: E402
+from support.rental_volume import GENERATED_BOOKINGS  # noqa: E402
 from support.scratch_database import scratch_database  # noqa: E402
 
 from datapark_catalog.app import build_app as build_catalog  # noqa: E402
@@ -226,29 +227,6 @@ async def catalog_curves(sizes: Sequence[int]) -> list[Curve]:
         return await interleaved(calls)
 
 
-BOOKINGS = text(
-    """
-    INSERT INTO rental.bookings (
-        id, offering_id, customer_participant_id, lessor_participant_id, mode, category,
-        kit_id, unit_ids, start, "end", reserved_from, reserved_until, status, overdue,
-        expires_at, price_lines, rental_price, deposit, late_fee, damage_charges,
-        cancellation_fee, deposit_refund, balance_due, checked_out_at, returned_at, version,
-        created_at, updated_at)
-    SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
-           ('00000000-0000-7000-b000-' || lpad(to_hex(g % 500), 12, '0'))::uuid,
-           ('00000000-0000-7000-9000-' || lpad(to_hex(g % 1000), 12, '0'))::uuid,
-           ('00000000-0000-7000-a000-' || lpad(to_hex(g % 50), 12, '0'))::uuid,
-           'short_term', 'humanoid', NULL,
-           ARRAY[('00000000-0000-7000-c000-' || lpad(to_hex(g % 500), 12, '0'))::uuid],
-           t0 + make_interval(days => g), t0 + make_interval(days => g, hours => 8),
-           t0 + make_interval(days => g), t0 + make_interval(days => g, hours => 9),
-           'closed', false, t0, '[]'::jsonb, 800.00, 0, 0, 0, 0, 0, 0, NULL, NULL, 1, t0, t0
-    FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS g,
-         CAST(:epoch AS timestamptz) AS t0
-    """
-)
-
-
 async def rental_curves(sizes: Sequence[int]) -> list[Curve]:
     operator = bearer("operator")
     customer = bearer("customer", participant_id=uuid.UUID("00000000-0000-7000-9000-000000000007"))
@@ -260,7 +238,7 @@ async def rental_curves(sizes: Sequence[int]) -> list[Curve]:
             stack.push_async_callback(engine.dispose)
             started = time.perf_counter()
             async with engine.begin() as conn:
-                await conn.execute(BOOKINGS, {"first": 1, "last": size, "epoch": EPOCH})
+                await conn.execute(GENERATED_BOOKINGS, {"first": 1, "last": size, "epoch": EPOCH})
             await vacuum(engine, "rental", ("bookings",))
             print(f"rental: {size:,} bookings loaded in {time.perf_counter() - started:.1f} s")
             settings = RentalSettings(

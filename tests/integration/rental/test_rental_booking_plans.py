@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from support.rental_volume import GENERATED_BOOKINGS
 from support.scratch_database import scratch_database
 
 from datapark_rental.bookings.repository import BookingRepository
@@ -27,27 +28,6 @@ CUSTOMER = uuid.UUID("00000000-0000-7000-9000-000000000007")  # holds one bookin
 LESSOR = uuid.UUID("00000000-0000-7000-a000-000000000007")  # lessor of one in 50
 PAGE = 50
 
-INSERT = text(
-    """
-    INSERT INTO rental.bookings (
-        id, offering_id, customer_participant_id, lessor_participant_id, mode, category,
-        kit_id, unit_ids, start, "end", reserved_from, reserved_until, status, overdue,
-        expires_at, price_lines, rental_price, deposit, late_fee, damage_charges,
-        cancellation_fee, deposit_refund, balance_due, checked_out_at, returned_at, version,
-        created_at, updated_at)
-    SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
-           ('00000000-0000-7000-b000-' || lpad(to_hex(g % 500), 12, '0'))::uuid,
-           ('00000000-0000-7000-9000-' || lpad(to_hex(g % 1000), 12, '0'))::uuid,
-           ('00000000-0000-7000-a000-' || lpad(to_hex(g % 50), 12, '0'))::uuid,
-           'short_term', 'humanoid', NULL,
-           ARRAY[('00000000-0000-7000-c000-' || lpad(to_hex(g % 500), 12, '0'))::uuid],
-           t0 + make_interval(days => g), t0 + make_interval(days => g, hours => 8),
-           t0 + make_interval(days => g), t0 + make_interval(days => g, hours => 9),
-           'closed', false, t0, '[]'::jsonb, 800.00, 0, 0, 0, 0, 0, 0, NULL, NULL, 1, t0, t0
-    FROM generate_series(1, :count) AS g, CAST(:epoch AS timestamptz) AS t0
-    """
-)
-
 
 @pytest.fixture(scope="module")
 async def volume() -> AsyncIterator[AsyncEngine]:
@@ -55,7 +35,9 @@ async def volume() -> AsyncIterator[AsyncEngine]:
         engine = create_async_engine(url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(INSERT, {"count": BOOKINGS, "epoch": EPOCH})
+                await conn.execute(
+                    GENERATED_BOOKINGS, {"first": 1, "last": BOOKINGS, "epoch": EPOCH}
+                )
             async with engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.execute(text("VACUUM ANALYZE rental.bookings"))
