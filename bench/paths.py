@@ -56,13 +56,15 @@ from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_contracts.payloads import payload_model
 from datapark_contracts.topics import Topic
+from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import EventConsumer
-from datapark_eventing.kafka import make_producer
+from datapark_eventing.kafka import is_transactional, make_producer
 from datapark_eventing.outbox import Outbox
-from datapark_eventing.relay import OutboxRelay
+from datapark_eventing.relay import OutboxRelay, _envelope_of
 from datapark_eventing.tables import EventingTables, eventing_tables
 from datapark_eventing.topics import ensure_topics
 from datapark_kit.db import Database, asyncpg_dsn
+from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
 from datapark_kit.telemetry import setup_tracing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +83,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "100"))
 BATCH = 200
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 PERF_RECORDS = int(os.environ.get("BENCH_PERF_RECORDS", "50000"))
 
 
@@ -130,6 +133,7 @@ class Scratch:
         self.echo = f"bench.{tag}.echo"
         self.consume = f"bench.{tag}.consume"
         self.dlq = f"bench.{tag}.dlq"
+        self.audit = f"bench.{tag}.audit"
         self.tables: EventingTables = eventing_tables(MetaData(schema=self.schema))
 
     async def create(self, database: Database) -> None:
@@ -155,6 +159,7 @@ class Scratch:
                 Topic(self.echo, 1, "bench", "id", "bench"),
                 Topic(self.consume, 3, "bench", "id", "bench"),
                 Topic(self.dlq, 1, "bench", "id", "bench"),
+                Topic(self.audit, 1, "bench", "id", "bench"),
             ],
         )
 
@@ -164,7 +169,7 @@ class Scratch:
         admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
         await admin.start()
         try:
-            await admin.delete_topics([self.topic, self.echo, self.consume, self.dlq])
+            await admin.delete_topics([self.topic, self.echo, self.consume, self.dlq, self.audit])
         finally:
             await admin.close()
 
@@ -189,67 +194,178 @@ async def fill_outbox(database: Database, scratch: Scratch, count: int) -> None:
         )
 
 
-async def bench_relay(database: Database, scratch: Scratch) -> tuple[Row, Row | None, int]:
+class _TimedRelay(OutboxRelay):
+    """The relay as it runs (its own loop: NOTIFY wake-up, batches, checkpoints, backlog
+    gauge), telling the bench when it has sent what a round put back in its outbox."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.target = 0
+        self.sent = 0
+        self.drained = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    async def publish_batch(self, conn: asyncpg.Connection, producer: Any) -> int:
+        found = await super().publish_batch(conn, producer)
+        self.sent += found
+        if self.target and self.sent >= self.target:
+            self.drained.set()
+        if not found:
+            self.idle.set()
+        return found
+
+
+async def _relay_round(relay: _TimedRelay, conn: asyncpg.Connection) -> Sample:
+    """One drain of the N rows put back in the outbox (one commit, which NOTIFYs the relay)."""
+    await conn.execute(f'VACUUM ANALYZE "{relay.schema}".outbox')
+    relay.sent, relay.target = 0, N
+    relay.drained.clear()
+    wall, cpu = time.perf_counter(), time.process_time()
+    async with conn.transaction():
+        await conn.execute(f'UPDATE "{relay.schema}".outbox SET sent_at = NULL')
+        await conn.execute(f'NOTIFY "{relay.channel}"')
+    await asyncio.wait_for(relay.drained.wait(), 300)
+    return Sample.of(relay.sent, wall, cpu)
+
+
+async def _raw_round(producer: Any, records: list[tuple[str, bytes, bytes, Any]]) -> Sample:
+    """The same records in the same batches through a bare producer: for a transactional one
+    begin, send, commit, then await the sends (what the relay does with Kafka), else send and
+    await."""
+    transactional = is_transactional(producer)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for at in range(0, len(records), BATCH):
+        if transactional:
+            await producer.begin_transaction()
+        futures = [
+            await producer.send(topic, value=value, key=key, headers=headers)
+            for topic, value, key, headers in records[at : at + BATCH]
+        ]
+        if transactional:
+            await producer.commit_transaction()
+        for future in futures:
+            await future
+    return Sample.of(len(records), wall, cpu)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed round: events per second of wall time and CPU microseconds per event of this
+    process (the machine is shared: the CPU figure is the steadier one)."""
+
+    rate: float
+    cpu_us: float
+
+    @classmethod
+    def of(cls, count: int, wall_started: float, cpu_started: float) -> Sample:
+        wall = time.perf_counter() - wall_started
+        cpu = time.process_time() - cpu_started
+        return cls(count / wall, cpu / count * 1e6)
+
+
+def _median(samples: Sequence[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.rate for s in samples), statistics.median(s.cpu_us for s in samples)
+    )
+
+
+async def bench_relay(database: Database, scratch: Scratch) -> tuple[list[Row], int]:
+    """The relay as it runs (transactional: one Kafka transaction per batch of 200, committed
+    before its rows are marked sent; signed checkpoints every 1,000 events, to a scratch
+    topic) beside raw aiokafka with the same settings and records: a transactional producer
+    doing begin / send / commit per batch of 200 (the fair baseline: exactly once needs the
+    transaction), and, for reference, the idempotent producer without transactions. ROUNDS
+    rounds alternate relay, raw transactional, raw idempotent; medians reported, with each
+    side's CPU per event (this process: the relay runs in it)."""
     await scratch.reset(database)
     await fill_outbox(database, scratch, N)
-    relay = OutboxRelay(service="bench", schema=scratch.schema, database_url=URL, bootstrap=KAFKA)
     conn = await asyncpg.connect(DSN)
-    producer = make_producer(KAFKA, client_id="bench-relay")
-    await producer.start()
-    try:
-        records = [
-            (r["topic"], r["payload"].encode(), r["subject"])
-            for r in await conn.fetch(
-                f'SELECT topic, payload, subject FROM "{scratch.schema}".outbox ORDER BY position'
-            )
-        ]
-        started = time.perf_counter()
-        while await relay.publish_batch(conn, producer):
-            pass
-        relayed = N / (time.perf_counter() - started)
-        # The same records as the relay sent them: its envelopes' value, key and headers.
-        envelopes = []
-        for row in await conn.fetch(
-            f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
-                       prevhash, eventhash, dataschema, traceparent, tracestate
-                FROM "{scratch.schema}".outbox ORDER BY position"""
-        ):
-            from datapark_eventing.relay import _envelope_of
-
-            envelopes.append((row["topic"], _envelope_of(row)))
-        started = time.perf_counter()
-        for at in range(0, len(envelopes), BATCH):
-            futures = [
-                await producer.send(topic, value=e.value(), key=e.key, headers=e.headers())
-                for topic, e in envelopes[at : at + BATCH]
-            ]
-            for future in futures:
-                await future
-        raw = len(envelopes) / (time.perf_counter() - started)
-    finally:
-        await producer.stop()
-        await conn.close()
-    size = round(statistics.mean(len(v) for _, v, _ in records))
-    relay_row = Row(
-        "relay: outbox -> Kafka, batches of 200",
-        relayed,
-        "events/s",
-        "raw aiokafka, same settings and records",
-        raw,
+    # The same records as the relay sends them: its envelopes' value, key and headers.
+    records = []
+    for row in await conn.fetch(
+        f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
+                   prevhash, eventhash, dataschema, traceparent, tracestate
+            FROM "{scratch.schema}".outbox ORDER BY position"""
+    ):
+        e = _envelope_of(row)
+        records.append((row["topic"], row["payload"].encode(), e.key, e.headers()))
+    # nothing pending when the relay starts: its reconciliation has nothing to read back
+    await conn.execute(f'UPDATE "{scratch.schema}".outbox SET sent_at = now()')
+    relay = _TimedRelay(
+        service="bench",
+        schema=scratch.schema,
+        database_url=URL,
+        bootstrap=KAFKA,
+        checkpoints=Checkpointer(
+            service="bench",
+            signing_key_pem=DEV_CHECKPOINT_PRIVATE_KEY_PEM,
+            key_id=DEV_CHECKPOINT_KEY_ID,
+            topic=scratch.audit,
+        ),
     )
+    raw_tx = make_producer(
+        KAFKA, client_id="bench-raw-tx", transactional_id=f"bench-raw-tx.{scratch.schema}"
+    )
+    raw_plain = make_producer(KAFKA, client_id="bench-raw")
+    relay_task = asyncio.create_task(relay.run())
+    rounds: dict[str, list[Sample]] = {"relay": [], "tx": [], "plain": []}
+    try:
+        await asyncio.wait_for(relay.idle.wait(), 60)  # leads, reconciled, waiting
+        for producer in (raw_tx, raw_plain):
+            await producer.start()
+            # one warm-up batch (metadata, the transaction coordinator), not counted
+            await _raw_round(producer, records[:BATCH])
+        for _ in range(ROUNDS):
+            rounds["relay"].append(await _relay_round(relay, conn))
+            rounds["tx"].append(await _raw_round(raw_tx, records))
+            rounds["plain"].append(await _raw_round(raw_plain, records))
+        for name, samples in rounds.items():
+            print(
+                f"  relay section, {name}: "
+                + ", ".join(f"{s.rate:,.0f}/s {s.cpu_us:.0f} us" for s in samples)
+            )
+    finally:
+        relay_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay_task
+        for producer in (raw_tx, raw_plain):
+            await producer.stop()
+        await conn.close()
+    relay_m, tx_m, plain_m = (_median(rounds[k]) for k in ("relay", "tx", "plain"))
+    size = round(statistics.mean(len(value) for _, value, _, _ in records))
+    rows = [
+        Row(
+            f"relay: outbox -> Kafka, transactional, batches of {BATCH}, checkpoints "
+            f"(CPU {relay_m.cpu_us:.0f} us/event)",
+            relay_m.rate,
+            "events/s",
+            f"raw aiokafka, transactional, same settings, records and batches "
+            f"(CPU {tx_m.cpu_us:.0f} us/event)",
+            tx_m.rate,
+        ),
+        Row(
+            f"(reference) raw aiokafka, idempotent without transactions "
+            f"(CPU {plain_m.cpu_us:.0f} us/event)",
+            plain_m.rate,
+            "events/s",
+            "raw transactional above",
+            tx_m.rate,
+        ),
+    ]
     # The JVM needs more records than N to reach its rate: its own figure at PERF_RECORDS.
     perf = producer_performance(scratch.topic, PERF_RECORDS, size)
-    perf_row = None
     if perf is not None:
-        perf_row = Row(
-            f"(reference) Kafka ProducerPerformance, {PERF_RECORDS} records",
-            perf[0],
-            "records/s",
-            "raw aiokafka above",
-            raw,
-            latencies=perf[1],
+        rows.append(
+            Row(
+                f"(reference) Kafka ProducerPerformance, {PERF_RECORDS} records, idempotent",
+                perf[0],
+                "records/s",
+                "raw aiokafka idempotent above",
+                plain_m.rate,
+                latencies=perf[1],
+            )
         )
-    return relay_row, perf_row, size
+    return rows, size
 
 
 def kafka_version() -> str:
@@ -736,8 +852,8 @@ async def main(only: str | None) -> None:
 
             rows += [Row(**found) for found in await booking.measure()]  # type: ignore[arg-type]
         if only in (None, "relay"):
-            relay_row, perf_row, size = await bench_relay(database, scratch)
-            rows += [relay_row, *([perf_row] if perf_row else [])]
+            relay_rows, size = await bench_relay(database, scratch)
+            rows += relay_rows
         if only in (None, "consumer"):
             rows += list(await bench_consumer(database, scratch))
         if only in (None, "write"):

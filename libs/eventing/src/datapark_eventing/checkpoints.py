@@ -58,6 +58,18 @@ class _Producer(Protocol):
     async def send(self, topic: str, value: bytes, key: bytes, headers: Any) -> Any: ...
 
 
+class Chained(Protocol):
+    """What a checkpoint takes of a sent record: its place in its aggregate's chain (an
+    :class:`~datapark_contracts.envelope.Envelope`, or the relay's row without its data)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def aggseq(self) -> int: ...
+    @property
+    def eventhash(self) -> str: ...
+
+
 def load_signing_key(pem: str) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
@@ -127,7 +139,7 @@ class Checkpointer:
             every_seconds=settings.checkpoint_every_seconds,
         )
 
-    def record(self, topic: str, partition: int, offset: int, envelope: Envelope) -> None:
+    def record(self, topic: str, partition: int, offset: int, envelope: Chained) -> None:
         """A record the broker acknowledged at ``topic``/``partition``/``offset``."""
         state = self._partitions.setdefault((topic, partition), _Partition())
         if not state.pending:

@@ -22,6 +22,17 @@ Exactly once on Kafka rests on three things:
 - **The lock.** One leader at a time reads and marks the outbox; a leader that loses its
   session loses the lock (TCP keepalives bound how long a vanished one holds it).
 
+The mark is the one write whose loss reconciliation already repairs, so the relay's session
+commits it asynchronously (``synchronous_commit=off``): a mark lost in a Postgres crash leaves
+committed rows unsent, exactly like a relay killed between commit and mark, and the relay
+(whose session the crash ended) reconciles before it sends again. It saves the WAL flush per
+batch; every other write of the platform stays synchronous.
+
+Throughput (#14): while a full batch is committed on Kafka the next one is read from Postgres
+(excluding the rows in flight), and the rows' CloudEvents headers are written from the stored
+columns, without parsing the payload back into an envelope (``_headers_of`` gives the bytes
+``Envelope.headers()`` gives).
+
 Reading back relies on the record timestamps (set by the relay host when it sends) not being
 earlier than the row's ``created_at`` (Postgres's clock) by more than ``reconcile_margin``
 seconds, and on a topic's partition count not changing between a send and its reconciliation.
@@ -36,9 +47,11 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -46,7 +59,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from datapark_contracts.envelope import Envelope
+from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION, Envelope, format_time
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.kafka import Kafka, is_transactional, make_consumer, make_producer
 from datapark_eventing.metrics import RELAY_LEADER, RELAY_RECONCILED
@@ -65,6 +78,20 @@ LOCK_KEEPALIVES = {
     "tcp_keepalives_count": "3",
     "tcp_user_timeout": "20000",
 }
+# The relay's own session: its marks commit without waiting for the WAL flush (a lost mark is
+# what reconciliation repairs; see the module's docstring).
+RELAY_SESSION = {**LOCK_KEEPALIVES, "synchronous_commit": "off"}
+
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+
+
+class _Sent(NamedTuple):
+    """A sent row's place in its aggregate's chain (what a checkpoint records of it)."""
+
+    subject: str
+    aggseq: int
+    eventhash: str
 
 
 def advisory_lock_key(schema: str) -> int:
@@ -113,6 +140,8 @@ class OutboxRelay:
         self.reconciled = 0  # rows found already on Kafka by this relay's reconciliations
         self._wake = asyncio.Event()
         self._backlog_due = 0.0
+        # the next batch, read while the previous one was committed (None: read it now)
+        self._prefetched: list[Any] | None = None
 
     async def run(self) -> None:
         """Run until cancelled, surviving database and broker outages."""
@@ -137,7 +166,7 @@ class OutboxRelay:
         # Server-side keepalives: when the leader's node dies without closing its socket,
         # Postgres ends the session (and frees the lock) in about idle + interval * count.
         RELAY_LEADER.labels(self.service).set(0)  # a standby reports 0 (alert: no leader)
-        conn: asyncpg.Connection = await asyncpg.connect(self.dsn, server_settings=LOCK_KEEPALIVES)
+        conn: asyncpg.Connection = await asyncpg.connect(self.dsn, server_settings=RELAY_SESSION)
         try:
             # A standby polls for the lock; nothing can signal it when the leader's session ends.
             while not await conn.fetchval(  # noqa: ASYNC110
@@ -173,15 +202,16 @@ class OutboxRelay:
             # the reconciliation below sees a log no earlier send of this outbox can change.
             producer = self._producer()
             checkpoint_producer = _OneTransactionPerSend(producer)
+            self._prefetched = None  # read after the reconciliation, never before
             try:
                 await asyncio.wait_for(producer.start(), self.reconcile_timeout)
                 await self.reconcile(conn, producer)
                 backoff = 0.2
                 while True:
-                    # Cleared before reading, never after: a NOTIFY that arrives while this
-                    # batch is read or sent leaves the flag set, so the next wait returns at
-                    # once instead of sleeping until the poll (the lost wake-up of #14).
-                    self._wake.clear()
+                    # publish_batch clears the wake-up flag just before it reads its rows
+                    # (_fetch_batch), never after: a NOTIFY that arrives while a batch is read
+                    # or sent leaves the flag set, so the next wait returns at once instead of
+                    # sleeping until the poll (the lost wake-up of #14).
                     sent = await self.publish_batch(conn, producer)
                     if self.checkpoints is not None:
                         await self.checkpoints.maybe_publish(checkpoint_producer)
@@ -336,14 +366,14 @@ class OutboxRelay:
     async def publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
         """Send the oldest unsent rows in outbox order as one transaction (when the producer
         is transactional); once committed, mark them sent. A failure raises: what was sent is
-        then unknown until the relay reconciles."""
-        rows = await conn.fetch(
-            f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
-                       prevhash, eventhash, dataschema, traceparent, tracestate
-                FROM "{self.schema}".outbox WHERE sent_at IS NULL
-                ORDER BY position LIMIT $1""",  # noqa: S608 - schema is ours, not user input
-            self.batch_size,
-        )
+        then unknown until the relay reconciles.
+
+        While a full batch is committed, the next one is read (the rows still unsent, less
+        those in flight) and kept for the next call: a backlog drains without a Postgres
+        round trip between one batch's commit and the next one's sends."""
+        rows, self._prefetched = self._prefetched, None
+        if rows is None:
+            rows = await self._fetch_batch(conn)
         if not rows:
             return 0
         transactional = is_transactional(producer)
@@ -351,22 +381,60 @@ class OutboxRelay:
             await producer.begin_transaction()
         try:
             pending = await self._send_rows(rows, producer)
-            if transactional:
-                # committing sends what still lingers at once (aiokafka flushes for the commit):
-                # a lone event does not wait out linger_ms first (#14, bench/lease_claim.py)
-                await producer.commit_transaction()
-            sent = [(row, traced, await future) for row, traced, future in pending]
+            settled = self._settle(producer, pending, transactional=transactional)
+            if len(rows) < self.batch_size:
+                sent = await settled
+            else:
+                in_flight = [row["id"] for row in rows]
+                sent, self._prefetched = await _both(
+                    settled, self._fetch_batch(conn, in_flight=in_flight)
+                )
         except BaseException:
+            self._prefetched = None
             if transactional:
                 await _abort_quietly(producer)
             raise
         if self.checkpoints is not None:
-            for row, traced, metadata in sent:
-                self.checkpoints.record(row["topic"], metadata.partition, metadata.offset, traced)
-        await self._mark_sent(conn, [row["id"] for row, _, _ in sent])
-        for row, _, _ in sent:
-            OUTBOX_SENT.labels(self.service, row["topic"]).inc()
+            for row, chained, metadata in sent:
+                self.checkpoints.record(row["topic"], metadata.partition, metadata.offset, chained)
+        try:
+            await self._mark_sent(conn, [row["id"] for row, _, _ in sent])
+        except BaseException:
+            self._prefetched = None
+            raise
+        for topic, count in Counter(row["topic"] for row in rows).items():
+            OUTBOX_SENT.labels(self.service, topic).inc(count)
         return len(sent)
+
+    async def _fetch_batch(
+        self, conn: asyncpg.Connection, *, in_flight: list[uuid.UUID] | None = None
+    ) -> list[Any]:
+        """The oldest unsent rows (up to a batch), less ``in_flight``. Clears the wake-up flag
+        first: a NOTIFY for a row this read may miss arrives after it and sets it again."""
+        self._wake.clear()
+        rows: list[Any] = await conn.fetch(
+            f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
+                       prevhash, eventhash, dataschema, traceparent, tracestate
+                FROM "{self.schema}".outbox
+                WHERE sent_at IS NULL AND NOT (id = ANY($2::uuid[]))
+                ORDER BY position LIMIT $1""",  # noqa: S608 - schema is ours, not user input
+            self.batch_size,
+            in_flight or [],
+        )
+        return rows
+
+    @staticmethod
+    async def _settle(
+        producer: AIOKafkaProducer,
+        pending: list[tuple[Any, _Sent | Envelope, Any]],
+        *,
+        transactional: bool,
+    ) -> list[tuple[Any, _Sent | Envelope, Any]]:
+        if transactional:
+            # committing sends what still lingers at once (aiokafka flushes for the commit):
+            # a lone event does not wait out linger_ms first (#14, bench/lease_claim.py)
+            await producer.commit_transaction()
+        return [(row, chained, await future) for row, chained, future in pending]
 
     async def _mark_sent(self, conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
         await conn.execute(
@@ -377,22 +445,28 @@ class OutboxRelay:
 
     async def _send_rows(
         self, rows: list[Any], producer: AIOKafkaProducer
-    ) -> list[tuple[Any, Envelope, Any]]:
-        """Send the rows; each with its envelope and its send's future (not awaited here)."""
-        pending = []
-        traced_spans = spans_recorded()
-        for row in rows:
-            envelope = _envelope_of(row)
-            if not traced_spans:
-                # Nothing records a publish span: send the request's stored trace context.
-                future = await producer.send(
+    ) -> list[tuple[Any, _Sent | Envelope, Any]]:
+        """Send the rows; each with its place in the chain and its send's future (not awaited
+        here). The stored payload is the canonical JSON the hash covers: those very bytes are
+        sent, never the parsed data re-serialised."""
+        pending: list[tuple[Any, _Sent | Envelope, Any]] = []
+        if not spans_recorded():
+            # Nothing records a publish span: the headers carry the request's stored trace
+            # context, written from the row's columns.
+            send = producer.send
+            for row in rows:
+                future = await send(
                     row["topic"],
                     value=row["payload"].encode(),
-                    key=envelope.key,
-                    headers=envelope.headers(),
+                    key=row["subject"].encode(),
+                    headers=_headers_of(row),
                 )
-                pending.append((row, envelope, future))
-                continue
+                pending.append(
+                    (row, _Sent(row["subject"], row["aggseq"], row["eventhash"]), future)
+                )
+            return pending
+        for row in rows:
+            envelope = _envelope_of(row)
             parent = context_from({"traceparent": row["traceparent"]} if row["traceparent"] else {})
             with tracer.start_as_current_span(
                 f"publish {row['topic']}",
@@ -409,8 +483,6 @@ class OutboxRelay:
                 traced = replace(
                     envelope, traceparent=ctx.get("traceparent"), tracestate=ctx.get("tracestate")
                 )
-                # The stored payload is the canonical JSON the hash covers: send those bytes
-                # rather than re-serialising the parsed data.
                 future = await producer.send(
                     row["topic"],
                     value=row["payload"].encode(),
@@ -428,6 +500,51 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.service).set(row["n"])
         age = (datetime.now(UTC) - row["oldest"]).total_seconds() if row["oldest"] else 0.0
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+
+def _headers_of(row: Any) -> list[tuple[str, bytes]]:
+    """The CloudEvents headers of an outbox row: the bytes ``_envelope_of(row).headers()``
+    gives, written from the columns (the payload is not parsed)."""
+    headers = [
+        ("ce_specversion", _SPECVERSION),
+        ("ce_id", str(row["id"]).encode()),
+        ("ce_source", row["source"].encode()),
+        ("ce_type", row["event_type"].encode()),
+        ("ce_subject", row["subject"].encode()),
+        ("ce_time", format_time(row["event_time"]).encode()),
+        ("ce_dataschema", row["dataschema"].encode()),
+        ("ce_aggseq", str(row["aggseq"]).encode()),
+        ("ce_prevhash", row["prevhash"].encode()),
+        ("ce_eventhash", row["eventhash"].encode()),
+        ("content-type", _CONTENT_TYPE),
+    ]
+    if row["traceparent"]:
+        headers.append(("traceparent", row["traceparent"].encode()))
+    if row["tracestate"]:
+        headers.append(("tracestate", row["tracestate"].encode()))
+    return headers
+
+
+_SPECVERSION = SPECVERSION.encode()
+_CONTENT_TYPE = CONTENT_TYPE.encode()
+
+
+async def _both(first: Awaitable[_T], second: Awaitable[_U]) -> tuple[_T, _U]:
+    """Run two awaitables at once; both have finished (or been cancelled) when this returns or
+    raises; the first one's error wins."""
+    tasks = (asyncio.ensure_future(first), asyncio.ensure_future(second))
+    try:
+        await asyncio.wait(tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    errors = [task.exception() for task in tasks]  # both retrieved: no "never retrieved"
+    for error in errors:
+        if error is not None:
+            raise error
+    return tasks[0].result(), tasks[1].result()
 
 
 def _envelope_of(row: Any) -> Envelope:
