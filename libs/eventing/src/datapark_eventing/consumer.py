@@ -34,7 +34,6 @@ from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope, MalformedEvent
@@ -149,6 +148,15 @@ class EventConsumer:
             "SELECT :consumer, * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), "
             "CAST(:topics AS text[]), CAST(:partitions AS integer[]), "
             "CAST(:offsets AS bigint[])) ON CONFLICT DO NOTHING RETURNING event_id"
+        )
+        # One record's inbox row (a batch of one, or a batch replayed record by record):
+        # constant text too (postgresql.insert(...).on_conflict_do_nothing() has no cache key
+        # and was compiled again for every record).
+        self._inbox_one = text(
+            f'INSERT INTO "{inbox.schema}"."{inbox.name}" '  # noqa: S608 - our own table
+            '(consumer, event_id, event_type, topic, partition, "offset") '
+            "VALUES (:consumer, :event_id, :event_type, :topic, :partition, :offset) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
         )
 
     def stop(self) -> None:
@@ -381,17 +389,15 @@ class EventConsumer:
     ) -> bool:
         async with self.database.unit_of_work() as session:
             inserted = await session.execute(
-                insert(self.inbox)
-                .values(
-                    consumer=self.consumer_name,
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                )
-                .on_conflict_do_nothing()
-                .returning(self.inbox.c.event_id)
+                self._inbox_one,
+                {
+                    "consumer": self.consumer_name,
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                },
             )
             if inserted.first() is None:
                 return False

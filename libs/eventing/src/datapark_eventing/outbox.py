@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.canonical import GENESIS_HASH
@@ -28,33 +27,57 @@ def notify_channel(schema: str) -> str:
     return f"{schema}_outbox"
 
 
+def _qualified(table: Table) -> str:
+    return f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+
+
 class Outbox:
-    """Appends events of one service (``source`` = ``/datapark/<service>``)."""
+    """Appends events of one service (``source`` = ``/datapark/<service>``).
+
+    Its two statements are built once, as constant SQL text: SQLAlchemy compiles each once per
+    process and asyncpg prepares it once per connection. (The Core form they replace, a
+    ``postgresql.insert(...).on_conflict_do_update(...)``, has no cache key, so SQLAlchemy
+    compiled it again on every append; ``tests/integration/spine/test_spine_statement_cache.py``
+    shows the cache hits.)
+    """
 
     def __init__(self, tables: EventingTables, service: str) -> None:
         self.tables = tables
         self.source = f"/datapark/{service}"
         self.channel = notify_channel(tables.schema)
+        heads, outbox = _qualified(tables.chain_heads), _qualified(tables.outbox)
+        # One round trip takes the head under a row lock, creating it at genesis if new (the
+        # no-op DO UPDATE is what locks an existing row and makes RETURNING report it).
+        self._take_head = text(
+            f"INSERT INTO {heads} (aggregate_id, aggregate_type, last_seq, last_hash) "  # noqa: S608 - our own tables
+            "VALUES (:aggregate_id, :aggregate_type, 0, :genesis) "
+            f"ON CONFLICT (aggregate_id) DO UPDATE SET last_seq = {heads}.last_seq "
+            "RETURNING last_seq, last_hash"
+        )
+        # A second round trip stores the event, advances the head and NOTIFYs the relay
+        # (data-modifying CTEs always run; Postgres delivers the NOTIFY on commit, once).
+        self._store = text(
+            f"WITH stored AS (INSERT INTO {outbox} (id, topic, event_type, source, subject, "  # noqa: S608
+            "event_time, payload, aggseq, prevhash, eventhash, dataschema, traceparent, "
+            "tracestate) VALUES (:id, :topic, :event_type, :source, :subject, :event_time, "
+            ":payload, :aggseq, :prevhash, :eventhash, :dataschema, :traceparent, "
+            f":tracestate)), advanced AS (UPDATE {heads} SET last_seq = :head_seq, "
+            "last_hash = :head_hash WHERE aggregate_id = :aggregate_id) "
+            "SELECT pg_notify(:channel, '')"
+        )
 
     async def append(
         self, session: AsyncSession, payload: EventPayload, *, occurred_at: datetime | None = None
     ) -> Envelope:
-        heads = self.tables.chain_heads
         aggregate_id = payload.aggregate_id()
-        # One round trip takes the head under a row lock, creating it at genesis if new (the
-        # no-op DO UPDATE is what locks an existing row and makes RETURNING report it).
-        new_head = insert(heads).values(
-            aggregate_id=aggregate_id,
-            aggregate_type=payload.aggregate,
-            last_seq=0,
-            last_hash=GENESIS_HASH,
-        )
         head = (
             await session.execute(
-                new_head.on_conflict_do_update(
-                    index_elements=[heads.c.aggregate_id],
-                    set_={"last_seq": heads.c.last_seq},
-                ).returning(heads.c.last_seq, heads.c.last_hash)
+                self._take_head,
+                {
+                    "aggregate_id": aggregate_id,
+                    "aggregate_type": payload.aggregate,
+                    "genesis": GENESIS_HASH,
+                },
             )
         ).one()
         trace = current_traceparent()
@@ -70,34 +93,26 @@ class Outbox:
             traceparent=trace.get("traceparent"),
             tracestate=trace.get("tracestate"),
         ).sealed()
-        # A second round trip stores the event, advances the head and NOTIFYs the relay
-        # (data-modifying CTEs always run; Postgres delivers the NOTIFY on commit, once).
-        stored = (
-            self.tables.outbox.insert()
-            .values(
-                id=envelope.id,
-                topic=payload.topic,
-                event_type=envelope.type,
-                source=envelope.source,
-                subject=envelope.subject,
-                event_time=envelope.time,
-                payload=envelope.value().decode(),
-                aggseq=envelope.aggseq,
-                prevhash=envelope.prevhash,
-                eventhash=envelope.eventhash,
-                dataschema=envelope.dataschema,
-                traceparent=envelope.traceparent,
-                tracestate=envelope.tracestate,
-            )
-            .cte("stored")
-        )
-        advanced = (
-            update(heads)
-            .where(heads.c.aggregate_id == aggregate_id)
-            .values(last_seq=envelope.aggseq, last_hash=envelope.eventhash)
-            .cte("advanced")
-        )
         await session.execute(
-            select(func.pg_notify(self.channel, "")).add_cte(stored).add_cte(advanced)
+            self._store,
+            {
+                "id": envelope.id,
+                "topic": payload.topic,
+                "event_type": envelope.type,
+                "source": envelope.source,
+                "subject": envelope.subject,
+                "event_time": envelope.time,
+                "payload": envelope.value().decode(),
+                "aggseq": envelope.aggseq,
+                "prevhash": envelope.prevhash,
+                "eventhash": envelope.eventhash,
+                "dataschema": envelope.dataschema,
+                "traceparent": envelope.traceparent,
+                "tracestate": envelope.tracestate,
+                "head_seq": envelope.aggseq,
+                "head_hash": envelope.eventhash,
+                "aggregate_id": aggregate_id,
+                "channel": self.channel,
+            },
         )
         return envelope
