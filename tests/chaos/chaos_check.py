@@ -5,10 +5,12 @@ load generator's ledger held against all of it."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from chaos.chaos_load import Ledger
 from chaos.chaos_stack import ROOT, SERVICES
 
-from datapark_contracts.topics import CONSUMER_GROUPS
+from datapark_contracts.topics import CONSUMER_GROUPS, ConsumerGroup
 
 MALFORMED_HEADER = "datapark-chaos-malformed"
 
@@ -76,6 +78,83 @@ class Record:
         found = self.headers.get("ce_subject")
         return found.decode() if found else None
 
+    @property
+    def event_type(self) -> str | None:
+        found = self.headers.get("ce_type")
+        return found.decode() if found else None
+
+    @property
+    def aggseq(self) -> int | None:
+        found = self.headers.get("ce_aggseq")
+        return int(found) if found else None
+
+
+def origin_of(letter: Record) -> tuple[str, int, int]:
+    """The (topic, partition, offset) a dead letter was read from."""
+    return (
+        letter.headers.get("dlq_original_topic", b"").decode(),
+        int(letter.headers.get("dlq_original_partition", b"-1")),
+        int(letter.headers.get("dlq_original_offset", b"-1")),
+    )
+
+
+def handled_event_types(service: str) -> frozenset[str]:
+    """The event types ``service``'s consumer has a handler for (its own handler table)."""
+    module = importlib.import_module(f"datapark_{service}.handlers")
+    if service == "subsidy":
+        parameters = importlib.import_module("datapark_subsidy.terms.parameters")
+        return frozenset(module.event_handlers(parameters.load_parameters()))
+    return frozenset(module.event_handlers())
+
+
+async def inbox_event_ids(connection: asyncpg.Connection, schema: str, consumer: str) -> set[str]:
+    return {
+        r["event_id"]
+        for r in await connection.fetch(
+            f'SELECT event_id::text FROM "{schema}".inbox WHERE consumer = $1', consumer
+        )
+    }
+
+
+def participants_differing(
+    catalog: dict[str, str],
+    rows: dict[str, tuple[str, int]],
+    events: list[Record],
+    inbox: set[str],
+) -> list[dict[str, Any]]:
+    """Each participant whose (id, status) differs between catalog and a service's projection:
+    both sides with their aggseq, and every participant event of it on Kafka, each marked
+    whether the service's inbox holds it."""
+    by_subject: dict[str, list[Record]] = {}
+    for r in events:
+        if r.topic == "catalog.participants.v1" and r.subject:
+            by_subject.setdefault(r.subject, []).append(r)
+    found = []
+    for ident in sorted(set(catalog) | set(rows)):
+        status = catalog.get(ident)
+        held = rows.get(ident)
+        if held is not None and held[0] == status:
+            continue
+        history = sorted(by_subject.get(ident, []), key=lambda r: r.aggseq or 0)
+        found.append(
+            {
+                "id": ident,
+                "catalog": None
+                if status is None
+                else {
+                    "status": status,
+                    "aggseq": max((r.aggseq or 0 for r in history), default=None),
+                },
+                "service": None if held is None else {"status": held[0], "aggseq": held[1]},
+                "events": [
+                    f"{r.partition}@{r.offset} {r.event_type} aggseq {r.aggseq} "
+                    f"{'in inbox' if r.event_id in inbox else 'NOT in inbox'}"
+                    for r in history
+                ],
+            }
+        )
+    return found
+
 
 async def read_log(bootstrap: str) -> list[Record]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -124,38 +203,88 @@ async def read_log(bootstrap: str) -> list[Record]:
     return records
 
 
-async def consumer_lag(bootstrap: str) -> dict[str, int]:
-    """Records not yet committed by each service's consumer group."""
+async def consumer_lag(
+    bootstrap: str,
+    *,
+    groups: tuple[ConsumerGroup, ...] = CONSUMER_GROUPS,
+    settle_seconds: float = 1.0,
+) -> dict[str, int]:
+    """The records each service's consumer group has not yet committed: per partition, the
+    committed records (read_committed) from the group's committed offset to the end.
+
+    Counted, not subtracted: each relay batch is a Kafka transaction whose commit marker takes
+    an offset no record answers, and a consumer commits the offset after its last record, so
+    ``end - committed`` is never 0 on a topic a relay writes. A partition whose reading stops
+    short of its end (a transaction still open) counts what is left as lag. The partitions come
+    from the cluster's own description of the groups' topics: a fresh client's metadata knows
+    no topic until asked (``partitions_for_topic`` answered nothing here, so every group's lag
+    read 0 whatever it was, and the drain waited for nobody)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=3000,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
     try:
         await admin.start()
-        await consumer.start()
+        await reader.start()
+        topics = sorted({t for group in groups for t in group.topics})
+        partitions = [
+            TopicPartition(d["topic"], p["partition"])
+            for d in await admin.describe_topics(topics)
+            for p in d["partitions"]
+        ]
+        ends = await reader.end_offsets(partitions)
+        starts = await reader.beginning_offsets(partitions)
         lag: dict[str, int] = {}
-        for group in CONSUMER_GROUPS:
+        for group in groups:
             committed = await admin.list_consumer_group_offsets(group.group_id)
-            tps = consumer_partitions(consumer, group.topics)
-            ends = await consumer.end_offsets(tps)
-            lag[group.group_id] = sum(
-                max(0, end - (committed[tp].offset if tp in committed else 0))
-                for tp, end in ends.items()
-            )
+            todo = {
+                tp: max(starts[tp], committed[tp].offset if tp in committed else 0)
+                for tp in partitions
+                if tp.topic in group.topics
+            }
+            lag[group.group_id] = await records_between(reader, todo, ends, settle_seconds)
         return lag
     finally:
         with contextlib.suppress(Exception):
-            await consumer.stop()
+            await reader.stop()
         with contextlib.suppress(Exception):
             await admin.close()
 
 
-def consumer_partitions(
-    consumer: AIOKafkaConsumer, topics: tuple[str, ...]
-) -> list[TopicPartition]:
-    found: list[TopicPartition] = []
-    for topic in topics:
-        for p in sorted(consumer.partitions_for_topic(topic) or ()):
-            found.append(TopicPartition(topic, p))
-    return found
+async def records_between(
+    reader: AIOKafkaConsumer,
+    starts: dict[TopicPartition, int],
+    ends: dict[TopicPartition, int],
+    settle_seconds: float,
+) -> int:
+    """How many committed records lie in ``[starts[tp], ends[tp])`` over the partitions."""
+    todo = {tp: first for tp, first in starts.items() if first < ends[tp]}
+    if not todo:
+        return 0
+    reader.assign(list(todo))
+    for tp, first in todo.items():
+        reader.seek(tp, first)
+    counted = 0
+    pending = set(todo)
+    idle_since = time.monotonic()
+    while pending:
+        batch = await reader.getmany(*pending, timeout_ms=200, max_records=5000)
+        for tp, records in batch.items():
+            counted += sum(1 for r in records if r.offset < ends[tp])
+        before = len(pending)
+        positions = {tp: await reader.position(tp) for tp in pending}
+        pending = {tp for tp in pending if positions[tp] < ends[tp]}
+        if batch or len(pending) < before:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since > settle_seconds:
+            # nothing more is readable (an open transaction holds the stable offset back):
+            # what is left is not consumed yet
+            counted += sum(ends[tp] - positions[tp] for tp in pending)
+            break
+    return counted
 
 
 async def outbox_unsent(dsn: str) -> int:
@@ -242,7 +371,7 @@ async def check_all(
         # (read committed); were there one, it would have to be the same record, byte for byte
         contents: dict[str, set[bytes | None]] = {}
         for r in platform_events:
-            if r.event_id in duplicated:
+            if r.event_id is not None and r.event_id in duplicated:
                 contents.setdefault(r.event_id, set()).add(r.value)
         differing = [i for i, values in contents.items() if len(values) > 1]
         verdict.add(
@@ -304,20 +433,30 @@ async def check_all(
         )
 
         # projections converged: catalog's participants and listings as the others hold them
-        catalog = {
-            (r["id"], r["status"])
+        catalog_rows = {
+            r["id"]: r["status"]
             for r in await connection.fetch("SELECT id::text, status FROM catalog.participants")
         }
-        differ = {}
+        catalog = set(catalog_rows.items())
+        inboxes = {
+            group.service: await inbox_event_ids(connection, group.service, group.group_id)
+            for group in CONSUMER_GROUPS
+        }
+        differ: dict[str, int] = {}
+        rows_differing: dict[str, list[dict[str, Any]]] = {}
         for schema in ("trading", "rental", "subsidy"):
-            got = {
-                (r["id"], r["status"])
+            rows = {
+                r["id"]: (r["status"], r["aggseq"])
                 for r in await connection.fetch(
-                    f'SELECT id::text, status FROM "{schema}".participants'
+                    f'SELECT id::text, status, aggseq FROM "{schema}".participants'
                 )
             }
+            got = {(i, status) for i, (status, _) in rows.items()}
             if got != catalog:
                 differ[schema] = len(got ^ catalog)
+                rows_differing[schema] = participants_differing(
+                    catalog_rows, rows, events, inboxes.get(schema, set())
+                )
         catalog_listings = await connection.fetchval("SELECT count(*) FROM catalog.venue_listings")
         # the same listings in trading, each in the state catalog holds
         trading_listings = await connection.fetchval(
@@ -336,9 +475,43 @@ async def check_all(
             and offerings == rental_offerings,
             participants=len(catalog),
             participants_differing=differ,
+            # each participant that differs: catalog's status and latest aggseq (from its events
+            # on Kafka), the service's row, and each of its events with where it went
+            differing_rows={s: rows[:20] for s, rows in rows_differing.items()},
             listings=(catalog_listings, trading_listings),
             units=(units, rental_units),
             offerings=(offerings, rental_offerings),
+        )
+
+        # every event a group subscribes to and has a handler for reached its inbox or its
+        # DLQ: a record a consumer skipped (its offset committed, its effect never applied)
+        # shows here by name, not only as a projection that differs
+        dead_lettered = {(r.topic, *origin_of(r)) for r in records if r.topic.endswith(".dlq")}
+        unconsumed: dict[str, list[str]] = {}
+        expected_total = 0
+        for group in CONSUMER_GROUPS:
+            handled = handled_event_types(group.service)
+            inbox = inboxes[group.service]
+            for r in events:
+                if r.topic not in group.topics or r.event_type not in handled:
+                    continue
+                if "datapark-test-injected" in r.headers:
+                    continue
+                expected_total += 1
+                if r.event_id in inbox:
+                    continue
+                if (group.dlq, r.topic, r.partition, r.offset) in dead_lettered:
+                    continue
+                unconsumed.setdefault(group.group_id, []).append(
+                    f"{r.topic}/{r.partition}@{r.offset} {r.event_type} {r.subject} "
+                    f"aggseq {r.aggseq} id {r.event_id}"
+                )
+        verdict.add(
+            "consumed_every_event",
+            not unconsumed,
+            subscribed_events=expected_total,
+            unconsumed={g: len(missing) for g, missing in unconsumed.items()},
+            unconsumed_records={g: missing[:30] for g, missing in unconsumed.items()},
         )
 
         # every event a consumer applied, applied once; every applied event is on Kafka
@@ -428,11 +601,7 @@ async def check_all(
     }
 
     def origin(r: Record) -> tuple[str, tuple[str, int, int]]:
-        return r.topic, (
-            r.headers.get("dlq_original_topic", b"").decode(),
-            int(r.headers.get("dlq_original_partition", b"-1")),
-            int(r.headers.get("dlq_original_offset", b"-1")),
-        )
+        return r.topic, origin_of(r)
 
     found = Counter(origin(r) for r in dlq)
     strangers = [r for r in dlq if origin(r) not in expected]

@@ -9,34 +9,45 @@
 - during a Postgres fast shutdown consumers dead-lettered the events in hand (asyncpg's own
   ``CannotConnectNowError`` was not taken for an outage): projections lost them for good;
 - the auditor, reading a dead letter before its original, skipped the original and reported
-  the aggregate's chain broken.
+  the aggregate's chain broken;
+- the drain read every consumer group's lag as 0 whatever it was (a fresh client's metadata
+  named no partition), so the checks ran while trading's group was still rebalancing after
+  its stalled member came back, and trading's participants "differed" from catalog's: the
+  lag is now the committed records past each group's committed offset, on the real Kafka.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asyncpg.exceptions import (
     CannotConnectNowError,
     ConnectionDoesNotExistError,
     DeadlockDetectedError,
     UniqueViolationError,
 )
+from chaos.chaos_check import consumer_lag
 from fastapi import FastAPI
 from sqlalchemy import exc as sa_exc
+from support.eventing_schema import delete_topics
+from support.helpers import KAFKA
 
 from datapark_audit.settings import DEV_CHECKPOINT_JWKS
 from datapark_audit.verify import Verifier
 from datapark_contracts.canonical import GENESIS_HASH
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
+from datapark_contracts.topics import ConsumerGroup, Topic
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import is_transient
+from datapark_eventing.topics import ensure_topics
 from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_KEY_PEM
 from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
 
@@ -208,3 +219,63 @@ def test_a_database_outage_is_transient_for_consumers_not_a_dead_letter(error: E
 def test_a_real_handler_failure_still_goes_to_the_dlq() -> None:
     assert not is_transient(UniqueViolationError("duplicate key"))
     assert not is_transient(ValueError("no such participant"))
+
+
+@pytest.fixture
+async def relayed_topic(kafka_topics: str) -> AsyncIterator[str]:
+    """A two-partition scratch topic written as a relay writes: 5 records in one transaction on
+    partition 0, 3 in another on partition 1 (each ends with a commit marker)."""
+    topic = f"test.chaos.lag.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(KAFKA, [Topic(topic, 2, "test", "id", "test")])
+    producer = AIOKafkaProducer(
+        bootstrap_servers=KAFKA, transactional_id=f"test-chaos-lag-{uuid.uuid4().hex[:8]}"
+    )
+    await producer.start()
+    try:
+        for partition, count in ((0, 5), (1, 3)):
+            async with producer.transaction():
+                for n in range(count):
+                    await producer.send(topic, f"{partition}-{n}".encode(), partition=partition)
+    finally:
+        await producer.stop()
+    try:
+        yield topic
+    finally:
+        await delete_topics(topic)
+
+
+async def _commit_after(group: str, topic: str, last: dict[int, int]) -> None:
+    """Commit for ``group`` the offset after record number ``last[p]`` (0-based) of partition p,
+    as the service consumer does: the offset after the last record it applied."""
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=KAFKA,
+        group_id=group,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await reader.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in last]
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        offsets: dict[TopicPartition, list[int]] = {tp: [] for tp in tps}
+        while any(len(offsets[tp]) <= last[tp.partition] for tp in tps):
+            for tp, records in (await reader.getmany(timeout_ms=500)).items():
+                offsets[tp] += [r.offset for r in records]
+        await reader.commit({tp: offsets[tp][last[tp.partition]] + 1 for tp in tps})
+    finally:
+        await reader.stop()
+
+
+@pytest.mark.integration
+async def test_the_drain_sees_the_records_a_group_has_not_committed(relayed_topic: str) -> None:
+    group = ConsumerGroup(f"test-chaos-lag-{uuid.uuid4().hex[:8]}", "test", (relayed_topic,))
+    # nothing committed yet: every record is lag (the old reading: 0)
+    assert await consumer_lag(KAFKA, groups=(group,)) == {group.group_id: 8}
+    # two records of partition 0 applied, all of partition 1
+    await _commit_after(group.group_id, relayed_topic, {0: 1, 1: 2})
+    assert await consumer_lag(KAFKA, groups=(group,)) == {group.group_id: 3}
+    # everything applied: drained, though each partition's commit marker lies past the
+    # committed offset (end - committed would still say 1 a partition)
+    await _commit_after(group.group_id, relayed_topic, {0: 4, 1: 2})
+    assert await consumer_lag(KAFKA, groups=(group,)) == {group.group_id: 0}
