@@ -8,14 +8,19 @@ Everything runs against scratch objects created here and removed at the end: a s
 ``bench.<hex>.*``. No real topic or table is read or written. 127.0.0.1 only, bounded load.
 
 Rows:
-- relay: ``OutboxRelay.publish_batch`` draining N rows in batches of 200, beside a raw aiokafka
-  producer with the same settings (``make_producer``) sending the same records (value, key,
-  headers) in the same batches, and beside Kafka's own ``ProducerPerformance`` (tools jar of
-  the broker's version, ``deploy/local/pom-tools.xml``) with the same acks/idempotence/linger
-  and record size;
+- relay: the relay as it runs (``OutboxRelay.run``: NOTIFY wake-up, one Kafka transaction per
+  batch of 200, checkpoints every 1,000 events to a scratch topic) draining N rows, beside raw
+  aiokafka with the same settings (``make_producer``) sending the same records (value, key,
+  headers) in the same batches: a transactional producer (begin / send / commit per batch:
+  the ratio's baseline, since exactly once needs the transaction) and the idempotent one
+  without transactions (reference); and beside Kafka's own ``ProducerPerformance`` (tools jar
+  of the broker's version, ``deploy/local/pom-tools.xml``) with the same acks/idempotence/linger
+  and record size. BENCH_ROUNDS rounds alternate, medians, with CPU per event;
 - consumer: ``EventConsumer`` (contract validation, inbox, one INSERT per record in the
-  handler) over N records, beside the same parse and the same two statements hand-written
-  in asyncpg (one transaction per polled batch), and beside a raw consume of the records;
+  handler through the session) over N records, beside the same consumer written by hand
+  (aiokafka + asyncpg: the same parse, statements, transactions and offset commits), and for
+  reference the statements alone by hand over records read beforehand and a raw consume;
+  rounds alternate, medians, with CPU per record;
 - write: the booking's minimal write in datapark's unit of work (exclusion insert through
   SQLAlchemy Core + ``Outbox.append``), CLIENTS concurrent, beside pgbench running the same
   statements, and pgbench's minimal transaction (exclusion insert + outbox insert);
@@ -477,60 +482,150 @@ async def produce_events(topic: str, count: int) -> None:
         await producer.stop()
 
 
-async def bench_consumer(database: Database, scratch: Scratch) -> tuple[Row, Row]:
+class _TimedConsumer(EventConsumer):
+    """EventConsumer as it runs, telling the bench when the records it was given are applied
+    (the database transaction of the last batch committed)."""
+
+    def __init__(self, target: int, **options: Any) -> None:
+        super().__init__(**options)
+        self.target = target
+        self.seen = 0
+        self.started: tuple[float, float] | None = None
+        self.done = asyncio.Event()
+
+    async def process_batch(self, records: list[Any], producer: Any) -> None:
+        if self.started is None:
+            self.started = (time.perf_counter(), time.process_time())
+        await super().process_batch(records, producer)
+        self.seen += len(records)
+        if self.seen >= self.target:
+            self.done.set()
+
+
+async def _datapark_consumer(database: Database, scratch: Scratch, handler: Any) -> Sample:
+    consumer = _TimedConsumer(
+        N,
+        group_id=f"bench-{scratch.schema}-{uuid.uuid4().hex[:6]}",
+        topics=(scratch.consume,),
+        bootstrap=KAFKA,
+        database=database,
+        inbox=scratch.tables.inbox,
+        handlers={ParticipantRegistered.event_type: handler},
+        dlq_topic=scratch.dlq,
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.wait_for(consumer.done.wait(), 300)
+        assert consumer.started is not None
+        return Sample.of(N, *consumer.started)
+    finally:
+        consumer.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
+
+
+async def _hand_written_consumer(conn: asyncpg.Connection, scratch: Scratch) -> Sample:
+    """What EventConsumer does, written by hand on aiokafka and one asyncpg connection: a
+    group member reading committed records, per polled partition batch the parse and
+    validation, one transaction with the inbox insert and the handler's insert per fresh
+    record, then one offset commit per poll."""
+    consumer = AIOKafkaConsumer(
+        scratch.consume,
+        bootstrap_servers=KAFKA,
+        group_id=f"bench-hand-{scratch.schema}-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        seen = 0
+        started: tuple[float, float] | None = None
+        while seen < N:
+            polled = await consumer.getmany(timeout_ms=500, max_records=500)
+            if polled and started is None:
+                started = (time.perf_counter(), time.process_time())
+            done = {}
+            for tp, records in polled.items():
+                await _apply_by_hand(conn, scratch, records)
+                done[tp] = records[-1].offset + 1
+                seen += len(records)
+            if done:
+                await consumer.commit(done)
+        assert started is not None
+        return Sample.of(N, *started)
+    finally:
+        await consumer.stop()
+
+
+async def bench_consumer(database: Database, scratch: Scratch) -> list[Row]:
+    """EventConsumer (contract validation, inbox, the handler's INSERT per record through the
+    session, as every service's handlers run their statements) beside the same consumer
+    written by hand (aiokafka + asyncpg: the same parse, statements, transactions and offset
+    commits), ROUNDS rounds alternating, medians with CPU per record; for reference the
+    statements alone by hand over records read beforehand (no Kafka in the timing) and a raw
+    consume."""
     await scratch.reset(database)
     await produce_events(scratch.consume, N)
-    applied_table = f'"{scratch.schema}".applied'
     insert_applied = text(
-        f"INSERT INTO {applied_table} (event_id, subject, aggseq) VALUES (:id, :subject, :aggseq)"
+        f'INSERT INTO "{scratch.schema}".applied (event_id, subject, aggseq) '
+        "VALUES (:id, :subject, :aggseq)"
     )
-    first: list[float] = []
 
     async def apply(session: Any, envelope: Envelope, payload: Any) -> None:
-        if not first:
-            first.append(time.perf_counter())
         await session.execute(
             insert_applied,
             {"id": envelope.id, "subject": envelope.subject, "aggseq": envelope.aggseq},
         )
 
-    consumer = EventConsumer(
-        group_id=f"bench-{scratch.schema}",
-        topics=(scratch.consume,),
-        bootstrap=KAFKA,
-        database=database,
-        inbox=scratch.tables.inbox,
-        handlers={ParticipantRegistered.event_type: apply},
-        dlq_topic=scratch.dlq,
-    )
     conn = await asyncpg.connect(DSN)
-    task = asyncio.create_task(consumer.run())
-    try:
-        while await conn.fetchval(f"SELECT count(*) FROM {applied_table}") < N:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-        datapark = N / (time.perf_counter() - first[0])
-    finally:
-        consumer.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 30)
-    await scratch.reset(database)
+    rounds: dict[str, list[Sample]] = {"datapark": [], "hand": [], "statements": []}
     try:
         raw, raw_rate = await raw_consume(scratch.consume)
-        started = time.perf_counter()
-        await hand_written(conn, scratch, raw)
-        hand = N / (time.perf_counter() - started)
+        for _ in range(ROUNDS):
+            await scratch.reset(database)
+            rounds["datapark"].append(await _datapark_consumer(database, scratch, apply))
+            await _assert_applied(conn, scratch)
+            await scratch.reset(database)
+            rounds["hand"].append(await _hand_written_consumer(conn, scratch))
+            await _assert_applied(conn, scratch)
+            await scratch.reset(database)
+            wall, cpu = time.perf_counter(), time.process_time()
+            await hand_written(conn, scratch, raw)
+            rounds["statements"].append(Sample.of(N, wall, cpu))
+        for name, samples in rounds.items():
+            print(
+                f"  consumer section, {name}: "
+                + ", ".join(f"{s.rate:,.0f}/s {s.cpu_us:.0f} us" for s in samples)
+            )
     finally:
         await conn.close()
-    return (
+    dp, hand, statements = (_median(rounds[k]) for k in ("datapark", "hand", "statements"))
+    return [
         Row(
-            "consumer: validate + inbox + handler",
-            datapark,
+            f"consumer: validate + inbox + handler (CPU {dp.cpu_us:.0f} us/record)",
+            dp.rate,
             "records/s",
-            "same parse + statements, hand-written asyncpg",
-            hand,
+            "the same consumer by hand, aiokafka + asyncpg: same parse, statements, "
+            f"transactions, offset commits (CPU {hand.cpu_us:.0f} us/record)",
+            hand.rate,
+        ),
+        Row(
+            f"(reference) consumer beside the statements alone by hand, records read "
+            f"beforehand (CPU {statements.cpu_us:.0f} us/record)",
+            dp.rate,
+            "records/s",
+            "same parse + statements, hand-written asyncpg, no Kafka",
+            statements.rate,
         ),
         Row("(reference) raw consume", raw_rate, "records/s", "", None),
-    )
+    ]
+
+
+async def _assert_applied(conn: asyncpg.Connection, scratch: Scratch) -> None:
+    applied = await conn.fetchval(f'SELECT count(*) FROM "{scratch.schema}".applied')
+    if applied != N:
+        raise RuntimeError(f"the round applied {applied} of {N} records")
 
 
 async def raw_consume(topic: str) -> tuple[list[Any], float]:
@@ -555,39 +650,44 @@ async def raw_consume(topic: str) -> tuple[list[Any], float]:
 
 
 async def hand_written(conn: asyncpg.Connection, scratch: Scratch, records: list[Any]) -> None:
-    """What EventConsumer does per polled batch, by hand: parse and validate each record,
-    then one transaction with the inbox insert and the handler's insert."""
-    inbox, applied = f'"{scratch.schema}".inbox', f'"{scratch.schema}".applied'
+    """What EventConsumer does per polled batch, by hand, over records read beforehand."""
     for at in range(0, len(records), BATCH):
-        batch = []
-        for r in records[at : at + BATCH]:
-            e = Envelope.from_kafka(r.key, r.value, list(r.headers))
-            payload_model(e.type).model_validate(e.data)
-            batch.append((e, r))
-        async with conn.transaction():
-            fresh = set(
-                await conn.fetchval(
-                    f"""WITH i AS (INSERT INTO {inbox}
-                          (consumer, event_id, event_type, topic, partition, "offset")
-                        SELECT 'bench', * FROM unnest($1::uuid[], $2::text[], $3::text[],
-                                                      $4::int[], $5::bigint[])
-                        ON CONFLICT DO NOTHING RETURNING event_id)
-                        SELECT coalesce(array_agg(event_id), '{{}}') FROM i""",
-                    [e.id for e, _ in batch],
-                    [e.type for e, _ in batch],
-                    [r.topic for _, r in batch],
-                    [r.partition for _, r in batch],
-                    [r.offset for _, r in batch],
-                )
+        await _apply_by_hand(conn, scratch, records[at : at + BATCH])
+
+
+async def _apply_by_hand(conn: asyncpg.Connection, scratch: Scratch, records: list[Any]) -> None:
+    """Parse and validate each record, then one transaction with the inbox insert and the
+    handler's insert per fresh record."""
+    inbox, applied = f'"{scratch.schema}".inbox', f'"{scratch.schema}".applied'
+    batch = []
+    for r in records:
+        e = Envelope.from_kafka(r.key, r.value, list(r.headers))
+        payload_model(e.type).model_validate(e.data)
+        batch.append((e, r))
+    async with conn.transaction():
+        fresh = set(
+            await conn.fetchval(
+                f"""WITH i AS (INSERT INTO {inbox}
+                      (consumer, event_id, event_type, topic, partition, "offset")
+                    SELECT 'bench', * FROM unnest($1::uuid[], $2::text[], $3::text[],
+                                                  $4::int[], $5::bigint[])
+                    ON CONFLICT DO NOTHING RETURNING event_id)
+                    SELECT coalesce(array_agg(event_id), '{{}}') FROM i""",
+                [e.id for e, _ in batch],
+                [e.type for e, _ in batch],
+                [r.topic for _, r in batch],
+                [r.partition for _, r in batch],
+                [r.offset for _, r in batch],
             )
-            for e, _ in batch:  # the handler's statement, once per fresh record
-                if _take(fresh, e.id):
-                    await conn.execute(
-                        f"INSERT INTO {applied} (event_id, subject, aggseq) VALUES ($1, $2, $3)",
-                        e.id,
-                        e.subject,
-                        e.aggseq,
-                    )
+        )
+        for e, _ in batch:  # the handler's statement, once per fresh record
+            if _take(fresh, e.id):
+                await conn.execute(
+                    f"INSERT INTO {applied} (event_id, subject, aggseq) VALUES ($1, $2, $3)",
+                    e.id,
+                    e.subject,
+                    e.aggseq,
+                )
 
 
 def _take(fresh: set[uuid.UUID], event_id: uuid.UUID) -> bool:
@@ -855,7 +955,7 @@ async def main(only: str | None) -> None:
             relay_rows, size = await bench_relay(database, scratch)
             rows += relay_rows
         if only in (None, "consumer"):
-            rows += list(await bench_consumer(database, scratch))
+            rows += await bench_consumer(database, scratch)
         if only in (None, "write"):
             write_row, minimal = await bench_write(database, scratch)
             rows += [write_row, *([minimal] if minimal else [])]
