@@ -595,8 +595,10 @@ class _OneTransactionPerSend:
 
     async def _committed(self, future: Any) -> Any:
         try:
-            metadata = await future
+            # committed first, as a batch is: the commit sends what lingers at once (a failed
+            # send fails the commit), so the checkpoint does not wait out linger_ms
             await self.producer.commit_transaction()
+            metadata = await future
         except Exception as exc:
             self.failed = exc
             await _abort_quietly(self.producer)
