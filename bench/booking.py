@@ -63,9 +63,8 @@ PATHS = set(os.environ.get("BENCH_BOOKING_PATHS", "hold,list").split(","))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SQL = Path(__file__).with_name("booking_hold.sql")
 LIST_SQL = Path(__file__).with_name("booking_list.sql")
-# e.g. "raw" (collapsed stacks), "raw --native" (with C frames), "speedscope"
 PROFILE_FORMAT = (
-    ["--format", *os.environ["BENCH_PROFILE_FORMAT"].split()]
+    ["--format", os.environ["BENCH_PROFILE_FORMAT"]]
     if os.environ.get("BENCH_PROFILE_FORMAT")
     else []
 )

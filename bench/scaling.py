@@ -14,9 +14,11 @@ machine does at that moment falls on every size alike:
   listings + 10,000 offerings = 100,000 listing rows);
 - rental ``GET /v1/bookings``: an operator's first page and a page half-way down, a
   customer's own first page (one customer in a thousand bookings);
-- replay: ``datapark-audit verify`` over 10,000, 100,000 and 1,000,000 chained events with
-  their signed checkpoints, beside a raw aiokafka read of the same records (the events, topics
-  and raw read of ``bench/audit_verify.py``; scratch topics, deleted afterwards).
+- replay: the platform's replay (every event hash checked) and ``datapark-audit verify`` over
+  10,000, 100,000 and 1,000,000 chained events with their signed checkpoints, each beside a raw
+  aiokafka read of the same records in the same round, three rounds a size
+  (``DATAPARK_BENCH_ROUNDS``), every round printed and the medians in the table (the events,
+  topics and reads of ``bench/audit_verify.py``; scratch topics, deleted afterwards).
 
 Baselines, same run and same sizes: ``GET /healthz`` through the same app (the fixed cost of a
 request), ``GET /v1/venues`` (the fixed cost of an authenticated request with a unit of work and
@@ -310,22 +312,49 @@ def table(curves: Sequence[Curve], sizes: Sequence[int]) -> list[str]:
     return lines
 
 
+REPLAY_ROUNDS = int(os.environ.get("DATAPARK_BENCH_ROUNDS", "3"))
+
+
+@dataclass
+class ReplayRound:
+    """One round over one size: each read's records/s and CPU µs per record, in one process."""
+
+    raw_rate: float
+    raw_cpu: float
+    replay_rate: float
+    replay_cpu: float
+    verify_rate: float
+    verify_cpu: float
+    clean: bool
+    load: float
+
+
 @dataclass
 class Replay:
     size: int
-    raw_rate: float
-    verify_rate: float
-    clean: bool
+    rounds: list[ReplayRound]
+
+    def median(self, name: str) -> float:
+        return float(statistics.median(getattr(r, name) for r in self.rounds))
+
+    def ratios(self, name: str) -> list[float]:
+        """Each round's rate over the raw read's rate of the same round."""
+        return [getattr(r, f"{name}_rate") / r.raw_rate for r in self.rounds]
+
+    @property
+    def clean(self) -> bool:
+        return all(r.clean for r in self.rounds)
 
 
 async def replay_curve(sizes: Sequence[int]) -> list[Replay]:
-    """``datapark-audit verify`` over 1x, 10x, 100x events beside a raw aiokafka read of the
-    same records, each size in scratch topics created and deleted here (never a real topic).
-    The events, their checkpoints and the raw read are ``bench/audit_verify.py``'s."""
+    """The platform's replay and ``datapark-audit verify`` over 1x, 10x, 100x events, each beside
+    a raw aiokafka read of the same records in the same round, :data:`REPLAY_ROUNDS` rounds per
+    size, each size in scratch topics created and deleted here (never a real topic). The events,
+    their checkpoints and the three reads are ``bench/audit_verify.py``'s."""
     sys.path.insert(0, str(ROOT / "bench"))
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from audit_verify import KAFKA as BROKER
-    from audit_verify import envelopes, produce, raw_read
+    from audit_verify import iter_envelopes, produce, raw_read, replay_read
 
     from datapark_audit.cli import run_verify
     from datapark_audit.settings import AuditSettings
@@ -339,51 +368,85 @@ async def replay_curve(sizes: Sequence[int]) -> list[Replay]:
         try:
             await admin.create_topics([NewTopic(data, 6, 1), NewTopic(audit, 1, 1)])
             started = time.perf_counter()
-            events = envelopes(size)
-            await produce(data, audit, events)
-            del events
+            await produce(data, audit, iter_envelopes(size))
             print(f"replay: {size:,} events written in {time.perf_counter() - started:.1f} s")
-            count, seconds = await raw_read(data)
-            started = time.perf_counter()
-            result = await run_verify(AuditSettings(bootstrap=BROKER), topics=[data, audit])
-            verify_seconds = time.perf_counter() - started
-            item = Replay(size, count / seconds, result.records / verify_seconds, result.clean)
+            item = Replay(size, [])
+            for turn in range(1, REPLAY_ROUNDS + 1):
+                cpu = time.process_time()
+                count, seconds = await raw_read(data)
+                raw_cpu = (time.process_time() - cpu) / count * 1e6
+                cpu = time.process_time()
+                replayed, replay_seconds = await replay_read(data, reference=False)
+                replay_cpu = (time.process_time() - cpu) / replayed * 1e6
+                cpu = time.process_time()
+                started = time.perf_counter()
+                result = await run_verify(AuditSettings(bootstrap=BROKER), topics=[data, audit])
+                verify_seconds = time.perf_counter() - started
+                verify_cpu = (time.process_time() - cpu) / result.records * 1e6
+                row = ReplayRound(
+                    count / seconds,
+                    raw_cpu,
+                    replayed / replay_seconds,
+                    replay_cpu,
+                    result.records / verify_seconds,
+                    verify_cpu,
+                    result.clean,
+                    os.getloadavg()[0],
+                )
+                item.rounds.append(row)
+                print(
+                    f"  round {turn}: raw read {row.raw_rate:,.0f}/s ({raw_cpu:.1f} µs CPU a "
+                    f"record); replay {row.replay_rate:,.0f}/s = "
+                    f"{row.replay_rate / row.raw_rate:.2f}x ({replay_cpu:.1f} µs); verify "
+                    f"{row.verify_rate:,.0f}/s = {row.verify_rate / row.raw_rate:.2f}x "
+                    f"({verify_cpu:.1f} µs), clean={row.clean}; load average {row.load:.1f}",
+                    flush=True,
+                )
             out.append(item)
-            print(
-                f"  raw read {item.raw_rate:,.0f}/s, verify {item.verify_rate:,.0f}/s "
-                f"({item.verify_rate / item.raw_rate:.2f}x), clean={item.clean}",
-                flush=True,
-            )
         finally:
             await admin.delete_topics([data, audit])
             await admin.close()
     return out
 
 
+def _spread(values: Sequence[float]) -> str:
+    return f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
+
+
 def replay_table(rows: Sequence[Replay]) -> list[str]:
     lines = [
-        "| events | raw aiokafka read | datapark-audit verify | verify / raw | clean |",
-        "|---|---|---|---|---|",
+        "Medians of the rounds; the ratios are each round's rate over the raw read's in the "
+        "same round (median, then the lowest and highest round). Every read is one process, "
+        "timed from its client's start to its last record (verify: to its result); CPU is "
+        "the process's µs per record.",
+        "",
+        "| events | rounds | raw aiokafka read | replay | replay / raw | datapark-audit verify "
+        "| verify / raw | CPU µs a record: raw / replay / verify | load average | clean |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        loads = [r.load for r in row.rounds]
         lines.append(
-            f"| {row.size:,} | {row.raw_rate:,.0f} records/s | {row.verify_rate:,.0f} records/s "
-            f"| {row.verify_rate / row.raw_rate:.2f}x | {'yes' if row.clean else 'NO'} |"
+            f"| {row.size:,} | {len(row.rounds)} | {row.median('raw_rate'):,.0f} records/s "
+            f"| {row.median('replay_rate'):,.0f} records/s | {_spread(row.ratios('replay'))} "
+            f"| {row.median('verify_rate'):,.0f} records/s | {_spread(row.ratios('verify'))} "
+            f"| {row.median('raw_cpu'):.1f} / {row.median('replay_cpu'):.1f} / "
+            f"{row.median('verify_cpu'):.1f} | {min(loads):.1f}-{max(loads):.1f} "
+            f"| {'yes' if row.clean else 'NO'} |"
         )
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         lines += [
             "",
-            f"From {first.size:,} to {last.size:,} events the verify rate changes "
-            f"x{last.verify_rate / first.verify_rate:.2f} and the raw read's "
-            f"x{last.raw_rate / first.raw_rate:.2f} (verify / raw "
-            f"{first.verify_rate / first.raw_rate:.2f}x -> "
-            f"{last.verify_rate / last.raw_rate:.2f}x).",
+            f"From {first.size:,} to {last.size:,} events the median rates change: raw read "
+            f"x{last.median('raw_rate') / first.median('raw_rate'):.2f}, replay "
+            f"x{last.median('replay_rate') / first.median('replay_rate'):.2f}, verify "
+            f"x{last.median('verify_rate') / first.median('verify_rate'):.2f}.",
         ]
     return lines
 
 
-REPLAY_HEAD = "### replay (`datapark-audit verify`)"
+REPLAY_HEAD = "### replay (replay and `datapark-audit verify`)"
 
 
 def write_replay_rows(rows: Sequence[Replay]) -> None:
@@ -394,8 +457,9 @@ def write_replay_rows(rows: Sequence[Replay]) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     note = f"(replay rows: run {when}, `--replay-only`)"
     table = [REPLAY_HEAD, "", note, "", *replay_table(rows)]
-    if REPLAY_HEAD in section:
-        head, tail = section.split(REPLAY_HEAD, 1)
+    if "\n### replay (" in section:  # this table's head, or an earlier wording of it
+        head, tail = section.split("\n### replay (", 1)
+        head += "\n"
         kept = tail[tail.index("\n(whole run") :] if "\n(whole run" in tail else "\n"
         section = head + "\n".join(table) + "\n" + kept
     else:
@@ -447,11 +511,7 @@ async def main() -> None:
         "",
         *table(rental, sizes),
         "",
-        *(
-            ["### replay (`datapark-audit verify`)", "", *replay_table(replay), ""]
-            if replay
-            else []
-        ),
+        *([REPLAY_HEAD, "", *replay_table(replay), ""] if replay else []),
         f"(whole run {time.perf_counter() - started:.0f} s)",
     ]
     print("\n".join(lines))

@@ -64,6 +64,10 @@ _ATTRIBUTE_NAME = re.compile(r"[a-z0-9]+")
 # CloudEvents String: no control characters, no noncharacters (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF)
 _NONCHARACTERS = "".join(chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF))
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+# printable ASCII but the quote and the backslash, and U+0000 (what read_binary joins the header
+# values with): header values of these characters alone are CloudEvents Strings, and each one's
+# JSON form is itself in quotes (see BinaryEvent.plain)
+_PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\') + b"\x00"
 _DISALLOWED = re.compile(f"[\x00-\x1f\x7f-\x9f\ufdd0-\ufdef{_NONCHARACTERS}]")
 # RFC 2045 token: any ASCII printable but SPACE and tspecials; RFC 2046 media type with parameters
 _TOKEN = r"[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+"
@@ -194,7 +198,7 @@ _SYNTAX_CHECKED = frozenset({"source", "specversion", "datacontenttype", "datasc
 
 def _layout(names: tuple[str, ...]) -> Layout:
     attributes: dict[str, int] = {}
-    problem = None
+    problem = _duplicates(names) if len(set(names)) != len(names) else None
     for position, name in enumerate(names):
         if name == CONTENT_TYPE_HEADER:
             attributes["datacontenttype"] = position
@@ -266,16 +270,20 @@ _CHECKED: dict[tuple[str, str, str, bool, bool], str | None] = {}
 
 
 class BinaryEvent(NamedTuple):
-    """A record that passed: its headers, their layout and the values of :data:`FIELDS`."""
+    """A record that passed: its headers, their layout and the values of :data:`FIELDS`;
+    ``plain`` when every header value is printable ASCII other than a quote or a backslash (the
+    common case, found by one scan over all of them: then the strings need no escaping in the
+    canonical JSON an event hash covers)."""
 
-    headers: dict[str, bytes]
+    headers: Sequence[tuple[str, Any]]
     layout: Layout
     values: tuple[str, ...]
+    plain: bool = False
 
 
-def _duplicates(headers: Sequence[tuple[str, Any]]) -> str | None:
+def _duplicates(names: Sequence[str]) -> str | None:
     seen: set[str] = set()
-    for name, _ in headers:
+    for name in names:
         lowered = name.lower()
         if lowered.startswith(CE_PREFIX) or lowered == CONTENT_TYPE_HEADER:
             if lowered in seen:
@@ -302,25 +310,27 @@ def _undecodable(headers: dict[str, Any], key: bytes | None) -> str:
 
 def read_binary(headers: Sequence[tuple[str, Any]], key: bytes | None) -> BinaryEvent:
     """The record's CloudEvents attributes; :class:`NotACloudEvent` when it breaks the rules."""
-    found: dict[str, bytes] = dict(headers)
-    if len(found) != len(headers):
-        duplicate = _duplicates(headers)
-        if duplicate:
-            raise NotACloudEvent(duplicate)
-    layout = _LAYOUTS.get(tuple(found)) or layout_of(tuple(found))
+    try:
+        names, raw = zip(*headers, strict=True)
+    except ValueError:  # no header at all
+        names, raw = (), ()
+    # what the names say (a CloudEvents header twice included) is worked out once per layout
+    layout = _LAYOUTS.get(names) or layout_of(names)
     if layout.problem:
         raise NotACloudEvent(layout.problem)
     try:
         # one decode for every value (each is UTF-8 exactly when the joined bytes are: U+0000
         # is one byte, no sequence spans it), split back; a value holding U+0000 shows as a
         # count that does not add up
-        values = b"\x00".join(found.values()).decode().split("\x00")
-        if key is not None and key != found.get("ce_subject"):
+        joined = b"\x00".join(raw)
+        plain = not joined.translate(None, _PLAIN)
+        values = joined.decode().split("\x00")
+        if key is not None:
             key.decode()
     except (UnicodeDecodeError, TypeError):
-        raise NotACloudEvent(_undecodable(found, key)) from None
-    if len(values) != len(found):
-        raise NotACloudEvent(_undecodable(found, key))
+        raise NotACloudEvent(_undecodable(dict(headers), key)) from None
+    if len(values) != len(raw):
+        raise NotACloudEvent(_undecodable(dict(headers), key))
     values.append("")
     picked = layout.pick(values)
     event_id, source, specversion, event_type, content_type, dataschema, subject, time = picked[:8]
@@ -343,8 +353,8 @@ def read_binary(headers: Sequence[tuple[str, Any]], key: bytes | None) -> Binary
         problem = "subject is empty"
     if problem is None and has_time:
         problem = check_time(time)
-    if problem is None:
+    if problem is None and not plain:  # plain values hold no control character
         problem = characters(layout.free_text(values))
     if problem:
         raise NotACloudEvent(problem)
-    return BinaryEvent(found, layout, picked)
+    return BinaryEvent(headers, layout, picked, plain)

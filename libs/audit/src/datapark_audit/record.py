@@ -15,7 +15,9 @@ processes can run them; the log-wide checks are :class:`datapark_audit.verify.Ve
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -33,9 +35,13 @@ from datapark_contracts.canonical import (
     canonical_json,
     loads_json,
 )
-from datapark_contracts.envelope import CANONICAL_TIME, CONTENT_TYPE, event_hash
+from datapark_contracts.envelope import (
+    CONTENT_TYPE,
+    event_hash,
+    plain_event_hash,
+)
 from datapark_contracts.events.audit import CHECKPOINT_TYPE
-from datapark_contracts.schemas import committed_schemas
+from datapark_contracts.schemas import SCHEMA_DIR
 
 INJECTED_HEADER = "datapark-test-injected"
 _DATAPARK = ("subject", "time", "aggseq", "prevhash", "eventhash")
@@ -44,12 +50,28 @@ _SDK_FORMAT = JSONFormat()
 RawRecord = tuple[str, int, int, bytes | None, bytes | None, tuple[tuple[str, bytes], ...], int]
 
 
-def schema_validators() -> dict[str, Any]:
-    """One compiled validator per event type, from the exported JSON Schemas."""
-    return {
-        name: jsonschema_rs.validator_for(schema, validate_formats=True)
-        for name, schema in committed_schemas().items()
-    }
+class SchemaValidators(dict[str, Any]):
+    """One compiled validator per event type, from the exported JSON Schemas, each read and
+    compiled when a record of its type is first met (a log holds a few of the hundred types,
+    and a short read should not pay for compiling them all); ``validators[type]`` is None for
+    a type with no schema."""
+
+    def __init__(self, directory: Path = SCHEMA_DIR) -> None:
+        super().__init__()
+        self._paths = {path.stem: path for path in directory.glob("datapark.*.json")}
+
+    def __missing__(self, event_type: str) -> Any:
+        path = self._paths.get(event_type)
+        if path is None:
+            return None  # not remembered: a type name comes from the record
+        validator = jsonschema_rs.validator_for(json.loads(path.read_text()), validate_formats=True)
+        self[event_type] = validator
+        return validator
+
+
+def schema_validators() -> SchemaValidators:
+    """The validators of the exported JSON Schemas, compiled on first use per type."""
+    return SchemaValidators()
 
 
 @dataclass(slots=True)
@@ -103,7 +125,7 @@ class SdkReading:
         self, event: BinaryEvent, key: bytes | None, value: bytes | None, data: Any
     ) -> str | None:
         """Read an accepted record with the SDK: None when it reads the same event."""
-        sdk_event, error = self.read(event.headers, key, value)
+        sdk_event, error = self.read(dict(event.headers), key, value)
         if sdk_event is None:
             return f"the official CloudEvents SDK cannot read it: {error}"
         event_id, source, _, event_type, _, _, subject, time = event.values[:8]
@@ -148,12 +170,21 @@ def _dead_letter_note(headers: list[tuple[str, Any]]) -> str:
 
 
 def _event_hash(
-    values: tuple[str, ...], aggseq: int, value: bytes | None, data: dict[str, Any]
+    values: tuple[str, ...],
+    aggseq: int,
+    value: bytes | None,
+    data: dict[str, Any],
+    plain: bool = False,
 ) -> str:
     """The chain hash of the event over the record's value as it came, or (``value`` None)
     over the data re-serialised (for a value not written canonical); a finding's text when it
-    cannot be computed."""
+    cannot be computed. ``plain``: the record's header values are known to be printable ASCII
+    other than a quote or a backslash (:attr:`BinaryEvent.plain`)."""
     event_id, source, _, event_type, _, dataschema, subject, time, _, prevhash, _ = values
+    if plain and value is not None:
+        return plain_event_hash(
+            event_id, source, event_type, subject, time, dataschema, aggseq, prevhash, value
+        )
     try:
         return event_hash(
             id=event_id,
@@ -186,7 +217,7 @@ def inspect_record(
     value: bytes | None,
     headers: Any,
     timestamp: int,
-    validators: dict[str, Any],
+    validators: SchemaValidators,
     sdk: SdkReading,
 ) -> Inspected:
     """Every check one record allows by itself."""
@@ -213,7 +244,7 @@ def inspect_record(
     seen = Inspected(
         (topic, partition, offset),
         timestamp,
-        INJECTED_HEADER in event.headers,
+        INJECTED_HEADER in event.layout.names,
         dead_letter,
         findings,
         event_id,
@@ -238,7 +269,7 @@ def inspect_record(
             )
         else:
             assert value is not None  # data was decoded from it
-            _check_event(seen, values, int(aggseq_text), key, value, data, validators)
+            _check_event(seen, event, int(aggseq_text), key, value, data, validators)
     if sdk.due(event_type, bool(findings)):
         seen.sdk_read = True
         problem = sdk.compare(event, key, value, data)
@@ -249,31 +280,34 @@ def inspect_record(
 
 def _check_event(
     seen: Inspected,
-    values: tuple[str, ...],
+    event: BinaryEvent,
     aggseq: int,
     key: bytes | None,
     value: bytes,
     data: dict[str, Any],
-    validators: dict[str, Any],
+    validators: SchemaValidators,
 ) -> None:
     """The checks of a record that has every datapark attribute and JSON object data."""
+    values = event.values
     _, _, _, event_type, _, _, subject, time, _, prevhash, eventhash = values
     findings = seen.findings
     seen.aggseq, seen.prevhash = aggseq, prevhash
-    if not CANONICAL_TIME.fullmatch(time):
+    # read_binary found the time an RFC 3339 date-time: of those, the canonical form is the one
+    # of 27 characters with an upper-case T and Z (a fraction of six digits), as CANONICAL_TIME
+    if not (len(time) == 27 and time[10] == "T" and time[26] == "Z"):
         findings.append(("attributes", f"time {time!r} is not in canonical form"))
     if key is None or key.decode(errors="replace") != subject:
         findings.append(
             ("key", f"record key {key!r} differs from the aggregate id (subject) {subject!r}")
         )
     if (
-        _event_hash(values, aggseq, value, data) != eventhash
+        _event_hash(values, aggseq, value, data, event.plain) != eventhash
         and _event_hash(values, aggseq, None, data) != eventhash
     ):
         findings.append(
             ("eventhash", "eventhash does not match the event's content (forged or altered)")
         )
-    validator = validators.get(event_type)
+    validator = validators[event_type]
     if validator is None:
         findings.append(("type", f"unknown event type {event_type!r}"))
     elif not validator.is_valid(data):
@@ -296,12 +330,11 @@ def as_raw(record: Any) -> RawRecord:
     )
 
 
-_WORKER_VALIDATORS: dict[str, Any] = {}
+_WORKER_VALIDATORS = SchemaValidators()
 _WORKER_SDK = SdkReading()
 
 
 def init_worker(sdk_every_record: bool = False) -> None:
-    _WORKER_VALIDATORS.update(schema_validators())
     _WORKER_SDK.every_record = sdk_every_record
 
 

@@ -149,21 +149,10 @@ def event_hash(
     cannot represent.
     """
     texts = "".join((id, source, type, subject, time, dataschema, prevhash))
-    if (
-        -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER
-        and texts.isascii()
-        and not texts.encode().translate(None, _AS_IS)
-    ):
-        head = (
-            f'{prevhash}{{"attributes":{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
-            f'"dataschema":"{dataschema}","id":"{id}","prevhash":"{prevhash}",'
-            f'"source":"{source}","specversion":"{SPECVERSION}","subject":"{subject}",'
-            f'"time":"{time}","type":"{type}"}},"data":'
-        ).encode()
-        digest = hashlib.sha256(head)
-        digest.update(value)  # not copied into one body: values run to kilobytes
-        digest.update(b"}")
-        return digest.hexdigest()
+    if texts.isascii() and not texts.encode().translate(None, _AS_IS):
+        return plain_event_hash(
+            id, source, type, subject, time, dataschema, aggseq, prevhash, value
+        )
     attributes_json = hashed_attributes_json(
         id=id,
         source=source,
@@ -175,6 +164,48 @@ def event_hash(
         prevhash=prevhash,
     )
     return chain_hash_of_canonical(prevhash, attributes_json, value)
+
+
+def plain_event_hash(
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: str,
+    dataschema: str,
+    aggseq: int,
+    prevhash: str,
+    value: bytes,
+) -> str:
+    """:func:`event_hash` for a caller that has found every text printable ASCII other than a
+    quote or a backslash (a reader that scanned a record's header values at once): the canonical
+    JSON of such a string is the string in quotes, so the attributes are written in one piece.
+    Only for texts so checked: :func:`event_hash` checks them and calls this."""
+    if not -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER:
+        attributes_json = hashed_attributes_json(
+            id=id,
+            source=source,
+            type=type,
+            subject=subject,
+            time=time,
+            dataschema=dataschema,
+            aggseq=aggseq,
+            prevhash=prevhash,
+        )
+        return chain_hash_of_canonical(prevhash, attributes_json, value)
+    head = (
+        f'{prevhash}{{"attributes":{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
+        f'"dataschema":"{dataschema}","id":"{id}","prevhash":"{prevhash}",'
+        f'"source":"{source}","specversion":"{SPECVERSION}","subject":"{subject}",'
+        f'"time":"{time}","type":"{type}"}},"data":'
+    ).encode()
+    digest = hashlib.sha256(head)
+    digest.update(value)  # not copied into one body: values run to kilobytes
+    digest.update(b"}")
+    return digest.hexdigest()
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def dataschema_for(event_type: str) -> str:
@@ -293,7 +324,10 @@ class Envelope:
         subject = found["ce_subject"]
         if key is not None and key.decode(errors="replace") != subject:
             raise MalformedEvent("record key differs from the event subject")
-        envelope = cls(
+        # Every field set at once, as the generated __init__ would set them one by one through
+        # object.__setattr__ (the class is frozen): a replay builds one envelope per record.
+        envelope = object.__new__(cls)
+        envelope.__dict__.update(
             id=event_id,
             source=found["ce_source"],
             type=found["ce_type"],
@@ -306,13 +340,17 @@ class Envelope:
             dataschema=found.get("ce_dataschema", ""),
             traceparent=found.get("traceparent"),
             tracestate=found.get("tracestate"),
+            extra_headers=(),
         )
+        id_text = found["ce_id"]
+        if not _CANONICAL_UUID.fullmatch(id_text):
+            id_text = str(event_id)  # the hash covers the canonical form
         try:
             # the value's own bytes first (the platform writes them canonical), then the data
             # re-serialised
             valid = (
                 event_hash(
-                    id=str(event_id),
+                    id=id_text,
                     source=envelope.source,
                     type=envelope.type,
                     subject=subject,

@@ -6,18 +6,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_rental.fleet.models import FleetKit, FleetUnit, MaintenanceWindow, Offering
-
-# Built once (read on every booking hold), the ids bound at execution.
-_UNITS = (
-    select(FleetUnit)
-    .where(FleetUnit.id == any_(bindparam("unit_ids", type_=ARRAY(UUID(as_uuid=True)))))
-    .order_by(FleetUnit.id)
-)
 
 
 class FleetRepository:
@@ -44,8 +37,8 @@ class FleetRepository:
         return await self.session.get(Offering, offering_id)
 
     async def units(self, unit_ids: Sequence[uuid.UUID]) -> list[FleetUnit]:
-        found = await self.session.execute(_UNITS, {"unit_ids": list(unit_ids)})
-        return list(found.scalars())
+        query = select(FleetUnit).where(FleetUnit.id.in_(unit_ids)).order_by(FleetUnit.id)
+        return list((await self.session.execute(query)).scalars())
 
     async def kit(self, kit_id: uuid.UUID) -> FleetKit | None:
         return await self.session.get(FleetKit, kit_id)
