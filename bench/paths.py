@@ -25,7 +25,9 @@ Rows:
   SQLAlchemy Core + ``Outbox.append``), CLIENTS concurrent, beside pgbench running the same
   statements, and pgbench's minimal transaction (exclusion insert + outbox insert);
 - event path: commit of ``Outbox.append`` -> relay (NOTIFY) -> Kafka -> ``EventConsumer``
-  handler, one event at a time, beside a raw aiokafka produce -> consume round trip.
+  handler, one event at a time, beside a raw aiokafka round trip as the relay sends and
+  consumers read (transactional produce -> read_committed consume), and a plain one
+  (send_and_wait -> read_uncommitted) for reference.
 
 Run: ``make bench`` (or ``uv run python bench/paths.py``) with the local stack up.
 """
@@ -809,7 +811,7 @@ def pgbench(scratch: Scratch, *, same_statements: bool) -> tuple[float, list[flo
 # -- event path ----------------------------------------------------------------------------
 
 
-async def bench_event_path(database: Database, scratch: Scratch) -> tuple[Row, list[float]]:
+async def bench_event_path(database: Database, scratch: Scratch) -> list[Row]:
     await scratch.reset(database)
     outbox = Outbox(scratch.tables, "bench")
     arrived: dict[uuid.UUID, float] = {}
@@ -860,21 +862,55 @@ async def bench_event_path(database: Database, scratch: Scratch) -> tuple[Row, l
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    raw = await raw_round_trip(scratch.echo)
-    return Row(
-        "event path: commit -> relay -> Kafka -> consumer handler",
-        pct(latencies, 0.99),
-        "ms p99",
-        "raw produce -> consume p99",
-        pct(raw, 0.99),
-        latencies,
-        higher_is_better=False,
-    ), raw
+    raw = await raw_round_trip(scratch.echo, transactional=True)
+    plain = await raw_round_trip(scratch.echo, transactional=False)
+    return [
+        Row(
+            "event path: commit -> relay -> Kafka -> consumer handler",
+            pct(latencies, 0.99),
+            "ms p99",
+            "raw transactional produce -> read_committed consume p99",
+            pct(raw, 0.99),
+            latencies,
+            higher_is_better=False,
+        ),
+        Row(
+            "(reference) raw transactional produce -> read_committed consume",
+            pct(raw, 0.5),
+            "ms p50",
+            "",
+            None,
+            raw,
+            higher_is_better=False,
+        ),
+        Row(
+            "(reference) raw produce (send_and_wait) -> consume, no transaction",
+            pct(plain, 0.5),
+            "ms p50",
+            "",
+            None,
+            plain,
+            higher_is_better=False,
+        ),
+    ]
 
 
-async def raw_round_trip(topic: str) -> list[float]:
-    producer = make_producer(KAFKA, client_id="bench-rtt")
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=None, enable_auto_commit=False)
+async def raw_round_trip(topic: str, *, transactional: bool) -> list[float]:
+    """A record's produce -> consume round trip on a bare producer and reader. Transactional:
+    as the relay sends and consumers read (begin, send, commit, then the send's ack; read
+    committed), the event path's baseline; otherwise send_and_wait and read uncommitted."""
+    tag = uuid.uuid4().hex[:6]
+    producer = make_producer(
+        KAFKA,
+        client_id="bench-rtt",
+        transactional_id=f"bench-rtt.{tag}" if transactional else None,
+    )
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=KAFKA,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed" if transactional else "read_uncommitted",
+    )
     await producer.start()
     await consumer.start()
     try:
@@ -884,9 +920,15 @@ async def raw_round_trip(topic: str) -> list[float]:
         await consumer.position(tp)
         out: list[float] = []
         for n in range(SAMPLES + 1):
-            marker = f"rtt-{n}".encode()
+            marker = f"rtt-{tag}-{n}".encode()
             started = time.perf_counter()
-            await producer.send_and_wait(topic, marker, key=b"rtt")
+            if transactional:
+                await producer.begin_transaction()
+                future = await producer.send(topic, marker, key=b"rtt")
+                await producer.commit_transaction()
+                await future
+            else:
+                await producer.send_and_wait(topic, marker, key=b"rtt")
             await read_back(consumer, marker, timeout_ms=1000)
             if n:
                 out.append((time.perf_counter() - started) * 1000)
@@ -960,19 +1002,7 @@ async def main(only: str | None) -> None:
             write_row, minimal = await bench_write(database, scratch)
             rows += [write_row, *([minimal] if minimal else [])]
         if only in (None, "event"):
-            event_row, raw = await bench_event_path(database, scratch)
-            rows.append(event_row)
-            rows.append(
-                Row(
-                    "(reference) raw produce -> consume",
-                    pct(raw, 0.5),
-                    "ms p50",
-                    "",
-                    None,
-                    raw,
-                    higher_is_better=False,
-                )
-            )
+            rows += await bench_event_path(database, scratch)
     finally:
         await scratch.drop(database)
         await database.dispose()
