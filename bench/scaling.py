@@ -181,7 +181,10 @@ async def catalog_curves(sizes: Sequence[int]) -> list[Curve]:
     async with contextlib.AsyncExitStack() as stack:
         for size in sizes:
             url = await stack.enter_async_context(scratch_database(["catalog"]))
-            engine = create_async_engine(url)
+            # The text statement for both kinds is over asyncpg's default 15 kB limit for its
+            # statement cache, which ``direct``'s raw fetch goes through (the app's
+            # statements are prepared and cached by SQLAlchemy, whatever their size).
+            engine = create_async_engine(url, connect_args={"max_cacheable_statement_size": 65536})
             stack.push_async_callback(engine.dispose)
             started = time.perf_counter()
             async with engine.begin() as conn:

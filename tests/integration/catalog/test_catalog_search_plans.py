@@ -3,10 +3,11 @@ database, EXPLAIN shows the first page and a deep cursor page walking the partia
 indexes (no sort of every listed row, no sequential scan), a text query -- two Chinese
 characters, which pg_trgm could not index -- narrowing through the n-gram GIN indexes, and
 each route of a text page (listings/repository.py) reading a bounded window: a common term
-never touches GIN, a rarer one is found by GIN in windows of the newest listings (n-grams and
-``listed_at`` in one index), never by reading every match. And the text pages are
-exactly those of the definition (ILIKE over the documents, newest first) for common, 1 %,
-rare and absent terms, Chinese and Latin, first and cursor pages, custom and generic plans."""
+never touches GIN, a rarer one is found by GIN in windows of the newest listings or offerings
+(n-grams and a recency bucket in one index), never by reading every match. And the text
+pages are exactly those of the definition (ILIKE over the documents, newest first) for
+common, 1 %, rare and absent terms, Chinese and Latin, first and cursor pages, custom and
+generic plans. Migration 0008 upgrades and downgrades a populated catalog."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     AsyncSession,
     create_async_engine,
 )
-from support.scratch_database import scratch_database
+from support.scratch_database import alembic, scratch_database
 
 from datapark_catalog.fleet.models import RentalOfferingRow
 from datapark_catalog.listings.repository import (
@@ -45,8 +46,11 @@ pytestmark = pytest.mark.integration
 PRODUCTS = 20_000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 # Terms only old products hold (products 1,000-1,399, listed thousands of rows before the
-# newest): more matches than the probe takes, none in the first three windows.
+# newest): more matches than the probe takes, none in the first two windows.
 OLD_TERMS = ("旧档案", "archive")
+# Offerings: a term in one offering in twenty (100 of 2,000, spread over all of them), and one
+# only the oldest hundred hold (offerings 1-100).
+OFFERING_TERM, OLD_OFFERING_TERM = "巡回", "旧型"
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +70,20 @@ async def volume() -> AsyncIterator[AsyncEngine]:
                         "first": product(1000),
                         "last": product(1399),
                     },
+                )
+                await conn.execute(
+                    text(
+                        "UPDATE catalog.rental_offerings SET title = title || :term "
+                        "WHERE ('x' || right(id::text, 12))::bit(48)::bigint % 20 = 3"
+                    ),
+                    {"term": " " + OFFERING_TERM},
+                )
+                await conn.execute(
+                    text(
+                        "UPDATE catalog.rental_offerings SET title = title || :term "
+                        "WHERE ('x' || right(id::text, 12))::bit(48)::bigint <= 100"
+                    ),
+                    {"term": " " + OLD_OFFERING_TERM},
                 )
             # What autovacuum does after a bulk load: statistics, and GIN's entry counts.
             async with engine.connect() as conn:
@@ -157,7 +175,7 @@ async def test_two_character_chinese_text_uses_the_ngram_indexes(volume: AsyncEn
     async with volume.connect() as conn:
         shown = await plan(conn, statement(SearchFilter(text=NEEDLE)))
         assert "Bitmap Index Scan on ix_data_products_listed_grams" in shown, shown
-        assert "Bitmap Index Scan on ix_rental_offerings_published_grams" in shown, shown
+        assert "Bitmap Index Scan on ix_rental_offerings_recent_grams" in shown, shown
         assert "Seq Scan" not in shown, shown
         # Index and recheck find exactly the listed products about 负荷: one in NEEDLE_EVERY.
         only_products = SearchFilter(text=NEEDLE, kind=ListingKind.DATA_PRODUCT)
@@ -174,7 +192,7 @@ async def test_latin_text_and_filters_use_indexes(volume: AsyncEngine) -> None:
         shown = await plan(conn, statement(SearchFilter(text="第777号")))
         assert "Bitmap Index Scan on ix_data_products_listed_grams" in shown, shown
         shown = await plan(conn, statement(SearchFilter(text="Humanoid helper 77")))
-        assert "Bitmap Index Scan on ix_rental_offerings_published_grams" in shown, shown
+        assert "Bitmap Index Scan on ix_rental_offerings_recent_grams" in shown, shown
         shown = await plan(conn, statement(SearchFilter(venue="SZDE")))
         assert "Seq Scan" not in shown, shown
         assert "Index Scan Backward" in shown, shown
@@ -197,7 +215,9 @@ async def test_ngrams_of_documents_and_queries(volume: AsyncEngine) -> None:
 
 ORDER = "ix_venue_listings_listed_order"
 GRAMS = "ix_data_products_listed_grams"
-RECENT = "ix_venue_listings_listed_grams"
+RECENT = "ix_venue_listings_recent_grams"
+OFFERING_ORDER = "ix_rental_offerings_published_order"
+OFFERING_GRAMS = "ix_rental_offerings_recent_grams"
 PROBES = ("ix_catalog_venue_listings_product_id", "uq_venue_listings_live")
 
 
@@ -221,41 +241,81 @@ async def test_text_routes_read_bounded_windows(volume: AsyncEngine, generic: bo
         assert read[ORDER][0] <= NEWEST_PAGES * page, read
         assert GRAMS not in read, read
         assert "Seq Scan" not in read, read
-        # One product in a hundred (200 here): more matches than the probe takes (GIN on
-        # products, read up to one past that), then the newest matches found by GIN on the
-        # listings' (n-grams, listed_at) in windows of the newest rows: 1,024 rows (about 11
-        # matches), then 4,096 (a full page). No probe, and no read of every match.
+        # One product in a hundred (200 here), two among the newest rows: the newest matches
+        # found by one GIN lookup of the listings' (n-grams, recency bucket) in the window of
+        # the newest 4,096 rows (a full page; the 1,024-row window is skipped as too small for
+        # two matches in 168 rows). The matching set is never read (GIN on products unused),
+        # no probe, no read of every match.
         read = await walks(conn, products_page(NEEDLE), generic=generic)
-        assert len(read[GRAMS]) == 1, read
-        assert FEW_MATCHES_PAGES * page + 1 in read["Bitmap Heap Scan"], read
-        assert max(read["Bitmap Heap Scan"]) == FEW_MATCHES_PAGES * page + 1, read
-        assert sorted(read[ORDER]) == [NEWEST_PAGES * page, *RECENT_WINDOWS[:2]], read
-        assert len(read[RECENT]) == 2, read
-        assert max(read[RECENT]) <= RECENT_WINDOWS[1] // 90 + page, read
+        assert read[ORDER] == [NEWEST_PAGES * page, RECENT_WINDOWS[1]], read
+        assert len(read[RECENT]) == 1, read
+        assert page <= read[RECENT][0] <= RECENT_WINDOWS[1] // 80, read
+        assert GRAMS not in read, read
         assert probed(read) == [], read
         assert "Seq Scan" not in read, read
-        # One product: the newest rows, then its listing probed; no window.
+        # One product: the newest rows, the matching set (one, from GIN), its listing probed;
+        # no window.
         read = await walks(conn, products_page("第707号"), generic=generic)
         assert read[ORDER] == [NEWEST_PAGES * page], read
         assert probed(read) == [1], read
-        # 360 old products (340 listings listed), none among the newest: windows of 1,024
-        # and 4,096 rows hold none; the third (16,384 of about 17,100 listed rows) reaches
-        # back to them and finds all 340 in one GIN lookup. No probe; no wider window.
+        assert RECENT not in read, read
+        # 360 old products (340 listings listed), none among the newest: more matches than
+        # the probe takes (capped read), so the windows run: 4,096 rows hold none; the next
+        # (16,384 of about 17,100 listed rows) reaches back to them and finds all 340 in one
+        # GIN lookup. No probe; no wider window.
         read = await walks(conn, products_page("旧档案"), generic=generic)
-        assert read[ORDER] == [NEWEST_PAGES * page, *RECENT_WINDOWS[:3]], read
-        assert read[RECENT] == [0, 0, 340], read
+        assert len(read[GRAMS]) == 1, read
+        assert read["Bitmap Heap Scan"] == [FEW_MATCHES_PAGES * page + 1, 0, 340], read
+        assert read[ORDER] == [NEWEST_PAGES * page, *RECENT_WINDOWS[1:3]], read
+        assert read[RECENT] == [0, 340], read
         assert probed(read) == [], read
         assert "Seq Scan" not in read, read
         # Nothing matches: the newest rows, an empty GIN lookup, nothing else.
         read = await walks(conn, products_page("无此词"), generic=generic)
         assert read[ORDER] == [NEWEST_PAGES * page], read
         assert read[GRAMS] == [0], read
-        # Offerings take the same routes: a common term stays in the newest window.
-        f = SearchFilter(text="Humanoid", kind=ListingKind.RENTAL_OFFERING)
-        query = SearchRepository.statement(f, None, page, products=False, offerings=True)
-        read = await walks(conn, query, generic=generic)
-        assert read["ix_rental_offerings_published_order"][0] <= NEWEST_PAGES * page, read
-        assert "ix_rental_offerings_published_grams" not in read, read
+        assert RECENT not in read, read
+
+
+def offerings_page(text: str, limit: int = 20) -> Select[Any]:
+    f = SearchFilter(text=text, kind=ListingKind.RENTAL_OFFERING, limit=limit)
+    return SearchRepository.statement(f, None, limit + 1, products=False, offerings=True)
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+async def test_offering_text_routes_read_bounded_windows(
+    volume: AsyncEngine, generic: bool
+) -> None:
+    """Offerings (``GET /v1/listings?kind=rental_offering&text=``) take the products' routes
+    on their own index of (n-grams, recency bucket)."""
+    page = 21
+    async with volume.connect() as conn:
+        # Half the offerings: settled by the newest rows; GIN unused.
+        read = await walks(conn, offerings_page("Humanoid"), generic=generic)
+        assert len(read[OFFERING_ORDER]) == 1, read
+        assert read[OFFERING_ORDER][0] <= NEWEST_PAGES * page, read
+        assert OFFERING_GRAMS not in read, read
+        assert "Seq Scan" not in read, read
+        # One in twenty: about eight among the newest rows, so straight to the window of the
+        # newest 1,024 offerings (about 51 matches): one GIN lookup, no matching set.
+        read = await walks(conn, offerings_page(OFFERING_TERM), generic=generic)
+        assert read[OFFERING_ORDER] == [NEWEST_PAGES * page, RECENT_WINDOWS[0]], read
+        assert len(read[OFFERING_GRAMS]) == 1, read
+        assert page <= read[OFFERING_GRAMS][0] <= RECENT_WINDOWS[0] // 20 + 1, read
+        assert "Seq Scan" not in read, read
+        # Only the oldest hundred: the matching set (capped), then the window of 4,096 rows,
+        # which reaches past the oldest of the 2,000 offerings: all 100 in one GIN lookup.
+        read = await walks(conn, offerings_page(OLD_OFFERING_TERM), generic=generic)
+        assert read[OFFERING_GRAMS] == [100, 100], read
+        assert read["Bitmap Heap Scan"] == [FEW_MATCHES_PAGES * page + 1, 100], read
+        assert read[OFFERING_ORDER] == [NEWEST_PAGES * page, PRODUCTS // 10], read
+        assert "Seq Scan" not in read, read
+        # One offering: the matching set (one, of the few GIN candidates holding its bigrams)
+        # and nothing else.
+        read = await walks(conn, offerings_page("helper 1777"), generic=generic)
+        assert read[OFFERING_ORDER] == [NEWEST_PAGES * page], read
+        assert len(read[OFFERING_GRAMS]) == 1, read
+        assert read["Bitmap Heap Scan"] == [1], read
         assert "Seq Scan" not in read, read
 
 
@@ -358,6 +418,7 @@ TERMS = (
     "第707号", "grid 1234", "helper 77",  # one product or offering, a handful
     *OLD_TERMS,  # hundreds, all old
     "巡检", "Humanoid", "兰州", "drone",  # offerings: half, half, all, a quarter
+    OFFERING_TERM, OLD_OFFERING_TERM,  # offerings: one in twenty, the oldest hundred
     "第777号", "无此词", "zzqx", "%", "_", "a_b",  # nothing (and LIKE's wildcards taken literally)
 )  # fmt: skip
 
@@ -366,7 +427,9 @@ FILTERS = (
     SearchFilter(domain=DataDomain.TRANSPORTATION, max_price=Decimal("3000")),
     SearchFilter(kind=ListingKind.RENTAL_OFFERING, category=RobotCategory.HUMANOID),
 )
-FILTERED_TERMS = ("数据", "weather", NEEDLE, "k7", "旧档案", "第707号", "helper 77", "Humanoid")
+FILTERED_TERMS = (
+    "数据", "weather", NEEDLE, "k7", "旧档案", "第707号", "helper 77", "Humanoid", OFFERING_TERM,
+)  # fmt: skip
 
 
 async def search(
@@ -441,3 +504,47 @@ async def test_text_pages_are_those_of_the_definition(volume: AsyncEngine, gener
         if generic:
             await conn.exec_driver_sql("RESET plan_cache_mode")
     assert compared >= len(sweep) * 3
+
+
+async def test_recency_bucket_migration_on_a_populated_catalog() -> None:
+    """Migration 0008 replaces the n-gram GIN indexes on a catalog that already holds
+    listings and offerings, the search serves the same pages through them, and it goes back
+    to 0007's indexes on the way down."""
+    before = "0007_catalog_listing_grams"
+    indexes = text(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' AND indexname LIKE '%grams'"
+    )
+    async with scratch_database(["catalog"], revision=before) as url:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await add_catalog_volume(conn, 1, 3000, EPOCH)
+            await alembic(url, "catalog", "upgrade", "head")
+            async with engine.connect() as conn:
+                assert set((await conn.execute(indexes)).scalars()) == {
+                    "ix_data_products_listed_grams",
+                    "ix_venue_listings_recent_grams",
+                    "ix_rental_offerings_recent_grams",
+                }
+                for term, kinds in ((NEEDLE, (True, False)), ("Humanoid helper 1", (False, True))):
+                    f = SearchFilter(text=term)
+                    every: list[tuple[Any, ...]] = []
+                    for kind in definition(f, *kinds):
+                        every += [tuple(row) for row in await conn.execute(kind)]
+                    every.sort(key=lambda row: (row[4], row[1]), reverse=True)
+                    query = SearchRepository.statement(
+                        f, None, 21, products=kinds[0], offerings=kinds[1]
+                    )
+                    hits = [Hit(**row) for row in (await conn.execute(query)).mappings()]
+                    got = [(h.kind, h.id, h.title, h.headline_price, h.published_at) for h in hits]
+                    assert got == every[:21], term
+                    assert len(got) == 21, term  # more than a page of each
+            await alembic(url, "catalog", "downgrade", before)
+            async with engine.connect() as conn:
+                assert set((await conn.execute(indexes)).scalars()) == {
+                    "ix_data_products_listed_grams",
+                    "ix_venue_listings_listed_grams",
+                    "ix_rental_offerings_published_grams",
+                }
+        finally:
+            await engine.dispose()

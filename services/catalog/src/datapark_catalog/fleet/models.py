@@ -150,9 +150,11 @@ class RentalOfferingRow(Base):
             "headline_price",
             postgresql_where=text(PUBLISHED),
         ),
+        # Text and recency together (btree_gin, migration 0008): the newest matches.
         Index(
-            "ix_rental_offerings_published_grams",
+            "ix_rental_offerings_recent_grams",
             "search_grams",
+            text("catalog.recency_bucket(published_at)"),
             postgresql_using="gin",
             postgresql_where=text(PUBLISHED),
         ),

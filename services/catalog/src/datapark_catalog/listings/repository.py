@@ -42,7 +42,9 @@ as bind parameters; constants are written into its text.
 
 from __future__ import annotations
 
+import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -51,6 +53,7 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
     DateTime,
     Integer,
@@ -58,7 +61,6 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     String,
-    Subquery,
     bindparam,
     case,
     false,
@@ -88,12 +90,9 @@ NEWEST_PAGES = 8
 FEW_MATCHES_PAGES = 4
 """A matching set of at most this many pages is ordered by probing each match."""
 
-SCAN_WINDOW = 4096
-"""Offerings: route 2 walks at most this many of the newest rows against the matching set."""
-
 RECENT_WINDOWS = (1024, 4096, 16384, 65536)
-"""Products: the windows of newest rows whose matches one GIN lookup of (n-grams,
-``listed_at``) finds, tried in turn until one holds a page."""
+"""The windows of newest rows whose matches one GIN lookup of (n-grams, recency bucket)
+finds, tried in turn from the first expected to hold a page until one holds a page."""
 
 
 _TEXT_PLANNING = text(
@@ -342,26 +341,57 @@ class _Routes:
     def many(self) -> ColumnElement[bool]:
         return self.counted(self.matching) > _limit(self.few)
 
-    def scanning(self) -> ColumnElement[bool]:
-        return self.short() & self.many()
+    def reaches(self, rows: int) -> ColumnElement[bool]:
+        """A window of ``rows`` rows is expected to hold a page, going by the matches among
+        the newest rows (at the same density; none found counts as one)."""
+        need = math.ceil(self.limit * NEWEST_PAGES * self.limit / rows)
+        return true() if need <= 1 else self.counted(self.newest) >= _limit(need)
 
-    def probing(self, scan: CTE) -> ColumnElement[bool]:
-        return self.short() & (~self.many() | (self.counted(scan) < _limit(self.limit)))
+    def pages(
+        self,
+        since: Callable[[int, str], CTE],
+        found: Callable[[str, ColumnElement[bool], CTE | None], CTE],
+        probe: Callable[[ColumnElement[bool]], Select[Any]],
+    ) -> list[Select[Any]]:
+        """The routes as selects of keys, exactly one of which yields rows (the page).
 
-    def beyond_scan(self, at: Any, row_id: Any, bound: CTE) -> ColumnElement[bool]:
-        """The rows the probe covers: all when the matches are few, else those older than the
-        scan's window (than its last row; none when the window reached the end)."""
-        last = tuple_(
-            select(bound.c.at).scalar_subquery(), select(bound.c.row_id).scalar_subquery()
-        )
-        return or_(~self.many(), tuple_(at, row_id) < last)
+        After the *newest* rows, the *recent* windows of the newest rows after the cursor,
+        each four times the one before, from the first one expected to hold a page
+        (``reaches``), until one holds a page or reaches the oldest row. The first window
+        runs straight away when the newest rows held a match (the term is common enough to
+        fill it); any other only when the matching set is *many*. When it is few (at most
+        ``FEW_MATCHES_PAGES`` pages) and no window settled the page, the *probe* does; when
+        many and no window did, every match (the last window, unbounded).
 
-    def page(self, scan: CTE, probe: Select[Any]) -> Subquery:
-        """The page's keys (``id``, ``at``): the newest route's when it settled the page,
-        else the scan's and the probe's (disjoint: the probe covers what the scan did not)."""
-        return union_all(
-            select(self.newest).where(~self.short()), select(scan), probe.where(self.probing(scan))
-        ).subquery(f"{self.kind}_page")
+        ``since(rows, name)``: the row ``rows`` deep after the cursor (none when there are
+        fewer); ``found(name, run, since)``: the newest matches no older than ``since``'s row
+        (all without it) when ``run`` says so; ``probe(run)``: the few matches, ordered. Each
+        window's ``run``, and whether the page is still ``pending`` after it, are one-row
+        CTEs; a window's count and bound are read only when it ran (CASE)."""
+        prefix = self.kind[0]
+        one = self.counted(self.newest) >= _limit(1)
+        pending = select(self.short().label("go")).cte(f"{prefix}w_go")
+        ran_before: ColumnElement[bool] = false()
+        pages: list[Select[Any]] = [select(self.newest).where(~self.short())]
+        for step, rows in enumerate(RECENT_WINDOWS):
+            go = select(pending.c.go).scalar_subquery()
+            allowed = case((~ran_before & one, true()), else_=self.many())
+            run = select((go & self.reaches(rows) & allowed).label("go")).cte(
+                f"{prefix}w{step}_run"
+            )
+            ran = select(run.c.go).scalar_subquery()
+            bound = since(rows, f"{prefix}w{step}_from")
+            window = found(f"{prefix}w{step}", ran, bound)
+            still = (self.counted(window) < _limit(self.limit)) & select(bound).exists()
+            pending = select(case((ran, still), else_=go).label("go")).cte(
+                f"{prefix}w{step + 1}_go"
+            )
+            pages.append(select(window).where(~select(pending.c.go).scalar_subquery()))
+            ran_before = ran_before | ran
+        left = select(pending.c.go).scalar_subquery()
+        pages.append(probe(left & ~self.many()))
+        pages.append(select(found(f"{prefix}w_all", left & self.many(), None)))
+        return pages
 
 
 class SearchRepository:
@@ -446,6 +476,30 @@ def _offerings(shape: _Shape) -> Select[tuple[object, ...]]:
     return query
 
 
+def _bucket(at: Any) -> ColumnElement[int]:
+    """The recency bucket the n-gram GIN indexes carry beside the n-grams (migration 0008)."""
+    return func.catalog.recency_bucket(at)
+
+
+def _recent_bounds(at: Any, since: CTE | None, shape: _Shape) -> list[ColumnElement[bool]]:
+    """A window's bounds on a row's time ``at``: no older than ``since``'s row, and not after
+    the cursor; each as the GIN index's bucket (which bounds the index lookup) and exactly."""
+    found: list[ColumnElement[bool]] = []
+    if since is not None:
+        # No row that deep: the window holds every row (after the cursor).
+        oldest = select(since.c.at).scalar_subquery()
+        first = literal_column("(-4611686018427387904)::bigint", BigInteger())
+        since_start = literal_column("'-infinity'::timestamptz", DateTime(timezone=True))
+        found += [
+            _bucket(at) >= func.coalesce(_bucket(oldest), first),
+            at >= func.coalesce(oldest, since_start),
+        ]
+    if shape.after:
+        newest = bindparam("after_at", type_=DateTime(timezone=True))
+        found += [_bucket(at) <= _bucket(newest), at <= newest]
+    return found
+
+
 def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     """Listed products about the text, newest first: the routes of the module docstring, each
     yielding listing keys (id, listed_at); the page's hits are read for those keys only."""
@@ -482,19 +536,11 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
         """Listed listings after the cursor (on the venue), newest first: an index walk."""
         return select(*columns).where(*placed(v)).order_by(v.listed_at.desc(), v.id.desc())
 
-    def window(name: str, rows: int) -> Subquery:
-        columns = (listing.id, listing.product_id, listing.headline_price, listing.listed_at)
-        return walk(*columns).limit(_limit(rows)).subquery(name)
-
-    def keys(w: Subquery, *conditions: ColumnElement[bool]) -> Select[tuple[object, ...]]:
-        return (
-            select(w.c.id, w.c.listed_at.label("at"))
-            .where(*conditions, *_price(w.c.headline_price, shape))
-            .order_by(w.c.listed_at.desc(), w.c.id.desc())
-            .limit(_limit(limit))
-        )
-
-    newest = window("products_newest_rows", NEWEST_PAGES * limit)
+    newest = (
+        walk(listing.id, listing.product_id, listing.headline_price, listing.listed_at)
+        .limit(_limit(NEWEST_PAGES * limit))
+        .subquery("products_newest_rows")
+    )
     # The row's product, checked by primary key once the walk reaches the row (OFFSET 0
     # keeps it a per-row lookup under the walk's order and limit).
     checked = (
@@ -505,7 +551,12 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     )
     routes = _Routes(
         "products",
-        newest=keys(newest).join_from(newest, checked, true()).cte("products_newest"),
+        newest=select(newest.c.id, newest.c.listed_at.label("at"))
+        .join_from(newest, checked, true())
+        .where(*_price(newest.c.headline_price, shape))
+        .order_by(newest.c.listed_at.desc(), newest.c.id.desc())
+        .limit(_limit(limit))
+        .cte("products_newest"),
         # Capped: deciding "few or many" reads at most one match more than the probe takes.
         matching=select(product.id)
         .where(*described(product))
@@ -513,40 +564,39 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
         .cte("products_matching"),
         limit=limit,
     )
-    probe = (
-        select(listing.id, listing.listed_at.label("at"))
-        .where(
-            listing.product_id.in_(select(routes.matching.c.id)),
-            routes.short() & ~routes.many(),
-            *placed(),
-            *_price(listing.headline_price, shape),
-        )
-        .order_by(listing.listed_at.desc(), listing.id.desc())
-        .limit(_limit(limit))
-    )
 
-    # Short aliases: the windows repeat these columns, and the statement must stay under
-    # asyncpg's 15 kB limit for cached statements.
+    def probe(run: ColumnElement[bool]) -> Select[Any]:
+        """The few matches' listings, ordered (each match's listings by product id)."""
+        return (
+            select(listing.id, listing.listed_at.label("at"))
+            .where(
+                listing.product_id.in_(select(routes.matching.c.id)),
+                run,
+                *placed(),
+                *_price(listing.headline_price, shape),
+            )
+            .order_by(listing.listed_at.desc(), listing.id.desc())
+            .limit(_limit(limit))
+        )
+
+    # Short aliases: the windows repeat these columns many times over.
     v, p = aliased(VenueListingRow, name="v"), aliased(DataProduct, name="p")
 
-    def recent(name: str, go: CTE, since: CTE | None) -> CTE:
-        """The newest matches among the rows no older than ``since``'s row (all rows without
-        it), when ``go`` says so: one GIN lookup of the listings' n-grams and ``listed_at``
-        (migration 0007), each candidate's product checked by primary key."""
-        bounded = [_grams_match(v.search_grams, grams)]
-        if since is not None:
-            oldest = func.coalesce(
-                select(since.c.at).scalar_subquery(), literal_column("'-infinity'::timestamptz")
-            )
-            bounded.append(v.listed_at >= oldest)
-        if shape.after:
-            bounded.append(v.listed_at <= bindparam("after_at", type_=DateTime(True)))
+    def since(rows: int, name: str) -> CTE:
+        return (
+            walk(v.listed_at.label("at"), v=v).offset(_limit(rows - 1)).limit(_limit(1)).cte(name)
+        )
+
+    def found(name: str, run: ColumnElement[bool], since: CTE | None) -> CTE:
+        """One GIN lookup of the listings' n-grams and recency bucket (migration 0008), each
+        candidate's product checked by primary key."""
         return (
             select(v.id, v.listed_at.label("at"))
             .join(p, p.id == v.product_id)
             .where(
-                select(go.c.go).scalar_subquery(),
-                *bounded,
+                run,
+                _grams_match(v.search_grams, grams),
+                *_recent_bounds(v.listed_at, since, shape),
                 *placed(v),
                 *_price(v.headline_price, shape),
                 *described(p, indexed=False),
@@ -556,28 +606,7 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
             .cte(name)
         )
 
-    # Windows of the newest rows after the cursor, each 4 times the one before, tried in turn
-    # until one holds a page or reaches the oldest row; past the last, every match. Each
-    # runs when its ``go`` (a one-row CTE) says so: the newest rows were short, the matches
-    # many, and the window before held less than a page and ended before the oldest row
-    # (CASE: that row's walk runs only when the count was short). Exactly one is the page.
-    go = select((routes.short() & routes.many()).label("go")).cte("pw0_go")
-    pages: list[Select[Any]] = [select(routes.newest).where(~routes.short()), probe]
-    for step, rows in enumerate(RECENT_WINDOWS):
-        since = (
-            walk(v.listed_at.label("at"), v=v)
-            .offset(_limit(rows - 1))
-            .limit(_limit(1))
-            .cte(f"pw{step}_from")
-        )
-        found = recent(f"pw{step}", go, since)
-        short = select(go.c.go).scalar_subquery() & (routes.counted(found) < _limit(limit))
-        wider = case((short, select(since).exists()), else_=false())
-        after = select(wider.label("go")).cte(f"pw{step + 1}_go")
-        pages.append(select(found).where(~select(after.c.go).scalar_subquery()))
-        go = after
-    pages.append(select(recent("pw_all", go, None)))
-    page = union_all(*pages).subquery("products_page")
+    page = union_all(*routes.pages(since, found, probe)).subquery("products_page")
     return (
         select(*_product_hit(listing, product))
         .select_from(page)
@@ -589,16 +618,17 @@ def _products_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
 
 
 def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
-    """Published offerings about the text, newest first: the routes of the module docstring,
-    each yielding offering keys (id, published_at); the hits are read for those keys only."""
-    o = aliased(RentalOfferingRow, name="o")  # short: the statement must stay under 15 kB
+    """Published offerings about the text, newest first: the same routes as products (module
+    docstring), each yielding offering keys (id, published_at); the hits are read for those
+    keys only."""
+    o = aliased(RentalOfferingRow, name="o")
     limit, grams, pattern = shape.limit, _query_grams(), _pattern()
 
-    def about(x: Any) -> list[ColumnElement[bool]]:
-        return [
-            _grams_match(x.search_grams, grams),
-            or_(x.title.ilike(pattern), x.location.ilike(pattern), x.category.ilike(pattern)),
-        ]
+    def about(x: Any, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+        found = [or_(x.title.ilike(pattern), x.location.ilike(pattern), x.category.ilike(pattern))]
+        if indexed:
+            found.append(_grams_match(x.search_grams, grams))
+        return found
 
     def placed() -> list[ColumnElement[bool]]:
         """Published, in the category, after the cursor (what the indexes serve)."""
@@ -612,49 +642,48 @@ def _offerings_by_text(shape: _Shape) -> Select[tuple[object, ...]]:
     def walk(*columns: Any) -> Select[tuple[object, ...]]:
         return select(*columns).where(*placed()).order_by(o.published_at.desc(), o.id.desc())
 
-    def window(name: str, rows: int, *extra: Any) -> Subquery:
-        columns = (o.id, o.headline_price, o.published_at, *extra)
-        return walk(*columns).limit(_limit(rows)).subquery(name)
-
-    def keys(w: Subquery, *conditions: ColumnElement[bool]) -> Select[tuple[object, ...]]:
+    def keys(*conditions: ColumnElement[bool]) -> Select[Any]:
         return (
-            select(w.c.id, w.c.published_at.label("at"))
-            .where(*conditions, *_price(w.c.headline_price, shape))
-            .order_by(w.c.published_at.desc(), w.c.id.desc())
+            select(o.id, o.published_at.label("at"))
+            .where(*conditions, *placed(), *_price(o.headline_price, shape))
+            .order_by(o.published_at.desc(), o.id.desc())
             .limit(_limit(limit))
         )
 
-    text_columns = (o.title, o.location, o.category, o.search_grams)
-    newest = window("offerings_newest_rows", NEWEST_PAGES * limit, *text_columns)
+    # The newest rows, each checked in place (the walk reads the row).
+    n = (
+        walk(
+            o.id, o.headline_price, o.published_at, o.title, o.location, o.category, o.search_grams
+        )
+        .limit(_limit(NEWEST_PAGES * limit))
+        .subquery("offerings_newest_rows")
+    )
     routes = _Routes(
         "offerings",
-        newest=keys(newest, *about(newest.c)).cte("offerings_newest"),
+        newest=select(n.c.id, n.c.published_at.label("at"))
+        .where(*about(n.c), *_price(n.c.headline_price, shape))
+        .order_by(n.c.published_at.desc(), n.c.id.desc())
+        .limit(_limit(limit))
+        .cte("offerings_newest"),
         matching=select(o.id)
         .where(o.state == _inline("published"), *about(o))
+        .limit(_limit(FEW_MATCHES_PAGES * limit + 1))
         .cte("offerings_matching"),
         limit=limit,
     )
-    scanned = window("offerings_scanned_rows", SCAN_WINDOW)
-    member = scanned.c.id.in_(select(routes.matching.c.id)).is_(true())
-    scan = keys(scanned, member, routes.scanning()).cte("offerings_scan")
-    bound = (
-        walk(o.published_at.label("at"), o.id.label("row_id"))
-        .offset(_limit(SCAN_WINDOW - 1))
-        .limit(_limit(1))
-        .cte("offerings_scan_end")
-    )
-    probe = (
-        select(o.id, o.published_at.label("at"))
-        .where(
-            o.id.in_(select(routes.matching.c.id)),
-            routes.beyond_scan(o.published_at, o.id, bound),
-            *placed(),
-            *_price(o.headline_price, shape),
-        )
-        .order_by(o.published_at.desc(), o.id.desc())
-        .limit(_limit(limit))
-    )
-    page = routes.page(scan, probe)
+
+    def probe(run: ColumnElement[bool]) -> Select[Any]:
+        return keys(o.id.in_(select(routes.matching.c.id)), run)
+
+    def since(rows: int, name: str) -> CTE:
+        return walk(o.published_at.label("at")).offset(_limit(rows - 1)).limit(_limit(1)).cte(name)
+
+    def found(name: str, run: ColumnElement[bool], since: CTE | None) -> CTE:
+        """One GIN lookup of the offerings' n-grams and recency bucket (migration 0008)."""
+        window = _recent_bounds(o.published_at, since, shape)
+        return keys(run, *about(o), *window).cte(name)
+
+    page = union_all(*routes.pages(since, found, probe)).subquery("offerings_page")
     return (
         select(*_offering_hit(o))
         .select_from(page)

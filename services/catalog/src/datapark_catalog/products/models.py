@@ -189,11 +189,11 @@ class VenueListingRow(Base):
             "headline_price",
             postgresql_where=text("state = 'listed'"),
         ),
-        # Text and recency together (btree_gin, migration 0007): the newest matches.
+        # Text and recency together (btree_gin; migrations 0007, 0008): the newest matches.
         Index(
-            "ix_venue_listings_listed_grams",
+            "ix_venue_listings_recent_grams",
             "search_grams",
-            "listed_at",
+            text("catalog.recency_bucket(listed_at)"),
             postgresql_using="gin",
             postgresql_where=text("state = 'listed'"),
         ),
