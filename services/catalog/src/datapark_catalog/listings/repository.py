@@ -8,33 +8,34 @@ Text (``text=``) matches through the n-gram GIN indexes (``catalog.search_grams`
 0003), always rechecked with the ILIKE that defines a match, so the indexes change the cost and
 never the results. Neither ordering every match by recency (a term in 1 % of the catalog
 matches 1,000 products at 100,000) nor walking the rows in recency order and checking each (a
-rare term would read every row) keeps the cost bounded, so each kind's page is one statement
-of three routes, each run only when the one before did not settle the page:
+rare term would read every row) keeps the cost bounded, so each kind's page (venue listings
+and rental offerings alike) is one statement of routes, each run only when the ones before
+did not settle the page:
 
 1. *newest*: the newest ``NEWEST_PAGES`` pages' worth of rows after the cursor, each checked
    in place (grams and ILIKE); a full page found there is the page -- every match outside that
    window is older. Settles common terms (one row in eight or more) without touching GIN.
-2. the *matching* set from GIN (ids of the matches; for products, at most one more than the
-   probe takes) then either
-   - *probe*: at most ``FEW_MATCHES_PAGES`` pages of matches: each is joined to its row and
-     the few are sorted (rare terms); or, for products,
-   - *recent*: one GIN lookup of the listings' own n-grams and ``listed_at`` (migration 0007,
-     ``btree_gin``) bounded to the newest ``RECENT_WINDOWS[0]`` rows after the cursor, then
-     to windows four times larger, until one holds a page or reaches the oldest row (past
-     the last window: every match). A page found in a window is the page, every match
-     outside it being older; the window that holds a page is the first one or at most four
-     times the rows a page needs (about 21 / the term's share of the rows), whatever the
-     catalog's size;
-   - for offerings, *scan*: the newest ``SCAN_WINDOW`` rows walked in order and kept when in
-     the set (a hash probe, no row fetched), stopping at a full page; if the window holds
-     less than a page, *probe* the matches older than it.
+2. *recent*: one GIN lookup of the rows' n-grams and recency bucket (migration 0008,
+   ``btree_gin``; for listings, a copy of their product's n-grams, 0007) bounded to a window
+   of the newest rows after the cursor (its oldest row found by an index-only walk), the
+   exact bound and the ILIKE rechecked on the few rows found. A page found in a window is
+   the page, every match outside it being older. The windows (``RECENT_WINDOWS``, each four
+   times the one before) start at the first expected to hold a page at the density the
+   newest rows showed (``_Routes.reaches``: 4,096 rows for two matches in 168), and widen
+   until one holds a page or reaches the oldest row. The first runs straight away when the
+   newest rows held a match; the others only when the matching set is many:
+3. the *matching* set from GIN, capped at one more than the probe takes, decides: at most
+   ``FEW_MATCHES_PAGES`` pages of matches are *probed* (each joined to its row, the few
+   sorted: rare terms); more go on through the wider windows, and past the last, every match.
 
-A route that does not run costs nothing (each is gated by a one-time filter on the counts
-before it). The windows are row counts written into the SQL, so every route's walk is an index
-walk bounded by a constant (``tests/integration/catalog/test_catalog_search_plans.py``). What
-still grows: an offering term's matching set (one read per match, as products had before
-0007), and for products the last route (every match) when fewer than a page of matches lie
-in the newest 65,536 rows after the cursor (docs/performance.md, "What still grows").
+So a term in 1 % of the rows reads 168 rows in place, a 4,096-row index walk and the ~48
+matches in that window at 10,000 products as at 1,000,000, and at 1,000 products the whole
+small catalog (850 rows) and its 10 matches the same way. A route that does not run costs
+nothing (each is gated by a one-time filter on counts computed before it, one-row CTEs). The
+windows are row counts written into the SQL, so every walk is bounded by a constant
+(``tests/integration/catalog/test_catalog_search_plans.py``). What still grows: the last
+route (every match) when fewer than a page of matches lie in the newest 65,536 rows after
+the cursor, and the GIN candidates a multi-bigram query rechecks (docs/performance.md).
 
 Each statement is built once per shape (kinds, filters, page size) and run with its values
 as bind parameters; constants are written into its text.
