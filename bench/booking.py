@@ -9,7 +9,9 @@ books its own offering, one day after another, so holds never clash. The pgbench
 participant check, offering, units, lapsed holds, maintenance, booking insert, reservation under
 a savepoint, chain head upsert, outbox insert + head advance + NOTIFY), on offerings of its own.
 Also: ``GET /v1/bookings`` (first page of the customer's own bookings) beside pgbench of its
-SELECT. Both HTTP paths are measured with each API process count in ``BENCH_WEB_WORKERS``
+SELECT, and the floor: ``GET /v1/floor`` of ``bench/booking_floor.py``, an authenticated
+endpoint on the same kit stack that runs no SQL (what any request costs before it does
+anything). The HTTP paths are measured with each API process count in ``BENCH_WEB_WORKERS``
 (default ``1,2``: ``DATAPARK_RENTAL_WEB_WORKERS``, uvicorn workers sharing the socket), the
 same pgbench figures beside each. ``bench/paths.py`` puts these rows in its table (section
 ``booking``); run alone, this script prints them. ``BENCH_BOOKING_PATHS=list`` (or ``hold``)
@@ -57,14 +59,15 @@ from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM  # noqa: E402
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WEB_WORKERS = [int(n) for n in os.environ.get("BENCH_WEB_WORKERS", "1,2").split(",") if n]
-PATHS = set(os.environ.get("BENCH_BOOKING_PATHS", "hold,list").split(","))
+PATHS = set(os.environ.get("BENCH_BOOKING_PATHS", "hold,list,floor").split(","))
 # Rounds of every process count, alternating (1, 2, 1, 2, ...): on a shared machine the load
 # of others changes by the minute; each row reports the median round.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SQL = Path(__file__).with_name("booking_hold.sql")
 LIST_SQL = Path(__file__).with_name("booking_list.sql")
+# e.g. "raw" (collapsed stacks), "raw --native" (with C frames), "speedscope"
 PROFILE_FORMAT = (
-    ["--format", os.environ["BENCH_PROFILE_FORMAT"]]
+    ["--format", *os.environ["BENCH_PROFILE_FORMAT"].split()]
     if os.environ.get("BENCH_PROFILE_FORMAT")
     else []
 )
@@ -99,7 +102,11 @@ FROM generate_series(0, 299) AS i;
 
 
 @contextlib.asynccontextmanager
-async def rental_process(database_url: str, workers: int = 1) -> AsyncIterator[str]:
+async def rental_process(
+    database_url: str, workers: int = 1, *, floor: bool = False
+) -> AsyncIterator[str]:
+    """rental (or, with ``floor``, bench/booking_floor.py's trivial authenticated endpoint on
+    the same stack) as its own process with ``workers`` API processes."""
     port = free_port()
     env = {
         **os.environ,
@@ -113,6 +120,11 @@ async def rental_process(database_url: str, workers: int = 1) -> AsyncIterator[s
         "DATAPARK_RENTAL_DATABASE_POOL_SIZE": str(max(1, CLIENTS // workers)),
     }
     command = [sys.executable, "-m", "datapark_rental"]
+    if floor:
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(ROOT / "bench"), env.get("PYTHONPATH")])
+        )
+        command = [sys.executable, str(ROOT / "bench" / "booking_floor.py")]
     profile = os.environ.get("BENCH_PROFILE")  # make profile TARGET=booking: a py-spy SVG
     if profile:
         spy = str(Path(sys.executable).with_name("py-spy"))
@@ -249,6 +261,7 @@ async def measure() -> list[dict[str, object]]:
     pgbench's own figures."""
     holds: dict[int, list[tuple[float, list[float], int, float]]] = {}
     lists: dict[int, list[tuple[float, list[float], int, float]]] = {}
+    floors: dict[int, list[tuple[float, list[float], int, float]]] = {}
     async with scratch_database(["rental"]) as url:
         database = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -268,15 +281,19 @@ async def measure() -> list[dict[str, object]]:
                     if "list" in PATHS:
                         found = await http_load(base, "/v1/bookings?limit=50", post=False)
                         lists.setdefault(workers, []).append(found)
+                if "floor" in PATHS:
+                    async with rental_process(url, workers, floor=True) as base:
+                        found = await http_load(base, "/v1/floor", post=False)
+                        floors.setdefault(workers, []).append(found)
         select = pgbench(database, LIST_SQL) if "list" in PATHS else None
-    for name, by_count in (("hold", holds), ("list", lists)):
+    for name, by_count in (("hold", holds), ("list", lists), ("floor", floors)):
         for workers, measured in by_count.items():
             rates = ", ".join(f"{r[0]:,.1f}" for r in measured)
             print(f"  {name}, {workers} API processes, req/s by round: {rates}")
     for workers in WEB_WORKERS:
         failed = [
             f"{name} {sum(r[2] for r in by_count[workers])}"
-            for name, by_count in (("hold", holds), ("list", lists))
+            for name, by_count in (("hold", holds), ("list", lists), ("floor", floors))
             if workers in by_count
         ]
         print(f"  booking bench non-2xx answers, {workers} API processes: {', '.join(failed)}")
@@ -299,6 +316,16 @@ async def measure() -> list[dict[str, object]]:
                 _median_round(rounds),
                 "pgbench, its SELECT (bench/booking_list.sql)",
                 select,
+            )
+        )
+    for workers, rounds in floors.items():
+        rows.append(
+            _http_row(
+                "(reference) GET /v1/floor: authenticated, no SQL, the same kit stack",
+                workers,
+                _median_round(rounds),
+                "",
+                None,
             )
         )
     for label, bench in (("the booking transaction", same), ("the list SELECT", select)):
