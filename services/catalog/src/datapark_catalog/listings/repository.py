@@ -19,16 +19,16 @@ did not settle the page:
    ``btree_gin``; for listings, a copy of their product's n-grams, 0007) bounded to a window
    of the newest rows after the cursor (its oldest row found by an index-only walk), the
    exact bound and the ILIKE rechecked on the few rows found. A page found in a window is
-   the page, every match outside it being older. The windows (``RECENT_WINDOWS``, each four
-   times the one before) start at the first expected to hold a page at the density the
-   newest rows showed (``_Routes.reaches``: 4,096 rows for two matches in 168), and widen
+   the page, every match outside it being older. The windows (``RECENT_WINDOWS``) start at
+   the first expected to hold a page at the density the newest rows showed
+   (``_Routes.reaches``: 2,048 rows for two matches in 168), and widen
    until one holds a page or reaches the oldest row. The first runs straight away when the
    newest rows held a match; the others only when the matching set is many:
 3. the *matching* set from GIN, capped at one more than the probe takes, decides: at most
    ``FEW_MATCHES_PAGES`` pages of matches are *probed* (each joined to its row, the few
    sorted: rare terms); more go on through the wider windows, and past the last, every match.
 
-So a term in 1 % of the rows reads 168 rows in place, a 4,096-row index walk and the ~48
+So a term in 1 % of the rows reads 168 rows in place, a 2,048-row index walk and the ~24
 matches in that window at 10,000 products as at 1,000,000, and at 1,000 products the whole
 small catalog (850 rows) and its 10 matches the same way. A route that does not run costs
 nothing (each is gated by a one-time filter on counts computed before it, one-row CTEs). The
@@ -91,9 +91,11 @@ NEWEST_PAGES = 8
 FEW_MATCHES_PAGES = 4
 """A matching set of at most this many pages is ordered by probing each match."""
 
-RECENT_WINDOWS = (1024, 4096, 16384, 65536)
+RECENT_WINDOWS = (1024, 2048, 4096, 16384, 65536)
 """The windows of newest rows whose matches one GIN lookup of (n-grams, recency bucket)
-finds, tried in turn from the first expected to hold a page until one holds a page."""
+finds, tried in turn from the first expected to hold a page until one holds a page (the
+first steps are fine, so that the first window tried tracks the density the newest rows
+showed: 2,048 rows for 2 matches in 168, 4,096 for one or none)."""
 
 
 _TEXT_PLANNING = text(
