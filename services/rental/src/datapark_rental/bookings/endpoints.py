@@ -82,7 +82,7 @@ async def create_booking(
     """Hold the offering's unit (or every unit of its kit) for ``[start, end)`` plus padding
     until the hold expires. 409 names the period that is taken; nothing is held then."""
     booking = await bookings.hold(principal, body.offering_id, body.start, body.end)
-    return BookingOut.model_validate(booking)
+    return BookingOut.of(booking)
 
 
 @router.get("/bookings", response_model=BookingPage)
@@ -107,7 +107,7 @@ async def list_bookings(
         status=status,
         offering_id=offering_id,
     )
-    return BookingPage(items=[BookingOut.model_validate(b) for b in items], next_cursor=next_cursor)
+    return BookingPage(items=[BookingOut.of(b) for b in items], next_cursor=next_cursor)
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)
@@ -115,7 +115,7 @@ async def get_booking(
     booking_id: uuid.UUID, bookings: Bookings, principal: CurrentPrincipal
 ) -> BookingOut:
     """One booking (its customer, its lessor, operators and auditors)."""
-    return BookingOut.model_validate(await bookings.get(principal, booking_id))
+    return BookingOut.of(await bookings.get(principal, booking_id))
 
 
 async def _act(
@@ -124,7 +124,7 @@ async def _act(
     booking_id: uuid.UUID,
     action: BookingAction,
 ) -> BookingOut:
-    return BookingOut.model_validate(await bookings.act(principal, booking_id, action))
+    return BookingOut.of(await bookings.act(principal, booking_id, action))
 
 
 @router.post("/bookings/{booking_id}/confirm", response_model=BookingOut)
@@ -163,7 +163,7 @@ async def inspect_booking(
         damage_charges=body.damage_charges.amount,
         currency=body.damage_charges.currency,
     )
-    return BookingOut.model_validate(booking)
+    return BookingOut.of(booking)
 
 
 @router.post("/bookings/{booking_id}/close", response_model=BookingOut)
@@ -187,4 +187,4 @@ async def extend_booking(
     booking_id: uuid.UUID, body: ExtendRequest, bookings: Bookings, principal: CurrentPrincipal
 ) -> BookingOut:
     """Move the end later when every unit is free until the new padded end (else 409)."""
-    return BookingOut.model_validate(await bookings.extend(principal, booking_id, body.end))
+    return BookingOut.of(await bookings.extend(principal, booking_id, body.end))

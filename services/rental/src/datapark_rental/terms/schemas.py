@@ -58,7 +58,12 @@ SignedMoneyOut = Annotated[SignedMoney, BeforeValidator(_as_money)]
 
 
 def _money_object(amount: Decimal) -> dict[str, str]:
-    return {"amount": str(to_fen(amount)), "currency": "CNY"}
+    written = str(amount)
+    # A row's NUMERIC(16, 2) arrives with its two places: written as it is ("12.30"); anything
+    # else (a computed figure, an exponent) is rounded to the fen first, as before.
+    if written[-3:-2] != "." or "E" in written:
+        written = str(to_fen(amount))
+    return {"amount": written, "currency": "CNY"}
 
 
 def _held_as_decimal(value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Decimal:
