@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from datapark_contracts.canonical import GENESIS_HASH
-from datapark_contracts.envelope import Envelope
+from datapark_contracts.envelope import Envelope, format_time
 from datapark_eventing.relay import _both, _envelope_of, _headers_of
 
 
@@ -42,7 +42,10 @@ def _row(**changes: Any) -> dict[str, Any]:
         "traceparent": None,
         "tracestate": None,
     }
-    return row | changes
+    row |= changes
+    # what the relay's SELECT adds: the id's and the time's header texts, which Postgres
+    # writes (its side: tests/integration/spine/test_spine_relay_time.py)
+    return row | {"ce_id": str(row["id"]), "ce_time": format_time(row["event_time"])}
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,13 @@ LOCK_KEEPALIVES = {
 # what reconciliation repairs; see the module's docstring).
 RELAY_SESSION = {**LOCK_KEEPALIVES, "synchronous_commit": "off"}
 
+# The ``ce_time`` and ``ce_id`` header texts, written by Postgres as ``format_time`` and
+# ``str(uuid)`` write them (RFC 3339 in UTC, six fractional digits, a ``Z``; the canonical
+# lowercase uuid): cheaper there than decoding and formatting each row in Python, and the hash
+# every reader checks covers the time text (tests/integration/spine/test_spine_relay_time.py).
+CE_TIME_SQL = """to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+CE_ID_SQL = "id::text"
+
 _T = TypeVar("_T")
 _U = TypeVar("_U")
 
@@ -414,7 +421,8 @@ class OutboxRelay:
         self._wake.clear()
         rows: list[Any] = await conn.fetch(
             f"""SELECT id, topic, event_type, source, subject, event_time, payload, aggseq,
-                       prevhash, eventhash, dataschema, traceparent, tracestate
+                       prevhash, eventhash, dataschema, traceparent, tracestate,
+                       {CE_ID_SQL} AS ce_id, {CE_TIME_SQL} AS ce_time
                 FROM "{self.schema}".outbox
                 WHERE sent_at IS NULL AND NOT (id = ANY($2::uuid[]))
                 ORDER BY position LIMIT $1""",  # noqa: S608 - schema is ours, not user input
@@ -503,15 +511,16 @@ class OutboxRelay:
 
 
 def _headers_of(row: Any) -> list[tuple[str, bytes]]:
-    """The CloudEvents headers of an outbox row: the bytes ``_envelope_of(row).headers()``
-    gives, written from the columns (the payload is not parsed)."""
+    """The CloudEvents headers of an outbox row as ``_fetch_batch`` reads it: the bytes
+    ``_envelope_of(row).headers()`` gives, written from the columns (the payload is not parsed;
+    ``ce_id`` and ``ce_time`` are the texts Postgres wrote, ``CE_ID_SQL`` and ``CE_TIME_SQL``)."""
     headers = [
         ("ce_specversion", _SPECVERSION),
-        ("ce_id", str(row["id"]).encode()),
+        ("ce_id", row["ce_id"].encode()),
         ("ce_source", row["source"].encode()),
         ("ce_type", row["event_type"].encode()),
         ("ce_subject", row["subject"].encode()),
-        ("ce_time", format_time(row["event_time"]).encode()),
+        ("ce_time", _ce_time(row).encode()),
         ("ce_dataschema", row["dataschema"].encode()),
         ("ce_aggseq", str(row["aggseq"]).encode()),
         ("ce_prevhash", row["prevhash"].encode()),
@@ -523,6 +532,18 @@ def _headers_of(row: Any) -> list[tuple[str, bytes]]:
     if row["tracestate"]:
         headers.append(("tracestate", row["tracestate"].encode()))
     return headers
+
+
+def _ce_time(row: Any) -> str:
+    """The row's ``ce_time`` text: Postgres's, or for a time it writes no text for ``format_time``
+    of the value read back. asyncpg stores Python's aware datetime.min and max as -infinity and
+    infinity and reads them back as the naive min and max: read as UTC, they give the text the
+    hash was computed over (the relay used to fail on such a row on every attempt)."""
+    text: str | None = row["ce_time"]
+    if text is not None:
+        return text
+    moment: datetime = row["event_time"]
+    return format_time(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
 
 
 _SPECVERSION = SPECVERSION.encode()
