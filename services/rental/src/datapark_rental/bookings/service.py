@@ -29,7 +29,7 @@ from datapark_rental.bookings.pricing import (
 )
 from datapark_rental.bookings.repository import BookingRepository, ReservationClash, half_open
 from datapark_rental.bookings.states import BookingAction, BookingState
-from datapark_rental.fleet.models import Offering
+from datapark_rental.fleet.models import FleetUnit, Offering
 from datapark_rental.fleet.repository import FleetRepository
 from datapark_rental.problems import RentalProblem
 from datapark_rental.tables import OUTBOX
@@ -159,10 +159,11 @@ class BookingService:
     ) -> Booking:
         """Hold every unit of the offering for the padded period, or fail with 409."""
         now = datetime.now(UTC)
-        offering, terms = await self._offering(offering_id)
+        found, units = await self.fleet.offering_and_units(offering_id)
+        offering, terms = self._terms(found)
         priced = quote(terms, start, end, now)
         _within_offering(offering, start, end)
-        if not await self._units_bookable(offering):
+        if not _bookable(offering, units):
             raise Conflict(
                 "a unit of this offering is out of service", code=RentalProblem.UNIT_UNAVAILABLE
             )
@@ -331,7 +332,11 @@ class BookingService:
     async def _offering(
         self, offering_id: uuid.UUID, *, published: bool = True
     ) -> tuple[Offering, PricingTerms]:
-        offering = await self.fleet.offering(offering_id)
+        return self._terms(await self.fleet.offering(offering_id), published=published)
+
+    def _terms(
+        self, offering: Offering | None, *, published: bool = True
+    ) -> tuple[Offering, PricingTerms]:
         if offering is None:
             raise NotFound("offering not found")
         if published and offering.state != "published":
@@ -341,10 +346,7 @@ class BookingService:
         return offering, pricing_terms(offering, self.hold_ttl)
 
     async def _units_bookable(self, offering: Offering) -> bool:
-        units = await self.fleet.units(offering.unit_ids)
-        return len(units) == len(set(offering.unit_ids)) and all(
-            u.status in BOOKABLE_UNIT_STATUSES for u in units
-        )
+        return _bookable(offering, await self.fleet.units(offering.unit_ids))
 
     async def _clash(
         self, unit_ids: list[uuid.UUID], period: Range[datetime], booking_id: uuid.UUID
@@ -380,6 +382,13 @@ class BookingService:
             who = "the lessor" if lessor_action else "the customer"
             raise Forbidden(f"only {who} or an operator may {action.value.replace('_', ' ')}")
         return booking
+
+
+def _bookable(offering: Offering, units: list[FleetUnit]) -> bool:
+    """Every unit of the offering is in the fleet and may be booked."""
+    return len(units) == len(set(offering.unit_ids)) and all(
+        u.status in BOOKABLE_UNIT_STATUSES for u in units
+    )
 
 
 def _may_see(principal: Principal, booking: Booking) -> bool:

@@ -6,11 +6,25 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_rental.fleet.models import FleetKit, FleetUnit, MaintenanceWindow, Offering
+
+# Built once (read on every booking hold), the ids bound at execution.
+_UNITS = (
+    select(FleetUnit)
+    .where(FleetUnit.id == any_(bindparam("unit_ids", type_=ARRAY(UUID(as_uuid=True)))))
+    .order_by(FleetUnit.id)
+)
+
+_OFFERING_AND_UNITS = (
+    select(Offering, FleetUnit)
+    .outerjoin(FleetUnit, FleetUnit.id == any_(Offering.unit_ids))
+    .where(Offering.id == bindparam("offering_id", type_=UUID(as_uuid=True)))
+    .order_by(FleetUnit.id)
+)
 
 
 class FleetRepository:
@@ -36,9 +50,19 @@ class FleetRepository:
     async def offering(self, offering_id: uuid.UUID) -> Offering | None:
         return await self.session.get(Offering, offering_id)
 
+    async def offering_and_units(
+        self, offering_id: uuid.UUID
+    ) -> tuple[Offering | None, list[FleetUnit]]:
+        """An offering and those of its units the fleet holds, in one round trip (a hold
+        reads both)."""
+        rows = (await self.session.execute(_OFFERING_AND_UNITS, {"offering_id": offering_id})).all()
+        if not rows:
+            return None, []
+        return rows[0][0], [unit for _, unit in rows if unit is not None]
+
     async def units(self, unit_ids: Sequence[uuid.UUID]) -> list[FleetUnit]:
-        query = select(FleetUnit).where(FleetUnit.id.in_(unit_ids)).order_by(FleetUnit.id)
-        return list((await self.session.execute(query)).scalars())
+        found = await self.session.execute(_UNITS, {"unit_ids": list(unit_ids)})
+        return list(found.scalars())
 
     async def kit(self, kit_id: uuid.UUID) -> FleetKit | None:
         return await self.session.get(FleetKit, kit_id)
