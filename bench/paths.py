@@ -270,6 +270,18 @@ class Sample:
         return cls(count / wall, cpu / count * 1e6)
 
 
+def _print_paired(section: str, ours: Sequence[Sample], base: Sequence[Sample]) -> None:
+    """Ratios of rounds run back to back (the machine's load drifts between rounds less than
+    between runs) and of CPU per event: the steadier readings on a shared machine."""
+    rates = [o.rate / b.rate for o, b in zip(ours, base, strict=True)]
+    cpus = [b.cpu_us / o.cpu_us for o, b in zip(ours, base, strict=True)]
+    print(
+        f"  {section}: back-to-back round ratios {', '.join(f'{r:.2f}' for r in rates)} "
+        f"(median {statistics.median(rates):.2f}); CPU ratio (baseline/datapark per event) "
+        f"median {statistics.median(cpus):.2f}"
+    )
+
+
 def _median(samples: Sequence[Sample]) -> Sample:
     return Sample(
         statistics.median(s.rate for s in samples), statistics.median(s.cpu_us for s in samples)
@@ -331,6 +343,7 @@ async def bench_relay(database: Database, scratch: Scratch) -> tuple[list[Row], 
                 f"  relay section, {name}: "
                 + ", ".join(f"{s.rate:,.0f}/s {s.cpu_us:.0f} us" for s in samples)
             )
+        _print_paired("relay section", rounds["relay"], rounds["tx"])
     finally:
         relay_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -600,6 +613,7 @@ async def bench_consumer(database: Database, scratch: Scratch) -> list[Row]:
                 f"  consumer section, {name}: "
                 + ", ".join(f"{s.rate:,.0f}/s {s.cpu_us:.0f} us" for s in samples)
             )
+        _print_paired("consumer section", rounds["datapark"], rounds["hand"])
     finally:
         await conn.close()
     dp, hand, statements = (_median(rounds[k]) for k in ("datapark", "hand", "statements"))
