@@ -132,6 +132,33 @@ async def test_a_hold_expires_by_itself_and_frees_the_unit(rental, park) -> None
     ]
 
 
+async def test_a_lapsed_hold_over_the_period_gives_way_to_a_new_hold(rental, park) -> None:
+    """The new hold clashes with a hold past its TTL that no sweep has expired yet: that hold
+    is expired in the new hold's transaction (its fact published) and the new one is held."""
+    _, _, offering_id = await lessor_with_unit(park)
+    _, customer = await park.company()
+    when = period(hour_floor(datetime.now(UTC)) + timedelta(days=6), 3)
+    held = await rental.post(
+        "/v1/bookings", headers=customer, json={"offering_id": str(offering_id), **when}
+    )
+    assert held.status_code == 201
+    lapsed = uuid.UUID(held.json()["id"])
+    await park.sql(
+        "UPDATE rental.bookings SET expires_at = now() - interval '1 second' WHERE id = :b",
+        b=lapsed,
+    )
+    again = await rental.post(
+        "/v1/bookings", headers=customer, json={"offering_id": str(offering_id), **when}
+    )
+    assert again.status_code == 201, again.text
+    got = await rental.get(f"/v1/bookings/{lapsed}", headers=customer)
+    assert got.json()["status"] == "expired"
+    facts = await park.sql(
+        "SELECT event_type FROM rental.outbox WHERE subject = :s ORDER BY aggseq", s=str(lapsed)
+    )
+    assert [f[0] for f in facts][-1] == "datapark.rental.booking.expired.v1"
+
+
 async def test_a_unit_in_maintenance_cannot_be_booked(rental, park) -> None:
     lessor, unit_id, offering_id = await lessor_with_unit(park)
     _, customer = await park.company()

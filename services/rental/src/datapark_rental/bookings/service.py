@@ -168,7 +168,6 @@ class BookingService:
                 "a unit of this offering is out of service", code=RentalProblem.UNIT_UNAVAILABLE
             )
         period = half_open(priced.reserved_from, priced.reserved_until)
-        await self._expire_lapsed(now, offering.unit_ids)
         window = await self.repo.maintenance_overlapping(offering.unit_ids, period)
         if window is not None:
             raise _taken(
@@ -202,11 +201,29 @@ class BookingService:
         )
         await self.repo.add(booking)
         try:
-            await self.repo.reserve(offering.unit_ids, period, "held", booking_id=booking.id)
+            await self._reserve_held(offering.unit_ids, period, booking.id, now)
         except ReservationClash:
             raise await self._clash(offering.unit_ids, period, booking.id) from None
         await OUTBOX.append(self.session, snapshot(booking, events.BookingHeld), occurred_at=now)
         return booking
+
+    async def _reserve_held(
+        self,
+        unit_ids: list[uuid.UUID],
+        period: Range[datetime],
+        booking_id: uuid.UUID,
+        now: datetime,
+    ) -> None:
+        """Reserve the units for a hold. A hold past its TTL never blocks one: when the
+        reservation clashes, the units' lapsed holds are expired here (as the sweeper would,
+        with their facts) and the reservation is tried once more. Looking for them only then
+        keeps that query off every hold (a tenth of a hold's CPU when it ran first, #14)."""
+        try:
+            await self.repo.reserve(unit_ids, period, "held", booking_id=booking_id)
+        except ReservationClash:
+            if not await self._expire_lapsed(now, unit_ids):
+                raise
+            await self.repo.reserve(unit_ids, period, "held", booking_id=booking_id)
 
     # ---------------------------------------------------------------- the steps after
 
