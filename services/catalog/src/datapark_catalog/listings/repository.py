@@ -346,9 +346,12 @@ class _Routes:
 
     def reaches(self, rows: int) -> ColumnElement[bool]:
         """A window of ``rows`` rows is expected to hold a page, going by the matches among
-        the newest rows (at the same density; none found counts as one)."""
+        the newest rows (at the same density; none found counts as one). The widest window
+        always may: past it, every match is read."""
         need = math.ceil(self.limit * NEWEST_PAGES * self.limit / rows)
-        return true() if need <= 1 else self.counted(self.newest) >= _limit(need)
+        if need <= 1 or rows >= RECENT_WINDOWS[-1]:
+            return true()
+        return self.counted(self.newest) >= _limit(need)
 
     def pages(
         self,
