@@ -9,6 +9,7 @@ successful responses are kept: a failed request rolls back and may be retried wi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -24,10 +25,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TextClause,
+    Update,
+    bindparam,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -91,16 +96,14 @@ class IdempotencyStore:
             )
         t = self.table
         inserted = await session.execute(
-            insert(t)
-            .values(
-                principal=principal,
-                key=key,
-                request_hash=fingerprint,
-                path=path,
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing()
-            .returning(t.c.key)
+            _claim_statement(t),
+            {
+                "principal": principal,
+                "key": key,
+                "request_hash": fingerprint,
+                "path": path,
+                "created_at": datetime.now(UTC),
+            },
         )
         if inserted.first() is not None:
             return IdempotencyClaim(t, principal, key)
@@ -138,11 +141,42 @@ class IdempotencyStore:
         # not kept, so a replay says the effect happened instead of showing the secret again.
         withheld = "no-store" in response.headers.get("cache-control", "").lower()
         await session.execute(
-            update(self.table)
-            .where(self.table.c.principal == claim.principal, self.table.c.key == claim.key)
-            .values(
-                status_code=response.status_code,
-                response_body=None if withheld else body,
-                response_headers=json.loads(json.dumps(keep)),
-            )
+            _complete_statement(self.table),
+            {
+                "claimed_principal": claim.principal,
+                "claimed_key": claim.key,
+                "status_code": response.status_code,
+                "response_body": None if withheld else body,
+                "response_headers": json.loads(json.dumps(keep)),
+            },
         )
+
+
+@functools.cache
+def _claim_statement(table: Table) -> TextClause:
+    """The claim's INSERT ... ON CONFLICT DO NOTHING, built once per table as text:
+    PostgreSQL's ``insert`` construct has no cache key, so SQLAlchemy compiled it again on
+    every request that carried a key."""
+    columns = ("principal", "key", "request_hash", "path", "created_at")
+    return text(
+        f"INSERT INTO {table.fullname} ({', '.join(columns)}) "  # noqa: S608 - names only
+        f"VALUES ({', '.join(':' + name for name in columns)}) "
+        "ON CONFLICT DO NOTHING RETURNING key"
+    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+@functools.cache
+def _complete_statement(table: Table) -> Update:
+    """The claimed row's response, built once per table (values bound at execution)."""
+    return (
+        update(table)
+        .where(
+            table.c.principal == bindparam("claimed_principal"),
+            table.c.key == bindparam("claimed_key"),
+        )
+        .values(
+            status_code=bindparam("status_code"),
+            response_body=bindparam("response_body"),
+            response_headers=bindparam("response_headers"),
+        )
+    )
