@@ -36,7 +36,7 @@ from datapark_kit.problems import LastResortMiddleware, install_problem_handlers
 from datapark_kit.reference import install_reference
 from datapark_kit.schemas import RequestModel, forbids_extra, request_models
 from datapark_kit.settings import ServiceSettings
-from datapark_kit.telemetry import setup_tracing
+from datapark_kit.telemetry import TracingSwitch, setup_tracing
 from datapark_kit.uow import UnitOfWorkRoute
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
@@ -171,6 +171,9 @@ def create_app(
         # Served by install_reference from the service's own assets (no CDN).
         docs_url=None,
         redoc_url=None,
+        # Traces come from OpenTelemetry's ASGI middleware below (while spans are recorded);
+        # FastAPI's own telemetry would be a second, per-request layer doing nothing.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.participants = participants
     app.state.lenient_request_models = lenient
@@ -210,7 +213,7 @@ def create_app(
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(exposition().decode(), media_type=CONTENT_TYPE_LATEST)
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    _instrument(app)
     # Outermost last. All inside the request context (so a refusal carries the request id
     # and is counted); the body limit before anything reads the body; the last resort around
     # everything that may fail.
@@ -223,6 +226,19 @@ def create_app(
     app.add_middleware(LastResortMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
+
+
+def _instrument(app: FastAPI) -> None:
+    """OpenTelemetry's FastAPI instrumentation for the requests of a process that records
+    spans, and the same middleware stack without it for the others (``TracingSwitch``)."""
+    plain_stack = app.build_middleware_stack
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    traced_stack = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return TracingSwitch(traced=traced_stack(), plain=plain_stack())
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 @asynccontextmanager

@@ -28,6 +28,8 @@ Role = Literal["operator", "partner", "participant", "customer", "reviewer", "au
 ROLES: tuple[Role, ...] = ("operator", "partner", "participant", "customer", "reviewer", "auditor")
 # Roles that see every tenant's objects (auditors read-only: they get no write endpoints).
 ALL_TENANTS: frozenset[str] = frozenset({"operator", "auditor"})
+VERIFIED_TOKENS = 4096
+"""How many verified tokens a verifier remembers (``TokenVerifier.verify``)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class TokenVerifier:
         self.refresh_seconds = refresh_seconds
         self._refreshed_at = float("-inf")
         self._keys: dict[str, Any] = {}
+        # token -> (principal, not before, expiry), both with the leeway applied
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
         self.load_jwks(jwks_json)
 
     async def refresh(self) -> bool:
@@ -110,8 +114,26 @@ class TokenVerifier:
     def load_jwks(self, jwks_json: str) -> None:
         keys = json.loads(jwks_json)["keys"]
         self._keys = {k["kid"]: PyJWK(k).key for k in keys}
+        # A key may have been withdrawn: every token is checked against the new set again.
+        self._verified = {}
 
     def verify(self, token: str) -> Principal:
+        """The principal of a valid token (else ``Unauthorized``). A token verified before is
+        not decoded and its signature not checked again while it is within its validity
+        (``nbf``..``exp``, with the leeway): the same bytes carry the same claims, and a
+        client sends the same token for many requests. Reading the JWKS again forgets them."""
+        known = self._verified.get(token)
+        if known is not None:
+            principal, not_before, expires = known
+            if not_before <= time.time() < expires:
+                return principal
+        principal, not_before, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()  # bounded; the callers' live tokens come back at once
+        self._verified[token] = (principal, not_before, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float, float]:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(header.get("kid", ""))
@@ -131,14 +153,17 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise Unauthorized("token invalid", code="invalid_token") from None
         try:
-            return Principal(
+            principal = Principal(
                 participant_id=uuid.UUID(claims["pid"]),
                 roles=frozenset(r for r in claims.get("roles", []) if r in ROLES),
                 client_id=str(claims["sub"]),
                 token_id=str(claims["jti"]),
             )
+            not_before = float(claims.get("nbf", float("-inf"))) - self.leeway
+            expires = float(claims["exp"]) + self.leeway
         except (KeyError, ValueError, TypeError):
             raise Unauthorized("token claims invalid", code="invalid_token") from None
+        return principal, not_before, expires
 
 
 class TokenSigner:

@@ -16,6 +16,7 @@ Idempotency keys are scoped to the caller's client id and, when a partner acts f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Coroutine
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
-from sqlalchemy import FromClause, select
+from sqlalchemy import FromClause, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
@@ -60,15 +61,19 @@ def idempotency_scope(principal: Principal, on_behalf_of: str | None) -> str:
     return f"{principal.client_id} for {member}"
 
 
+@functools.cache
+def _status_query(participants: FromClause) -> Select[tuple[str]]:
+    """The status of one participant, built once per table (run on every write)."""
+    return select(participants.c.status).where(participants.c.id == bindparam("participant_id"))
+
+
 async def ensure_participant_active(
     session: AsyncSession, participants: FromClause, participant_id: uuid.UUID
 ) -> None:
     """403 ``participant_not_active`` when the service's participant table holds the
     participant as suspended."""
     status = (
-        await session.execute(
-            select(participants.c.status).where(participants.c.id == participant_id)
-        )
+        await session.execute(_status_query(participants), {"participant_id": participant_id})
     ).scalar_one_or_none()
     if status in INACTIVE:
         raise Forbidden(
