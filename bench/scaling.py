@@ -8,6 +8,7 @@ machine does at that moment falls on every size alike:
 
 - catalog ``GET /v1/listings``: first page, a page half-way down by cursor, text 数据 (a third
   of the products), text 负荷 (one product in a hundred), text 第7号 (one product), a venue;
+  rental offerings only, text 消防 (one offering in a hundred);
   the search's own SQL for the first page, the half-way page and text 负荷 run directly on
   the driver beside them; sizes in products, of which nine in ten have
   a venue listing and one in ten brings a rental offering (100,000 products = 90,000 venue
@@ -59,7 +60,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_support import write_section  # noqa: E402
-from integration.catalog.catalog_search_volume import NEEDLE, add_catalog_volume  # noqa: E402
+from integration.catalog.catalog_search_volume import (  # noqa: E402
+    NEEDLE,
+    OFFERING_NEEDLE,
+    add_catalog_volume,
+)
 from support.rental_volume import GENERATED_BOOKINGS  # noqa: E402
 from support.scratch_database import scratch_database  # noqa: E402
 
@@ -227,6 +232,12 @@ async def catalog_curves(sizes: Sequence[int]) -> list[Curve]:
                 ),
                 "GET /v1/listings venue=SZDE": get(
                     client, search, headers=reader, params={"venue": "SZDE"}
+                ),
+                f"GET /v1/listings offerings text={OFFERING_NEEDLE} (1 in 100)": get(
+                    client,
+                    search,
+                    headers=reader,
+                    params={"kind": "rental_offering", "text": OFFERING_NEEDLE},
                 ),
             }
         return await interleaved(calls)

@@ -1,7 +1,8 @@
 """Catalog search volume: listed data products with their venue listings, and published rental
 offerings, generated directly in SQL (thousands of rows a second) for the EXPLAIN test and for
 ``bench/scaling.py``. Titles mix Chinese and Latin; one product in ``NEEDLE_EVERY`` is about
-电力负荷 ("power load"), so a text search for 负荷 matches a fixed share of the catalog."""
+电力负荷 ("power load"), so a text search for 负荷 matches a fixed share of the catalog; one
+offering in ``NEEDLE_EVERY`` likewise holds 消防 ("fire-fighting")."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 NEEDLE_EVERY = 100
 NEEDLE = "负荷"
+OFFERING_NEEDLE = "消防"
+"""One offering in ``NEEDLE_EVERY`` is a fire-fighting (消防) inspection robot."""
 
 PRODUCTS = text(
     """
@@ -71,7 +74,8 @@ OFFERINGS = text(
         state, published_at, updated_at)
     SELECT ('00000000-0000-7000-b000-' || lpad(to_hex(g), 12, '0'))::uuid,
            ('00000000-0000-7000-9000-' || lpad(to_hex(g % 997), 12, '0'))::uuid,
-           CASE WHEN g % 2 = 0 THEN '巡检机器人 ' || g ELSE 'Humanoid helper ' || g END,
+           CASE WHEN g % CAST(:every AS integer) = 7 THEN '消防巡检机器人 ' || g
+                WHEN g % 2 = 0 THEN '巡检机器人 ' || g ELSE 'Humanoid helper ' || g END,
            'unit', ('00000000-0000-7000-c000-' || lpad(to_hex(g), 12, '0'))::uuid, NULL,
            ARRAY[('00000000-0000-7000-c000-' || lpad(to_hex(g), 12, '0'))::uuid],
            (ARRAY['humanoid', 'amr', 'industrial_arm', 'inspection_drone'])[1 + g % 4],
@@ -93,6 +97,11 @@ async def add_catalog_volume(conn: AsyncConnection, first: int, last: int, epoch
     window = {"first": first, "last": last, "epoch": epoch}
     await conn.execute(PRODUCTS, window | {"every": NEEDLE_EVERY})
     await conn.execute(LISTINGS, window)
-    offerings = {"first": (first + 9) // 10, "last": last // 10, "epoch": epoch}
+    offerings = {
+        "first": (first + 9) // 10,
+        "last": last // 10,
+        "epoch": epoch,
+        "every": NEEDLE_EVERY,
+    }
     if offerings["first"] <= offerings["last"]:
         await conn.execute(OFFERINGS, offerings)
