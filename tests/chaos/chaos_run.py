@@ -446,6 +446,9 @@ class Chaos:
             "races": self.ledger.races,
             "claim_rounds": self.ledger.claim_rounds,
             "windows": rows,
+            # each group's lag (committed records past its committed offset), sampled about
+            # once a second through the run: None where the reading failed (a fault)
+            "lag_samples": [(round(t, 1), lag) for t, lag in self.monitor.lag],
             "checks": checks,
             "totals": {
                 "attempts": len(self.ledger.attempts),
