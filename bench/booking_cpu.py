@@ -69,7 +69,7 @@ def _count_database_work() -> None:
         COUNTS["prepared"] += 1
         return await prepare(self, *args, **kwargs)
 
-    asyncpg.Connection.prepare = counted_prepare  # type: ignore[method-assign]
+    setattr(asyncpg.Connection, "prepare", counted_prepare)  # noqa: B010 - asyncpg is untyped
     for name in ("_do_execute", "_execute"):
         original = getattr(asyncpg.Connection, name, None)
         if original is None:
@@ -81,7 +81,7 @@ def _count_database_work() -> None:
 
         setattr(asyncpg.Connection, name, counted)
     cursor = sa_asyncpg.AsyncAdapt_asyncpg_cursor
-    run = cursor._prepare_and_execute
+    run: Any = cursor._prepare_and_execute
 
     async def counted_run(self: Any, *args: Any, **kwargs: Any) -> Any:
         COUNTS["round trips"] += 1
