@@ -17,7 +17,8 @@ from datapark_audit.record import SchemaValidators
 from datapark_audit.settings import DEV_CHECKPOINT_JWKS
 from datapark_audit.verify import Verifier
 from datapark_contracts.canonical import GENESIS_HASH
-from datapark_contracts.envelope import Envelope, event_hash, plain_event_hash
+from datapark_contracts.envelope import Envelope, MalformedEvent, event_hash, plain_event_hash
+from datapark_eventing.replay import ReplayedRecord
 
 T0 = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 PARTICIPANT = "datapark.catalog.participant.registered.v1"
@@ -159,3 +160,35 @@ def test_schema_validators_are_compiled_on_first_use_and_kept() -> None:
     assert validators["../../pyproject"] is None
     assert len(validators) == 1
     assert not first.is_valid({"participant_id": "x"})
+
+
+def test_a_header_without_a_value_reads_as_empty_and_a_bad_one_is_still_refused() -> None:
+    """from_kafka decodes every header in one pass and takes the careful pass only for a
+    header without a value: the results are the same as one careful pass's."""
+    env = _envelope()
+    # an optional attribute without a value: the empty string, the event still reads
+    with_empty = [*env.headers(), ("tracestate", None)]
+    read = Envelope.from_kafka(env.key, env.value(), with_empty)  # type: ignore[arg-type]
+    assert read == replace(env, tracestate="")
+    # a required one without a value: missing
+    no_id = [(n, None if n == "ce_id" else v) for n, v in env.headers()]
+    with pytest.raises(MalformedEvent, match="missing CloudEvents headers: ce_id"):
+        Envelope.from_kafka(env.key, env.value(), no_id)  # type: ignore[arg-type]
+    # a header that is not UTF-8, after a header without a value, and in one of no interest
+    for headers in (
+        [("x-empty", None), *env.headers(), ("x-other", b"\xff")],
+        [*env.headers(), ("x-other", b"\xff")],
+    ):
+        with pytest.raises(MalformedEvent, match="not UTF-8"):
+            Envelope.from_kafka(env.key, env.value(), headers)  # type: ignore[arg-type]
+
+
+def test_a_replayed_record_is_immutable_and_names_its_fields() -> None:
+    env = _envelope()
+    record = ReplayedRecord("t", 1, 7, env, None, tuple(env.headers()))
+    assert (record.topic, record.partition, record.offset) == ("t", 1, 7)
+    assert record.envelope is env
+    assert record.error is None
+    with pytest.raises(AttributeError):
+        record.offset = 8  # type: ignore[misc]
+    assert ReplayedRecord("t", 0, 0, None, "bad").headers == ()

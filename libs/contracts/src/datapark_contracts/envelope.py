@@ -148,6 +148,21 @@ def event_hash(
     surrogate), :class:`~datapark_contracts.canonical.CanonicalizationError` for what RFC 8785
     cannot represent.
     """
+    return _event_hash(id, source, type, subject, time, dataschema, aggseq, prevhash, value)
+
+
+def _event_hash(
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: str,
+    dataschema: str,
+    aggseq: int,
+    prevhash: str,
+    value: bytes,
+) -> str:
+    """:func:`event_hash` with positional arguments (a reader calls it for every record)."""
     texts = "".join((id, source, type, subject, time, dataschema, prevhash))
     if texts.isascii() and not texts.encode().translate(None, _AS_IS):
         return plain_event_hash(
@@ -294,7 +309,10 @@ class Envelope:
     ) -> Envelope:
         """Parse a record; raise :class:`MalformedEvent` when anything is missing or wrong."""
         try:
-            found = {name: raw.decode() if raw is not None else "" for name, raw in headers}
+            try:
+                found = {name: raw.decode() for name, raw in headers}
+            except AttributeError:  # a header without a value: read as the empty string
+                found = {name: raw.decode() if raw is not None else "" for name, raw in headers}
         except UnicodeDecodeError as exc:
             raise MalformedEvent("a header is not UTF-8") from exc
         if not all(map(found.get, _REQUIRED_HEADERS)):
@@ -349,16 +367,16 @@ class Envelope:
             # the value's own bytes first (the platform writes them canonical), then the data
             # re-serialised
             valid = (
-                event_hash(
-                    id=id_text,
-                    source=envelope.source,
-                    type=envelope.type,
-                    subject=subject,
-                    time=time_text,
-                    dataschema=envelope.dataschema,
-                    aggseq=aggseq,
-                    prevhash=envelope.prevhash,
-                    value=value,
+                _event_hash(
+                    id_text,
+                    envelope.source,
+                    envelope.type,
+                    subject,
+                    time_text,
+                    envelope.dataschema,
+                    aggseq,
+                    envelope.prevhash,
+                    value,
                 )
                 == envelope.eventhash
                 or envelope.hash_is_valid()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from aiokafka import TopicPartition
 
@@ -35,8 +35,11 @@ async def _partitions(bootstrap: Kafka, topics: list[str]) -> list[TopicPartitio
     ]
 
 
-@dataclass(frozen=True)
-class ReplayedRecord:
+class ReplayedRecord(NamedTuple):
+    """One record of a replay: its place in the log and its envelope, whose event hash was
+    checked, or ``error``, why it is not a valid event. Immutable; a tuple (one is built for
+    every record read, so it is the cheapest immutable record Python has)."""
+
     topic: str
     partition: int
     offset: int
@@ -45,9 +48,29 @@ class ReplayedRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
+def _checked(record: Any) -> ReplayedRecord:
+    headers = tuple(record.headers or ())  # aiokafka's are a tuple already: not copied
+    try:
+        envelope = Envelope.from_kafka(record.key, record.value, headers)
+    except MalformedEvent as exc:
+        return ReplayedRecord(
+            record.topic, record.partition, record.offset, None, str(exc), headers
+        )
+    return ReplayedRecord(record.topic, record.partition, record.offset, envelope, None, headers)
+
+
 async def replay(
     bootstrap: Kafka, topics: Iterable[str], *, since: datetime | None = None
 ) -> AsyncIterator[ReplayedRecord]:
+    """Every record of ``topics`` (from ``since``, or from the beginning) up to the end offsets
+    seen when the read began, in offset order within each partition, each one checked as it is
+    handed out.
+
+    One record at a time, each dropped by the reader before the next is built: a record's data
+    (a lease's whole schedule) is freed as soon as the reader is done with it. Handing out lists
+    of records was tried and costs more (measured: the objects of a list's records outlive the
+    youngest garbage-collector generation and are walked again by the older ones).
+    """
     partitions = await _partitions(bootstrap, list(topics))
     if not partitions:
         return
@@ -79,26 +102,17 @@ async def replay(
         while remaining:
             # every record the consumer holds: aiokafka asks a broker for more only once each
             # partition it leads is drained, so draining at once sends the next fetch now; the
-            # event loop runs every SLICE records, so that fetch is read while these are checked
+            # event loop runs between two slices of SLICE records, so that fetch is read while
+            # these are checked
             batches = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in batches.items():
                 stop = end[tp]
+                if records and records[-1].offset >= stop:
+                    records = [r for r in records if r.offset < stop]
                 for n, record in enumerate(records):
-                    if record.offset >= stop:
-                        break
                     if n % SLICE == 0:
                         await asyncio.sleep(0)
-                    headers = tuple(record.headers or ())
-                    try:
-                        envelope: Envelope | None = Envelope.from_kafka(
-                            record.key, record.value, headers
-                        )
-                        error = None
-                    except MalformedEvent as exc:
-                        envelope, error = None, str(exc)
-                    yield ReplayedRecord(
-                        record.topic, record.partition, record.offset, envelope, error, headers
-                    )
+                    yield _checked(record)
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
     finally:
         await consumer.stop()
