@@ -22,6 +22,7 @@ import random
 import signal
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -363,6 +364,13 @@ class Chaos:
                     self.stack.dsn, self.stack.bootstrap, self.ledger, self.injected, self.work
                 )
             )
+        except BaseException:
+            # a run that breaks before its verdict leaves why beside its logs (a rerun in
+            # `make test` would otherwise hide the first attempt's traceback)
+            (self.work / "crash.txt").write_text(
+                f"timings {self.timings}\n\n{traceback.format_exc()}"
+            )
+            raise
         finally:
             self.stack.stop_services()
             if os.environ.get("DATAPARK_CHAOS_KEEP_STACK") != "1":
