@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import ConsumerRecord
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
+from support.eventing_schema import participant_registered
 
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
@@ -41,17 +41,7 @@ def cache_outcomes(database: Database) -> Iterator[list[tuple[str, Any]]]:
 
 
 def _registered(pid: uuid.UUID, n: int) -> ParticipantRegistered:
-    return ParticipantRegistered(
-        participant_id=pid,
-        name=f"Statement Cache {n}",
-        uscc=None,
-        kind="person",
-        region_code="620102",
-        roles=("customer",),
-        park_member=False,
-        status="pending",
-        occurred_at=datetime.now(UTC),
-    )
+    return participant_registered(pid, f"Statement Cache {n}")
 
 
 def _assert_compiled_once(seen: list[tuple[str, Any]], fragment: str, runs: int) -> None:

@@ -168,6 +168,23 @@ def _event_hash(
         return plain_event_hash(
             id, source, type, subject, time, dataschema, aggseq, prevhash, value
         )
+    return _canonical_event_hash(
+        id, source, type, subject, time, dataschema, aggseq, prevhash, value
+    )
+
+
+def _canonical_event_hash(
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: str,
+    dataschema: str,
+    aggseq: int,
+    prevhash: str,
+    value: bytes,
+) -> str:
+    """The event hash by the general route: the attributes through RFC 8785."""
     attributes_json = hashed_attributes_json(
         id=id,
         source=source,
@@ -197,17 +214,9 @@ def plain_event_hash(
     JSON of such a string is the string in quotes, so the attributes are written in one piece.
     Only for texts so checked: :func:`event_hash` checks them and calls this."""
     if not -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER:
-        attributes_json = hashed_attributes_json(
-            id=id,
-            source=source,
-            type=type,
-            subject=subject,
-            time=time,
-            dataschema=dataschema,
-            aggseq=aggseq,
-            prevhash=prevhash,
+        return _canonical_event_hash(
+            id, source, type, subject, time, dataschema, aggseq, prevhash, value
         )
-        return chain_hash_of_canonical(prevhash, attributes_json, value)
     head = (
         f'{prevhash}{{"attributes":{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
         f'"dataschema":"{dataschema}","id":"{id}","prevhash":"{prevhash}",'
