@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,4 +64,19 @@ async def scratch_database(
             await alembic(url, service, "upgrade", revision)
         yield url
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _drop(name)
+
+
+async def _drop(name: str, attempts: int = 40) -> None:
+    """Drop the scratch database, waiting out an autovacuum worker: FORCE cannot terminate
+    one for a role that is not a superuser (Postgres refuses with "must be a member of the role
+    whose process is being terminated"; a volume test's inserts wake autovacuum in the scratch
+    database), and the worker leaves within moments."""
+    for attempt in range(attempts):
+        try:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except DBAPIError as refused:
+            if "pg_signal_backend" not in str(refused) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.25)
