@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from asyncpg.exceptions import (
     DeadlockDetectedError,
     UniqueViolationError,
 )
-from chaos.chaos_check import consumer_lag
+from chaos.chaos_check import closed_quietly, consumer_lag
 from fastapi import FastAPI
 from sqlalchemy import exc as sa_exc
 from support.eventing_schema import delete_topics
@@ -279,3 +280,28 @@ async def test_the_drain_sees_the_records_a_group_has_not_committed(relayed_topi
     # committed offset (end - committed would still say 1 a partition)
     await _commit_after(group.group_id, relayed_topic, {0: 4, 1: 2})
     assert await consumer_lag(KAFKA, groups=(group,)) == {group.group_id: 0}
+
+
+async def test_a_client_stop_that_leaks_a_cancellation_does_not_end_the_monitor() -> None:
+    """The monitor died mid-run when aiokafka's consumer stop let its fetcher's CancelledError
+    out: ``closed_quietly`` absorbs that, and still lets a real cancellation of the task go."""
+
+    async def leaking_stop() -> None:
+        raise asyncio.CancelledError  # as the fetcher's cancelled task did, uncancelled caller
+
+    await closed_quietly(leaking_stop())  # absorbed: this task was not cancelled
+
+    started = asyncio.Event()
+
+    async def sample() -> None:
+        async def slow_stop() -> None:
+            started.set()
+            await asyncio.sleep(30)
+
+        await closed_quietly(slow_stop())
+
+    task = asyncio.create_task(sample())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
