@@ -21,9 +21,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -39,6 +37,7 @@ from fastapi import FastAPI
 from sqlalchemy import exc as sa_exc
 from support.eventing_schema import delete_topics
 from support.helpers import KAFKA
+from support.kafka_records import Rec
 
 from datapark_audit.settings import DEV_CHECKPOINT_JWKS
 from datapark_audit.verify import Verifier
@@ -107,17 +106,6 @@ async def test_any_other_error_is_still_a_500_that_reveals_nothing() -> None:
     assert answer.status_code == 500
     assert "Retry-After" not in answer.headers
     assert "INSERT" not in answer.text
-
-
-@dataclass
-class Rec:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Any
-    timestamp: int = 1_772_323_200_000
 
 
 def _chain(count: int) -> list[Envelope]:

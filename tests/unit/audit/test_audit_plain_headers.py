@@ -6,11 +6,12 @@ the envelope; schema validators compiled on first use are the exported schemas'.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from support.kafka_records import Rec
 
 from datapark_audit.cloudevent import NotACloudEvent, read_binary
 from datapark_audit.record import SchemaValidators
@@ -22,17 +23,6 @@ from datapark_eventing.replay import ReplayedRecord
 
 T0 = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 PARTICIPANT = "datapark.catalog.participant.registered.v1"
-
-
-@dataclass
-class Rec:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Any
-    timestamp: int = 1_772_323_200_000
 
 
 def _envelope(source: str = "/datapark/catalog", subject: str | None = None) -> Envelope:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import ValidationError
 from support.audit_log import participant
+from support.kafka_records import Rec
 
 from datapark_audit.reader import Window
 from datapark_audit.settings import DEV_CHECKPOINT_JWKS
@@ -26,17 +27,6 @@ from datapark_kit.devkeys import DEV_CHECKPOINT_KEY_ID, DEV_CHECKPOINT_PRIVATE_K
 from datapark_trading.settings import TradingSettings
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-@dataclass
-class Rec:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Any
-    timestamp: int = 1_772_323_200_000
 
 
 def registered(pid: uuid.UUID, n: int = 0, **changes: Any) -> dict[str, Any]:
