@@ -1,10 +1,11 @@
 """The read path's fast parts give exactly what the slow, obvious code gives: the data decoded
-by orjson equals ``json.loads`` (values and errors), and the attributes' canonical JSON written
+by msgspec equals ``json.loads`` (values and errors), and the attributes' canonical JSON written
 directly equals ``canonical_json`` of the attribute dict."""
 
 from __future__ import annotations
 
 import json
+import pickle
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -24,6 +25,7 @@ from datapark_contracts.canonical import (
 from datapark_contracts.envelope import (
     Envelope,
     MalformedEvent,
+    _uuid_of_canonical,
     event_hash,
     hashed_attributes_json,
 )
@@ -49,10 +51,10 @@ def _same_as_stdlib(body: bytes) -> None:
         b"-0.0",
         b"0.1",
         b"1E2",
-        b"1e400",  # beyond a double: the standard library gives inf, orjson refuses
+        b"1e400",  # beyond a double: the standard library gives inf, msgspec refuses
         b"NaN",
         b"-Infinity",
-        b"123456789012345678901234567890",  # orjson would silently give a float
+        b"123456789012345678901234567890",  # orjson gave a float here; msgspec an exact int
         b"-9223372036854775809",
         b"18446744073709551615",
         b'{"n":[1,2,99999999999999999999]}',
@@ -199,3 +201,21 @@ def test_from_kafka_refuses_what_is_not_an_event_as_malformed(value: bytes, erro
     headers = [(n, b"x" * 70 if n == "ce_prevhash" else v) for n, v in env.headers()]
     with pytest.raises(MalformedEvent, match="eventhash"):
         Envelope.from_kafka(env.key, env.value(), headers)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.uuids())
+def test_an_event_id_read_from_its_canonical_text_is_uuid_of_that_text(value: uuid.UUID) -> None:
+    """from_kafka builds the id of a canonical ce_id without ``UUID.__init__``: the same UUID
+    in every respect a reader can see (value, text, hash, order, version, pickling)."""
+    text = str(value)
+    fast = _uuid_of_canonical(text)
+    assert type(fast) is uuid.UUID
+    assert fast == value
+    assert hash(fast) == hash(value)
+    assert str(fast) == text
+    assert fast.version == value.version
+    assert fast.is_safe == value.is_safe
+    assert not fast < value
+    assert not fast > value
+    assert pickle.loads(pickle.dumps(fast)) == value

@@ -230,6 +230,17 @@ def plain_event_hash(
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SAFETY_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _uuid_of_canonical(text: str) -> uuid.UUID:
+    """``uuid.UUID(text)`` for a text ``_CANONICAL_UUID`` matched: its 32 hex digits are the
+    number, so the checks of ``UUID.__init__`` (other spellings, braces, URNs) are skipped; a
+    replay builds one for every record. The same value, hash and text as ``uuid.UUID(text)``."""
+    value = object.__new__(uuid.UUID)
+    object.__setattr__(value, "int", int(text.replace("-", ""), 16))
+    object.__setattr__(value, "is_safe", _SAFETY_UNKNOWN)
+    return value
 
 
 def dataschema_for(event_type: str) -> str:
@@ -338,8 +349,13 @@ class Envelope:
         if type(data) is not dict:
             raise MalformedEvent("event data must be a JSON object")
         time_text = found["ce_time"]
+        id_text = found["ce_id"]
         try:
-            event_id = uuid.UUID(found["ce_id"])
+            if _CANONICAL_UUID.fullmatch(id_text):
+                event_id = _uuid_of_canonical(id_text)
+            else:
+                event_id = uuid.UUID(id_text)
+                id_text = str(event_id)  # the hash covers the canonical form
             if CANONICAL_TIME.fullmatch(time_text):
                 time = datetime.fromisoformat(time_text)  # already the form that is hashed
             else:
@@ -354,24 +370,25 @@ class Envelope:
         # Every field set at once, as the generated __init__ would set them one by one through
         # object.__setattr__ (the class is frozen): a replay builds one envelope per record.
         envelope = object.__new__(cls)
-        envelope.__dict__.update(
-            id=event_id,
-            source=found["ce_source"],
-            type=found["ce_type"],
-            subject=subject,
-            time=time,
-            data=data,
-            aggseq=aggseq,
-            prevhash=found["ce_prevhash"],
-            eventhash=found["ce_eventhash"],
-            dataschema=found.get("ce_dataschema", ""),
-            traceparent=found.get("traceparent"),
-            tracestate=found.get("tracestate"),
-            extra_headers=(),
+        object.__setattr__(
+            envelope,
+            "__dict__",
+            {
+                "id": event_id,
+                "source": found["ce_source"],
+                "type": found["ce_type"],
+                "subject": subject,
+                "time": time,
+                "data": data,
+                "aggseq": aggseq,
+                "prevhash": found["ce_prevhash"],
+                "eventhash": found["ce_eventhash"],
+                "dataschema": found.get("ce_dataschema", ""),
+                "traceparent": found.get("traceparent"),
+                "tracestate": found.get("tracestate"),
+                "extra_headers": (),
+            },
         )
-        id_text = found["ce_id"]
-        if not _CANONICAL_UUID.fullmatch(id_text):
-            id_text = str(event_id)  # the hash covers the canonical form
         try:
             # the value's own bytes first (the platform writes them canonical), then the data
             # re-serialised

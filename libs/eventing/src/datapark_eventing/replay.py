@@ -109,10 +109,10 @@ async def replay(
                 stop = end[tp]
                 if records and records[-1].offset >= stop:
                     records = [r for r in records if r.offset < stop]
-                for n, record in enumerate(records):
-                    if n % SLICE == 0:
-                        await asyncio.sleep(0)
-                    yield _checked(record)
+                for start in range(0, len(records), SLICE):
+                    await asyncio.sleep(0)
+                    for record in records[start : start + SLICE]:
+                        yield _checked(record)
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
     finally:
         await consumer.stop()
