@@ -199,7 +199,7 @@ async def replay_read(topic: str, *, reference: bool) -> tuple[int, float]:
         (envelope_module, "chain_hash_of_canonical"): lambda *_: "",
         # the hash over the bytes received, which from_kafka tries first (plain texts never
         # reach chain_hash_of_canonical): without this, "as before" read the fast path
-        (envelope_module, "_event_hash"): lambda *_: "",
+        (envelope_module, "event_hash"): lambda *_: "",
         (envelope_module, "loads_json"): json.loads,
     }
     saved = {target: getattr(*target) for target in patches}

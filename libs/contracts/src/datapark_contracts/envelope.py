@@ -127,7 +127,6 @@ _AS_IS = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
 
 
 def event_hash(
-    *,
     id: str,
     source: str,
     type: str,
@@ -141,28 +140,13 @@ def event_hash(
     """The chain hash of an event given its attributes' texts and its data's JSON bytes, as
     ``chain_hash_of_canonical(prevhash, hashed_attributes_json(...), value)`` gives it.
 
-    Readers compute it for every record, so the common case is written in one piece: when no
-    attribute holds anything but printable ASCII other than a quote or a backslash, each
-    string's JSON form is the string in quotes. Anything else takes the general path.
-    Raises ``UnicodeEncodeError`` for a ``prevhash`` that is not ASCII (and a lone
-    surrogate), :class:`~datapark_contracts.canonical.CanonicalizationError` for what RFC 8785
-    cannot represent.
+    Readers compute it for every record (positionally, the cheaper call), so the common case
+    is written in one piece: when no attribute holds anything but printable ASCII other than a
+    quote or a backslash, each string's JSON form is the string in quotes. Anything else takes
+    the general path. Raises ``UnicodeEncodeError`` for a ``prevhash`` that is not ASCII (and a
+    lone surrogate), :class:`~datapark_contracts.canonical.CanonicalizationError` for what
+    RFC 8785 cannot represent.
     """
-    return _event_hash(id, source, type, subject, time, dataschema, aggseq, prevhash, value)
-
-
-def _event_hash(
-    id: str,
-    source: str,
-    type: str,
-    subject: str,
-    time: str,
-    dataschema: str,
-    aggseq: int,
-    prevhash: str,
-    value: bytes,
-) -> str:
-    """:func:`event_hash` with positional arguments (a reader calls it for every record)."""
     texts = "".join((id, source, type, subject, time, dataschema, prevhash))
     if texts.isascii() and not texts.encode().translate(None, _AS_IS):
         return plain_event_hash(
@@ -243,6 +227,47 @@ def _uuid_of_canonical(text: str) -> uuid.UUID:
     return value
 
 
+_SPECVERSION_BYTES = SPECVERSION.encode()
+_CONTENT_TYPE_BYTES = CONTENT_TYPE.encode()
+
+
+def cloudevent_headers(
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: str,
+    dataschema: str,
+    aggseq: int,
+    prevhash: str,
+    eventhash: str,
+    traceparent: str | None,
+    tracestate: str | None,
+) -> list[tuple[str, bytes]]:
+    """An event's Kafka headers (CloudEvents binary mode, and the W3C trace context when there
+    is one), from its attributes' texts: ``id`` and ``time`` in the forms the hash covers
+    (``str`` of the UUID, :func:`format_time`). The one writer of these headers:
+    :meth:`Envelope.headers` and the relay, which writes them from an outbox row's columns."""
+    headers = [
+        ("ce_specversion", _SPECVERSION_BYTES),
+        ("ce_id", id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", type.encode()),
+        ("ce_subject", subject.encode()),
+        ("ce_time", time.encode()),
+        ("ce_dataschema", dataschema.encode()),
+        ("ce_aggseq", str(aggseq).encode()),
+        ("ce_prevhash", prevhash.encode()),
+        ("ce_eventhash", eventhash.encode()),
+        ("content-type", _CONTENT_TYPE_BYTES),
+    ]
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
+    if tracestate:
+        headers.append(("tracestate", tracestate.encode()))
+    return headers
+
+
 def dataschema_for(event_type: str) -> str:
     return f"{SCHEMA_BASE}{event_type}.json"
 
@@ -299,24 +324,19 @@ class Envelope:
         return canonical_json(self.data)
 
     def headers(self) -> list[tuple[str, bytes]]:
-        attrs = self.hashed_attributes()
-        headers = [
-            ("ce_specversion", SPECVERSION.encode()),
-            ("ce_id", attrs["id"].encode()),
-            ("ce_source", self.source.encode()),
-            ("ce_type", self.type.encode()),
-            ("ce_subject", self.subject.encode()),
-            ("ce_time", attrs["time"].encode()),
-            ("ce_dataschema", self.dataschema.encode()),
-            ("ce_aggseq", str(self.aggseq).encode()),
-            ("ce_prevhash", self.prevhash.encode()),
-            ("ce_eventhash", self.eventhash.encode()),
-            ("content-type", CONTENT_TYPE.encode()),
-        ]
-        if self.traceparent:
-            headers.append(("traceparent", self.traceparent.encode()))
-        if self.tracestate:
-            headers.append(("tracestate", self.tracestate.encode()))
+        headers = cloudevent_headers(
+            str(self.id),
+            self.source,
+            self.type,
+            self.subject,
+            format_time(self.time),
+            self.dataschema,
+            self.aggseq,
+            self.prevhash,
+            self.eventhash,
+            self.traceparent,
+            self.tracestate,
+        )
         headers.extend(self.extra_headers)
         return headers
 
@@ -393,7 +413,7 @@ class Envelope:
             # the value's own bytes first (the platform writes them canonical), then the data
             # re-serialised
             valid = (
-                _event_hash(
+                event_hash(
                     id_text,
                     envelope.source,
                     envelope.type,

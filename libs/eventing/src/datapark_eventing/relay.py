@@ -59,7 +59,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from datapark_contracts.envelope import CONTENT_TYPE, SPECVERSION, Envelope, format_time
+from datapark_contracts.envelope import Envelope, cloudevent_headers, format_time
 from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.kafka import Kafka, is_transactional, make_consumer, make_producer
 from datapark_eventing.metrics import RELAY_LEADER, RELAY_RECONCILED
@@ -514,24 +514,19 @@ def _headers_of(row: Any) -> list[tuple[str, bytes]]:
     """The CloudEvents headers of an outbox row as ``_fetch_batch`` reads it: the bytes
     ``_envelope_of(row).headers()`` gives, written from the columns (the payload is not parsed;
     ``ce_id`` and ``ce_time`` are the texts Postgres wrote, ``CE_ID_SQL`` and ``CE_TIME_SQL``)."""
-    headers = [
-        ("ce_specversion", _SPECVERSION),
-        ("ce_id", row["ce_id"].encode()),
-        ("ce_source", row["source"].encode()),
-        ("ce_type", row["event_type"].encode()),
-        ("ce_subject", row["subject"].encode()),
-        ("ce_time", _ce_time(row).encode()),
-        ("ce_dataschema", row["dataschema"].encode()),
-        ("ce_aggseq", str(row["aggseq"]).encode()),
-        ("ce_prevhash", row["prevhash"].encode()),
-        ("ce_eventhash", row["eventhash"].encode()),
-        ("content-type", _CONTENT_TYPE),
-    ]
-    if row["traceparent"]:
-        headers.append(("traceparent", row["traceparent"].encode()))
-    if row["tracestate"]:
-        headers.append(("tracestate", row["tracestate"].encode()))
-    return headers
+    return cloudevent_headers(
+        row["ce_id"],
+        row["source"],
+        row["event_type"],
+        row["subject"],
+        _ce_time(row),
+        row["dataschema"],
+        row["aggseq"],
+        row["prevhash"],
+        row["eventhash"],
+        row["traceparent"],
+        row["tracestate"],
+    )
 
 
 def _ce_time(row: Any) -> str:
@@ -544,10 +539,6 @@ def _ce_time(row: Any) -> str:
         return text
     moment: datetime = row["event_time"]
     return format_time(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
-
-
-_SPECVERSION = SPECVERSION.encode()
-_CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
 async def _both(first: Awaitable[_T], second: Awaitable[_U]) -> tuple[_T, _U]:
