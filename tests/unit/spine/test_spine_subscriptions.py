@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aiokafka.errors import CommitFailedError
 
 from datapark_contracts.events import catalog_listings as catalog
 from datapark_eventing.consumer import EventConsumer, PoisonEvent
@@ -79,3 +81,54 @@ async def test_the_consumer_dead_letters_a_poison_event_without_retrying() -> No
     await consumer._handle_with_retries(_Record(), None, _Envelope(), None, _unit)  # type: ignore[arg-type]
     assert len(attempts) == 1
     assert dead == ["datapark_eventing.consumer.PoisonEvent: contradicts what this service knows"]
+
+
+@dataclass(frozen=True)
+class _Polled:
+    offset: int
+
+
+class _CommitRefusedOnce:
+    """A group member whose first offset commit is refused (the group rebalanced meanwhile)."""
+
+    def __init__(self, owner: EventConsumer) -> None:
+        self.owner = owner
+        self.polls = 0
+        self.commits: list[dict[Any, int]] = []
+
+    async def getmany(self, **options: Any) -> dict[Any, list[Any]]:
+        self.polls += 1
+        return {("t", 0): [_Polled(self.polls)]}
+
+    async def commit(self, offsets: dict[Any, int]) -> None:
+        self.commits.append(dict(offsets))
+        if len(self.commits) == 3:
+            self.owner.stop()
+        if len(self.commits) == 1:
+            raise CommitFailedError("the group has already rebalanced")
+
+    def assignment(self) -> set[Any]:
+        return set()
+
+
+async def test_a_refused_offset_commit_keeps_the_member_polling() -> None:
+    """The consumer neither stops nor tears down its client on a refused commit: it polls
+    on (and aiokafka rejoins the group); the records go on being applied and committed."""
+    consumer = EventConsumer(
+        group_id="test",
+        topics=("t",),
+        bootstrap=None,  # type: ignore[arg-type]
+        database=None,  # type: ignore[arg-type]
+        inbox=type("Inbox", (), {"schema": "s", "name": "inbox"})(),
+        handlers={},
+    )
+    applied: list[int] = []
+
+    async def process_batch(records: list[Any], producer: Any) -> None:
+        applied.extend(record.offset for record in records)
+
+    consumer.process_batch = process_batch  # type: ignore[method-assign]
+    member = _CommitRefusedOnce(consumer)
+    await consumer._poll_forever(member, None)  # type: ignore[arg-type]
+    assert applied == [1, 2, 3]
+    assert member.commits == [{("t", 0): 2}, {("t", 0): 3}, {("t", 0): 4}]

@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
@@ -208,7 +208,7 @@ class EventConsumer:
                 await self.process_batch(records, producer)
                 done[tp] = records[-1].offset + 1
             if done:  # one offset commit per poll, after every database commit it covers
-                await consumer.commit(done)
+                await self._commit(consumer, done)
             self.assigned = set(consumer.assignment())
             for tp in self.assigned:
                 high = consumer.highwater(tp)
@@ -217,6 +217,25 @@ class EventConsumer:
                     CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
                         max(high - position, 0)
                     )
+
+    async def _commit(self, consumer: AIOKafkaConsumer, done: dict[TopicPartition, int]) -> None:
+        """Commit the offsets of records whose effects are committed. A refusal because the
+        group moved on (this member stalled past its session, or a rebalance began:
+        ``CommitFailedError``; or a partition was revoked meanwhile: ``IllegalStateError``) loses
+        nothing: the records' effects and inbox rows are committed, so whoever owns the
+        partitions next reads them again and the inbox skips them. The member keeps polling,
+        and its next poll rejoins the group; it is not torn down and started again (which cost
+        one more rebalance)."""
+        try:
+            await consumer.commit(done)
+        except (CommitFailedError, IllegalStateError) as refused:
+            MESSAGES.labels(self.group_id, "commit_refused").inc()
+            log.warning(
+                "consumer %s: offset commit refused (%s); the records will be read again and "
+                "skipped by the inbox; rejoining the group",
+                self.group_id,
+                type(refused).__name__,
+            )
 
     async def process_batch(
         self, records: list[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer
