@@ -48,6 +48,19 @@ async def test_a_refusal_from_a_handler_is_a_poison_event() -> None:
         await handler(None, None, None)  # type: ignore[arg-type]
 
 
+def _consumer() -> EventConsumer:
+    """A consumer with no Kafka or database behind it (the parts under test are replaced)."""
+    return EventConsumer(
+        group_id="test",
+        topics=("t",),
+        bootstrap=None,  # type: ignore[arg-type]
+        database=None,  # type: ignore[arg-type]
+        inbox=type("Inbox", (), {"schema": "s", "name": "inbox"})(),
+        handlers={},
+        poison_attempts=3,
+    )
+
+
 class _Record:
     topic, partition, offset, key, value, headers = "t", 0, 7, b"k", b"v", ()
 
@@ -57,15 +70,7 @@ class _Envelope:
 
 
 async def test_the_consumer_dead_letters_a_poison_event_without_retrying() -> None:
-    consumer = EventConsumer(
-        group_id="test",
-        topics=("t",),
-        bootstrap=None,  # type: ignore[arg-type]
-        database=None,  # type: ignore[arg-type]
-        inbox=type("Inbox", (), {"schema": "s", "name": "inbox"})(),
-        handlers={},
-        poison_attempts=3,
-    )
+    consumer = _consumer()
     attempts: list[int] = []
     dead: list[str] = []
 
@@ -114,14 +119,7 @@ class _CommitRefusedOnce:
 async def test_a_refused_offset_commit_keeps_the_member_polling() -> None:
     """The consumer neither stops nor tears down its client on a refused commit: it polls
     on (and aiokafka rejoins the group); the records go on being applied and committed."""
-    consumer = EventConsumer(
-        group_id="test",
-        topics=("t",),
-        bootstrap=None,  # type: ignore[arg-type]
-        database=None,  # type: ignore[arg-type]
-        inbox=type("Inbox", (), {"schema": "s", "name": "inbox"})(),
-        handlers={},
-    )
+    consumer = _consumer()
     applied: list[int] = []
 
     async def process_batch(records: list[Any], producer: Any) -> None:
