@@ -93,6 +93,7 @@ e2e: deps stack migrate-test topics
 	@DATAPARK_TEST_MIGRATED=1 $(UV) run --frozen pytest -p no:cacheprovider tests/e2e
 
 bench: setup migrate-test
+	@bash scripts/ensure_wrk.sh
 	@$(UV) run --frozen python bench/paths.py
 	@$(UV) run --frozen python bench/booking_page_build.py
 	@$(UV) run --frozen python bench/outbox_relay.py
@@ -112,6 +113,7 @@ chaos: deps
 # consumer, write, event profile the bench process running datapark's side.
 # make profile TARGET=consumer -> .local/profile-consumer.svg
 profile: setup migrate-test
+	@bash scripts/ensure_wrk.sh
 	@mkdir -p .local
 	@if [ "$(or $(TARGET),booking)" = booking ] || [ "$(TARGET)" = list ]; then \
 		BENCH_PROFILE=$(CURDIR)/.local/profile-$(or $(TARGET),booking).svg \

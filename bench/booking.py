@@ -3,8 +3,9 @@ running the same SQL transaction on the same database in the same run (issue #14
 
 rental runs as its own process (``python -m datapark_rental``, uvicorn as in production, no
 relay or consumer) on a scratch database (created beside the test database, migrated, dropped
-at the end), seeded with one lessor, one customer and CLIENTS one-unit offerings; each client
-books its own offering, one day after another, so holds never clash. The pgbench script
+at the end), seeded with one lessor, one customer and CLIENTS one-unit offerings, booked one
+day after another so holds never clash (``bench/booking_wrk.lua`` gives every request its own
+offering and day; the next free day is carried across runs). The pgbench script
 (``bench/booking_hold.sql``) is the endpoint's transaction as captured from SQLAlchemy (the
 participant check, offering, units, lapsed holds, maintenance, booking insert, reservation under
 a savepoint, chain head upsert, outbox insert + head advance + NOTIFY), on offerings of its own.
@@ -17,25 +18,34 @@ same pgbench figures beside each. ``bench/paths.py`` puts these rows in its tabl
 ``booking``); run alone, this script prints them. ``BENCH_BOOKING_PATHS=list`` (or ``hold``)
 measures one path only (``make profile TARGET=list``).
 
+The load generator is wrk (C, Debian's package, installed by ``scripts/ensure_wrk.sh``) with
+CLIENTS connections over two threads and ``bench/booking_wrk.lua`` (the hold's bodies, the
+non-2xx answers, one JSON line of results): it costs well under 0.1 ms of CPU a request, so on
+the shared 2 cores the figures are the service's, not the client's (the httpx client it replaced
+spent 1-2 ms a request, more than the floor endpoint itself). Each run is preceded by a 1 s
+warm-up that is not recorded; each row says the service's and wrk's CPU ms a request.
+
 Run: ``make bench`` (or ``uv run python bench/booking.py``) with the local stack up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
+import json
 import os
+import resource
+import shutil
 import signal
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -165,63 +175,94 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-# Each client's next booking day, kept across runs (1 and 2 API processes book the same
-# offerings): a hold never meets another one.
-_next_day: dict[int, int] = {}
+WRK = shutil.which("wrk")
+WRK_SCRIPT = Path(__file__).with_name("booking_wrk.lua")
+# wrk's threads: one epoll loop each, every one owning CLIENTS / WRK_THREADS connections. Two,
+# one a core of this 2-core machine: one thread would cap the generator at one core while the
+# floor asks for thousands of requests a second, more would only switch on the same cores
+# (which the service and Postgres share).
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
+
+# The next free booking day of the bench's offerings, kept across runs (1 and 2 API processes
+# book the same offerings): a hold never meets another one.
+_next_day = 2
 
 
-async def http_load(
-    url: str, path: str, *, post: bool, seconds: float = SECONDS
-) -> tuple[float, list[float], int, float]:
-    """Requests/s, latencies (ms), non-2xx count of CLIENTS clients for SECONDS (the answers'
-    statuses printed when any was not 2xx), and the service's CPU ms per request (all its
-    processes, user + system)."""
-    headers = {"Authorization": f"Bearer {customer_token()}"}
-    today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
-    latencies: list[float] = []
-    failed = 0
-    statuses: collections.Counter[str] = collections.Counter()
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as c:
+@dataclass(frozen=True)
+class Load:
+    """One wrk run: requests/s, latencies (ms, one a completed request), non-2xx answers, and
+    CPU ms a request of the service (all its processes, user + system) and of wrk."""
 
-        async def client(i: int, deadline: float, record: bool) -> None:
-            nonlocal failed
-            offering = str(_md5_uuid(f"bench-offering-{i}"))
-            while time.perf_counter() < deadline:
-                day = _next_day.get(i, 2)
-                _next_day[i] = day + 1
-                start = today + timedelta(days=day)
-                began = time.perf_counter()
-                if post:
-                    body = {
-                        "offering_id": offering,
-                        "start": start.isoformat(),
-                        "end": (start + timedelta(hours=2)).isoformat(),
-                    }
-                    response = await c.post(path, json=body)
-                else:
-                    response = await c.get(path)
-                if record:
-                    latencies.append((time.perf_counter() - began) * 1000)
-                    if response.status_code >= 300:
-                        failed += 1
-                        statuses[f"{response.status_code} {response.text[:160]}"] += 1
+    rate: float
+    latencies: list[float]
+    failed: int
+    cpu_ms: float
+    wrk_cpu_ms: float
 
-        warm = time.perf_counter() + 1.0
-        await asyncio.gather(*(client(i, warm, False) for i in range(CLIENTS)))
-        began = time.perf_counter()
-        cpu_before = tree_cpu_seconds(SERVICE_PIDS[url])
-        client_before = time.process_time()
-        deadline = began + seconds
-        await asyncio.gather(*(client(i, deadline, True) for i in range(CLIENTS)))
-        rate = len(latencies) / (time.perf_counter() - began)
-        cpu_ms = (tree_cpu_seconds(SERVICE_PIDS[url]) - cpu_before) * 1000 / max(1, len(latencies))
-        client_ms = (time.process_time() - client_before) * 1000 / max(1, len(latencies))
+
+async def _wrk(url: str, path: str, *, post: bool, seconds: float) -> dict[str, Any]:
+    """Run wrk for ``seconds`` with CLIENTS connections; its JSON line (booking_wrk.lua's
+    done()) with its own CPU seconds under ``wrk_cpu``."""
+    global _next_day
+    assert WRK is not None
+    nine = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    args = ["get", str(WRK_THREADS)]
+    if post:
+        offerings = [str(_md5_uuid(f"bench-offering-{i}")) for i in range(CLIENTS)]
+        args = ["hold", str(WRK_THREADS), str(_next_day), str(int(nine.timestamp())), *offerings]
+    command = [
+        WRK,
+        *("-t", str(WRK_THREADS), "-c", str(CLIENTS), "-d", f"{max(1, round(seconds))}s"),
+        *("--timeout", "30s", "-H", f"Authorization: Bearer {customer_token()}"),
+        *("-s", str(WRK_SCRIPT), f"{url}{path}", "--", *args),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await process.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped since
+    lines = [line for line in out.decode().splitlines() if line.startswith("wrk-result ")]
+    if process.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"wrk failed (exit {process.returncode}) on {path}: {err.decode().strip()[-400:]}"
+        )
+    found: dict[str, Any] = json.loads(lines[-1].removeprefix("wrk-result "))
+    if post:
+        _next_day = max(_next_day, int(found["last_day"]) + 1)
+    found["wrk_cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return found
+
+
+async def http_load(url: str, path: str, *, post: bool, seconds: float = SECONDS) -> Load:
+    """CLIENTS connections on ``path`` for SECONDS after a 1 s warm-up that is not recorded
+    (the answers' statuses printed when any was not 2xx)."""
+    await _wrk(url, path, post=post, seconds=1.0)
+    cpu_before = tree_cpu_seconds(SERVICE_PIDS[url])
+    found = await _wrk(url, path, post=post, seconds=seconds)
+    cpu = tree_cpu_seconds(SERVICE_PIDS[url]) - cpu_before
+    done = max(1, int(found["requests"]))
+    latencies = [value / 1000 for value, count in found["latency_us"] for _ in range(int(count))]
+    load = Load(
+        rate=found["requests"] / (found["duration_us"] / 1e6),
+        latencies=latencies,
+        failed=int(found["non_2xx"]),
+        cpu_ms=cpu * 1000 / done,
+        wrk_cpu_ms=found["wrk_cpu"] * 1000 / done,
+    )
     # the load generator's own CPU competes for the same cores
-    print(f"  {path}: service {cpu_ms:.1f} ms CPU a request, load generator {client_ms:.1f} ms")
-    for answer, count in statuses.most_common(3):
-        print(f"  {path}: {count} x {answer}")
-    return rate, latencies, failed, cpu_ms
+    print(
+        f"  {path}: service {load.cpu_ms:.1f} ms CPU a request, "
+        f"load generator (wrk) {load.wrk_cpu_ms:.2f} ms"
+    )
+    sockets = {kind: n for kind, n in found["socket_errors"].items() if n}
+    if sockets:
+        print(f"  {path}: wrk socket errors {sockets}")
+    for status, count in sorted(found["statuses"].items(), key=lambda item: -item[1]):
+        print(f"  {path}: {count} x {status}")
+    for sample in found["samples"][:3]:
+        print(f"  {path}: e.g. {sample}")
+    return load
 
 
 def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
@@ -232,36 +273,45 @@ def pgbench(database: str, script: Path) -> tuple[float, list[float]] | None:
 
 
 def _median_round(
-    rounds: list[tuple[float, list[float], int, float]],
-) -> tuple[float, list[float], int, float]:
+    rounds: list[Load],
+) -> Load:
     """The round with the median rate (the lower middle one of an even number)."""
-    return sorted(rounds, key=lambda found: found[0])[(len(rounds) - 1) // 2]
+    return sorted(rounds, key=lambda found: found.rate)[(len(rounds) - 1) // 2]
 
 
 def _http_row(
     label: str,
     workers: int,
-    result: tuple[float, list[float], int, float],
+    result: Load,
     baseline_name: str,
     baseline: tuple[float, list[float]] | None,
 ) -> dict[str, object]:
     processes = f"{workers} API process" + ("es" if workers > 1 else "")
     return {
-        "path": f"{label}, {CLIENTS} clients, {processes} ({result[3]:.1f} ms CPU a request)",
-        "figure": result[0],
+        "path": (
+            f"{label}, {CLIENTS} clients, {processes} ({result.cpu_ms:.1f} ms CPU a request; "
+            f"wrk {result.wrk_cpu_ms:.2f} ms)"
+        ),
+        "figure": result.rate,
         "unit": "req/s",
         "baseline_name": baseline_name,
         "baseline": baseline[0] if baseline else None,
-        "latencies": result[1],
+        "latencies": result.latencies,
     }
 
 
 async def measure() -> list[dict[str, object]]:
     """The rows: the hold and the list page with each API process count beside pgbench, and
     pgbench's own figures."""
-    holds: dict[int, list[tuple[float, list[float], int, float]]] = {}
-    lists: dict[int, list[tuple[float, list[float], int, float]]] = {}
-    floors: dict[int, list[tuple[float, list[float], int, float]]] = {}
+    holds: dict[int, list[Load]] = {}
+    lists: dict[int, list[Load]] = {}
+    floors: dict[int, list[Load]] = {}
+    if WRK is None and PATHS & {"hold", "list", "floor"}:
+        # make bench / make profile install it first (scripts/ensure_wrk.sh)
+        raise SystemExit(
+            "bench/booking.py: wrk (the HTTP load generator) is not on PATH: "
+            "run `bash scripts/ensure_wrk.sh` (Debian package wrk) or `make bench`"
+        )
     async with scratch_database(["rental"]) as url:
         database = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -288,11 +338,11 @@ async def measure() -> list[dict[str, object]]:
         select = pgbench(database, LIST_SQL) if "list" in PATHS else None
     for name, by_count in (("hold", holds), ("list", lists), ("floor", floors)):
         for workers, measured in by_count.items():
-            rates = ", ".join(f"{r[0]:,.1f}" for r in measured)
+            rates = ", ".join(f"{r.rate:,.1f}" for r in measured)
             print(f"  {name}, {workers} API processes, req/s by round: {rates}")
     for workers in WEB_WORKERS:
         failed = [
-            f"{name} {sum(r[2] for r in by_count[workers])}"
+            f"{name} {sum(r.failed for r in by_count[workers])}"
             for name, by_count in (("hold", holds), ("list", lists), ("floor", floors))
             if workers in by_count
         ]
