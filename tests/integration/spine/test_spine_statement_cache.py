@@ -1,55 +1,28 @@
-"""The event path's statements are compiled once (#14): ``Outbox.append``'s two statements and
-the consumer's inbox inserts hit SQLAlchemy's compiled cache on every execution after their
-first. (The ``postgresql.insert(...).on_conflict_...`` constructs they replace have no cache
-key: SQLAlchemy compiled them again on every append and every record.)"""
+"""The event path's statements are compiled once (#14): ``Outbox.append``'s two statements, the
+consumer's inbox inserts and the participant projection's upsert hit SQLAlchemy's compiled
+cache on every execution after their first. (The ``postgresql.insert(...).on_conflict_...``
+constructs they replace have no cache key: SQLAlchemy compiled them again on every append,
+every record and every projected event.)"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from aiokafka import ConsumerRecord
-from sqlalchemy import event
-from sqlalchemy.engine.interfaces import CacheStats
+from sqlalchemy import MetaData, select
 from support.eventing_schema import participant_registered
+from support.statement_cache import assert_compiled_once, cache_outcomes
 
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.events.participants import ParticipantRegistered
 from datapark_eventing.consumer import EventConsumer
 from datapark_eventing.outbox import Outbox
-from datapark_kit.db import Database
-
-HIT, MISS = CacheStats.CACHE_HIT, CacheStats.CACHE_MISS
-
-
-@contextmanager
-def cache_outcomes(database: Database) -> Iterator[list[tuple[str, Any]]]:
-    """Every statement the engine runs meanwhile, with its compiled cache's outcome."""
-    seen: list[tuple[str, Any]] = []
-
-    def before(_c: Any, _cur: Any, statement: str, _p: Any, context: Any, _m: bool) -> None:
-        seen.append((statement, context.cache_hit))
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from datapark_eventing.projections import ParticipantProjection, participant_projection_table
 
 
 def _registered(pid: uuid.UUID, n: int) -> ParticipantRegistered:
     return participant_registered(pid, f"Statement Cache {n}")
-
-
-def _assert_compiled_once(seen: list[tuple[str, Any]], fragment: str, runs: int) -> None:
-    outcomes = [hit for statement, hit in seen if fragment in statement]
-    assert len(outcomes) == runs, (fragment, outcomes)
-    # the first run may compile (a miss) or find it compiled by an earlier test; never again
-    assert outcomes[0] in (HIT, MISS), (fragment, outcomes[0])
-    assert outcomes[1:] == [HIT] * (runs - 1), (fragment, outcomes)
 
 
 async def test_outbox_append_compiles_its_statements_once(spine_schema) -> None:
@@ -61,8 +34,8 @@ async def test_outbox_append_compiles_its_statements_once(spine_schema) -> None:
             async with database.unit_of_work() as session:
                 envelope = await outbox.append(session, _registered(pid, n))
     assert envelope.aggseq == 3  # the chain still advances per aggregate
-    _assert_compiled_once(seen, "ON CONFLICT (aggregate_id)", 4)
-    _assert_compiled_once(seen, "WITH stored AS", 4)
+    assert_compiled_once(seen, "ON CONFLICT (aggregate_id)", 4)
+    assert_compiled_once(seen, "WITH stored AS", 4)
 
 
 async def test_the_consumers_inbox_insert_compiles_once(spine_schema) -> None:
@@ -102,4 +75,23 @@ async def test_the_consumers_inbox_insert_compiles_once(spine_schema) -> None:
             )
             await consumer.process(record, producer=None)  # type: ignore[arg-type]
     assert applied == [e.id for e in envelopes]  # the repeated one was recognised
-    _assert_compiled_once(seen, "VALUES (", 4)
+    assert_compiled_once(seen, "VALUES (", 4)
+
+
+async def test_the_participant_projection_compiles_its_upsert_once(spine_schema) -> None:
+    database, tables, _ = spine_schema
+    table = participant_projection_table(MetaData(schema=tables.schema))
+    async with database.engine.begin() as connection:
+        await connection.run_sync(table.create)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    with cache_outcomes(database) as seen:
+        for aggseq, pid in ((1, first), (1, second), (3, first), (2, first)):
+            async with database.unit_of_work() as session:
+                projection = ParticipantProjection(session, table)
+                await projection.apply(_registered(pid, aggseq), aggseq=aggseq)
+    assert_compiled_once(seen, f"INSERT INTO {tables.schema}.participants ", 4)
+    async with database.unit_of_work() as session:
+        rows = {row.id: row for row in await session.execute(select(table))}
+    # the newer event won, the older one after it changed nothing
+    assert (rows[first].aggseq, rows[first].name) == (3, "Statement Cache 3")
+    assert (rows[second].aggseq, rows[second].name) == (1, "Statement Cache 1")

@@ -21,10 +21,10 @@ from datapark_trading.tables import PARTICIPANTS
 class _Session:
     def __init__(self, error: BaseException | None = None) -> None:
         self.error = error
-        self.statements: list[Any] = []
+        self.statements: list[tuple[Any, Any]] = []
 
-    async def execute(self, statement: Any) -> None:
-        self.statements.append(statement)
+    async def execute(self, statement: Any, params: Any = None) -> None:
+        self.statements.append((statement, params))
         if self.error is not None:
             raise self.error
 
@@ -62,9 +62,10 @@ async def test_the_handler_upserts_into_trading_s_projection() -> None:
     payload = _registered()
     handler = event_handlers()[payload.event_type]
     await handler(session, _envelope(payload), payload)  # type: ignore[arg-type]
-    (statement,) = session.statements
-    assert statement.table is PARTICIPANTS
-    assert statement.compile().params["aggseq"] == 3
+    ((statement, params),) = session.statements
+    assert statement.text.startswith(f"INSERT INTO {PARTICIPANTS.schema}.{PARTICIPANTS.name} ")
+    assert params["id"] == payload.participant_id
+    assert params["aggseq"] == 3
 
 
 async def test_a_participant_the_table_cannot_hold_is_poison() -> None:

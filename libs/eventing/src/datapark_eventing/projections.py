@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope
@@ -38,6 +38,21 @@ from datapark_contracts.events.participants import (
 )
 from datapark_eventing.consumer import PoisonEvent
 from datapark_eventing.subscriptions import Subscriptions
+from datapark_kit.db import newer_row_upsert
+
+_PROJECTED = (
+    "name",
+    "kind",
+    "uscc",
+    "region_code",
+    "operating_region_code",
+    "roles",
+    "park_member",
+    "group_id",
+    "status",
+    "aggseq",
+    "updated_at",
+)
 
 PARTICIPANT_EVENTS: tuple[type[ParticipantSnapshot], ...] = (
     ParticipantRegistered,
@@ -74,9 +89,14 @@ class ParticipantProjection:
         self.table = table
 
     async def apply(self, payload: ParticipantSnapshot, *, aggseq: int) -> None:
-        """Upsert the participant unless the row already holds a newer event (``aggseq``)."""
-        table = self.table
-        values = {
+        """Upsert the participant unless the row already holds a newer event (``aggseq``).
+
+        One constant statement per table, compiled once per process (``newer_row_upsert``):
+        the ``postgresql.insert(...).on_conflict_do_update(...)`` it replaces was built and
+        compiled again for every event, ~0.44 ms of CPU against ~0.09 ms to run it (#14).
+        """
+        params = {
+            "id": payload.participant_id,
             "name": payload.name,
             "kind": payload.kind,
             "uscc": payload.uscc,
@@ -89,15 +109,8 @@ class ParticipantProjection:
             "aggseq": aggseq,
             "updated_at": payload.occurred_at,
         }
-        stmt = insert(table).values(id=payload.participant_id, **values)
         try:
-            await self.session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[table.c.id],
-                    set_=values,
-                    where=table.c.aggseq < stmt.excluded.aggseq,
-                )
-            )
+            await self.session.execute(newer_row_upsert(self.table, _PROJECTED), params)
         except (sa_exc.DataError, sa_exc.IntegrityError) as refused:
             raise PoisonEvent(
                 f"participant {payload.participant_id} does not fit the projection: "
