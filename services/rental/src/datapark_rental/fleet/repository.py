@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_kit.db import newer_row_upsert
 from datapark_rental.fleet.models import FleetKit, FleetUnit, MaintenanceWindow, Offering
 
 # Built once (read on every booking hold), the ids bound at execution.
@@ -34,17 +35,12 @@ class FleetRepository:
     async def upsert(self, model: type[Any], row_id: uuid.UUID, values: dict[str, Any]) -> bool:
         """Insert or replace the row unless it already holds a newer ``aggseq``.
 
-        Returns whether the row changed.
+        Returns whether the row changed. One constant statement per table and set of columns,
+        compiled once per process (``newer_row_upsert``; #14).
         """
         table: Table = model.__table__
-        statement = insert(table).values(id=row_id, **values)
-        result = await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.id],
-                set_=values,
-                where=table.c.aggseq < statement.excluded.aggseq,
-            ).returning(table.c.id)
-        )
+        statement = newer_row_upsert(table, tuple(values), returning=("id",))
+        result = await self.session.execute(statement, {"id": row_id, **values})
         return result.first() is not None
 
     async def offering(self, offering_id: uuid.UUID) -> Offering | None:
