@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_kit.db import newer_row_upsert
 from datapark_trading.listings.models import Listing
+
+_LISTINGS: Table = Listing.__table__  # type: ignore[assignment]  # a Table
 
 
 class ListingRepository:
@@ -26,13 +28,8 @@ class ListingRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def upsert(self, values: dict[str, object]) -> None:
-        """Insert or update one listing unless the stored one is as new or newer (aggseq)."""
-        stmt = insert(Listing).values(**values)
-        changes = {k: v for k, v in values.items() if k != "id"}
-        await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Listing.id],
-                set_=changes,
-                where=Listing.aggseq < stmt.excluded.aggseq,
-            )
-        )
+        """Insert or update one listing unless the stored one is as new or newer (aggseq).
+
+        One constant statement, compiled once per process (``newer_row_upsert``; #14)."""
+        columns = tuple(name for name in values if name != "id")
+        await self.session.execute(newer_row_upsert(_LISTINGS, columns), values)
