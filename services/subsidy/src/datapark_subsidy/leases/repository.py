@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, TextClause, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_kit.db import constant_statement, newer_row_upsert
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 
 _RECEIVABLES: Table = LeaseReceivableRecord.__table__  # type: ignore[assignment]  # a Table
@@ -43,17 +44,26 @@ def unnest_insert(table: Table) -> TextClause:
 
 
 _ADD_RECEIVABLES = unnest_insert(_RECEIVABLES)
-_NEW_TERMS = insert(_RECEIVABLES)
-_RESCHEDULE = _NEW_TERMS.on_conflict_do_update(
-    index_elements=[_RECEIVABLES.c.lease_id, _RECEIVABLES.c.kind, _RECEIVABLES.c.period],
-    set_={
-        "due_on": _NEW_TERMS.excluded.due_on,
-        "amount": _NEW_TERMS.excluded.amount,
-        "interest": _NEW_TERMS.excluded.interest,
-        "fees": _NEW_TERMS.excluded.fees,
-        "opening_balance": _NEW_TERMS.excluded.opening_balance,
-    },
-    where=_RECEIVABLES.c.paid_on.is_(None),
+_LEASES: Table = LeaseRecord.__table__  # type: ignore[assignment]  # a Table
+# Written when a lease is first recorded only; an upsert of a known lease leaves them.
+_FIRST_RECORDED = ("assessed", "ineligible")
+_NEW_TERMS = insert(_RECEIVABLES).values(
+    {column.name: bindparam(column.name, type_=column.type) for column in _RECEIVABLES.c}
+)
+# Constant text (constant_statement): a postgresql.insert(...) has no cache key and was
+# compiled again on every call (#14).
+_RESCHEDULE = constant_statement(
+    _NEW_TERMS.on_conflict_do_update(
+        index_elements=[_RECEIVABLES.c.lease_id, _RECEIVABLES.c.kind, _RECEIVABLES.c.period],
+        set_={
+            "due_on": _NEW_TERMS.excluded.due_on,
+            "amount": _NEW_TERMS.excluded.amount,
+            "interest": _NEW_TERMS.excluded.interest,
+            "fees": _NEW_TERMS.excluded.fees,
+            "opening_balance": _NEW_TERMS.excluded.opening_balance,
+        },
+        where=_RECEIVABLES.c.paid_on.is_(None),
+    )
 )
 
 
@@ -62,14 +72,13 @@ class LeaseRepository:
         self.session = session
 
     async def upsert(self, lease_id: uuid.UUID, values: dict[str, Any]) -> None:
-        """Insert or refresh a lease; an older event (lower aggseq) never overwrites a newer."""
-        stmt = insert(LeaseRecord).values(id=lease_id, assessed=False, ineligible=[], **values)
+        """Insert or refresh a lease; an older event (lower aggseq) never overwrites a newer.
+
+        One constant statement per set of columns, compiled once per process
+        (``newer_row_upsert``; #14)."""
+        statement = newer_row_upsert(_LEASES, tuple(values), insert_only=_FIRST_RECORDED)
         await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[LeaseRecord.id],
-                set_=values,
-                where=LeaseRecord.aggseq < stmt.excluded.aggseq,
-            )
+            statement, {"id": lease_id, "assessed": False, "ineligible": [], **values}
         )
 
     async def add_receivables(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -80,8 +89,8 @@ class LeaseRepository:
 
     async def reschedule(self, rows: Sequence[dict[str, Any]]) -> None:
         """New terms for receivables not paid yet (unknown ones are added): one single-row
-        statement executed for the rows (asyncpg executemany, one round trip), compiled once a
-        call whatever the number of rows (a lease is rescheduled seldom)."""
+        statement executed for the rows (asyncpg executemany, one round trip), compiled once per
+        process whatever the number of rows. Every row gives every column."""
         if rows:
             await self.session.execute(_RESCHEDULE, list(rows))
 
