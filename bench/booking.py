@@ -20,7 +20,7 @@ measures one path only (``make profile TARGET=list``).
 
 The load generator is wrk (C, Debian's package, installed by ``scripts/ensure_wrk.sh``) with
 CLIENTS connections over two threads and ``bench/booking_wrk.lua`` (the hold's bodies, the
-non-2xx answers, one JSON line of results): it costs well under 0.1 ms of CPU a request, so on
+non-2xx answers, one JSON line of results): it costs 0.02-0.12 ms of CPU a request, so on
 the shared 2 cores the figures are the service's, not the client's (the httpx client it replaced
 spent 1-2 ms a request, more than the floor endpoint itself). Each run is preceded by a 1 s
 warm-up that is not recorded; each row says the service's and wrk's CPU ms a request.
@@ -183,9 +183,11 @@ WRK_SCRIPT = Path(__file__).with_name("booking_wrk.lua")
 # (which the service and Postgres share).
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 
-# The next free booking day of the bench's offerings, kept across runs (1 and 2 API processes
-# book the same offerings): a hold never meets another one.
+# The next free booking day of the bench's offerings after day 0 (today at 09:00 UTC when the
+# bench started), kept across runs (1 and 2 API processes book the same offerings): a hold never
+# meets another one, even across midnight.
 _next_day = 2
+_DAY_ZERO = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -205,11 +207,16 @@ async def _wrk(url: str, path: str, *, post: bool, seconds: float) -> dict[str, 
     done()) with its own CPU seconds under ``wrk_cpu``."""
     global _next_day
     assert WRK is not None
-    nine = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     args = ["get", str(WRK_THREADS)]
     if post:
         offerings = [str(_md5_uuid(f"bench-offering-{i}")) for i in range(CLIENTS)]
-        args = ["hold", str(WRK_THREADS), str(_next_day), str(int(nine.timestamp())), *offerings]
+        args = [
+            "hold",
+            str(WRK_THREADS),
+            str(_next_day),
+            str(int(_DAY_ZERO.timestamp())),
+            *offerings,
+        ]
     command = [
         WRK,
         *("-t", str(WRK_THREADS), "-c", str(CLIENTS), "-d", f"{max(1, round(seconds))}s"),
