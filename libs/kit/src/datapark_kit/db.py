@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, Table, TextClause, bindparam, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.ext import asyncio as sa_asyncio
@@ -108,6 +108,14 @@ def constant_statement(statement: UpdateBase) -> TextClause | TextualSelect:
     return clause.columns(*returning) if returning else clause
 
 
+def bound_insert(table: Table, columns: tuple[str, ...]) -> Insert:
+    """``INSERT INTO table (columns) VALUES (:column, ...)``: each value a ``bindparam`` named
+    and typed after its column, the form ``constant_statement`` takes."""
+    return insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+
+
 @functools.cache
 def newer_row_upsert(
     table: Table,
@@ -128,11 +136,7 @@ def newer_row_upsert(
     when the row is new only.
     """
     key = list(table.primary_key.columns)
-    values = {
-        c.name: bindparam(c.name, type_=c.type)
-        for c in (*key, *(table.c[name] for name in (*columns, *insert_only)))
-    }
-    statement = insert(table).values(values)
+    statement = bound_insert(table, (*(c.name for c in key), *columns, *insert_only))
     upsert = statement.on_conflict_do_update(
         index_elements=key,
         set_={name: statement.excluded[name] for name in columns},

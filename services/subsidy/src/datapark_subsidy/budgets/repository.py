@@ -6,12 +6,35 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.ids import uuid7
+from datapark_kit.db import bound_insert, constant_statement
 from datapark_subsidy.budgets.models import BudgetEntry, BudgetRow
+
+_BUDGETS: Table = BudgetRow.__table__  # type: ignore[assignment]  # a Table
+_ENTRIES: Table = BudgetEntry.__table__  # type: ignore[assignment]  # a Table
+_NEW_BUDGET = bound_insert(_BUDGETS, tuple(column.name for column in _BUDGETS.c))
+# A budget row created on first use, if not there yet: one statement for a company's budget,
+# one for a designation's shared budget (participant_id NULL, its own partial unique index).
+# Constant text, compiled once per process (a postgresql.insert has no cache key; #14).
+_CREATE_COMPANY_BUDGET = constant_statement(
+    _NEW_BUDGET.on_conflict_do_nothing(
+        index_elements=["policy", "participant_id", "period"],
+        index_where=_BUDGETS.c.participant_id.is_not(None),
+    )
+)
+_CREATE_SHARED_BUDGET = constant_statement(
+    _NEW_BUDGET.on_conflict_do_nothing(
+        index_elements=["policy", "period"], index_where=_BUDGETS.c.participant_id.is_(None)
+    )
+)
+_ADD_ENTRY = constant_statement(
+    bound_insert(_ENTRIES, tuple(column.name for column in _ENTRIES.c))
+    .on_conflict_do_nothing(constraint="uq_budget_entries_idempotency_key")
+    .returning(_ENTRIES.c.id)
+)
 
 
 class BudgetRepository:
@@ -32,33 +55,21 @@ class BudgetRepository:
         """The budget row, created on first use, locked for the rest of the transaction."""
         now = datetime.now(UTC)
         await self.session.execute(
-            insert(BudgetRow)
-            .values(
-                id=uuid7(),
-                policy=policy,
-                participant_id=participant_id,
-                period=period,
-                cap=cap,
-                reserved=Decimal(0),
-                committed=Decimal(0),
-                cap_parameter=cap_parameter,
-                cap_effective_from=cap_effective_from,
-                policy_version=policy_version,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=(
-                    ["policy", "period"]
-                    if participant_id is None
-                    else ["policy", "participant_id", "period"]
-                ),
-                index_where=(
-                    BudgetRow.participant_id.is_(None)
-                    if participant_id is None
-                    else BudgetRow.participant_id.is_not(None)
-                ),
-            )
+            _CREATE_SHARED_BUDGET if participant_id is None else _CREATE_COMPANY_BUDGET,
+            {
+                "id": uuid7(),
+                "policy": policy,
+                "participant_id": participant_id,
+                "period": period,
+                "cap": cap,
+                "reserved": Decimal(0),
+                "committed": Decimal(0),
+                "cap_parameter": cap_parameter,
+                "cap_effective_from": cap_effective_from,
+                "policy_version": policy_version,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         holder = (
             BudgetRow.participant_id.is_(None)
@@ -93,18 +104,16 @@ class BudgetRepository:
     ) -> uuid.UUID | None:
         """Insert a ledger entry; ``None`` if its idempotency key was already used."""
         inserted = await self.session.execute(
-            insert(BudgetEntry)
-            .values(
-                id=uuid7(),
-                budget_id=budget_id,
-                claim_id=claim_id,
-                op=op,
-                amount=amount,
-                idempotency_key=key,
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(constraint="uq_budget_entries_idempotency_key")
-            .returning(BudgetEntry.id)
+            _ADD_ENTRY,
+            {
+                "id": uuid7(),
+                "budget_id": budget_id,
+                "claim_id": claim_id,
+                "op": op,
+                "amount": amount,
+                "idempotency_key": key,
+                "created_at": datetime.now(UTC),
+            },
         )
         return inserted.scalar_one_or_none()
 

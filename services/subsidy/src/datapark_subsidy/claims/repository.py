@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, TextClause, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import TextualSelect
 
+from datapark_kit.db import bound_insert, constant_statement
 from datapark_subsidy.claims.models import Claim
+
+_CLAIMS: Table = Claim.__table__  # type: ignore[assignment]  # a Table
+
+
+@functools.cache
+def _lease_claim(columns: tuple[str, ...]) -> TextClause | TextualSelect:
+    """A lease's claim unless its (lease, policy, period, basis) has one: constant text per set
+    of columns, compiled once per process (a ``postgresql.insert`` has no cache key; #14)."""
+    return constant_statement(
+        bound_insert(_CLAIMS, columns)
+        .on_conflict_do_nothing(constraint="uq_claims_lease_policy_period")
+        .returning(_CLAIMS.c.id)
+    )
 
 
 class ClaimRepository:
@@ -23,12 +38,7 @@ class ClaimRepository:
 
     async def add_for_lease(self, values: dict[str, object]) -> bool:
         """Insert a lease's claim unless that (lease, policy, period) already has one."""
-        inserted = await self.session.execute(
-            insert(Claim)
-            .values(**values)
-            .on_conflict_do_nothing(constraint="uq_claims_lease_policy_period")
-            .returning(Claim.id)
-        )
+        inserted = await self.session.execute(_lease_claim(tuple(values)), values)
         return inserted.scalar_one_or_none() is not None
 
     async def get(self, claim_id: uuid.UUID, *, for_update: bool = False) -> Claim | None:
