@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, or_, select, tuple_
+from sqlalchemy import String, Table, cast, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_kit.db import bound_insert, constant_statement
 from datapark_trading.settlement.ledger import Account, AccountKind, Transaction
 from datapark_trading.settlement.models import (
     AccountRow,
@@ -19,6 +20,14 @@ from datapark_trading.settlement.models import (
     LedgerTransactionRow,
 )
 from datapark_trading.terms.money import ZERO
+
+_ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]  # a Table
+# An account opened if new: one single-row constant statement, compiled once per process and
+# executed for the accounts in one asyncpg executemany (the multi-row VALUES it replaces was a
+# postgresql.insert, compiled again on every call; #14).
+_OPEN_ACCOUNT = constant_statement(
+    bound_insert(_ACCOUNTS, ("kind", "holder", "currency", "opened_at")).on_conflict_do_nothing()
+)
 
 
 class LedgerRepository:
@@ -36,19 +45,11 @@ class LedgerRepository:
         if not keys:
             return
         await self.session.execute(
-            insert(AccountRow)
-            .values(
-                [
-                    {
-                        "kind": a.kind.value,
-                        "holder": a.holder,
-                        "currency": a.currency,
-                        "opened_at": at,
-                    }
-                    for a in keys
-                ]
-            )
-            .on_conflict_do_nothing()
+            _OPEN_ACCOUNT,
+            [
+                {"kind": a.kind.value, "holder": a.holder, "currency": a.currency, "opened_at": at}
+                for a in keys  # in the one global order, as the locks are taken
+            ],
         )
         held = sorted(a for a in set(debited) if a.floor is not None)
         if not held:
