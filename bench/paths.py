@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,7 @@ from datapark_eventing.checkpoints import Checkpointer
 from datapark_eventing.consumer import EventConsumer
 from datapark_eventing.kafka import is_transactional, make_producer
 from datapark_eventing.outbox import Outbox
+from datapark_eventing.projections import participant_projection_table, participant_subscriptions
 from datapark_eventing.relay import OutboxRelay, _envelope_of
 from datapark_eventing.tables import EventingTables, eventing_tables
 from datapark_eventing.topics import ensure_topics
@@ -142,6 +143,8 @@ class Scratch:
         self.dlq = f"bench.{tag}.dlq"
         self.audit = f"bench.{tag}.audit"
         self.tables: EventingTables = eventing_tables(MetaData(schema=self.schema))
+        # every service's copy of catalog's participants (the consumer's real handler)
+        self.participants = participant_projection_table(self.tables.outbox.metadata)
 
     async def create(self, database: Database) -> None:
         async with database.engine.begin() as conn:
@@ -182,7 +185,14 @@ class Scratch:
 
     async def reset(self, database: Database) -> None:
         async with database.engine.begin() as conn:
-            for table in ("outbox", "inbox", "event_chain_heads", "applied", "unit_reservations"):
+            for table in (
+                "outbox",
+                "inbox",
+                "event_chain_heads",
+                "applied",
+                "unit_reservations",
+                "participants",
+            ):
                 await conn.execute(text(f'TRUNCATE "{self.schema}".{table}'))
 
 
@@ -539,7 +549,9 @@ async def _datapark_consumer(database: Database, scratch: Scratch, handler: Any)
             await asyncio.wait_for(task, 30)
 
 
-async def _hand_written_consumer(conn: asyncpg.Connection, scratch: Scratch) -> Sample:
+async def _hand_written_consumer(
+    conn: asyncpg.Connection, scratch: Scratch, by_hand: HandStatement
+) -> Sample:
     """What EventConsumer does, written by hand on aiokafka and one asyncpg connection: a
     group member reading committed records, per polled partition batch the parse and
     validation, one transaction with the inbox insert and the handler's insert per fresh
@@ -562,7 +574,7 @@ async def _hand_written_consumer(conn: asyncpg.Connection, scratch: Scratch) -> 
                 started = (time.perf_counter(), time.process_time())
             done = {}
             for tp, records in polled.items():
-                await _apply_by_hand(conn, scratch, records)
+                await _apply_by_hand(conn, scratch, records, by_hand)
                 done[tp] = records[-1].offset + 1
                 seen += len(records)
             if done:
@@ -574,10 +586,11 @@ async def _hand_written_consumer(conn: asyncpg.Connection, scratch: Scratch) -> 
 
 
 async def bench_consumer(database: Database, scratch: Scratch) -> list[Row]:
-    """EventConsumer (contract validation, inbox, the handler's INSERT per record through the
-    session, as every service's handlers run their statements) beside the same consumer
-    written by hand (aiokafka + asyncpg: the same parse, statements, transactions and offset
-    commits), ROUNDS rounds alternating, medians with CPU per record; for reference the
+    """EventConsumer (contract validation, inbox, the handler's statement per record through the
+    session) beside the same consumer written by hand (aiokafka + asyncpg: the same parse,
+    statements, transactions and offset commits), ROUNDS rounds alternating, medians with CPU
+    per record, for two handlers: one INSERT, and the participant projection every service
+    runs (``participant_subscriptions``: an upsert guarded by aggseq). For reference the
     statements alone by hand over records read beforehand (no Kafka in the timing) and a raw
     consume."""
     await scratch.reset(database)
@@ -593,55 +606,86 @@ async def bench_consumer(database: Database, scratch: Scratch) -> list[Row]:
             {"id": envelope.id, "subject": envelope.subject, "aggseq": envelope.aggseq},
         )
 
+    project = participant_subscriptions(scratch.participants).handlers()[
+        ParticipantRegistered.event_type
+    ]
+    kinds: dict[str, tuple[Any, HandStatement]] = {
+        "insert": (apply, _insert_applied_by_hand),
+        "projection": (project, _project_by_hand),
+    }
     conn = await asyncpg.connect(DSN)
-    rounds: dict[str, list[Sample]] = {"datapark": [], "hand": [], "statements": []}
+    rounds: dict[str, list[Sample]] = {
+        f"{kind} {side}": [] for kind in kinds for side in ("datapark", "hand", "statements")
+    }
     try:
         raw, raw_rate = await raw_consume(scratch.consume)
         for _ in range(ROUNDS):
-            await scratch.reset(database)
-            rounds["datapark"].append(await _datapark_consumer(database, scratch, apply))
-            await _assert_applied(conn, scratch)
-            await scratch.reset(database)
-            rounds["hand"].append(await _hand_written_consumer(conn, scratch))
-            await _assert_applied(conn, scratch)
-            await scratch.reset(database)
-            wall, cpu = time.perf_counter(), time.process_time()
-            await hand_written(conn, scratch, raw)
-            rounds["statements"].append(Sample.of(N, wall, cpu))
+            for kind, (handler, by_hand) in kinds.items():
+                await scratch.reset(database)
+                rounds[f"{kind} datapark"].append(
+                    await _datapark_consumer(database, scratch, handler)
+                )
+                await _assert_applied(conn, scratch, kind)
+                await scratch.reset(database)
+                rounds[f"{kind} hand"].append(await _hand_written_consumer(conn, scratch, by_hand))
+                await _assert_applied(conn, scratch, kind)
+                await scratch.reset(database)
+                wall, cpu = time.perf_counter(), time.process_time()
+                await hand_written(conn, scratch, raw, by_hand)
+                rounds[f"{kind} statements"].append(Sample.of(N, wall, cpu))
         for name, samples in rounds.items():
             print(
                 f"  consumer section, {name}: "
                 + ", ".join(f"{s.rate:,.0f}/s {s.cpu_us:.0f} us" for s in samples)
             )
-        _print_paired("consumer section", rounds["datapark"], rounds["hand"])
+        for kind in kinds:
+            _print_paired(
+                f"consumer section, {kind}", rounds[f"{kind} datapark"], rounds[f"{kind} hand"]
+            )
     finally:
         await conn.close()
-    dp, hand, statements = (_median(rounds[k]) for k in ("datapark", "hand", "statements"))
-    return [
-        Row(
-            f"consumer: validate + inbox + handler (CPU {dp.cpu_us:.0f} us/record)",
-            dp.rate,
-            "records/s",
-            "the same consumer by hand, aiokafka + asyncpg: same parse, statements, "
-            f"transactions, offset commits (CPU {hand.cpu_us:.0f} us/record)",
-            hand.rate,
-        ),
-        Row(
-            f"(reference) consumer beside the statements alone by hand, records read "
-            f"beforehand (CPU {statements.cpu_us:.0f} us/record)",
-            dp.rate,
-            "records/s",
-            "same parse + statements, hand-written asyncpg, no Kafka",
-            statements.rate,
-        ),
-        Row("(reference) raw consume", raw_rate, "records/s", "", None),
-    ]
+    rows: list[Row] = []
+    labels = {
+        "insert": "one INSERT in the handler",
+        "projection": "the participant projection's upsert (every service's handler)",
+    }
+    for kind, label in labels.items():
+        dp, hand, statements = (
+            _median(rounds[f"{kind} {side}"]) for side in ("datapark", "hand", "statements")
+        )
+        rows += [
+            Row(
+                f"consumer, {label}: validate + inbox + handler (CPU {dp.cpu_us:.0f} us/record)",
+                dp.rate,
+                "records/s",
+                "the same consumer by hand, aiokafka + asyncpg: same parse, statements, "
+                f"transactions, offset commits (CPU {hand.cpu_us:.0f} us/record)",
+                hand.rate,
+            ),
+            Row(
+                f"(reference) consumer, {label}, beside the statements alone by hand, records "
+                f"read beforehand (CPU {statements.cpu_us:.0f} us/record)",
+                dp.rate,
+                "records/s",
+                "same parse + statements, hand-written asyncpg, no Kafka",
+                statements.rate,
+            ),
+        ]
+    rows.append(Row("(reference) raw consume", raw_rate, "records/s", "", None))
+    return rows
 
 
-async def _assert_applied(conn: asyncpg.Connection, scratch: Scratch) -> None:
-    applied = await conn.fetchval(f'SELECT count(*) FROM "{scratch.schema}".applied')
+async def _assert_applied(conn: asyncpg.Connection, scratch: Scratch, kind: str) -> None:
+    """Every record applied once: N inserted rows, or every participant at its last aggseq
+    (the aggseqs of each aggregate's last event add up to N)."""
+    if kind == "insert":
+        applied = await conn.fetchval(f'SELECT count(*) FROM "{scratch.schema}".applied')
+    else:
+        applied = await conn.fetchval(
+            f'SELECT coalesce(sum(aggseq), 0) FROM "{scratch.schema}".participants'
+        )
     if applied != N:
-        raise RuntimeError(f"the round applied {applied} of {N} records")
+        raise RuntimeError(f"the round applied {applied} of {N} records ({kind})")
 
 
 async def raw_consume(topic: str) -> tuple[list[Any], float]:
@@ -665,21 +709,24 @@ async def raw_consume(topic: str) -> tuple[list[Any], float]:
         await consumer.stop()
 
 
-async def hand_written(conn: asyncpg.Connection, scratch: Scratch, records: list[Any]) -> None:
+async def hand_written(
+    conn: asyncpg.Connection, scratch: Scratch, records: list[Any], by_hand: HandStatement
+) -> None:
     """What EventConsumer does per polled batch, by hand, over records read beforehand."""
     for at in range(0, len(records), BATCH):
-        await _apply_by_hand(conn, scratch, records[at : at + BATCH])
+        await _apply_by_hand(conn, scratch, records[at : at + BATCH], by_hand)
 
 
-async def _apply_by_hand(conn: asyncpg.Connection, scratch: Scratch, records: list[Any]) -> None:
+async def _apply_by_hand(
+    conn: asyncpg.Connection, scratch: Scratch, records: list[Any], by_hand: HandStatement
+) -> None:
     """Parse and validate each record, then one transaction with the inbox insert and the
-    handler's insert per fresh record."""
-    inbox, applied = f'"{scratch.schema}".inbox', f'"{scratch.schema}".applied'
+    handler's statement per fresh record."""
+    inbox = f'"{scratch.schema}".inbox'
     batch = []
     for r in records:
         e = Envelope.from_kafka(r.key, r.value, list(r.headers))
-        payload_model(e.type).model_validate(e.data)
-        batch.append((e, r))
+        batch.append((e, r, payload_model(e.type).model_validate(e.data)))
     async with conn.transaction():
         fresh = set(
             await conn.fetchval(
@@ -689,21 +736,71 @@ async def _apply_by_hand(conn: asyncpg.Connection, scratch: Scratch, records: li
                                                   $4::int[], $5::bigint[])
                     ON CONFLICT DO NOTHING RETURNING event_id)
                     SELECT coalesce(array_agg(event_id), '{{}}') FROM i""",
-                [e.id for e, _ in batch],
-                [e.type for e, _ in batch],
-                [r.topic for _, r in batch],
-                [r.partition for _, r in batch],
-                [r.offset for _, r in batch],
+                [e.id for e, _, _ in batch],
+                [e.type for e, _, _ in batch],
+                [r.topic for _, r, _ in batch],
+                [r.partition for _, r, _ in batch],
+                [r.offset for _, r, _ in batch],
             )
         )
-        for e, _ in batch:  # the handler's statement, once per fresh record
+        for e, _, payload in batch:  # the handler's statement, once per fresh record
             if _take(fresh, e.id):
-                await conn.execute(
-                    f"INSERT INTO {applied} (event_id, subject, aggseq) VALUES ($1, $2, $3)",
-                    e.id,
-                    e.subject,
-                    e.aggseq,
-                )
+                await by_hand(conn, scratch, e, payload)
+
+
+HandStatement = Callable[[asyncpg.Connection, Scratch, Envelope, Any], Awaitable[None]]
+
+
+async def _insert_applied_by_hand(
+    conn: asyncpg.Connection, scratch: Scratch, e: Envelope, payload: Any
+) -> None:
+    await conn.execute(
+        f'INSERT INTO "{scratch.schema}".applied (event_id, subject, aggseq) VALUES ($1, $2, $3)',
+        e.id,
+        e.subject,
+        e.aggseq,
+    )
+
+
+_PROJECTED = (
+    "id",
+    "name",
+    "kind",
+    "uscc",
+    "region_code",
+    "operating_region_code",
+    "roles",
+    "park_member",
+    "group_id",
+    "status",
+    "aggseq",
+    "updated_at",
+)
+
+
+async def _project_by_hand(
+    conn: asyncpg.Connection, scratch: Scratch, e: Envelope, payload: Any
+) -> None:
+    """The participant projection's upsert (``newer_row_upsert``) written for asyncpg."""
+    await conn.execute(
+        f'INSERT INTO "{scratch.schema}".participants ({", ".join(_PROJECTED)}) '
+        f"VALUES ({', '.join(f'${n}' for n in range(1, len(_PROJECTED) + 1))}) "
+        "ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in _PROJECTED[1:])
+        + " WHERE participants.aggseq < excluded.aggseq",
+        payload.participant_id,
+        payload.name,
+        payload.kind,
+        payload.uscc,
+        payload.region_code,
+        payload.operating_region_code,
+        list(payload.roles),
+        payload.park_member,
+        payload.group_id,
+        payload.status,
+        e.aggseq,
+        payload.occurred_at,
+    )
 
 
 def _take(fresh: set[uuid.UUID], event_id: uuid.UUID) -> bool:
