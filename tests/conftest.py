@@ -22,6 +22,7 @@ from asgi_lifespan import LifespanManager
 from support.helpers import KAFKA
 
 from datapark_kit.auth import TokenSigner
+from datapark_kit.db import Database
 from datapark_kit.devkeys import DEV_JWT_PRIVATE_KEY_PEM
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,16 @@ def migrated_database() -> str:
             capture_output=True,
         )
     return TEST_DATABASE_URL
+
+
+@pytest.fixture
+async def database(migrated_database: str) -> AsyncIterator[Database]:
+    """The kit's database on the migrated test database, one pooled connection."""
+    database = Database(migrated_database, pool_size=1)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 SESSION_STARTED = datetime.now(UTC)

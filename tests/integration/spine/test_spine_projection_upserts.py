@@ -11,7 +11,7 @@ the code ran hit SQLAlchemy's compiled cache after their first execution."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,15 +37,6 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 Apply = Callable[[AsyncSession, uuid.UUID, dict[str, Any]], Awaitable[Any]]
-
-
-@pytest.fixture
-async def database(migrated_database: str) -> AsyncIterator[Database]:
-    database = Database(migrated_database, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _core(table: Table, *, insert_only: dict[str, Any] | None = None) -> Apply:

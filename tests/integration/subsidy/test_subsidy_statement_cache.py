@@ -6,7 +6,6 @@ and still insert once: the second attempt with the same key inserts nothing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,15 +21,6 @@ from datapark_subsidy.budgets.repository import BudgetRepository
 from datapark_subsidy.claims.repository import ClaimRepository
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def database(migrated_database: str) -> AsyncIterator[Database]:
-    database = Database(migrated_database, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _claim(lease_id: uuid.UUID, period: str) -> dict[str, Any]:

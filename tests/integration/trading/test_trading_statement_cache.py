@@ -6,7 +6,6 @@ or a delivery that exists already stays as it was."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,15 +26,6 @@ from datapark_trading.webhooks.repository import WebhookRepository
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(migrated_database: str) -> AsyncIterator[Database]:
-    database = Database(migrated_database, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def test_accounts_are_opened_once_by_a_statement_compiled_once(database: Database) -> None:
