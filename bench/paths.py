@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -762,20 +763,18 @@ async def _insert_applied_by_hand(
     )
 
 
-_PROJECTED = (
-    "id",
-    "name",
-    "kind",
-    "uscc",
-    "region_code",
-    "operating_region_code",
-    "roles",
-    "park_member",
-    "group_id",
-    "status",
-    "aggseq",
-    "updated_at",
-)
+@functools.cache
+def _projection_sql(schema: str) -> str:
+    """``INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE aggseq < excluded.aggseq`` of the
+    projection table's columns (the first is the key), written once per run."""
+    columns = [c.name for c in participant_projection_table(MetaData()).columns]
+    return (
+        f'INSERT INTO "{schema}".participants ({", ".join(columns)}) '
+        f"VALUES ({', '.join(f'${n}' for n in range(1, len(columns) + 1))}) "
+        "ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        + " WHERE participants.aggseq < excluded.aggseq"
+    )
 
 
 async def _project_by_hand(
@@ -783,11 +782,7 @@ async def _project_by_hand(
 ) -> None:
     """The participant projection's upsert (``newer_row_upsert``) written for asyncpg."""
     await conn.execute(
-        f'INSERT INTO "{scratch.schema}".participants ({", ".join(_PROJECTED)}) '
-        f"VALUES ({', '.join(f'${n}' for n in range(1, len(_PROJECTED) + 1))}) "
-        "ON CONFLICT (id) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in _PROJECTED[1:])
-        + " WHERE participants.aggseq < excluded.aggseq",
+        _projection_sql(scratch.schema),
         payload.participant_id,
         payload.name,
         payload.kind,
