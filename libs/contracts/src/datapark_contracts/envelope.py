@@ -148,27 +148,15 @@ def event_hash(
     RFC 8785 cannot represent.
     """
     texts = "".join((id, source, type, subject, time, dataschema, prevhash))
-    if texts.isascii() and not texts.encode().translate(None, _AS_IS):
+    if (
+        -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER
+        and texts.isascii()
+        and not texts.encode().translate(None, _AS_IS)
+    ):
         return plain_event_hash(
             id, source, type, subject, time, dataschema, aggseq, prevhash, value
         )
-    return _canonical_event_hash(
-        id, source, type, subject, time, dataschema, aggseq, prevhash, value
-    )
-
-
-def _canonical_event_hash(
-    id: str,
-    source: str,
-    type: str,
-    subject: str,
-    time: str,
-    dataschema: str,
-    aggseq: int,
-    prevhash: str,
-    value: bytes,
-) -> str:
-    """The event hash by the general route: the attributes through RFC 8785."""
+    # the general route: the attributes through RFC 8785
     attributes_json = hashed_attributes_json(
         id=id,
         source=source,
@@ -197,10 +185,8 @@ def plain_event_hash(
     quote or a backslash (a reader that scanned a record's header values at once): the canonical
     JSON of such a string is the string in quotes, so the attributes are written in one piece.
     Only for texts so checked: :func:`event_hash` checks them and calls this."""
-    if not -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER:
-        return _canonical_event_hash(
-            id, source, type, subject, time, dataschema, aggseq, prevhash, value
-        )
+    if not -_SAFE_INTEGER <= aggseq <= _SAFE_INTEGER:  # RFC 8785 formats it: the general route
+        return event_hash(id, source, type, subject, time, dataschema, aggseq, prevhash, value)
     head = (
         f'{prevhash}{{"attributes":{{"aggseq":{aggseq},"datacontenttype":"{CONTENT_TYPE}",'
         f'"dataschema":"{dataschema}","id":"{id}","prevhash":"{prevhash}",'
