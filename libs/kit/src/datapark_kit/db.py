@@ -108,12 +108,12 @@ def constant_statement(statement: UpdateBase) -> TextClause | TextualSelect:
     return clause.columns(*returning) if returning else clause
 
 
-def bound_insert(table: Table, columns: tuple[str, ...]) -> Insert:
+def bound_insert(table: Table, columns: tuple[str, ...] | None = None) -> Insert:
     """``INSERT INTO table (columns) VALUES (:column, ...)``: each value a ``bindparam`` named
-    and typed after its column, the form ``constant_statement`` takes."""
-    return insert(table).values(
-        {name: bindparam(name, type_=table.c[name].type) for name in columns}
-    )
+    and typed after its column (every column of the table when ``columns`` is None), the form
+    ``constant_statement`` takes."""
+    names = columns if columns is not None else tuple(table.c.keys())
+    return insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in names})
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from datapark_subsidy.budgets.models import BudgetEntry, BudgetRow
 
 _BUDGETS: Table = BudgetRow.__table__  # type: ignore[assignment]  # a Table
 _ENTRIES: Table = BudgetEntry.__table__  # type: ignore[assignment]  # a Table
-_NEW_BUDGET = bound_insert(_BUDGETS, tuple(column.name for column in _BUDGETS.c))
+_NEW_BUDGET = bound_insert(_BUDGETS)
 # A budget row created on first use, if not there yet: one statement for a company's budget,
 # one for a designation's shared budget (participant_id NULL, its own partial unique index).
 # Constant text, compiled once per process (a postgresql.insert has no cache key; #14).
@@ -31,7 +31,7 @@ _CREATE_SHARED_BUDGET = constant_statement(
     )
 )
 _ADD_ENTRY = constant_statement(
-    bound_insert(_ENTRIES, tuple(column.name for column in _ENTRIES.c))
+    bound_insert(_ENTRIES)
     .on_conflict_do_nothing(constraint="uq_budget_entries_idempotency_key")
     .returning(_ENTRIES.c.id)
 )

@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, TextClause, bindparam, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, TextClause, select, text, update
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_kit.db import constant_statement, newer_row_upsert
+from datapark_kit.db import bound_insert, constant_statement, newer_row_upsert
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 
 _RECEIVABLES: Table = LeaseReceivableRecord.__table__  # type: ignore[assignment]  # a Table
@@ -47,9 +46,7 @@ _ADD_RECEIVABLES = unnest_insert(_RECEIVABLES)
 _LEASES: Table = LeaseRecord.__table__  # type: ignore[assignment]  # a Table
 # Written when a lease is first recorded only; an upsert of a known lease leaves them.
 _FIRST_RECORDED = ("assessed", "ineligible")
-_NEW_TERMS = insert(_RECEIVABLES).values(
-    {column.name: bindparam(column.name, type_=column.type) for column in _RECEIVABLES.c}
-)
+_NEW_TERMS = bound_insert(_RECEIVABLES)
 # Constant text (constant_statement): a postgresql.insert(...) has no cache key and was
 # compiled again on every call (#14).
 _RESCHEDULE = constant_statement(
