@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from aiokafka.errors import CommitFailedError
+from sqlalchemy import MetaData
 
 from datapark_contracts.events import catalog_listings as catalog
 from datapark_eventing.consumer import EventConsumer, PoisonEvent
 from datapark_eventing.subscriptions import Subscriptions
+from datapark_eventing.tables import eventing_tables
 from datapark_kit.errors import Unprocessable
 
 
@@ -55,7 +57,7 @@ def _consumer() -> EventConsumer:
         topics=("t",),
         bootstrap=None,  # type: ignore[arg-type]
         database=None,  # type: ignore[arg-type]
-        inbox=type("Inbox", (), {"schema": "s", "name": "inbox"})(),
+        inbox=eventing_tables(MetaData(schema="s")).inbox,
         handlers={},
         poison_attempts=3,
     )

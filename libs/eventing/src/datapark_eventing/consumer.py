@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datapark_contracts.envelope import Envelope, MalformedEvent
 from datapark_contracts.payloads import EventPayload, UnknownEventType, payload_model
 from datapark_eventing.kafka import Kafka, make_consumer, make_producer
-from datapark_kit.db import Database
+from datapark_kit.db import Database, bound_insert, constant_statement
 from datapark_kit.metrics import CONSUMER_LAG, MESSAGES
 from datapark_kit.telemetry import context_from, spans_recorded
 
@@ -152,11 +152,12 @@ class EventConsumer:
         # One record's inbox row (a batch of one, or a batch replayed record by record):
         # constant text too (postgresql.insert(...).on_conflict_do_nothing() has no cache key
         # and was compiled again for every record).
-        self._inbox_one = text(
-            f'INSERT INTO "{inbox.schema}"."{inbox.name}" '  # noqa: S608 - our own table
-            '(consumer, event_id, event_type, topic, partition, "offset") '
-            "VALUES (:consumer, :event_id, :event_type, :topic, :partition, :offset) "
-            "ON CONFLICT DO NOTHING RETURNING event_id"
+        self._inbox_one = constant_statement(
+            bound_insert(
+                inbox, ("consumer", "event_id", "event_type", "topic", "partition", "offset")
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
         )
 
     def stop(self) -> None:
