@@ -11,14 +11,8 @@ log() { echo "[chromium] $*"; }
 if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/wqy ]; then
   exit 0
 fi
-run_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else echo "[chromium] ERROR: need root to run: $*" >&2; exit 1; fi
-}
-log "installing (apt): chromium fonts-wqy-zenhei"
-run_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  chromium fonts-dejavu-core fonts-wqy-zenhei >/dev/null
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+apt_install chromium chromium fonts-dejavu-core fonts-wqy-zenhei
 command -v chromium >/dev/null 2>&1 || { echo "[chromium] ERROR: chromium not installed" >&2; exit 1; }
 log "installed $(chromium --version 2>/dev/null || echo chromium)"

@@ -12,14 +12,8 @@ log() { echo "[wrk] $*"; }
 if command -v wrk >/dev/null 2>&1; then
   exit 0
 fi
-run_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else echo "[wrk] ERROR: need root to run: $*" >&2; exit 1; fi
-}
-log "installing (apt): wrk"
-run_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-run_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  wrk >/dev/null
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+apt_install wrk wrk
 command -v wrk >/dev/null 2>&1 || { echo "[wrk] ERROR: wrk not installed" >&2; exit 1; }
 log "installed $(dpkg-query -W -f '${Package} ${Version}' wrk 2>/dev/null || echo wrk)"
