@@ -81,9 +81,11 @@ async def replay(
         auto_offset_reset="earliest",
         # the relays write in transactions: an aborted batch is not part of the log
         isolation_level="read_committed",
-        # whole batches per round trip: a replay reads everything, as fast as it can check it
+        # whole batches per round trip: a replay reads everything, as fast as it can check it;
+        # 2 MiB a partition rather than 8 (as the auditors' LogReader): fewer records alive at
+        # once for the cyclic collector to walk (measured in docs/auditing.md)
         fetch_max_bytes=50 * 1024 * 1024,
-        max_partition_fetch_bytes=8 * 1024 * 1024,
+        max_partition_fetch_bytes=2 * 1024 * 1024,
     )
     await consumer.start()
     try:
