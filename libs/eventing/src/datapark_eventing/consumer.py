@@ -33,13 +33,12 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope, MalformedEvent
 from datapark_contracts.payloads import EventPayload, UnknownEventType, payload_model
 from datapark_eventing.kafka import Kafka, make_consumer, make_producer
-from datapark_kit.db import Database, bound_insert, constant_statement
+from datapark_kit.db import Database, bound_insert, constant_statement, unnest_insert
 from datapark_kit.metrics import CONSUMER_LAG, MESSAGES
 from datapark_kit.telemetry import context_from, spans_recorded
 
@@ -142,12 +141,11 @@ class EventConsumer:
         self.stopping = False
         # A batch's inbox rows in one statement of constant text (arrays, not a VALUES row
         # per record), so it is compiled and prepared once.
-        self._inbox_many = text(
-            f'INSERT INTO "{inbox.schema}"."{inbox.name}" '  # noqa: S608 - our own table
-            '(consumer, event_id, event_type, topic, partition, "offset") '
-            "SELECT :consumer, * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), "
-            "CAST(:topics AS text[]), CAST(:partitions AS integer[]), "
-            "CAST(:offsets AS bigint[])) ON CONFLICT DO NOTHING RETURNING event_id"
+        self._inbox_many = unnest_insert(
+            inbox,
+            ("event_id", "event_type", "topic", "partition", "offset"),
+            scalars=("consumer",),
+            returning=("event_id",),
         )
         # One record's inbox row (a batch of one, or a batch replayed record by record):
         # constant text too (postgresql.insert(...).on_conflict_do_nothing() has no cache key
@@ -298,11 +296,11 @@ class EventConsumer:
                 self._inbox_many,
                 {
                     "consumer": self.consumer_name,
-                    "ids": [p.envelope.id for p in batch],
-                    "types": [p.envelope.type for p in batch],
-                    "topics": [p.record.topic for p in batch],
-                    "partitions": [p.record.partition for p in batch],
-                    "offsets": [p.record.offset for p in batch],
+                    "event_id": [p.envelope.id for p in batch],
+                    "event_type": [p.envelope.type for p in batch],
+                    "topic": [p.record.topic for p in batch],
+                    "partition": [p.record.partition for p in batch],
+                    "offset": [p.record.offset for p in batch],
                 },
             )
             fresh = set(inserted.scalars())

@@ -108,12 +108,57 @@ def constant_statement(statement: UpdateBase) -> TextClause | TextualSelect:
     return clause.columns(*returning) if returning else clause
 
 
+def table_of(model: type[Any]) -> Table:
+    """The ``Table`` a declarative class is mapped to (SQLAlchemy types ``__table__`` as the
+    wider ``FromClause``, which the statement builders here do not take)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a Table")
+    return table
+
+
 def bound_insert(table: Table, columns: tuple[str, ...] | None = None) -> Insert:
     """``INSERT INTO table (columns) VALUES (:column, ...)``: each value a ``bindparam`` named
     and typed after its column (every column of the table when ``columns`` is None), the form
     ``constant_statement`` takes."""
     names = columns if columns is not None else tuple(table.c.keys())
     return insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in names})
+
+
+def unnest_insert(
+    table: Table,
+    columns: tuple[str, ...] | None = None,
+    *,
+    scalars: tuple[str, ...] = (),
+    returning: tuple[str, ...] = (),
+) -> TextClause:
+    """``INSERT INTO table (scalars, columns) SELECT :scalar, ..., * FROM unnest(:column, ...)
+    ON CONFLICT DO NOTHING [RETURNING ...]``: any number of rows in one statement, each of
+    ``columns`` bound as one array (every column of the table but the scalars when None), each
+    of ``scalars`` as one value for every row, all named and cast after their columns.
+
+    One text whatever the number of rows, so SQLAlchemy's compiled cache and asyncpg's prepared
+    statement serve every call: a consumer's batch of inbox rows, a lease's receivables (36 for
+    a three-year financing). A multi-row ``insert(...).values([...])`` is compiled again for
+    every call (SQLAlchemy gives it no cache key) and is a new text for every number of rows.
+    Built from the table's own metadata, with no input in it."""
+    quote = _NAMED.identifier_preparer
+    every = tuple(column.name for column in table.columns if column.name not in scalars)
+    arrays = columns if columns is not None else every
+
+    def cast(name: str, suffix: str = "") -> str:
+        return f"cast(:{name} as {table.c[name].type.compile(dialect=_NAMED)}{suffix})"
+
+    names = ", ".join(quote.format_column(table.c[name]) for name in (*scalars, *arrays))
+    selected = ", ".join((*(cast(name) for name in scalars), "*"))
+    unnested = ", ".join(cast(name, "[]") for name in arrays)
+    tail = ""
+    if returning:
+        tail = " returning " + ", ".join(quote.format_column(table.c[n]) for n in returning)
+    return text(
+        f"insert into {quote.format_table(table)} ({names}) "  # noqa: S608 - see the docstring
+        f"select {selected} from unnest({unnested}) on conflict do nothing{tail}"
+    )
 
 
 @functools.cache

@@ -6,13 +6,12 @@ import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Integer,
     Select,
     String,
-    Table,
     and_,
     any_,
     bindparam,
@@ -30,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, UUID, Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datapark_kit.db import table_of
 from datapark_rental.bookings.models import BLOCKING_STATUSES, Booking, UnitReservation
 from datapark_rental.fleet.models import MaintenanceWindow
 
@@ -59,7 +59,7 @@ class ReservationClash(Exception):
     """Inserting or widening reservations hit the ``no_double_booking`` constraint."""
 
 
-_RESERVATIONS = cast(Table, UnitReservation.__table__)
+_RESERVATIONS = table_of(UnitReservation)
 _UUID = UUID(as_uuid=True)
 _UUIDS = ARRAY(_UUID)
 # Built once: one statement text whatever the number of units, so SQLAlchemy's compiled cache
@@ -89,7 +89,7 @@ _RESERVE = text(
 one row a unit; a row that would overlap an active one of its unit (``no_double_booking``) is
 not inserted (``ON CONFLICT DO NOTHING`` arbitrates exclusion constraints too), and RETURNING
 tells which were. No savepoint: a clash leaves the transaction usable."""
-_INSERT_BOOKING = insert(cast(Table, Booking.__table__))
+_INSERT_BOOKING = insert(table_of(Booking))
 # The hold's reads, built once with their values bound at execution (not rebuilt per call).
 _UNIT_IDS = bindparam("unit_ids", type_=_UUIDS)
 _PERIOD = bindparam("period", type_=TSTZRANGE)

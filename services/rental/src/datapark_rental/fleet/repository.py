@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, any_, bindparam, select
+from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_kit.db import newer_row_upsert
+from datapark_kit.db import newer_row_upsert, table_of
 from datapark_rental.fleet.models import FleetKit, FleetUnit, MaintenanceWindow, Offering
 
 # Built once (read on every booking hold), the ids bound at execution.
@@ -38,8 +38,7 @@ class FleetRepository:
         Returns whether the row changed. One constant statement per table and set of columns,
         compiled once per process (``newer_row_upsert``; #14).
         """
-        table: Table = model.__table__
-        statement = newer_row_upsert(table, tuple(values), returning=("id",))
+        statement = newer_row_upsert(table_of(model), tuple(values), returning=("id",))
         result = await self.session.execute(statement, {"id": row_id, **values})
         return result.first() is not None
 

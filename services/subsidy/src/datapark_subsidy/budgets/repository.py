@@ -6,15 +6,15 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.ids import uuid7
-from datapark_kit.db import bound_insert, constant_statement
+from datapark_kit.db import bound_insert, constant_statement, table_of
 from datapark_subsidy.budgets.models import BudgetEntry, BudgetRow
 
-_BUDGETS: Table = BudgetRow.__table__  # type: ignore[assignment]  # a Table
-_ENTRIES: Table = BudgetEntry.__table__  # type: ignore[assignment]  # a Table
+_BUDGETS = table_of(BudgetRow)
+_ENTRIES = table_of(BudgetEntry)
 _NEW_BUDGET = bound_insert(_BUDGETS)
 # A budget row created on first use, if not there yet: one statement for a company's budget,
 # one for a designation's shared budget (participant_id NULL, its own partial unique index).

@@ -7,14 +7,14 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Table, TextClause, func, select
+from sqlalchemy import TextClause, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import TextualSelect
 
-from datapark_kit.db import bound_insert, constant_statement
+from datapark_kit.db import bound_insert, constant_statement, table_of
 from datapark_subsidy.claims.models import Claim
 
-_CLAIMS: Table = Claim.__table__  # type: ignore[assignment]  # a Table
+_CLAIMS = table_of(Claim)
 
 
 @functools.cache

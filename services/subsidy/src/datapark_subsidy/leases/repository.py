@@ -7,43 +7,26 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, TextClause, select, text, update
-from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_kit.db import bound_insert, constant_statement, newer_row_upsert
+from datapark_kit.db import (
+    bound_insert,
+    constant_statement,
+    newer_row_upsert,
+    table_of,
+    unnest_insert,
+)
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 
-_RECEIVABLES: Table = LeaseReceivableRecord.__table__  # type: ignore[assignment]  # a Table
+_RECEIVABLES = table_of(LeaseReceivableRecord)
 
 
-def unnest_insert(table: Table) -> TextClause:
-    """``INSERT INTO table (every column) SELECT * FROM unnest(one array per column) ON CONFLICT
-    DO NOTHING``, the arrays bound by column name and typed as the columns.
-
-    A lease's receivables (36 for a three-year financing) are written by this one statement,
-    whatever their number: one statement text, so SQLAlchemy's compiled cache and asyncpg's
-    prepared statement are reused for every lease. Not ``postgresql.insert(...)``: SQLAlchemy
-    caches no compiled form of its INSERTs (``inherit_cache = False``; they run with
-    ``NO_CACHE_KEY``), and the multi-row VALUES it replaced (10 parameters a row) was compiled
-    again for every lease, 29 % of subsidy's CPU per lease under ``bench/lease_claim.py``
-    (docs/performance.md). ``bench/lease_receivables.py`` times it beside the alternatives."""
-    dialect = PGDialect()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
-    quote = dialect.identifier_preparer
-    names = ", ".join(quote.format_column(column) for column in table.columns)
-    arrays = ", ".join(
-        f"cast(:{column.name} as {column.type.compile(dialect=dialect)}[])"
-        for column in table.columns
-    )
-    # Built from the table's own metadata at import, no input in it.
-    return text(
-        f"insert into {quote.format_table(table)} ({names}) "  # noqa: S608
-        f"select * from unnest({arrays}) on conflict do nothing"
-    )
-
-
+# A lease's receivables in one statement whatever their number: compiled once, prepared once
+# per connection (the multi-row VALUES it replaced was 29 % of subsidy's CPU per lease under
+# bench/lease_claim.py; bench/lease_receivables.py times it beside the alternatives).
 _ADD_RECEIVABLES = unnest_insert(_RECEIVABLES)
-_LEASES: Table = LeaseRecord.__table__  # type: ignore[assignment]  # a Table
+_LEASES = table_of(LeaseRecord)
 # Written when a lease is first recorded only; an upsert of a known lease leaves them.
 _FIRST_RECORDED = ("assessed", "ineligible")
 _NEW_TERMS = bound_insert(_RECEIVABLES)

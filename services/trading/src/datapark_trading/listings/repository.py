@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_kit.db import newer_row_upsert
+from datapark_kit.db import newer_row_upsert, table_of
 from datapark_trading.listings.models import Listing
 
-_LISTINGS: Table = Listing.__table__  # type: ignore[assignment]  # a Table
+_LISTINGS = table_of(Listing)
 
 
 class ListingRepository:

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, Table, cast, func, or_, select, tuple_
+from sqlalchemy import String, cast, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datapark_kit.db import bound_insert, constant_statement
+from datapark_kit.db import bound_insert, constant_statement, table_of
 from datapark_trading.settlement.ledger import Account, AccountKind, Transaction
 from datapark_trading.settlement.models import (
     AccountRow,
@@ -21,7 +21,7 @@ from datapark_trading.settlement.models import (
 )
 from datapark_trading.terms.money import ZERO
 
-_ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]  # a Table
+_ACCOUNTS = table_of(AccountRow)
 # An account opened if new: one single-row constant statement, compiled once per process and
 # executed for the accounts in one asyncpg executemany (the multi-row VALUES it replaces was a
 # postgresql.insert, compiled again on every call; #14).

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datapark_contracts.envelope import Envelope
 from datapark_contracts.ids import uuid7
-from datapark_kit.db import bound_insert, constant_statement
+from datapark_kit.db import bound_insert, constant_statement, table_of
 from datapark_trading.partners.models import PartnerMember
 from datapark_trading.webhooks.models import (
     WebhookAttemptRow,
@@ -21,7 +21,7 @@ from datapark_trading.webhooks.models import (
 )
 
 DUE = ("pending", "retrying")
-_DELIVERIES: Table = WebhookDeliveryRow.__table__  # type: ignore[assignment]  # a Table
+_DELIVERIES = table_of(WebhookDeliveryRow)
 # A delivery of an event to a subscription, once: one single-row constant statement, compiled
 # once per process and executed for an event's subscriptions in one asyncpg executemany (the
 # multi-row VALUES it replaces was a postgresql.insert, compiled again for every event; #14).
