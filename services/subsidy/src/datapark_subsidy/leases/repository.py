@@ -20,8 +20,6 @@ from datapark_kit.db import (
 from datapark_subsidy.leases.models import LeaseReceivableRecord, LeaseRecord
 
 _RECEIVABLES = table_of(LeaseReceivableRecord)
-
-
 # A lease's receivables in one statement whatever their number: compiled once, prepared once
 # per connection (the multi-row VALUES it replaced was 29 % of subsidy's CPU per lease under
 # bench/lease_claim.py; bench/lease_receivables.py times it beside the alternatives).
