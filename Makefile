@@ -20,6 +20,7 @@ help:
 
 deps:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	@bash scripts/ensure_cc.sh $(PYTHON)
 	@$(UV) sync --all-packages --frozen --quiet
 
 stack:
