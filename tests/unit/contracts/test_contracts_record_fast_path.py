@@ -233,6 +233,12 @@ def test_a_value_re_serialised_by_the_python_code_is_parsed_by_it() -> None:
     assert kind == "envelope"
 
 
+def test_headers_given_as_an_iterator_are_left_to_the_python_code() -> None:
+    """Not used up by the compiled parser before the Python code reads them."""
+    assert compiled()(KEY, VALUE, iter(HEADERS)) is None
+    assert Envelope.from_kafka(KEY, VALUE, iter(HEADERS)) == sealed()
+
+
 def test_an_envelope_subclass_is_built_by_the_python_code() -> None:
     class Traced(Envelope):
         pass

@@ -156,15 +156,18 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
     if (envelope_type == NULL || !PyBytes_CheckExact(value) ||
         !(key == Py_None || PyBytes_CheckExact(key)))
         Py_RETURN_NONE;
-    PyObject *items = PySequence_Fast(headers, "headers");
-    if (items == NULL) {
-        PyErr_Clear();
+    /* a tuple (aiokafka's) as it is, a list copied: the header values are read in place while
+       the JSON is decoded and hashed, so nothing may take them away meanwhile; anything else
+       (an iterator, which this would use up) is the Python code's */
+    if (!PyTuple_Check(headers) && !PyList_Check(headers))
         Py_RETURN_NONE;
-    }
+    PyObject *items = PySequence_Tuple(headers);
+    if (items == NULL)
+        return NULL;
     text found[H_COUNT];
     int seen[H_COUNT] = {0};
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
-    PyObject **item = PySequence_Fast_ITEMS(items);
+    Py_ssize_t count = PyTuple_GET_SIZE(items);
+    PyObject **item = &PyTuple_GET_ITEM(items, 0);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *pair = item[i];
         if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
@@ -253,7 +256,11 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         goto error;
     Py_ssize_t hn;
     const char *hs = PyUnicode_AsUTF8AndSize(hex, &hn);
-    int valid = hs != NULL && hn == found[H_EVENTHASH].n && memcmp(hs, found[H_EVENTHASH].p, hn) == 0;
+    if (hs == NULL) {
+        Py_DECREF(hex);
+        goto error;
+    }
+    int valid = hn == found[H_EVENTHASH].n && memcmp(hs, found[H_EVENTHASH].p, hn) == 0;
     Py_DECREF(hex);
     if (!valid)
         goto python; /* perhaps a value that is not canonical JSON: the Python code re-serialises */
