@@ -10,7 +10,7 @@
    So this function never refuses a record, and the envelope it builds is the one the Python
    code builds (tests/unit/contracts/test_contracts_record_fast_path.py holds it to both).
 
-   Why: a replay or a consumer parses every record, and the Python code spent about 6 us a
+   Why: a replay or a consumer parses every record, and the Python code spent 5-6 us a
    record around the two things that must be done (decoding the JSON, hashing): decoding the
    header values into a dict, the pattern checks, the UUID, the hash's text. Here those are
    plain C over the header bytes; the JSON is decoded by the same msgspec decoder and the hash
