@@ -7,7 +7,6 @@ setup(
         Extension(
             "datapark_contracts._record",
             ["src/datapark_contracts/_record.c"],
-            extra_compile_args=["-O2"],
             # without a C compiler the package installs without it: Envelope.from_kafka's
             # Python code then parses every record
             optional=True,

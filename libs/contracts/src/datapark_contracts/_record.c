@@ -144,6 +144,115 @@ static PyObject *str_of(text t)
     return PyUnicode_DecodeASCII(t.p, t.n, NULL);
 }
 
+/* sha256(prevhash + the attributes' canonical JSON, written directly, + value + "}") against
+   ce_eventhash, as plain_event_hash in envelope.py: 1 when equal, 0 when not, -1 on an error */
+static int hash_matches(const text *found, PyObject *value)
+{
+    static const char *const parts[] = {
+        "{\"attributes\":{\"aggseq\":",
+        ",\"datacontenttype\":\"application/json\",\"dataschema\":\"",
+        "\",\"id\":\"", "\",\"prevhash\":\"", "\",\"source\":\"",
+        "\",\"specversion\":\"1.0\",\"subject\":\"", "\",\"time\":\"", "\",\"type\":\"",
+        "\"},\"data\":",
+    };
+    const text fields[] = {
+        found[H_PREVHASH], found[H_AGGSEQ], found[H_DATASCHEMA], found[H_ID], found[H_PREVHASH],
+        found[H_SOURCE], found[H_SUBJECT], found[H_TIME], found[H_TYPE],
+    };
+    Py_ssize_t size = 0;
+    for (int i = 0; i < 9; i++)
+        size += fields[i].n + (Py_ssize_t)strlen(parts[i]);
+    PyObject *head = PyBytes_FromStringAndSize(NULL, size);
+    if (head == NULL)
+        return -1;
+    char *w = PyBytes_AS_STRING(head);
+    for (int i = 0; i < 9; i++) {
+        memcpy(w, fields[i].p, fields[i].n);
+        w += fields[i].n;
+        size_t m = strlen(parts[i]);
+        memcpy(w, parts[i], m);
+        w += m;
+    }
+    PyObject *digest = PyObject_CallOneArg(sha256, head);
+    Py_DECREF(head);
+    if (digest == NULL)
+        return -1;
+    PyObject *chunks[] = {value, closing};
+    for (int i = 0; i < 2; i++) {
+        PyObject *r = PyObject_CallMethodOneArg(digest, s_update, chunks[i]);
+        if (r == NULL) {
+            Py_DECREF(digest);
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    PyObject *hex = PyObject_CallMethodNoArgs(digest, s_hexdigest);
+    Py_DECREF(digest);
+    if (hex == NULL)
+        return -1;
+    Py_ssize_t n;
+    const char *h = PyUnicode_AsUTF8AndSize(hex, &n);
+    int matches = h == NULL ? -1
+                            : n == found[H_EVENTHASH].n && memcmp(h, found[H_EVENTHASH].p, n) == 0;
+    Py_DECREF(hex);
+    return matches;
+}
+
+/* uuid.UUID of the 32 hex digits, built as _uuid_of_canonical in envelope.py builds it */
+static PyObject *uuid_of(const char *hex32)
+{
+    PyObject *number = PyLong_FromString(hex32, NULL, 16);
+    if (number == NULL)
+        return NULL;
+    PyObject *id = PyBaseObject_Type.tp_new((PyTypeObject *)uuid_type, empty_tuple, NULL);
+    if (id != NULL && (PyObject_GenericSetAttr(id, s_int, number) < 0 ||
+                       PyObject_GenericSetAttr(id, s_is_safe, safe_unknown) < 0))
+        Py_CLEAR(id);
+    Py_DECREF(number);
+    return id;
+}
+
+/* the Envelope, its fields set at once as from_kafka sets them; takes over id, when and data */
+static PyObject *envelope_of(const text *found, const int *seen, PyObject *id, PyObject *when,
+                             PyObject *data)
+{
+    char aggseq[17]; /* canonical_aggseq: at most a sign and 15 digits */
+    memcpy(aggseq, found[H_AGGSEQ].p, found[H_AGGSEQ].n);
+    aggseq[found[H_AGGSEQ].n] = '\0';
+    PyObject *const keys[13] = {
+        k_id, k_source, k_type, k_subject, k_time, k_data, k_aggseq, k_prevhash, k_eventhash,
+        k_dataschema, k_traceparent, k_tracestate, k_extra_headers,
+    };
+    PyObject *values[13] = {
+        id,
+        str_of(found[H_SOURCE]),
+        str_of(found[H_TYPE]),
+        str_of(found[H_SUBJECT]),
+        when,
+        data,
+        PyLong_FromString(aggseq, NULL, 10),
+        str_of(found[H_PREVHASH]),
+        str_of(found[H_EVENTHASH]),
+        str_of(found[H_DATASCHEMA]),
+        seen[H_TRACEPARENT] ? str_of(found[H_TRACEPARENT]) : Py_NewRef(Py_None),
+        seen[H_TRACESTATE] ? str_of(found[H_TRACESTATE]) : Py_NewRef(Py_None),
+        Py_NewRef(empty_tuple),
+    };
+    PyObject *fields = PyDict_New();
+    int failed = fields == NULL;
+    for (int i = 0; i < 13; i++) {
+        if (!failed && (values[i] == NULL || PyDict_SetItem(fields, keys[i], values[i]) < 0))
+            failed = 1;
+        Py_XDECREF(values[i]);
+    }
+    PyObject *envelope =
+        failed ? NULL : PyBaseObject_Type.tp_new((PyTypeObject *)envelope_type, empty_tuple, NULL);
+    if (envelope != NULL && PyObject_GenericSetDict(envelope, fields, NULL) < 0)
+        Py_CLEAR(envelope);
+    Py_XDECREF(fields);
+    return envelope;
+}
+
 /* returns a new reference, Py_None when the Python code must decide, or NULL on an error that
    is not about the record (out of memory) */
 static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -208,63 +317,12 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         (PyBytes_GET_SIZE(key) != subject.n || memcmp(PyBytes_AS_STRING(key), subject.p, subject.n)))
         goto python;
 
-    /* the event hash: sha256(prevhash + attributes' canonical JSON, written directly, + value) */
-    static const char *const parts[] = {
-        "{\"attributes\":{\"aggseq\":",
-        ",\"datacontenttype\":\"application/json\",\"dataschema\":\"",
-        "\",\"id\":\"", "\",\"prevhash\":\"", "\",\"source\":\"",
-        "\",\"specversion\":\"1.0\",\"subject\":\"", "\",\"time\":\"", "\",\"type\":\"",
-        "\"},\"data\":",
-    };
-    const text fields[] = {
-        found[H_PREVHASH], found[H_AGGSEQ], found[H_DATASCHEMA], found[H_ID],
-        found[H_PREVHASH], found[H_SOURCE], subject, time, found[H_TYPE],
-    };
-    Py_ssize_t size = 0;
-    for (int i = 0; i < 9; i++)
-        size += fields[i].n + (Py_ssize_t)strlen(parts[i]);
-    PyObject *head = PyBytes_FromStringAndSize(NULL, size);
-    if (head == NULL)
+    switch (hash_matches(found, value)) {
+    case -1:
         goto error;
-    char *w = PyBytes_AS_STRING(head);
-    for (int i = 0; i < 9; i++) {
-        memcpy(w, fields[i].p, fields[i].n);
-        w += fields[i].n;
-        size_t m = strlen(parts[i]);
-        memcpy(w, parts[i], m);
-        w += m;
-    }
-    PyObject *digest = PyObject_CallOneArg(sha256, head);
-    Py_DECREF(head);
-    if (digest == NULL)
-        goto error;
-    PyObject *r = PyObject_CallMethodOneArg(digest, s_update, value);
-    if (r == NULL) {
-        Py_DECREF(digest);
-        goto error;
-    }
-    Py_DECREF(r);
-    r = PyObject_CallMethodOneArg(digest, s_update, closing);
-    if (r == NULL) {
-        Py_DECREF(digest);
-        goto error;
-    }
-    Py_DECREF(r);
-    PyObject *hex = PyObject_CallMethodNoArgs(digest, s_hexdigest);
-    Py_DECREF(digest);
-    if (hex == NULL)
-        goto error;
-    Py_ssize_t hn;
-    const char *hs = PyUnicode_AsUTF8AndSize(hex, &hn);
-    if (hs == NULL) {
-        Py_DECREF(hex);
-        goto error;
-    }
-    int valid = hn == found[H_EVENTHASH].n && memcmp(hs, found[H_EVENTHASH].p, hn) == 0;
-    Py_DECREF(hex);
-    if (!valid)
+    case 0:
         goto python; /* perhaps a value that is not canonical JSON: the Python code re-serialises */
-
+    }
     PyObject *data = PyObject_CallOneArg(decode, value);
     if (data == NULL) {
         PyErr_Clear();
@@ -285,55 +343,13 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         PyErr_Clear();
         goto python; /* a day or an hour out of range */
     }
-    PyObject *number_ = PyLong_FromString(hex32, NULL, 16);
-    PyObject *id = number_ ? PyBaseObject_Type.tp_new((PyTypeObject *)uuid_type, empty_tuple, NULL) : NULL;
-    if (id == NULL || PyObject_GenericSetAttr(id, s_int, number_) < 0 ||
-        PyObject_GenericSetAttr(id, s_is_safe, safe_unknown) < 0) {
-        Py_XDECREF(number_);
-        Py_XDECREF(id);
+    PyObject *id = uuid_of(hex32);
+    if (id == NULL) {
         Py_DECREF(when);
         Py_DECREF(data);
         goto error;
     }
-    Py_DECREF(number_);
-    char aggseq_text[17];
-    memcpy(aggseq_text, found[H_AGGSEQ].p, found[H_AGGSEQ].n);
-    aggseq_text[found[H_AGGSEQ].n] = '\0';
-
-    PyObject *values[13] = {
-        id,
-        str_of(found[H_SOURCE]),
-        str_of(found[H_TYPE]),
-        str_of(subject),
-        when,
-        data,
-        PyLong_FromString(aggseq_text, NULL, 10),
-        str_of(found[H_PREVHASH]),
-        str_of(found[H_EVENTHASH]),
-        str_of(found[H_DATASCHEMA]),
-        seen[H_TRACEPARENT] ? str_of(found[H_TRACEPARENT]) : Py_NewRef(Py_None),
-        seen[H_TRACESTATE] ? str_of(found[H_TRACESTATE]) : Py_NewRef(Py_None),
-        Py_NewRef(empty_tuple),
-    };
-    PyObject *const keys[13] = {
-        k_id, k_source, k_type, k_subject, k_time, k_data, k_aggseq, k_prevhash, k_eventhash,
-        k_dataschema, k_traceparent, k_tracestate, k_extra_headers,
-    };
-    PyObject *fields_dict = PyDict_New();
-    int failed = fields_dict == NULL;
-    for (int i = 0; i < 13; i++) {
-        if (!failed && (values[i] == NULL || PyDict_SetItem(fields_dict, keys[i], values[i]) < 0))
-            failed = 1;
-        Py_XDECREF(values[i]);
-    }
-    PyObject *envelope = failed ? NULL
-                                : PyBaseObject_Type.tp_new((PyTypeObject *)envelope_type, empty_tuple, NULL);
-    if (envelope == NULL || PyObject_GenericSetDict(envelope, fields_dict, NULL) < 0) {
-        Py_XDECREF(envelope);
-        Py_XDECREF(fields_dict);
-        goto error;
-    }
-    Py_DECREF(fields_dict);
+    PyObject *envelope = envelope_of(found, seen, id, when, data);
     Py_DECREF(items);
     return envelope;
 
